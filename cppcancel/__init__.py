@@ -1,0 +1,1 @@
+"""The pure core: settings, identifiers, authorization policy, audit records, poll schedule, contracts."""

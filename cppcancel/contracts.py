@@ -1,0 +1,224 @@
+"""The messages passed between the entry points (Slack, webhook) and the durable orchestrations.
+
+They cross process boundaries as JSON (orchestration inputs, activity inputs, custom status), so each is a frozen
+dataclass with `to_json` / `from_json`, and the instance IDs that make the flow idempotent are derived here, in one
+place:
+
+- `cancel_instance_id(key)`: one cancel orchestration per confirmation (Slack: the request ID carried by the Confirm
+  button; webhook: the signed `webhook-id`). A second click, or a retried delivery, finds the same instance.
+- `watch_instance_id(operation_url)`: one watcher per CPP operation, whoever started it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+CANCEL_ORCHESTRATOR = "cancel_orchestrator"
+WATCH_ORCHESTRATOR = "watch_operation"
+STOP_WATCH_EVENT = "stop_watching"
+
+Source = Literal["slack", "webhook"]
+
+
+def _digest(text: str, length: int = 32) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def cancel_instance_id(source: Source, key: str) -> str:
+    """Durable instance IDs allow a limited alphabet; hash the caller-supplied key rather than trust it."""
+    return f"cancel-{source}-{_digest(key)}"
+
+
+def watch_instance_id(operation_url: str) -> str:
+    """Query strings (api-version) do not identify an operation; the path does."""
+    path = operation_url.split("?", 1)[0].rstrip("/").lower()
+    return f"watch-{_digest(path)}"
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked: a Slack user (`user_id`, `team_id`) or a webhook caller (`caller`)."""
+
+    display: str
+    user_id: str | None = None
+    team_id: str | None = None
+    caller: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "display": self.display,
+            "userId": self.user_id,
+            "teamId": self.team_id,
+            "caller": self.caller,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Requester:
+        return cls(
+            display=str(data.get("display") or "someone"),
+            user_id=data.get("userId"),
+            team_id=data.get("teamId"),
+            caller=data.get("caller"),
+        )
+
+    @property
+    def mention(self) -> str:
+        """How Slack should show the person: a real mention for Slack users, the caller name otherwise."""
+        return f"<@{self.user_id}>" if self.user_id else self.display
+
+
+@dataclass(frozen=True)
+class SlackTarget:
+    """Where progress goes: a channel, and once posted, the message to update and its thread."""
+
+    channel_id: str
+    message_ts: str | None = None
+    response_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"channelId": self.channel_id, "messageTs": self.message_ts, "responseUrl": self.response_url}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SlackTarget:
+        return cls(
+            channel_id=str(data["channelId"]),
+            message_ts=data.get("messageTs"),
+            response_url=data.get("responseUrl"),
+        )
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """Input of the cancel orchestration: everything needed to issue the cancel and report it."""
+
+    request_id: str
+    source: Source
+    publisher_id: str
+    offer_id: str
+    requester: Requester
+    correlation_id: str
+    requested_at: str
+    notification_emails: tuple[str, ...] = ()
+    slack: SlackTarget | None = None
+
+    @property
+    def instance_id(self) -> str:
+        return cancel_instance_id(self.source, self.request_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requestId": self.request_id,
+            "source": self.source,
+            "publisherId": self.publisher_id,
+            "offerId": self.offer_id,
+            "requester": self.requester.to_json(),
+            "correlationId": self.correlation_id,
+            "requestedAt": self.requested_at,
+            "notificationEmails": list(self.notification_emails),
+            "slack": self.slack.to_json() if self.slack else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CancelRequest:
+        source = data.get("source")
+        if source not in ("slack", "webhook"):
+            raise ValueError(f"unknown request source {source!r}")
+        slack = data.get("slack")
+        return cls(
+            request_id=str(data["requestId"]),
+            source=source,
+            publisher_id=str(data["publisherId"]),
+            offer_id=str(data["offerId"]),
+            requester=Requester.from_json(data.get("requester") or {}),
+            correlation_id=str(data.get("correlationId") or data["requestId"]),
+            requested_at=str(data.get("requestedAt") or ""),
+            notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
+            slack=SlackTarget.from_json(slack) if slack else None,
+        )
+
+
+@dataclass(frozen=True)
+class WatchRequest:
+    """Input of the watcher (and, with `polls_done` and friends, the state carried across continue_as_new)."""
+
+    operation_url: str
+    publisher_id: str
+    offer_id: str
+    requester: Requester
+    correlation_id: str
+    started_at: str
+    slack: SlackTarget | None = None
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def instance_id(self) -> str:
+        return watch_instance_id(self.operation_url)
+
+    def with_state(self, state: Mapping[str, Any]) -> WatchRequest:
+        return replace(self, state=dict(state))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "operationUrl": self.operation_url,
+            "publisherId": self.publisher_id,
+            "offerId": self.offer_id,
+            "requester": self.requester.to_json(),
+            "correlationId": self.correlation_id,
+            "startedAt": self.started_at,
+            "slack": self.slack.to_json() if self.slack else None,
+            "state": dict(self.state),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WatchRequest:
+        slack = data.get("slack")
+        return cls(
+            operation_url=str(data["operationUrl"]),
+            publisher_id=str(data["publisherId"]),
+            offer_id=str(data["offerId"]),
+            requester=Requester.from_json(data.get("requester") or {}),
+            correlation_id=str(data.get("correlationId") or ""),
+            started_at=str(data.get("startedAt") or ""),
+            slack=SlackTarget.from_json(slack) if slack else None,
+            state=dict(data.get("state") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """Output (and, once known, custom status) of the cancel orchestration: what the webhook and Slack report.
+
+    `status` is `cancelled` (CPP answered 200), `accepted` (202; a watcher follows the operation), or `failed`
+    (the CPP refused or could not be reached: `error` holds `{"code": ..., "message": ...}` for a person).
+    """
+
+    status: Literal["cancelled", "accepted", "failed"]
+    status_code: int | None = None
+    operation_url: str | None = None
+    watch_instance_id: str | None = None
+    error: Mapping[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "statusCode": self.status_code,
+            "operationUrl": self.operation_url,
+            "watchInstanceId": self.watch_instance_id,
+            "error": dict(self.error) if self.error else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CancelOutcome:
+        status = data.get("status")
+        if status not in ("cancelled", "accepted", "failed"):
+            raise ValueError(f"unknown cancel status {status!r}")
+        return cls(
+            status=status,
+            status_code=data.get("statusCode"),
+            operation_url=data.get("operationUrl"),
+            watch_instance_id=data.get("watchInstanceId"),
+            error=data.get("error"),
+        )

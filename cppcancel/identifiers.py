@@ -1,0 +1,69 @@
+"""Validation of the identifiers and addresses a person or a pipeline types, before anything touches the network.
+
+One place for these rules, so the Slack grammar, the webhook and the CPP client refuse exactly the same inputs with the
+same words.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_ID_LENGTH = 100
+MAX_EMAILS = 20
+MAX_EMAIL_LENGTH = 254
+
+# Publisher and offer IDs in the Partner Portal are lowercase in practice, but the API documents no casing rule, so
+# letters of either case are accepted. The first character must be alphanumeric so that "." or ".." can never form a
+# path segment.
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+# Deliberately plain: an address a CPP notification can reach, not the whole of RFC 5322.
+_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z"
+)
+
+
+class InvalidInput(ValueError):
+    """A person-facing refusal: the message says what was wrong and what is allowed."""
+
+
+def _printable(value: str) -> str:
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return repr(shown)
+
+
+def validate_id(kind: str, value: str) -> str:
+    """Return `value` if it is a valid publisher/offer ID; raise InvalidInput naming the rule otherwise."""
+    if not value:
+        raise InvalidInput(f"The {kind} ID is missing.")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInput(f"The {kind} ID is too long ({len(value)} characters; at most {MAX_ID_LENGTH}).")
+    if not _ID_RE.match(value):
+        raise InvalidInput(
+            f"The {kind} ID {_printable(value)} is not valid: use letters, digits, '-', '_' and '.', "
+            "starting with a letter or digit."
+        )
+    return value
+
+
+def validate_publisher_id(value: str) -> str:
+    return validate_id("publisher", value)
+
+
+def validate_offer_id(value: str) -> str:
+    return validate_id("offer", value)
+
+
+def validate_email(value: str) -> str:
+    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL_RE.match(value):
+        raise InvalidInput(f"{_printable(value)} is not a valid e-mail address.")
+    return value
+
+
+def validate_emails(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Validate and de-duplicate (keeping order) a list of notification addresses."""
+    if len(values) > MAX_EMAILS:
+        raise InvalidInput(f"Too many notification addresses ({len(values)}; at most {MAX_EMAILS}).")
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(validate_email(value), None)
+    return tuple(seen)

@@ -1,0 +1,164 @@
+"""The one settings object of the app: read once from the environment, validated with messages a person can act on.
+
+Azure Functions (and Core Tools, and the dev host) put app settings / `local.settings.json` `Values` into the process
+environment, so the environment is the only source read here. Secrets are kept out of `repr()` so that logging a
+settings object can never leak them.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
+DEFAULT_CPP_API_VERSION = "2017-10-31"
+DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
+
+
+class SettingsError(ValueError):
+    """Raised when settings are present but unusable; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    cpp_base_url: str = DEFAULT_CPP_BASE_URL
+    cpp_api_version: str = DEFAULT_CPP_API_VERSION
+    cpp_access_token: str | None = field(default=None, repr=False)
+    cpp_token_scope: str = CPP_TOKEN_SCOPE
+    cpp_connect_timeout_s: float = 5.0
+    cpp_read_timeout_s: float = 30.0
+    cpp_max_retries: int = 4
+
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
+    cancel_policy: str | None = field(default=None, repr=False)
+    audit_channel_id: str | None = None
+
+    watch_timeout_s: float = 24 * 3600.0
+    poll_initial_interval_s: float = 15.0
+    poll_max_interval_s: float = 300.0
+    watch_polls_per_generation: int = 40
+
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_max_body_bytes: int = 16 * 1024
+
+    @property
+    def cpp_timeout(self) -> tuple[float, float]:
+        """(connect, read) as `requests` wants it."""
+        return (self.cpp_connect_timeout_s, self.cpp_read_timeout_s)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(name: str, value: str, problems: list[str]) -> str:
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        problems.append(f"{name} must be an absolute https:// URL, got {value!r}")
+    elif parts.scheme == "http" and not _is_loopback(host):
+        problems.append(f"{name} may use plain http:// only for a loopback emulator, got {value!r}")
+    elif parts.username or parts.password:
+        problems.append(f"{name} must not carry user-info")
+    elif parts.query or parts.fragment:
+        problems.append(f"{name} must not carry a query or fragment")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, problems: list[str], *, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(f"{name} must be a number of seconds, got {raw!r}")
+        return default
+    if not value > minimum or value != value or value == float("inf"):
+        problems.append(f"{name} must be a finite number greater than {minimum:g}, got {raw!r}")
+        return default
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, problems: list[str], *, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name} must be a whole number, got {raw!r}")
+        return default
+    if value < minimum:
+        problems.append(f"{name} must be at least {minimum}, got {value}")
+        return default
+    return value
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
+    problems: list[str] = []
+    cpp_base_url = _check_base_url(
+        "CPP_BASE_URL", (_text(env, "CPP_BASE_URL") or DEFAULT_CPP_BASE_URL).rstrip("/"), problems
+    )
+    slack_api_base_url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    _check_base_url("SLACK_API_BASE_URL", slack_api_base_url, problems)
+    if not slack_api_base_url.endswith("/"):
+        slack_api_base_url += "/"
+
+    settings = Settings(
+        cpp_base_url=cpp_base_url,
+        cpp_api_version=_text(env, "CPP_API_VERSION") or DEFAULT_CPP_API_VERSION,
+        cpp_access_token=_text(env, "CPP_ACCESS_TOKEN"),
+        cpp_token_scope=_text(env, "CPP_TOKEN_SCOPE") or CPP_TOKEN_SCOPE,
+        cpp_connect_timeout_s=_number(env, "CPP_CONNECT_TIMEOUT_S", 5.0, problems),
+        cpp_read_timeout_s=_number(env, "CPP_READ_TIMEOUT_S", 30.0, problems),
+        cpp_max_retries=_integer(env, "CPP_MAX_RETRIES", 4, problems, minimum=0),
+        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
+        slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
+        slack_api_base_url=slack_api_base_url,
+        cancel_policy=_text(env, "CANCEL_POLICY"),
+        audit_channel_id=_text(env, "AUDIT_CHANNEL_ID"),
+        watch_timeout_s=_number(env, "WATCH_TIMEOUT_S", 24 * 3600.0, problems),
+        poll_initial_interval_s=_number(env, "POLL_INITIAL_INTERVAL_S", 15.0, problems),
+        poll_max_interval_s=_number(env, "POLL_MAX_INTERVAL_S", 300.0, problems),
+        watch_polls_per_generation=_integer(env, "WATCH_POLLS_PER_GENERATION", 40, problems, minimum=1),
+        webhook_secret=_text(env, "WEBHOOK_SECRET"),
+        webhook_max_body_bytes=_integer(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, problems, minimum=256),
+    )
+    if settings.poll_max_interval_s < settings.poll_initial_interval_s:
+        problems.append(
+            "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
+            f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
+        )
+    if problems:
+        raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
+    return settings
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once (the host restarts the worker when app settings change)."""
+    return load_settings(os.environ)
+
+
+def reset_settings_cache() -> None:
+    """For the dev host and tests that change the environment between runs."""
+    get_settings.cache_clear()

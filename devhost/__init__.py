@@ -1,0 +1,1 @@
+"""Local host for development and tests: serves function_app, drives orchestrations, embeds emulators."""

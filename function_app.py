@@ -1,0 +1,11 @@
+"""Composition root of the Azure Functions v2 programming model: one DFApp, the blueprints, nothing else."""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from cancel_function import bp as cancel_bp
+from poll_function import bp as poll_bp
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(cancel_bp)
+app.register_functions(poll_bp)

@@ -1,0 +1,127 @@
+"""Typed CPP errors. Each carries the API's own words and knows whether trying again can help.
+
+Callers (the Slack handlers, the watcher, the webhook) turn these into sentences with `describe()`; they never need to
+look at status codes themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CppError(Exception):
+    """Base of every error the CPP client raises."""
+
+    code = "cpp_error"
+    transient = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        api_code: str | None = None,
+        api_message: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.api_code = api_code
+        self.api_message = api_message
+        self.retry_after_s = retry_after_s
+
+    def describe(self) -> str:
+        """One sentence for a person: what happened, the API's own message, and the status code."""
+        parts = [self.message]
+        if self.api_message and self.api_message not in self.message:
+            parts.append(f"The Partner Portal said: {self.api_message}")
+        if self.status_code is not None:
+            parts.append(f"(HTTP {self.status_code})")
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.describe(),
+            "statusCode": self.status_code,
+            "apiCode": self.api_code,
+            "transient": self.transient,
+            "retryAfterS": self.retry_after_s,
+        }
+
+
+class InvalidRequest(CppError):
+    """400: the request was malformed or the API refused its content."""
+
+    code = "bad_request"
+
+
+class Unauthorized(CppError):
+    """401: no or bad bearer token."""
+
+    code = "unauthorized"
+
+
+class Forbidden(CppError):
+    """403: the app's identity has no access to this publisher."""
+
+    code = "forbidden"
+
+
+class NotFound(CppError):
+    """404: no such publisher, offer or operation."""
+
+    code = "not_found"
+
+
+class Conflict(CppError):
+    """409: the offer is in a state that does not allow this (for example nothing to cancel)."""
+
+    code = "conflict"
+
+
+class Throttled(CppError):
+    """429: too many requests; `retry_after_s` says when to try again if the API said so."""
+
+    code = "throttled"
+    transient = True
+
+
+class ServerError(CppError):
+    """5xx from the API."""
+
+    code = "server_error"
+    transient = True
+
+
+class CppTimeout(CppError):
+    """No answer in time. For a cancel POST this means the outcome is unknown: check the operations list."""
+
+    code = "timeout"
+    transient = True
+
+
+class CppConnectionError(CppError):
+    """The API could not be reached at all."""
+
+    code = "connection_error"
+    transient = True
+
+
+class InvalidResponse(CppError):
+    """The API answered with something that is not what the documentation describes (bad JSON, missing header)."""
+
+    code = "invalid_response"
+
+
+class UnsafeUrl(CppError):
+    """A URL the token must not be sent to (foreign host, scheme, user-info, or outside /api/publishers/)."""
+
+    code = "unsafe_url"
+
+
+class TokenUnavailable(CppError):
+    """azure-identity could not produce a token for the CPP audience."""
+
+    code = "token_unavailable"

@@ -1,0 +1,74 @@
+"""Fixtures shared by the whole suite: the registered functions, the outside-edge stand-ins, the app's settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cppcancel.settings import reset_settings_cache
+from devhost.slack_standin import SlackStandIn
+
+SIGNING_SECRET = "test-signing-secret-not-a-real-one"
+BOT_TOKEN = "xoxb-test-bot-token"
+ALICE, BOB, MALLORY = "U0ALICE", "U0BOB", "U0MALLORY"
+TEAM, CHANNEL = "T0LOCAL", "C0RELEASES"
+
+TEST_POLICY: dict[str, Any] = {
+    "rules": [
+        {"publishers": ["contoso"], "offers": ["*"], "users": [ALICE], "usergroups": ["S0RELEASE"]},
+        {"publishers": ["contoso"], "offers": ["*"], "users": [], "callers": ["release-pipeline"]},
+    ]
+}
+
+
+@pytest.fixture(scope="session")
+def app_functions() -> dict[str, Any]:
+    """function_app's registered functions by name. `get_functions()` is not idempotent: call it once per session."""
+    import function_app
+
+    return {fn.get_function_name(): fn for fn in function_app.app.get_functions()}
+
+
+@pytest.fixture
+def slack_standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(bot_token=BOT_TOKEN, usergroups={"S0RELEASE": [BOB]}) as standin:
+        yield standin
+
+
+@pytest.fixture
+def cpp_emulator() -> Iterator[Any]:
+    from partner_portal.emulator import EmulatorServer
+
+    emulator = EmulatorServer(step_seconds=0.3).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> Iterator[dict[str, str]]:
+    """The environment the function app reads, pointed at the loopback stand-ins; settings re-read for each test."""
+    values = {
+        "CPP_BASE_URL": cpp_emulator.base_url,
+        "CPP_ACCESS_TOKEN": cpp_emulator.token,
+        "SLACK_API_BASE_URL": slack_standin.base_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "CANCEL_POLICY": json.dumps(TEST_POLICY),
+        "POLL_INITIAL_INTERVAL_S": "0.2",
+        "POLL_MAX_INTERVAL_S": "1",
+        "CPP_MAX_RETRIES": "1",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AUDIT_CHANNEL_ID", "WEBHOOK_SECRET", "WATCH_TIMEOUT_S"):
+        monkeypatch.delenv(key, raising=False)
+    reset_settings_cache()
+    yield values
+    reset_settings_cache()

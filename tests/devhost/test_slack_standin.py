@@ -1,0 +1,58 @@
+"""The Slack stand-in speaks the Web API wire format that the real slack_sdk client uses."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from devhost.slack_standin import SlackFault, SlackStandIn, describe
+from tests.conftest import BOT_TOKEN
+
+
+def _client(standin: SlackStandIn, token: str = BOT_TOKEN) -> WebClient:
+    return WebClient(token=token, base_url=standin.base_url)
+
+
+def test_post_then_update_then_thread_reply(slack_standin: SlackStandIn) -> None:
+    client = _client(slack_standin)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Cancel* under way"}}]
+    posted = client.chat_postMessage(channel="C1", text="fallback", blocks=blocks)
+    client.chat_update(channel="C1", ts=posted["ts"], text="done")
+    client.chat_postMessage(channel="C1", thread_ts=posted["ts"], text="status: completed")
+    methods = [(m.method, m.ts == posted["ts"] or m.thread_ts == posted["ts"]) for m in slack_standin.messages]
+    assert methods == [("chat.postMessage", True), ("chat.update", True), ("chat.postMessage", True)]
+    assert "*Cancel* under way" in describe(slack_standin.messages[0])
+
+
+def test_wrong_token_is_invalid_auth(slack_standin: SlackStandIn) -> None:
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        _client(slack_standin, token="xoxb-wrong").chat_postMessage(channel="C1", text="x")
+    assert slack_standin.messages == []
+
+
+def test_ratelimited_fault_carries_retry_after(slack_standin: SlackStandIn) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.update", times=1, retry_after_s=3))
+    with pytest.raises(SlackApiError) as caught:
+        _client(slack_standin).chat_update(channel="C1", ts="1.1", text="x")
+    assert caught.value.response.status_code == 429
+    assert caught.value.response.headers.get("Retry-After") == "3"
+    assert _client(slack_standin).chat_update(channel="C1", ts="1.1", text="x")["ok"]
+
+
+def test_usergroup_members(slack_standin: SlackStandIn) -> None:
+    assert _client(slack_standin).usergroups_users_list(usergroup="S0RELEASE")["users"] == ["U0BOB"]
+
+
+def test_response_url_posts_are_recorded(slack_standin: SlackStandIn) -> None:
+    body = json.dumps({"text": "Done", "replace_original": True}).encode()
+    request = urllib.request.Request(
+        slack_standin.response_url("k1"), data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    [message] = slack_standin.wait_for(lambda ms: len(ms) == 1, timeout=2)
+    assert (message.method, message.response_key, message.replace_original) == ("response_url", "k1", True)

@@ -1,0 +1,110 @@
+"""The webhook's request body and signing-key configuration, validated strictly (pure: no I/O).
+
+A pipeline that misspells a field must hear about it rather than have the field ignored: unknown fields, wrong
+types and bad identifiers each get their own error code, so the caller's logs say exactly what to fix.
+
+Signing keys are bound to caller names. `WEBHOOK_SECRET` holds one or more entries separated by commas or
+whitespace, each `caller=whsec_...` (or a bare `whsec_...`, bound to the caller name `webhook`). Several entries for
+the same caller are how a key is rotated: both verify until the old one is removed. The caller name a key is bound
+to is what the authorization policy's `callers` lists match, and a body's `requestedBy` must name it, so a
+pipeline holding one key cannot act under another's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cppcancel.identifiers import InvalidInput, validate_emails, validate_offer_id, validate_publisher_id
+
+DEFAULT_CALLER = "webhook"
+_CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+_CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
+_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel"}
+
+
+class WebhookInputError(ValueError):
+    """A refusal the webhook answers with HTTP 400 and `{"error": {"code": ..., "message": ...}}`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class WebhookCancel:
+    publisher_id: str
+    offer_id: str
+    requested_by: str
+    notification_emails: tuple[str, ...] = ()
+    slack_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookKey:
+    caller: str
+    secret: str = field(repr=False)
+
+
+def _string(data: Mapping[str, Any], name: str, *, required: bool) -> str | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise WebhookInputError("missing_field", f"'{name}' is required.")
+        return None
+    if not isinstance(value, str):
+        raise WebhookInputError("invalid_type", f"'{name}' must be a string, not {type(value).__name__}.")
+    return value
+
+
+def parse_webhook_body(data: object) -> WebhookCancel:
+    """Validate a decoded JSON body; raise WebhookInputError naming the first problem."""
+    if not isinstance(data, Mapping):
+        raise WebhookInputError("invalid_body", "The body must be a JSON object.")
+    unknown = sorted(str(k) for k in data if k not in _FIELDS)
+    if unknown:
+        raise WebhookInputError(
+            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(_FIELDS))}."
+        )
+    publisher = _string(data, "publisherId", required=True) or ""
+    offer = _string(data, "offerId", required=True) or ""
+    requested_by = _string(data, "requestedBy", required=True) or ""
+    channel = _string(data, "slackChannel", required=False)
+    emails_raw = data.get("notificationEmails", [])
+    if emails_raw is None:
+        emails_raw = []
+    if not isinstance(emails_raw, list) or not all(isinstance(e, str) for e in emails_raw):
+        raise WebhookInputError("invalid_type", "'notificationEmails' must be an array of strings.")
+    try:
+        validate_publisher_id(publisher)
+        validate_offer_id(offer)
+        emails = validate_emails(emails_raw)
+    except InvalidInput as exc:
+        raise WebhookInputError("invalid_value", str(exc)) from exc
+    if not _CALLER_RE.match(requested_by):
+        raise WebhookInputError(
+            "invalid_value", "'requestedBy' must be the caller name its signing key is bound to (letters, digits, -_.)."
+        )
+    if channel is not None and not _CHANNEL_RE.match(channel):
+        raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
+    return WebhookCancel(publisher, offer, requested_by, emails, channel)
+
+
+def parse_webhook_keys(raw: str | None) -> tuple[WebhookKey, ...]:
+    """Parse `WEBHOOK_SECRET`; raise ValueError (without echoing any secret) when an entry is malformed."""
+    keys: list[WebhookKey] = []
+    for position, entry in enumerate(re.split(r"[\s,]+", raw or ""), start=1):
+        if not entry:
+            continue
+        caller, sep, secret = entry.partition("=")
+        if not sep:
+            caller, secret = DEFAULT_CALLER, entry
+        if not _CALLER_RE.match(caller):
+            raise ValueError(f"WEBHOOK_SECRET entry {position}: the caller name is not valid")
+        if not secret.startswith("whsec_") or len(secret) < len("whsec_") + 16:
+            raise ValueError(f"WEBHOOK_SECRET entry {position}: the secret must be a whsec_... key of 16+ characters")
+        keys.append(WebhookKey(caller, secret))
+    return tuple(keys)

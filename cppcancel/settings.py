@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from urllib.parse import urlsplit
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+_log = logging.getLogger(__name__)
+KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
+
 CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
 
 
@@ -109,6 +113,11 @@ def _integer(env: Mapping[str, str], name: str, default: int, problems: list[str
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
+    if value.startswith(KEY_VAULT_REFERENCE_PREFIX):
+        # App Service hands an unresolved Key Vault reference through verbatim (secret not set yet, or no access).
+        # Using it as a secret would only produce confusing signature failures: treat it as unset, and say why.
+        _log.warning("%s is an unresolved Key Vault reference; treating it as unset (is the secret set?)", name)
+        return None
     return value or None
 
 

@@ -72,3 +72,10 @@ def test_secrets_never_appear_in_repr() -> None:
     for secret in ("tok-secret-1", "sign-secret-2", "xoxb-secret-3", "whsec_secret4"):
         assert secret not in shown
     assert settings.slack_bot_token == "xoxb-secret-3"
+
+
+def test_unresolved_key_vault_reference_counts_as_unset(caplog: pytest.LogCaptureFixture) -> None:
+    reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/slack-signing-secret/)"
+    settings = load_settings({"SLACK_SIGNING_SECRET": reference})
+    assert settings.slack_signing_secret is None
+    assert "SLACK_SIGNING_SECRET is an unresolved Key Vault reference" in caplog.text

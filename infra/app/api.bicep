@@ -1,0 +1,230 @@
+// The function app: Linux, Python, Flex Consumption, one user-assigned identity for everything.
+// App settings are inline in siteConfig.appSettings (a separate config resource hides them from the scanners).
+// On Flex Consumption the runtime lives in functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION must not be set.
+param name string
+param planName string
+param location string
+param tags object = {}
+
+@description('Resource ID of the user-assigned identity.')
+param identityId string
+@description('Client ID of the user-assigned identity (AZURE_CLIENT_ID, AzureWebJobsStorage__clientId).')
+param identityClientId string
+
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+param workspaceId string
+
+param keyVaultName string
+param slackSigningSecretName string
+param slackBotTokenName string
+param webhookSecretName string
+
+@allowed([
+  '3.11'
+  '3.12'
+])
+param pythonVersion string = '3.11'
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@description('Always-ready instances for the Durable Functions trigger group, so that durable timers fire promptly.')
+@minValue(0)
+param durableAlwaysReadyInstances int = 1
+
+@description('Authorization policy (the CANCEL_POLICY JSON), as an object.')
+param cancelPolicy object
+param auditChannelId string = ''
+param cppBaseUrl string = 'https://cloudpartner.azure.com'
+param cppApiVersion string = '2017-10-31'
+param watchTimeoutSeconds int = 86400
+param pollInitialIntervalSeconds int = 15
+param pollMaxIntervalSeconds int = 300
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: 'Enabled'
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        alwaysReady: (durableAlwaysReadyInstances > 0) ? [
+          {
+            name: 'durable'
+            instanceCount: durableAlwaysReadyInstances
+          }
+        ] : []
+      }
+      runtime: {
+        name: 'python'
+        version: pythonVersion
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: [
+        // Host storage and Durable Functions, identity-based: no key, no connection string.
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storageAccountName
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        // Application Insights with Entra ID auth (the resource has local auth off).
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: applicationInsightsConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identityClientId};Authorization=AAD'
+        }
+        // azure-identity's ManagedIdentityCredential picks the user-assigned identity by this client ID.
+        {
+          name: 'AZURE_CLIENT_ID'
+          value: identityClientId
+        }
+        // Secrets: Key Vault references, resolved by the platform with keyVaultReferenceIdentity.
+        {
+          name: 'SLACK_SIGNING_SECRET'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${slackSigningSecretName})'
+        }
+        {
+          name: 'SLACK_BOT_TOKEN'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${slackBotTokenName})'
+        }
+        {
+          name: 'WEBHOOK_SECRET'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookSecretName})'
+        }
+        {
+          name: 'CANCEL_POLICY'
+          value: string(cancelPolicy)
+        }
+        {
+          name: 'AUDIT_CHANNEL_ID'
+          value: auditChannelId
+        }
+        {
+          name: 'CPP_BASE_URL'
+          value: cppBaseUrl
+        }
+        {
+          name: 'CPP_API_VERSION'
+          value: cppApiVersion
+        }
+        {
+          name: 'WATCH_TIMEOUT_S'
+          value: string(watchTimeoutSeconds)
+        }
+        {
+          name: 'POLL_INITIAL_INTERVAL_S'
+          value: string(pollInitialIntervalSeconds)
+        }
+        {
+          name: 'POLL_MAX_INTERVAL_S'
+          value: string(pollMaxIntervalSeconds)
+        }
+      ]
+    }
+  }
+}
+
+// Basic (user name + password) publishing credentials off for FTP and for the SCM site: deployments use Entra ID.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource siteDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
+output baseUrl string = 'https://${site.properties.defaultHostName}'

@@ -1,0 +1,125 @@
+"""azure.yaml and infra/main.parameters.json: what `azd up` reads, checked against main.bicep."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.infra.helpers import (
+    AZURE_YAML,
+    HOST_JSON,
+    MANIFEST,
+    MANIFEST_PLACEHOLDER,
+    PARAMETERS_FILE,
+    REPO_ROOT,
+    decorators,
+)
+
+Trees = dict[str, dict[str, Any]]
+ENV_REFERENCE = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
+
+
+@pytest.fixture(scope="module")
+def azure_yaml() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(AZURE_YAML.read_text())
+    return loaded
+
+
+def test_azure_yaml_deploys_the_api_service(azure_yaml: dict[str, Any]) -> None:
+    assert azure_yaml["name"]
+    assert azure_yaml["infra"]["provider"] == "bicep"
+    assert azure_yaml["infra"]["path"] == "infra"
+    assert azure_yaml["infra"].get("module", "main") == "main"
+    assert azure_yaml["services"] == {"api": {"project": ".", "language": "python", "host": "function"}}
+
+
+def test_host_route_prefix_is_api() -> None:
+    """The URLs in the outputs and the manifest assume the routes sit under /api/."""
+    assert json.loads(HOST_JSON.read_text())["extensions"]["http"]["routePrefix"] == "api"
+
+
+def test_parameters_file_matches_main(bicep_trees: Trees) -> None:
+    declared = bicep_trees["main.bicep"]["parameters"]
+    parameters = json.loads(PARAMETERS_FILE.read_text())["parameters"]
+    assert set(parameters) <= set(declared), f"not in main.bicep: {sorted(set(parameters) - set(declared))}"
+    required = {name for name, p in declared.items() if p.get("default") is None}
+    assert required <= set(parameters), f"required but not mapped: {sorted(required - set(parameters))}"
+    assert parameters["environmentName"] == {"value": "${AZURE_ENV_NAME}"}
+    assert parameters["location"] == {"value": "${AZURE_LOCATION}"}
+    assert parameters["cancelPolicy"] == {"value": "${CANCEL_POLICY}"}
+
+
+def test_parameters_file_holds_no_secret_value(bicep_trees: Trees) -> None:
+    """Secure parameters come from the azd environment (or stay unset): never a literal in a committed file."""
+    declared = bicep_trees["main.bicep"]["parameters"]
+    parameters = json.loads(PARAMETERS_FILE.read_text())["parameters"]
+    secure = {name for name, p in declared.items() if "secure" in decorators(p)}
+    assert secure, "main.bicep declares no secure parameter"
+    for name in secure & set(parameters):
+        value = parameters[name]["value"]
+        assert isinstance(value, str) and ENV_REFERENCE.match(value), f"{name}: not a ${{VARIABLE}} reference"
+
+
+def test_postprovision_hook_fills_the_manifest(azure_yaml: dict[str, Any], bicep_trees: Trees) -> None:
+    outputs = bicep_trees["main.bicep"]["outputs"]
+    hooks = azure_yaml["hooks"]["postprovision"]
+    for shell in ("posix", "windows"):
+        script = hooks[shell]["run"]
+        assert MANIFEST_PLACEHOLDER in script, shell
+        assert "slack_app/manifest.yaml" in script, shell
+        for variable in re.findall(r"(?:\$\{|\$env:)([A-Z][A-Z0-9_]*)", script):
+            assert variable == "AZURE_ENV_NAME" or variable in outputs, (
+                f"{shell}: {variable} is not a main.bicep output"
+            )
+
+
+@pytest.mark.skipif(shutil.which("sh") is None or shutil.which("sed") is None, reason="needs sh and sed")
+def test_posix_hook_renders_a_pasteable_manifest(azure_yaml: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "slack_app").mkdir()
+    shutil.copy(MANIFEST, tmp_path / "slack_app" / "manifest.yaml")
+    base = "https://func-cppcancel-abc123.azurewebsites.net"
+    env = {
+        **os.environ,
+        "AZURE_ENV_NAME": "team-a",
+        "FUNCTION_APP_BASE_URL": base,
+        "SLACK_COMMAND_URL": f"{base}/api/slack/commands",
+        "SLACK_INTERACTIVITY_URL": f"{base}/api/slack/interactions",
+        "WEBHOOK_URL": f"{base}/api/webhooks/cancel",
+    }
+    script = azure_yaml["hooks"]["postprovision"]["posix"]["run"]
+    proc = subprocess.run(
+        ["sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    rendered_text = (tmp_path / ".azure" / "team-a" / "slack-manifest.yaml").read_text()
+    assert MANIFEST_PLACEHOLDER not in rendered_text
+    rendered = yaml.safe_load(rendered_text)
+    assert rendered["features"]["slash_commands"][0]["url"] == f"{base}/api/slack/commands"
+    assert rendered["settings"]["interactivity"]["request_url"] == f"{base}/api/slack/interactions"
+
+
+def test_deploy_doc_names_what_the_templates_define(bicep_trees: Trees) -> None:
+    """docs/deploy.md's commands use the real output, secret and azd variable names."""
+    doc = (REPO_ROOT / "docs" / "deploy.md").read_text()
+    outputs = set(bicep_trees["main.bicep"]["outputs"])
+    for name in re.findall(r"azd env get-value (\w+)", doc):
+        assert name in outputs, f"docs/deploy.md reads {name}, not a main.bicep output"
+    secret_names = {
+        v["value"]
+        for v in bicep_trees["core/security/key-vault.bicep"]["variables"].values()
+        if isinstance(v["value"], str)
+    }
+    used = set(re.findall(r"az keyvault secret set --vault-name \"\$KV\" --name ([\w-]+)", doc))
+    assert used == secret_names, f"docs set {sorted(used)}, the vault holds {sorted(secret_names)}"
+    azd_builtins = {"AZURE_RESOURCE_GROUP", "AZURE_SUBSCRIPTION_ID", "AZURE_LOCATION"}
+    mapped = set(re.findall(r"\$\{(\w+)\}", PARAMETERS_FILE.read_text())) | azd_builtins
+    for name in re.findall(r"azd env set (\w+)", doc):
+        assert name in mapped, f"docs/deploy.md sets {name}, which main.parameters.json does not read"

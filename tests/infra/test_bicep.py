@@ -1,0 +1,378 @@
+"""infra/ on the parsed Bicep tree: every file parses, the modules fit together, and the security baseline holds.
+
+No Bicep CLI offline: pycep-parser (the parser behind checkov's Bicep support) gives the tree. Some settings have no
+checkov check at all (shared-key access, blob public access, basic publishing credentials): they are asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infra.helpers import (
+    ABBREVIATIONS_FILE,
+    INFRA_DIR,
+    bicep_files,
+    body,
+    decorators,
+    only_resource,
+    rel,
+    resources_of_type,
+    walk,
+)
+
+Trees = dict[str, dict[str, Any]]
+
+EXPECTED_FILES = {
+    "main.bicep",
+    "app/api.bicep",
+    "app/rbac.bicep",
+    "core/identity/user-assigned-identity.bicep",
+    "core/monitor/monitoring.bicep",
+    "core/security/key-vault.bicep",
+    "core/storage/storage-account.bicep",
+}
+
+# Built-in role definition IDs (the same in every tenant) that the app's identity needs, and where.
+ROLES = {
+    "Storage Blob Data Owner": ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts"),
+    "Storage Queue Data Contributor": ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts"),
+    "Storage Table Data Contributor": ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts"),
+    "Monitoring Metrics Publisher": ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components"),
+    "Key Vault Secrets User": ("4633458b-17de-408a-b874-0445c86b69e6", "Microsoft.KeyVault/vaults"),
+}
+
+# The app settings the code reads (fixed names), and the ones that must never appear on Flex Consumption or at all.
+REQUIRED_SETTINGS = {
+    "AzureWebJobsStorage__accountName",
+    "AzureWebJobsStorage__credential",
+    "AzureWebJobsStorage__clientId",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+    "AZURE_CLIENT_ID",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_BOT_TOKEN",
+    "WEBHOOK_SECRET",
+    "CANCEL_POLICY",
+    "AUDIT_CHANNEL_ID",
+    "CPP_BASE_URL",
+    "CPP_API_VERSION",
+    "WATCH_TIMEOUT_S",
+    "POLL_INITIAL_INTERVAL_S",
+    "POLL_MAX_INTERVAL_S",
+}
+KEY_VAULT_SETTINGS = ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "WEBHOOK_SECRET")
+FORBIDDEN_SETTINGS = {
+    "AzureWebJobsStorage",  # a connection string: with shared keys off it could only be wrong
+    "FUNCTIONS_WORKER_RUNTIME",  # Flex Consumption: the runtime lives in functionAppConfig.runtime
+    "FUNCTIONS_EXTENSION_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "WEBSITE_CONTENTSHARE",
+}
+
+
+def _site(trees: Trees) -> dict[str, Any]:
+    return only_resource(trees, "Microsoft.Web/sites")
+
+
+def _app_settings(trees: Trees) -> dict[str, Any]:
+    settings = _site(trees)["properties"]["siteConfig"]["appSettings"]
+    names = [s["name"] for s in settings]
+    assert len(names) == len(set(names)), f"duplicate app settings: {names}"
+    return {s["name"]: s["value"] for s in settings}
+
+
+# --- Parsing and wiring ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", bicep_files(), ids=rel)
+def test_bicep_file_parses(path: Path, bicep_outcomes: Trees) -> None:
+    outcome = bicep_outcomes[rel(path)]
+    assert "error" not in outcome, f"pycep-parser cannot parse {rel(path)}: {outcome['error']}"
+    assert outcome["tree"].get("resources") or outcome["tree"].get("modules"), f"{rel(path)} declares nothing"
+
+
+def test_expected_files_present(bicep_trees: Trees) -> None:
+    assert set(bicep_trees) >= EXPECTED_FILES
+
+
+def test_main_is_resource_group_scoped(bicep_trees: Trees) -> None:
+    """`az deployment group create` and azd's resource-group deployments both need targetScope resourceGroup."""
+    assert bicep_trees["main.bicep"]["globals"]["scope"]["value"] == "resourceGroup"
+
+
+def test_modules_resolve_and_get_their_parameters(bicep_trees: Trees) -> None:
+    """What the Bicep compiler would check: module files exist, params passed are declared, required ones passed."""
+    checked = 0
+    for file, tree in bicep_trees.items():
+        for symbol, module in tree.get("modules", {}).items():
+            assert module["type"] == "local", (
+                f"{file}: module {symbol} is not a local file (registry modules need network)"
+            )
+            target = (Path(file).parent / module["detail"]["path"]).as_posix()
+            assert target in bicep_trees, f"{file}: module {symbol} points at missing {target}"
+            declared = bicep_trees[target].get("parameters", {})
+            passed = set(body(module).get("params", {}))
+            required = {name for name, p in declared.items() if p.get("default") is None}
+            assert passed <= set(declared), f"{file}: {symbol} passes undeclared {sorted(passed - set(declared))}"
+            assert required <= passed, f"{file}: {symbol} misses required {sorted(required - passed)}"
+            checked += 1
+    assert checked >= 6
+
+
+def test_module_outputs_used_exist(bicep_trees: Trees) -> None:
+    for file, tree in bicep_trees.items():
+        modules = {
+            symbol: (Path(file).parent / m["detail"]["path"]).as_posix()
+            for symbol, m in tree.get("modules", {}).items()
+        }
+        text = (INFRA_DIR / file).read_text()
+        for symbol, output in re.findall(r"\b(\w+)\.outputs\.(\w+)", text):
+            assert symbol in modules, f"{file}: {symbol}.outputs.{output} names no module"
+            assert output in bicep_trees[modules[symbol]].get("outputs", {}), (
+                f"{file}: {modules[symbol]} has no output {output}"
+            )
+
+
+def test_abbreviations_used_exist() -> None:
+    abbreviations = json.loads(ABBREVIATIONS_FILE.read_text())
+    used = set(re.findall(r"\babbrs\.(\w+)", (INFRA_DIR / "main.bicep").read_text()))
+    assert used, "main.bicep uses no abbreviation"
+    assert used <= set(abbreviations), f"missing from abbreviations.json: {sorted(used - set(abbreviations))}"
+
+
+def test_no_key_based_access_anywhere() -> None:
+    """No listKeys(), no account keys, no connection strings with a key, in any template."""
+    for path in bicep_files():
+        text = path.read_text()
+        for needle in ("listKeys(", "AccountKey=", "SharedAccessKey", "listConnectionStrings("):
+            assert needle not in text, f"{rel(path)} contains {needle}"
+
+
+# --- Function app ---------------------------------------------------------------------------------------------------
+
+
+def test_plan_is_flex_consumption_linux(bicep_trees: Trees) -> None:
+    plan = only_resource(bicep_trees, "Microsoft.Web/serverfarms")
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    assert plan["properties"]["reserved"] is True
+
+
+def test_site_security_baseline(bicep_trees: Trees) -> None:
+    site = _site(bicep_trees)
+    props = site["properties"]
+    assert "linux" in site["kind"] and "functionapp" in site["kind"]
+    assert props["httpsOnly"] is True
+    config = props["siteConfig"]
+    assert config["minTlsVersion"] == "1.2"
+    assert config["scmMinTlsVersion"] == "1.2"
+    assert config["ftpsState"] == "Disabled"
+    assert config["http20Enabled"] is True
+
+
+def test_site_uses_one_user_assigned_identity_everywhere(bicep_trees: Trees) -> None:
+    site = _site(bicep_trees)
+    props = site["properties"]
+    assert site["identity"]["type"] == "UserAssigned"
+    identity_ref = props["keyVaultReferenceIdentity"]
+    assert "keyVaultReferenceIdentity" not in props["siteConfig"], "keyVaultReferenceIdentity belongs to the site"
+    assert list(site["identity"]["userAssignedIdentities"]) == [f"'${{{identity_ref}}}'"]
+    authentication = props["functionAppConfig"]["deployment"]["storage"]["authentication"]
+    assert authentication == {"type": "UserAssignedIdentity", "userAssignedIdentityResourceId": identity_ref}
+
+
+def test_site_flex_runtime_and_durable_always_ready(bicep_trees: Trees) -> None:
+    api = bicep_trees["app/api.bicep"]
+    app_config = _site(bicep_trees)["properties"]["functionAppConfig"]
+    runtime = app_config["runtime"]
+    assert runtime["name"] == "python"
+    allowed = decorators(api["parameters"][runtime["version"]])["allowed"]
+    assert set(allowed) <= {"3.11", "3.12"}
+    assert app_config["deployment"]["storage"]["type"] == "blobContainer"
+    always_ready = [n for n in walk(app_config["scaleAndConcurrency"]) if isinstance(n, dict) and "instanceCount" in n]
+    assert [n["name"] for n in always_ready] == ["durable"]
+
+
+def test_site_is_tagged_for_azd(bicep_trees: Trees) -> None:
+    tags = _site(bicep_trees)["tags"]
+    found = [n for n in walk(tags) if isinstance(n, dict) and n.get("'azd-service-name'", n.get("azd-service-name"))]
+    assert found, "the site needs the tag azd-service-name: api"
+    assert found[0].get("'azd-service-name'", found[0].get("azd-service-name")) == "api"
+
+
+def test_basic_publishing_credentials_off(bicep_trees: Trees) -> None:
+    policies = {
+        b["name"]: b
+        for _, _, b in resources_of_type(bicep_trees, "Microsoft.Web/sites/basicPublishingCredentialsPolicies")
+    }
+    assert set(policies) == {"ftp", "scm"}
+    for name, policy in policies.items():
+        assert policy["properties"]["allow"] is False, name
+
+
+def test_app_settings_cover_what_the_code_reads(bicep_trees: Trees) -> None:
+    settings = _app_settings(bicep_trees)
+    assert set(settings) >= REQUIRED_SETTINGS, f"missing: {sorted(REQUIRED_SETTINGS - set(settings))}"
+    assert not set(settings) & FORBIDDEN_SETTINGS, f"forbidden: {sorted(set(settings) & FORBIDDEN_SETTINGS)}"
+
+
+def test_host_storage_is_identity_based(bicep_trees: Trees) -> None:
+    settings = _app_settings(bicep_trees)
+    assert settings["AzureWebJobsStorage__credential"] == "managedidentity"
+    # The same user-assigned identity for the host storage, azure-identity (the CPP token) and Application Insights.
+    assert settings["AzureWebJobsStorage__clientId"] == settings["AZURE_CLIENT_ID"]
+    client_id = settings["AZURE_CLIENT_ID"]
+    assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == f"ClientId=${{{client_id}}};Authorization=AAD"
+    for name, value in settings.items():
+        text = json.dumps(value)
+        assert "AccountKey" not in text and "DefaultEndpointsProtocol" not in text, name
+
+
+def test_secrets_are_key_vault_references(bicep_trees: Trees) -> None:
+    settings = _app_settings(bicep_trees)
+    for name in KEY_VAULT_SETTINGS:
+        value = settings[name]
+        assert isinstance(value, str), name
+        assert value.startswith("@Microsoft.KeyVault(") and value.endswith(")"), f"{name}: {value}"
+    assert len({settings[name] for name in KEY_VAULT_SETTINGS}) == len(KEY_VAULT_SETTINGS)
+
+
+def test_site_base_url_output(bicep_trees: Trees) -> None:
+    api = bicep_trees["app/api.bicep"]
+    assert api["outputs"]["baseUrl"]["value"] == "https://${site.properties.defaultHostName}"
+
+
+# --- Storage, Key Vault, monitoring ---------------------------------------------------------------------------------
+
+
+def test_storage_baseline(bicep_trees: Trees) -> None:
+    storage = only_resource(bicep_trees, "Microsoft.Storage/storageAccounts")["properties"]
+    assert storage["allowSharedKeyAccess"] is False
+    assert storage["allowBlobPublicAccess"] is False
+    assert storage["minimumTlsVersion"] == "TLS1_2"
+    assert storage["supportsHttpsTrafficOnly"] is True
+    assert storage["defaultToOAuthAuthentication"] is True
+    container = only_resource(bicep_trees, "Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert container["properties"]["publicAccess"] == "None"
+
+
+def test_key_vault_baseline(bicep_trees: Trees) -> None:
+    vault = only_resource(bicep_trees, "Microsoft.KeyVault/vaults")["properties"]
+    assert vault["enableRbacAuthorization"] is True
+    assert vault["enablePurgeProtection"] is True
+    assert vault["enableSoftDelete"] is True
+    assert "accessPolicies" not in vault
+
+
+def test_secret_parameters_are_secure_and_empty_by_default(bicep_trees: Trees) -> None:
+    main = bicep_trees["main.bicep"]["parameters"]
+    for name in ("slackSigningSecret", "slackBotToken", "webhookSecret"):
+        assert "secure" in decorators(main[name]), name
+        assert main[name]["default"] == "", name
+    for file, tree in bicep_trees.items():
+        for name, param in tree.get("parameters", {}).items():
+            if "secure" in decorators(param):
+                assert param.get("default") in (None, ""), f"{file}: secure parameter {name} has a default value"
+
+
+def test_key_vault_secrets_written_only_when_given(bicep_trees: Trees) -> None:
+    """An empty value must not overwrite a secret set later with `az keyvault secret set`."""
+    tree = bicep_trees["core/security/key-vault.bicep"]
+    secrets = [r for r in tree["resources"].values() if r["type"] == "Microsoft.KeyVault/vaults/secrets"]
+    assert secrets
+    for secret in secrets:
+        condition = secret["config"].get("condition")
+        assert condition is not None and "empty" in json.dumps(condition)
+        assert body(secret)["properties"]["contentType"]
+
+
+def test_application_insights_uses_entra_auth(bicep_trees: Trees) -> None:
+    insights = only_resource(bicep_trees, "Microsoft.Insights/components")["properties"]
+    assert insights["DisableLocalAuth"] is True
+    assert insights["WorkspaceResourceId"]
+    only_resource(bicep_trees, "Microsoft.OperationalInsights/workspaces")
+
+
+def test_diagnostic_settings_on(bicep_trees: Trees) -> None:
+    """Site, Key Vault and storage (account and its blob, queue and table services) all log to the workspace."""
+    covered = set()
+    for file, _, setting in resources_of_type(bicep_trees, "Microsoft.Insights/diagnosticSettings"):
+        assert setting["properties"]["workspaceId"], file
+        assert setting["properties"].get("logs") or setting["properties"].get("metrics"), file
+        target = bicep_trees[file]["resources"][setting["scope"]]
+        covered.add(target["type"])
+    assert covered >= {
+        "Microsoft.Web/sites",
+        "Microsoft.KeyVault/vaults",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.Storage/storageAccounts/blobServices",
+        "Microsoft.Storage/storageAccounts/queueServices",
+        "Microsoft.Storage/storageAccounts/tableServices",
+    }
+
+
+# --- Role assignments -----------------------------------------------------------------------------------------------
+
+
+def _role_assignments(bicep_trees: Trees) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(role definition GUID, scope resource type, file, body) of every role assignment."""
+    found = []
+    for file, _, assignment in resources_of_type(bicep_trees, "Microsoft.Authorization/roleAssignments"):
+        tree = bicep_trees[file]
+        role_ref = assignment["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]
+        guid = tree["variables"][role_ref]["value"]
+        scope_type = tree["resources"][assignment["scope"]]["type"]
+        found.append((guid, scope_type, file, assignment))
+    return found
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_app_identity_has_role(role: str, bicep_trees: Trees) -> None:
+    guid, scope_type = ROLES[role]
+    matches = [a for g, t, _, a in _role_assignments(bicep_trees) if g == guid and t == scope_type]
+    assert len(matches) == 1, f"{role} ({guid}) on {scope_type}: {len(matches)} assignments"
+    assignment = matches[0]
+    assert assignment["properties"]["principalType"] == "ServicePrincipal"
+    assert assignment["name"]["function"]["type"] == "guid"
+
+
+def test_role_guids_are_named_in_comments() -> None:
+    lines = (INFRA_DIR / "app" / "rbac.bicep").read_text().splitlines()
+    for role, (guid, _) in ROLES.items():
+        index = next(i for i, line in enumerate(lines) if guid in line)
+        assert lines[index - 1].startswith("//") and role in lines[index - 1], f"{guid} needs a comment naming {role}"
+
+
+# --- Outputs --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("output", "path"),
+    [
+        ("SLACK_COMMAND_URL", "/api/slack/commands"),
+        ("SLACK_INTERACTIVITY_URL", "/api/slack/interactions"),
+        ("WEBHOOK_URL", "/api/webhooks/cancel"),
+        ("WEBHOOK_OPERATIONS_URL", "/api/webhooks/operations/{instanceId}"),
+    ],
+)
+def test_url_outputs(output: str, path: str, bicep_trees: Trees) -> None:
+    outputs = bicep_trees["main.bicep"]["outputs"]
+    assert outputs[output]["value"] == "${api.outputs.baseUrl}" + path
+    base_url = json.dumps(outputs["FUNCTION_APP_BASE_URL"]["value"])
+    assert '"api"' in base_url and '"outputs"' in base_url and '"baseUrl"' in base_url
+
+
+def test_outputs_carry_no_secret(bicep_trees: Trees) -> None:
+    for file, tree in bicep_trees.items():
+        secure = {n for n, p in tree.get("parameters", {}).items() if "secure" in decorators(p)}
+        for name, output in tree.get("outputs", {}).items():
+            values = {str(n) for n in walk(output["value"]) if not isinstance(n, dict | list)}
+            text = json.dumps(output["value"])
+            assert "listKeys" not in text, f"{file}: output {name}"
+            used = {s for s in secure for v in values if re.search(rf"\b{s}\b", v)}
+            assert not used, f"{file}: output {name} uses secure parameters {sorted(used)}"

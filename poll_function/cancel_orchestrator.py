@@ -1,0 +1,108 @@
+"""The cancel orchestration (`cancel_orchestrator`): issue the CPP cancel once, report it, hand over to a watcher.
+
+The Slack Confirm handler and the webhook start this orchestration (instance ID `CancelRequest.instance_id`, input
+`CancelRequest.to_json()`) instead of calling the CPP themselves: Slack's 3-second rule holds however long the CPP
+takes, and a second click or a retried webhook delivery finds the same instance instead of cancelling twice.
+
+    send_cancel                          one attempt, never retried (see below); also writes the audit record
+    set_custom_status(CancelOutcome)     at once: the webhook's HTTP function answers 200/202 from it
+    report_cancel   (with retry)         channel message (+ Stop button on 202), pointer on the response_url
+    start_watcher   (with retry, 202)    one watcher per operation URL; starting it again is a no-op
+    -> output: CancelOutcome JSON
+
+Why `send_cancel` is a plain call_activity: a cancel POST that timed out may have been carried out; sending it again
+could act twice (a second cancel can hit the next publish). The CPP client retries only connection-refused; any
+other failure - including a crashed activity - is reported as a failure whose outcome may be unknown, with the
+advice to check `/cpp ops` before trying again.
+
+Why the audit record is written by `send_cancel` rather than `report_cancel`: it is the code that did the act and
+it runs exactly once, so the record exists even if Slack is down for good, and a retried report cannot duplicate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
+from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
+from poll_function.names import REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from poll_function.payloads import CancelSent, ReportResult, error_json, load
+from poll_function.watch_state import iso
+
+# Reporting and starting the watcher are safe to repeat (the watcher start is idempotent; a duplicate channel
+# message is the worst case of a report retried after it posted), so transient failures are retried.
+SAFE_RETRY = retry_options(2000, 3)
+
+UNKNOWN_OUTCOME = (
+    "The cancel could not be confirmed: the step that sends it failed ({reason}). It may or may not have reached "
+    "the Partner Portal."
+)
+
+
+def outcome_of(sent: CancelSent) -> CancelOutcome:
+    """What the CPP's answer means for the callers; on 202 the watcher's instance ID is known before it starts."""
+    if sent.ok and sent.result is not None:
+        result = sent.result
+        if result.outcome == "accepted" and result.operation_url:
+            return CancelOutcome(
+                "accepted",
+                result.status_code,
+                result.operation_url,
+                watch_instance_id(result.operation_url),
+            )
+        if result.outcome == "accepted":
+            error = error_json(
+                "invalid_response", "The Partner Portal accepted the cancel but named no operation to follow."
+            )
+            return CancelOutcome("accepted", result.status_code, error=error)
+        return CancelOutcome("cancelled", result.status_code)
+    status = sent.error.get("statusCode")
+    return CancelOutcome("failed", status if isinstance(status, int) else None, error=dict(sent.error))
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
+@orchestrator
+def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON."""
+    request = CancelRequest.from_json(load(context.get_input()))
+    try:
+        sent = CancelSent.from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
+    except Exception as exc:
+        message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
+        sent = CancelSent(False, error=error_json("unknown_outcome", message))
+    outcome = outcome_of(sent)
+    context.set_custom_status(outcome.to_json())
+
+    report = ReportResult()
+    if request.slack is not None:
+        payload = {"request": request.to_json(), "outcome": outcome.to_json(), "at": iso(context.current_utc_datetime)}
+        try:
+            report = ReportResult.from_json(
+                (yield context.call_activity_with_retry(REPORT_CANCEL, SAFE_RETRY, payload))
+            )
+        except Exception:
+            report = ReportResult(slack_error="report_failed")  # the outcome stands; the watcher may still post
+
+    if outcome.status == "accepted" and outcome.operation_url:
+        slack = request.slack
+        watch = WatchRequest(
+            operation_url=outcome.operation_url,
+            publisher_id=request.publisher_id,
+            offer_id=request.offer_id,
+            requester=request.requester,
+            correlation_id=request.correlation_id,
+            started_at=iso(context.current_utc_datetime),
+            slack=SlackTarget(slack.channel_id, report.message_ts, slack.response_url) if slack else None,
+        )
+        try:
+            yield context.call_activity_with_retry(START_WATCHER, SAFE_RETRY, watch.to_json())
+        except Exception:
+            # Nobody follows the operation: say so rather than point callers at a watcher that does not exist.
+            outcome = CancelOutcome("accepted", outcome.status_code, outcome.operation_url, None, outcome.error)
+            context.set_custom_status(outcome.to_json())
+    return outcome.to_json()

@@ -1,0 +1,187 @@
+"""The JSON the orchestrations and their activities exchange, as typed values parsed in one place.
+
+Activity inputs and results travel through the Durable history as JSON, and a history written by an older version of
+this code must still replay, so every `from_json` here is tolerant (missing keys take defaults) and every `to_json`
+writes camelCase like the rest of the project. Activities accept their input either as the decoded JSON value (what
+the Functions worker passes) or as JSON text (what a test or another host may pass).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from partner_portal.models import CancelResult, Operation
+
+
+def load(payload: object) -> dict[str, Any]:
+    """An activity's input as a dict, whether it arrives decoded or as JSON text."""
+    if isinstance(payload, (str, bytes)):
+        payload = json.loads(payload)
+    if not isinstance(payload, Mapping):
+        raise ValueError(f"activity input must be a JSON object, got {type(payload).__name__}")
+    return dict(payload)
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def error_json(code: str, message: str, *, transient: bool = False, status_code: int | None = None) -> dict[str, Any]:
+    """An error in the shape of `CppError.to_json()`, for failures that are not CPP errors."""
+    return {
+        "code": code,
+        "message": message,
+        "statusCode": status_code,
+        "apiCode": None,
+        "transient": transient,
+        "retryAfterS": None,
+    }
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """Result of `poll_operation`: the operation read, or the error that prevented it (CppError JSON)."""
+
+    ok: bool
+    operation: Operation | None = None
+    retry_after_s: float | None = None
+    error: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def transient(self) -> bool:
+        return bool(self.error.get("transient"))
+
+    @property
+    def error_message(self) -> str:
+        return str(self.error.get("message") or "the operation could not be read")
+
+    def to_json(self) -> dict[str, Any]:
+        if self.ok and self.operation is not None:
+            return {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
+        return {"ok": False, "error": dict(self.error), "retryAfterS": self.retry_after_s}
+
+    @classmethod
+    def from_json(cls, data: object) -> PollResult:
+        if not isinstance(data, Mapping):
+            return cls(False, error=error_json("invalid_result", "the poll activity returned nothing usable"))
+        retry = _float(data.get("retryAfterS"))
+        if data.get("ok") and data.get("operation") is not None:
+            try:
+                return cls(True, Operation.from_json(data["operation"]), retry)
+            except ValueError as exc:
+                return cls(False, error=error_json("invalid_response", str(exc)))
+        error = data.get("error")
+        error = dict(error) if isinstance(error, Mapping) else error_json("unknown", "the poll failed")
+        if retry is None:
+            retry = _float(error.get("retryAfterS"))
+        return cls(False, None, retry, error)
+
+
+@dataclass(frozen=True)
+class SlackUpdate:
+    """Input of `update_slack`: the main message to (re)write, and an optional thread reply under it.
+
+    `ts` None means no message exists yet (the first post went to a response_url): the activity posts one.
+    """
+
+    channel: str
+    ts: str | None
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "ts": self.ts,
+            "text": self.text,
+            "blocks": self.blocks,
+            "threadText": self.thread_text,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SlackUpdate:
+        return cls(
+            channel=str(data["channel"]),
+            ts=data.get("ts"),
+            text=str(data.get("text") or ""),
+            blocks=list(data.get("blocks") or []),
+            thread_text=data.get("threadText"),
+        )
+
+
+@dataclass(frozen=True)
+class SlackResult:
+    """Result of `update_slack`: done (with the message's ts), rate limited (wait `retry_after_s`), or refused.
+
+    Other transient failures are not results: the activity raises, and call_activity_with_retry tries again.
+    """
+
+    ok: bool
+    ts: str | None = None
+    retry_after_s: float | None = None
+    error: str | None = None
+
+    @property
+    def rate_limited(self) -> bool:
+        return not self.ok and self.retry_after_s is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "ts": self.ts, "retryAfterS": self.retry_after_s, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: object) -> SlackResult:
+        if not isinstance(data, Mapping):
+            return cls(False, error="invalid_result")
+        return cls(
+            ok=bool(data.get("ok")),
+            ts=data.get("ts"),
+            retry_after_s=_float(data.get("retryAfterS")),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class CancelSent:
+    """Result of `send_cancel`: what the CPP answered, or the CppError JSON. Never an exception for CPP errors."""
+
+    ok: bool
+    result: CancelResult | None = None
+    error: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.ok and self.result is not None:
+            return {"ok": True, "result": self.result.to_json()}
+        return {"ok": False, "error": dict(self.error)}
+
+    @classmethod
+    def from_json(cls, data: object) -> CancelSent:
+        if isinstance(data, Mapping) and data.get("ok") and isinstance(data.get("result"), Mapping):
+            return cls(True, CancelResult.from_json(data["result"]))
+        error = data.get("error") if isinstance(data, Mapping) else None
+        if not isinstance(error, Mapping):
+            error = error_json("unknown", "The cancel activity returned nothing usable.")
+        return cls(False, None, dict(error))
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Result of `report_cancel`: the channel message's ts (None when it could not be posted there)."""
+
+    message_ts: str | None = None
+    delivered_via: str | None = None  # "channel", "response_url" or None (nowhere)
+    slack_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"messageTs": self.message_ts, "deliveredVia": self.delivered_via, "slackError": self.slack_error}
+
+    @classmethod
+    def from_json(cls, data: object) -> ReportResult:
+        if not isinstance(data, Mapping):
+            return cls()
+        return cls(data.get("messageTs"), data.get("deliveredVia"), data.get("slackError"))

@@ -1,0 +1,266 @@
+"""The registered activities, called as the worker calls them, against the CPP emulator and the Slack stand-in.
+
+Everything goes over loopback sockets: the app's CppClient talks to the emulator, its slack_sdk WebClient and
+WebhookClient talk to the stand-in. `app_env` points the settings at both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cppcancel.contracts import CancelOutcome
+from cppcancel.settings import reset_settings_cache
+from devhost.slack_standin import SlackFault, SlackStandIn, blocks_to_text
+from partner_portal.emulator.faults import Fault
+from poll_function.slack_activities import SlackTransientError
+from tests.conftest import CHANNEL
+from tests.poll_function.conftest import cancel_request
+
+pytestmark = pytest.mark.usefixtures("app_env")
+
+Activity = Callable[[str], Callable[..., Any]]
+
+
+@pytest.fixture
+def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    caplog.set_level(logging.INFO, logger="cppcancel.audit")
+    records: list[dict[str, Any]] = []
+
+    class Sink(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(json.loads(record.getMessage()))
+
+    handler = Sink()
+    logging.getLogger("cppcancel.audit").addHandler(handler)
+    yield records
+    logging.getLogger("cppcancel.audit").removeHandler(handler)
+
+
+def _send(activity: Activity, offer_id: str, **kwargs: Any) -> dict[str, Any]:
+    result: dict[str, Any] = activity("send_cancel")(payload=cancel_request(offer_id, **kwargs).to_json())
+    return result
+
+
+# -- send_cancel ------------------------------------------------------------------------------------------------------
+
+
+def test_send_cancel_202_returns_the_operation_and_audits(
+    activity: Activity, cpp_emulator: Any, audit_lines: list[dict[str, Any]]
+) -> None:
+    result = _send(activity, "contoso-vm-offer")
+    assert result["ok"] is True
+    assert result["result"]["outcome"] == "accepted" and result["result"]["statusCode"] == 202
+    assert result["result"]["operationUrl"].startswith(f"{cpp_emulator.base_url}/api/publishers/contoso/")
+    assert cpp_emulator.cancel_count("contoso-vm-offer") == 1
+    [record] = audit_lines
+    assert (record["command"], record["outcome"], record["cppStatusCode"]) == ("cancel", "accepted", 202)
+    assert (record["who"], record["publisher"], record["channel"]) == ("U0ALICE", "contoso", CHANNEL)
+    assert record["operationUrl"] == result["result"]["operationUrl"] and record["correlationId"] == "corr-1"
+
+
+def test_send_cancel_200(activity: Activity) -> None:
+    assert _send(activity, "contoso-saas-offer") == {
+        "ok": True,
+        "result": {"outcome": "cancelled", "statusCode": 200, "operationUrl": None, "retryAfterS": None},
+    }
+
+
+def test_send_cancel_returns_cpp_errors_as_values(
+    activity: Activity, cpp_emulator: Any, audit_lines: list[dict[str, Any]]
+) -> None:
+    result = _send(activity, "no-such-offer")
+    assert result["ok"] is False
+    assert (result["error"]["code"], result["error"]["statusCode"], result["error"]["transient"]) == (
+        "not_found",
+        404,
+        False,
+    )
+    assert audit_lines[0]["outcome"] == "failed" and "HTTP 404" in audit_lines[0]["reason"]
+
+
+def test_send_cancel_validates_ids_again_and_sends_nothing_invalid(activity: Activity, cpp_emulator: Any) -> None:
+    payload = cancel_request().to_json() | {"offerId": "../../admin"}
+    result = activity("send_cancel")(payload=json.dumps(payload))  # JSON text is accepted too
+    assert result["ok"] is False and result["error"]["code"] == "invalid_input"
+    assert cpp_emulator.cancel_count() == 0
+
+
+def test_send_cancel_is_sent_once_even_when_the_answer_is_a_5xx(activity: Activity, cpp_emulator: Any) -> None:
+    cpp_emulator.add_fault(Fault(method="POST", path="/cancel", status=503, times=None))
+    result = _send(activity, "contoso-vm-offer")
+    assert result["ok"] is False and result["error"]["code"] == "server_error"
+    assert "may or may not have been taken" in result["error"]["message"]
+    assert cpp_emulator.cancel_count() == 1
+
+
+# -- poll_operation and load_watch_params ----------------------------------------------------------------------------
+
+
+def _operation_url(activity: Activity) -> str:
+    url: str = _send(activity, "contoso-vm-offer")["result"]["operationUrl"]
+    return url
+
+
+def test_poll_operation_follows_the_steps_to_the_end(activity: Activity, cpp_emulator: Any) -> None:
+    url = _operation_url(activity)
+    poll = activity("poll_operation")
+    first = poll(payload={"operationUrl": url})
+    assert first["ok"] is True and first["operation"]["status"] == "running"
+    assert [s["stepName"] for s in first["operation"]["steps"]][:1] == ["Cancel requested"]
+    deadline = time.monotonic() + 10
+    while (last := poll(payload={"operationUrl": url}))["operation"]["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert last["operation"]["status"] == "completed"
+    assert {s["status"] for s in last["operation"]["steps"]} == {"complete"}
+
+
+def test_poll_operation_reports_transient_errors_with_retry_after(
+    activity: Activity, cpp_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _operation_url(activity)
+    monkeypatch.setenv("CPP_MAX_RETRIES", "0")  # else the client itself waits out the Retry-After first
+    reset_settings_cache()
+    cpp_emulator.add_fault(Fault(method="GET", path="/operations/", status=503, retry_after="7", times=None))
+    result = activity("poll_operation")(payload={"operationUrl": url})
+    assert result["ok"] is False and result["error"]["transient"] is True
+    assert result["retryAfterS"] == 7
+
+
+def test_poll_operation_refuses_a_url_the_token_must_not_go_to(activity: Activity) -> None:
+    result = activity("poll_operation")(payload={"operationUrl": "https://evil.example/api/publishers/x/offers/y"})
+    assert result["ok"] is False and result["error"]["code"] == "unsafe_url" and result["error"]["transient"] is False
+
+
+def test_load_watch_params_reads_the_settings(activity: Activity, app_env: dict[str, str]) -> None:
+    assert activity("load_watch_params")(payload=None) == {
+        "initialS": 0.2,
+        "capS": 1.0,
+        "timeoutS": 86400.0,
+        "pollsPerGeneration": 40,
+    }
+
+
+# -- update_slack -----------------------------------------------------------------------------------------------------
+
+
+def _update(activity: Activity, ts: str | None = "1.000001", thread: str | None = None) -> dict[str, Any]:
+    payload = {
+        "channel": CHANNEL,
+        "ts": ts,
+        "text": "⏳ progress",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "progress"}}],
+        "threadText": thread,
+    }
+    result: dict[str, Any] = activity("update_slack")(payload=payload)
+    return result
+
+
+def test_update_slack_updates_in_place_and_replies_in_the_thread(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    assert _update(activity, thread="🔄 Status is now running") == {
+        "ok": True,
+        "ts": "1.000001",
+        "retryAfterS": None,
+        "error": None,
+    }
+    update, reply = slack_standin.messages
+    assert (update.method, update.channel, update.ts) == ("chat.update", CHANNEL, "1.000001")
+    assert blocks_to_text(update.blocks) == ["progress"] and update.text == "⏳ progress"
+    assert (reply.method, reply.thread_ts, reply.text) == ("chat.postMessage", "1.000001", "🔄 Status is now running")
+
+
+def test_update_slack_posts_a_message_when_there_is_none_or_it_is_gone(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    first = _update(activity, ts=None)
+    assert first["ok"] and slack_standin.messages[-1].method == "chat.postMessage"
+    slack_standin.add_fault(SlackFault(method="chat.update", status=200, error="message_not_found"))
+    second = _update(activity, ts="9.999")
+    assert second["ok"] and second["ts"] == slack_standin.messages[-1].ts != "9.999"
+
+
+def test_update_slack_returns_a_persistent_rate_limit_as_retry_after(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.update", times=2, status=429, retry_after_s=0))
+    result = _update(activity)  # slack_sdk waited out the first 429 itself; the second comes back to us
+    assert result == {"ok": False, "ts": None, "retryAfterS": 1.0, "error": "ratelimited"}
+    assert [name for name, _ in slack_standin.calls] == ["chat.update", "chat.update"]
+
+
+def test_update_slack_raises_transient_failures_for_the_activity_retry(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.update", status=500, error="internal_error"))
+    with pytest.raises(SlackTransientError, match="internal_error"):
+        _update(activity)
+
+
+def test_update_slack_returns_permanent_refusals(activity: Activity, slack_standin: SlackStandIn) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.update", status=200, error="channel_not_found"))
+    assert _update(activity)["error"] == "channel_not_found"
+
+
+def test_a_refused_thread_reply_does_not_switch_slack_off(activity: Activity, slack_standin: SlackStandIn) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.postMessage", status=200, error="msg_too_long"))
+    result = _update(activity, thread="reply")
+    assert result["ok"] is True and result["error"] == "msg_too_long"
+
+
+# -- report_cancel ----------------------------------------------------------------------------------------------------
+
+
+def _report(activity: Activity, standin: SlackStandIn, outcome: CancelOutcome, **kwargs: Any) -> dict[str, Any]:
+    request = cancel_request(response_url=standin.response_url("r1"), **kwargs)
+    payload = {"request": request.to_json(), "outcome": outcome.to_json(), "at": "2026-11-25T10:00:00Z"}
+    result: dict[str, Any] = activity("report_cancel")(payload=payload)
+    return result
+
+
+def test_report_posts_to_the_channel_and_points_the_person_there(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    outcome = CancelOutcome("accepted", 202, "https://x/api/publishers/contoso/offers/o/operations/1", "watch-1")
+    result = _report(activity, slack_standin, outcome)
+    channel_message, pointer = slack_standin.messages
+    assert result == {"messageTs": channel_message.ts, "deliveredVia": "channel", "slackError": None}
+    assert channel_message.method == "chat.postMessage" and channel_message.channel == CHANNEL
+    assert channel_message.text is not None and channel_message.text.startswith("🛑 Cancel of contoso/contoso-vm-offer")
+    assert "[Stop watching]" in blocks_to_text(channel_message.blocks)
+    assert (pointer.method, pointer.response_key, pointer.replace_original) == ("response_url", "r1", True)
+    assert pointer.text == f"Done — see <#{CHANNEL}> for the outcome and live progress."
+
+
+def test_report_falls_back_to_the_response_url_when_the_bot_is_not_in_the_channel(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.postMessage", status=200, error="not_in_channel"))
+    result = _report(activity, slack_standin, CancelOutcome("cancelled", 200))
+    assert result == {"messageTs": None, "deliveredVia": "response_url", "slackError": "not_in_channel"}
+    [fallback] = slack_standin.messages
+    assert fallback.method == "response_url" and fallback.replace_original
+    text = "\n".join(blocks_to_text(fallback.blocks))
+    assert "publish cancelled by <@U0ALICE>" in text and "/invite" in text
+
+
+def test_report_raises_transient_slack_failures_for_the_activity_retry(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.postMessage", status=503, error="service_unavailable"))
+    with pytest.raises(SlackTransientError):
+        _report(activity, slack_standin, CancelOutcome("cancelled", 200))
+
+
+def test_report_without_a_slack_target_does_nothing(activity: Activity, slack_standin: SlackStandIn) -> None:
+    request = cancel_request(slack=False)
+    payload = {"request": request.to_json(), "outcome": CancelOutcome("cancelled", 200).to_json(), "at": None}
+    assert activity("report_cancel")(payload=payload)["messageTs"] is None
+    assert slack_standin.calls == []

@@ -5,8 +5,11 @@ generator against it, and answers with the actions it wants (cumulative, in orde
 instance's history, works out which of the returned actions are new, gives them the sequence numbers the SDK
 assigns (activities and timers share one counter; retry timers and re-scheduled attempts of
 `call_activity_with_retry` take the next numbers, exactly as DTFx's retry interceptor does), and appends the
-completion events the caller reports. It does no I/O and has no clock: tests step it by hand, and the dev host's
-engine steps it from a worker pool and a timer queue. Both therefore exercise the real SDK replay.
+completion events the caller reports. Those arrive between turns and are buffered (`new_events`) until the next
+turn, where they follow its OrchestratorStarted as in a DTFx history: the SDK treats everything before the last
+OrchestratorStarted as replay, so appending them earlier would make `context.is_replaying` true for fresh results.
+It does no I/O and has no clock: tests step it by hand, and the dev host's engine steps it from a worker pool and a
+timer queue. Both therefore exercise the real SDK replay.
 """
 
 from __future__ import annotations
@@ -110,6 +113,35 @@ def _flatten(actions: list[Any]) -> list[dict[str, Any]]:
     return flat
 
 
+OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
+
+
+def _call(fn: OrchestratorFn, context_json: str) -> dict[str, Any]:
+    """Call the orchestrator; an exception in user code comes back as the SDK's out-of-proc error, not a result.
+
+    The SDK raises `Exception("<message>\\n\\n$OutOfProcData$:<state json>")` rather than returning a state with
+    `error` set; the extension parses that text. Do the same, so a failing orchestrator ends as Failed with its
+    message and any custom status it set, instead of escaping as a host error.
+    """
+    try:
+        result = fn(context_json)
+    except Exception as exc:
+        message, marker, state = str(exc).partition(OUT_OF_PROC_MARKER)
+        if not marker:
+            raise
+        try:
+            raw = json.loads(state)
+        except ValueError:
+            raw = {}
+        raw = raw if isinstance(raw, dict) else {}
+        raw["error"] = message or raw.get("error") or type(exc).__name__
+        return raw
+    loaded = json.loads(result)
+    if not isinstance(loaded, dict):
+        raise TypeError(f"orchestrator returned {type(loaded).__name__}, not an orchestrator state object")
+    return loaded
+
+
 def _event(event_type: int, moment: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
     return {
         "EventType": event_type,
@@ -133,6 +165,7 @@ class Orchestration:
     pending_activities: dict[int, ActivityCall] = field(default_factory=dict)
     pending_timers: dict[int, TimerCall] = field(default_factory=dict)
     generation: int = 0
+    new_events: list[dict[str, Any]] = field(default_factory=list)
 
     def _start_generation(self, now: datetime) -> None:
         self.history = [
@@ -144,12 +177,21 @@ class Orchestration:
         self.pending_activities = {}
         self.pending_timers = {}
 
+    @property
+    def has_work(self) -> bool:
+        """True when a turn is due: a generation not started yet, or events that arrived since the last turn."""
+        return not self.history or bool(self.new_events)
+
     def run(self, fn: OrchestratorFn, now: datetime) -> Turn:
         """Call the orchestrator with the history so far; record what is new; return what to do next."""
         if not self.history:
             self._start_generation(now)
         else:
+            for event in self.history:
+                event["IsPlayed"] = True
             self.history.append(_event(ORCHESTRATOR_STARTED, now))
+        self.history.extend(self.new_events)
+        self.new_events = []
         context = {
             "history": self.history,
             "input": self.input_json,
@@ -158,7 +200,7 @@ class Orchestration:
             "parentInstanceId": None,
             "upperSchemaVersion": 2,
         }
-        raw = json.loads(fn(json.dumps(context)))
+        raw = _call(fn, json.dumps(context))
         turn = Turn(done=bool(raw.get("isDone")), raw=raw, custom_status=raw.get("customStatus"))
         if raw.get("error"):
             turn.done, turn.failed, turn.error = True, True, str(raw["error"])
@@ -196,9 +238,14 @@ class Orchestration:
         ]
         self.history.append(_event(ORCHESTRATOR_COMPLETED, now))
         if turn.continue_as_new:
+            # Work still outstanding in the old generation is abandoned, as in DTFx: its results are not awaited.
             self.input_json = turn.new_input_json
             self.generation += 1
             self.history = []
+            self.action_ids = []
+            self.next_task_id = 0
+            self.pending_activities = {}
+            self.pending_timers = {}
             turn.done = False
             return turn
         if raw.get("isDone"):
@@ -239,22 +286,22 @@ class Orchestration:
 
     def complete_activity(self, task_id: int, result_json: str | None, now: datetime) -> None:
         self.pending_activities.pop(task_id)
-        self.history.append(_event(TASK_COMPLETED, now, TaskScheduledId=task_id, Result=result_json))
+        self.new_events.append(_event(TASK_COMPLETED, now, TaskScheduledId=task_id, Result=result_json))
 
     def fail_activity(self, task_id: int, reason: str, details: str, now: datetime) -> None:
         """Record a failure; a retried activity gets its back-off timer (and, after it, its next attempt)."""
         call = self.pending_activities.pop(task_id)
-        self.history.append(_event(TASK_FAILED, now, TaskScheduledId=task_id, Reason=reason, Details=details))
+        self.new_events.append(_event(TASK_FAILED, now, TaskScheduledId=task_id, Reason=reason, Details=details))
         if call.max_attempts > 1:
             # The SDK waits for one timer after every failed attempt, the last one included.
             timer_id = self._take_id()
             fire_at = now + call.retry_delay()
-            self.history.append(_event(TIMER_CREATED, now, timer_id, FireAt=iso(fire_at)))
+            self.new_events.append(_event(TIMER_CREATED, now, timer_id, FireAt=iso(fire_at)))
             self.pending_timers[timer_id] = TimerCall(timer_id, fire_at, retry_of=call)
 
     def fire_timer(self, task_id: int, now: datetime) -> None:
         timer = self.pending_timers.pop(task_id)
-        self.history.append(_event(TIMER_FIRED, now, TimerId=task_id, FireAt=iso(timer.fire_at)))
+        self.new_events.append(_event(TIMER_FIRED, now, TimerId=task_id, FireAt=iso(timer.fire_at)))
         call = timer.retry_of
         if call is not None and call.attempt < call.max_attempts:
             retry_id = self._take_id()
@@ -268,11 +315,11 @@ class Orchestration:
                 backoff=call.backoff,
                 max_retry_ms=call.max_retry_ms,
             )
-            self.history.append(_event(TASK_SCHEDULED, now, retry_id, Name=call.name))
+            self.new_events.append(_event(TASK_SCHEDULED, now, retry_id, Name=call.name))
             self.pending_activities[retry_id] = again
 
     def raise_event(self, name: str, input_json: str | None, now: datetime) -> None:
-        self.history.append(_event(EVENT_RAISED, now, Name=name, Input=input_json))
+        self.new_events.append(_event(EVENT_RAISED, now, Name=name, Input=input_json))
 
     def to_json(self) -> dict[str, Any]:
         def activity(call: ActivityCall) -> dict[str, Any]:
@@ -286,6 +333,7 @@ class Orchestration:
             "action_ids": self.action_ids,
             "next_task_id": self.next_task_id,
             "generation": self.generation,
+            "new_events": self.new_events,
             "pending_activities": [activity(c) for c in self.pending_activities.values()],
             "pending_timers": [
                 {
@@ -307,6 +355,7 @@ class Orchestration:
             action_ids=[int(i) for i in data["action_ids"]],
             next_task_id=int(data["next_task_id"]),
             generation=int(data.get("generation", 0)),
+            new_events=list(data.get("new_events") or []),
         )
         for item in data["pending_activities"]:
             call = ActivityCall(**item)

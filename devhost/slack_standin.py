@@ -133,7 +133,10 @@ class SlackStandIn:
 
         self._server = ThreadingHTTPServer((self._host, self._port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
+        # A short poll interval makes stop() quick: serve_forever only notices shutdown() between polls.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
+        )
         self._thread.start()
         return self
 

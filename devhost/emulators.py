@@ -1,0 +1,76 @@
+"""Stand in for the outside services that are not configured: the CPP emulator and the Slack Web API stand-in.
+
+Decided per service from the settings the app will read: no CPP_BASE_URL means the in-process CPP emulator, no
+SLACK_API_BASE_URL means the Slack stand-in. Their addresses (and the emulator's token, a dummy bot token, a
+session signing secret) are written into the environment before the app is imported, so the app cannot tell the
+difference. Configured services are left alone - the same dev host then talks to the real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devhost.settings_loader import is_set, session_signing_secret
+
+log = logging.getLogger("devhost.emulators")
+
+EMULATOR_TOKEN = "local-emulator-token"  # noqa: S105 - the emulator's well-known local token
+STANDIN_BOT_TOKEN = "xoxb-local-standin"  # noqa: S105 - a dummy only the stand-in accepts
+
+
+@dataclass
+class Emulation:
+    cpp: Any | None = None
+    cpp_error: str | None = None
+    slack: Any | None = None
+    signing_secret_generated: bool = False
+    bot_token_dummy: bool = False
+
+    def stop(self) -> None:
+        for service in (self.slack, self.cpp):
+            if service is not None:
+                try:
+                    service.stop()
+                except Exception:
+                    log.warning("stopping %s failed", type(service).__name__, exc_info=True)
+
+
+def start_emulators(
+    environ: MutableMapping[str, str],
+    *,
+    data_dir: Path,
+    step_seconds: float = 2.0,
+    on_slack_message: Callable[[Any], None] | None = None,
+) -> Emulation:
+    emulation = Emulation()
+    if not is_set(environ, "CPP_BASE_URL"):
+        try:
+            from partner_portal.emulator import EmulatorServer
+
+            emulator = EmulatorServer(host="127.0.0.1", port=0, token=EMULATOR_TOKEN, step_seconds=step_seconds)
+            emulator.start()
+        except Exception as exc:  # the emulator is another package; say what is missing instead of dying
+            emulation.cpp_error = f"{type(exc).__name__}: {exc}"
+            log.warning("CPP emulator unavailable (%s); CPP calls will fail", emulation.cpp_error)
+        else:
+            emulation.cpp = emulator
+            environ["CPP_BASE_URL"] = str(emulator.base_url).rstrip("/")
+            environ["CPP_ACCESS_TOKEN"] = str(getattr(emulator, "token", EMULATOR_TOKEN))
+    if not is_set(environ, "SLACK_API_BASE_URL"):
+        from devhost.slack_standin import SlackStandIn
+
+        if not is_set(environ, "SLACK_BOT_TOKEN"):
+            environ["SLACK_BOT_TOKEN"] = STANDIN_BOT_TOKEN
+            emulation.bot_token_dummy = True
+        standin = SlackStandIn(port=0, bot_token=environ["SLACK_BOT_TOKEN"], on_message=on_slack_message)
+        standin.start()
+        emulation.slack = standin
+        environ["SLACK_API_BASE_URL"] = standin.base_url
+    if not is_set(environ, "SLACK_SIGNING_SECRET"):
+        environ["SLACK_SIGNING_SECRET"] = session_signing_secret(data_dir)
+        emulation.signing_secret_generated = True
+    return emulation

@@ -1,0 +1,121 @@
+"""One structured record per attempt - allowed, refused or failed - as one JSON line on the `cppcancel.audit` logger.
+
+Release engineers need proof of who stopped a publish, and security needs proof of who tried. The Slack handlers, the
+webhook and the orchestrations all write the same record through `emit(AuditRecord(...))`; the log pipeline (App
+Insights, or the dev host's console) is the system of record. Posting a copy to a Slack channel is an optional extra
+that lives in `slack_app.audit_sink`, outside this pure module.
+
+Records never carry secrets: besides the callers' care, every string is passed through `redact()`, which removes
+anything shaped like a Slack token, a bearer token or JWT, a request signature, secret-looking URL parameters and
+URL user-info, and Slack `response_url`s (which let anyone holding them post as the app for 30 minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+__all__ = ["AUDIT_LOGGER", "AuditRecord", "Decision", "emit", "redact"]
+
+AUDIT_LOGGER = "cppcancel.audit"
+_logger = logging.getLogger(AUDIT_LOGGER)
+
+# allowed: the policy said yes; refused: it said no; none: no authorization applied (help, parse errors, unsigned...).
+Decision = Literal["allowed", "refused", "none"]
+
+REDACTED = "[redacted]"
+_SECRET_PATTERNS = (
+    re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),  # Slack bot/user/app tokens
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),  # JWTs (Azure AD access tokens)
+    re.compile(r"v0=[0-9a-fA-F]{16,}"),  # Slack request signatures
+    re.compile(r"https://hooks\.slack\.com/\S+"),  # response_url / incoming webhooks
+    re.compile(r"\S+/response/[A-Za-z0-9_-]+"),  # the local stand-in's response_urls
+)
+# URL query parameters and key=value pairs that carry credentials.
+_SECRET_PARAMS = re.compile(
+    r"(?i)\b(sig|signature|code|token|access_token|client_secret|secret|password|key|apikey|api_key)=([^&\s]+)"
+)
+_USERINFO = re.compile(r"(?i)\b(https?://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """`text` with anything token-like replaced by `[redacted]`."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    text = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    return _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What happened, to what, for whom, and how it ended.
+
+    `command`: the verb or button (`ops`, `status`, `cancel`, `help`, `confirm_cancel`, `abort_cancel`,
+    `open_cancel`, `stop_watching`, or what the webhook/orchestration did). `outcome`: a short snake_case word
+    (`shown`, `confirmation_shown`, `requested`, `already_requested`, `abandoned`, `refused`, `invalid`, `failed`,
+    `cancelled`, `accepted`, `error`, ...). `reason`: a person-readable why, for refusals and failures.
+    """
+
+    source: str
+    command: str
+    decision: Decision
+    outcome: str
+    correlation_id: str
+    who: str | None = None
+    display: str | None = None
+    workspace: str | None = None
+    channel: str | None = None
+    publisher: str | None = None
+    offer: str | None = None
+    cpp_status_code: int | None = None
+    operation_url: str | None = None
+    request_id: str | None = None
+    reason: str | None = None
+    at: str = field(default_factory=_now)
+
+    def redacted(self) -> AuditRecord:
+        changes: dict[str, Any] = {k: redact(v) for k, v in asdict(self).items() if isinstance(v, str)}
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """camelCase keys, like every other JSON this project writes; `event` marks the line for log queries."""
+        data = asdict(self.redacted())
+        return {
+            "event": "cppcancel.audit",
+            "at": data["at"],
+            "source": data["source"],
+            "command": data["command"],
+            "decision": data["decision"],
+            "outcome": data["outcome"],
+            "who": data["who"],
+            "display": data["display"],
+            "workspace": data["workspace"],
+            "channel": data["channel"],
+            "publisher": data["publisher"],
+            "offer": data["offer"],
+            "cppStatusCode": data["cpp_status_code"],
+            "operationUrl": data["operation_url"],
+            "correlationId": data["correlation_id"],
+            "requestId": data["request_id"],
+            "reason": data["reason"],
+        }
+
+    def to_line(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def emit(record: AuditRecord) -> AuditRecord:
+    """Write the record as one JSON line (INFO, logger `cppcancel.audit`); return the redacted record."""
+    clean = record.redacted()
+    _logger.info(clean.to_line(), extra={"audit": clean.to_json()})
+    return clean

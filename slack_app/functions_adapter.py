@@ -1,0 +1,144 @@
+"""Azure Functions <-> Bolt: `func.HttpRequest` to `BoltRequest`, `BoltResponse` to `func.HttpResponse`.
+
+In the style of Bolt's own `adapter/aws_lambda/handler.py` (Bolt ships none for Azure Functions). Bolt's request
+verification is what checks the signature; this adapter only makes sure every request reaches it intact (the raw
+body, as received) and that nothing else answers first:
+
+- bodies over `MAX_BODY_BYTES` get 413 without being parsed or dispatched;
+- Bolt's internal `x-slack-bolt-*` headers (lazy-listener plumbing, which are not signed) are dropped if a client
+  sends them;
+- a non-numeric `X-Slack-Request-Timestamp` is refused with 401 (slack_sdk's verifier would raise on it, and
+  Bolt would answer 500);
+- a body Bolt cannot even parse (not UTF-8, broken JSON in `payload`) is checked with slack_sdk's
+  SignatureVerifier: 401 when unsigned, 400 when Slack really signed it.
+
+`DurableBridge` lets Bolt listeners, which run on a worker thread (`asyncio.to_thread`), call the async durable
+client on the function's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
+
+import azure.functions as func
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from cppcancel.http_errors import error_body
+from slack_app.bolt_app import InstanceStatus
+
+log = logging.getLogger("slack_app.functions_adapter")
+
+MAX_BODY_BYTES = 64 * 1024
+DURABLE_CALL_TIMEOUT_S = 5.0
+_INTERNAL_HEADER_PREFIX = "x-slack-bolt-"
+_T = TypeVar("_T")
+
+
+class MalformedRequest(ValueError):
+    """The body cannot be turned into a Bolt request at all."""
+
+
+def json_response(status: int, payload: Mapping[str, Any]) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(payload), status_code=status, mimetype="application/json")
+
+
+def _headers(req: func.HttpRequest) -> dict[str, str | Sequence[str]]:
+    return {k.lower(): v for k, v in req.headers.items() if not k.lower().startswith(_INTERNAL_HEADER_PREFIX)}
+
+
+def to_bolt_request(req: func.HttpRequest, context: Mapping[str, Any] | None = None) -> BoltRequest:
+    """The raw body (Bolt verifies the signature over exactly these bytes), query and headers."""
+    try:
+        body = req.get_body().decode("utf-8")
+        return BoltRequest(body=body, query=dict(req.params), headers=_headers(req), context=dict(context or {}))
+    except ValueError as exc:  # UnicodeDecodeError, json.JSONDecodeError
+        raise MalformedRequest(type(exc).__name__) from None
+
+
+def to_http_response(resp: BoltResponse) -> func.HttpResponse:
+    body = resp.body if isinstance(resp.body, str) else json.dumps(resp.body)
+    return func.HttpResponse(body, status_code=resp.status, headers=resp.first_headers_without_set_cookie())
+
+
+def _signed_by_slack(req: func.HttpRequest, signing_secret: str) -> bool:
+    headers = {k.lower(): v for k, v in req.headers.items()}
+    return SignatureVerifier(signing_secret).is_valid(
+        req.get_body(), headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", "")
+    )
+
+
+def handle(
+    app: App, signing_secret: str, req: func.HttpRequest, context: Mapping[str, Any] | None = None
+) -> func.HttpResponse:
+    """Dispatch one request to Bolt (blocking: call it through `asyncio.to_thread` from an async function)."""
+    if len(req.get_body()) > MAX_BODY_BYTES:
+        return json_response(413, error_body("body_too_large", "request body too large"))
+    timestamp = req.headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not timestamp.strip().isdigit():
+        # slack_sdk's verifier raises on a non-numeric timestamp, which Bolt turns into a 500: refuse it as unsigned.
+        log.warning("refused a Slack request with a malformed timestamp header")
+        return json_response(401, error_body("invalid_signature", "invalid request"))
+    try:
+        bolt_request = to_bolt_request(req, context)
+    except MalformedRequest as exc:
+        if not _signed_by_slack(req, signing_secret):
+            log.warning("refused an unsigned, unparseable Slack request")
+            return json_response(401, error_body("invalid_signature", "invalid request"))
+        log.warning("Slack sent a body that cannot be parsed (%s)", exc)
+        return json_response(400, error_body("malformed_request", "malformed request"))
+    response = app.dispatch(bolt_request)
+    if response.status == 401:
+        log.warning("refused a Slack request with a missing, bad or stale signature")
+    return to_http_response(response)
+
+
+class DurableBridge:
+    """Blocking facade over `DurableOrchestrationClient` for code running off the event loop (Bolt listeners).
+
+    Each call is submitted to the function's loop with `run_coroutine_threadsafe` and waited for with a timeout;
+    calling it from the loop's own thread would deadlock, so that raises instead.
+    """
+
+    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop, timeout_s: float = DURABLE_CALL_TIMEOUT_S) -> None:
+        self._client = client
+        self._loop = loop
+        self._timeout_s = timeout_s
+
+    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            coroutine.close()
+            raise RuntimeError("DurableBridge called on its own event loop; use asyncio.to_thread")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout=self._timeout_s)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"the durable client did not answer within {self._timeout_s:g} s") from None
+
+    def status(self, instance_id: str) -> InstanceStatus | None:
+        status = self._run(self._client.get_status(instance_id, show_input=True))
+        if not status:  # the SDK's "not found" status object is falsy
+            return None
+        runtime = status.runtime_status
+        return InstanceStatus(
+            instance_id=instance_id,
+            runtime_status=getattr(runtime, "value", runtime),
+            created_at=status.created_time,
+            input=status.input_,
+        )
+
+    def start(self, orchestrator: str, instance_id: str, payload: Mapping[str, Any]) -> str:
+        return str(self._run(self._client.start_new(orchestrator, instance_id, dict(payload))))
+
+    def raise_event(self, instance_id: str, event_name: str, data: Mapping[str, Any]) -> None:
+        self._run(self._client.raise_event(instance_id, event_name, dict(data)))

@@ -1,0 +1,145 @@
+"""The slash command's grammar: text in, a command value (or a ParseError saying what was wrong) out.
+
+Pure and total on purpose: whatever a person types, `parse` returns a command or raises `ParseError`, never anything
+else, so a typo can never become a 500 or a cancel of the wrong thing. Identifier and e-mail rules are the shared
+ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the same inputs.
+
+    help                                            (also: empty text, unknown verbs)
+    ops <publisher> <offer>
+    status <publisher> <offer>
+    cancel <publisher> <offer> [notify=a@x.com,b@x.com]
+
+Verbs and the `notify=` key are case-insensitive; IDs are kept as typed. Usage lines carry no command name: the
+caller prefixes whatever name the workspace gave the command (`/cpp` by default).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from cppcancel import identifiers
+
+MAX_TEXT_LENGTH = 500
+
+USAGE = {
+    "ops": "ops <publisher> <offer>",
+    "status": "status <publisher> <offer>",
+    "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com]",
+    "help": "help",
+}
+GENERAL_USAGE = "ops | status | cancel <publisher> <offer> - or help"
+
+# Slack may send e-mail addresses as `<mailto:a@x.com|a@x.com>` (when the app asks for escaped text).
+_MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>")
+# "notify=a@x.com, b@x.com": a space after a comma is a typing habit, not a new argument.
+_COMMA_SPACE = re.compile(r"\s*,\s*")
+_NOTIFY = "notify="
+
+
+@dataclass(frozen=True)
+class Help:
+    """Show usage. `unknown` is the verb that was not understood, if that is why."""
+
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class Ops:
+    publisher_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True)
+class Status:
+    publisher_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    publisher_id: str
+    offer_id: str
+    notify: tuple[str, ...] = ()
+
+
+Command = Help | Ops | Status | Cancel
+
+
+class ParseError(ValueError):
+    """What was wrong (`message`, a full sentence) and the right form (`usage`, without the command name)."""
+
+    def __init__(self, message: str, usage: str = GENERAL_USAGE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+def _normalise(text: str) -> str:
+    text = html.unescape(_MAILTO.sub(r"\1", text))
+    return _COMMA_SPACE.sub(",", text.strip())
+
+
+def _ids(verb: str, args: list[str]) -> tuple[str, str]:
+    usage = USAGE[verb]
+    if not args:
+        raise ParseError("The publisher and offer IDs are missing.", usage)
+    if len(args) == 1:
+        raise ParseError("The offer ID is missing.", usage)
+    if len(args) > 2:
+        shown = " ".join(args[2:])
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ParseError(f"I did not expect {shown!r} after the offer ID.", usage)
+    try:
+        return identifiers.validate_publisher_id(args[0]), identifiers.validate_offer_id(args[1])
+    except identifiers.InvalidInput as exc:
+        raise ParseError(str(exc), usage) from None
+
+
+def _notify(value: str) -> tuple[str, ...]:
+    addresses = [item for item in value.split(",") if item]
+    if not addresses:
+        raise ParseError("notify= needs at least one e-mail address.", USAGE["cancel"])
+    try:
+        return identifiers.validate_emails(addresses)
+    except identifiers.InvalidInput as exc:
+        raise ParseError(str(exc), USAGE["cancel"]) from None
+
+
+def parse(text: str) -> Command:
+    """Parse the text after the command name. Raises only ParseError."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ParseError(f"The command is too long ({len(text)} characters; at most {MAX_TEXT_LENGTH}).")
+    tokens = _normalise(text).split()
+    if not tokens:
+        return Help()
+    verb, args = tokens[0].lower(), tokens[1:]
+    if verb == "help":
+        return Help()
+    if verb == "ops":
+        return Ops(*_ids(verb, args))
+    if verb == "status":
+        return Status(*_ids(verb, args))
+    if verb == "cancel":
+        positional = [arg for arg in args if not arg.lower().startswith(_NOTIFY)]
+        options = [arg for arg in args if arg.lower().startswith(_NOTIFY)]
+        if len(options) > 1:
+            raise ParseError("Give notify= once, with the addresses separated by commas.", USAGE["cancel"])
+        publisher_id, offer_id = _ids(verb, positional)
+        notify = _notify(options[0][len(_NOTIFY) :]) if options else ()
+        return Cancel(publisher_id, offer_id, notify)
+    shown = verb if len(verb) <= 30 else verb[:27] + "..."
+    return Help(unknown=shown)
+
+
+def render(command: Command) -> str:
+    """The canonical text for a command: `parse(render(c)) == c` for every valid command."""
+    if isinstance(command, Help):
+        return "help"
+    if isinstance(command, Ops):
+        return f"ops {command.publisher_id} {command.offer_id}"
+    if isinstance(command, Status):
+        return f"status {command.publisher_id} {command.offer_id}"
+    text = f"cancel {command.publisher_id} {command.offer_id}"
+    return text + (f" notify={','.join(command.notify)}" if command.notify else "")

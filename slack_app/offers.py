@@ -1,0 +1,113 @@
+"""Reading an offer's operations inside a Slack request: short timeouts, no retries, one overall deadline.
+
+Slack gives a slash command 3 seconds. The Partner Portal may take much longer, so the read runs on a small thread
+pool and the caller waits at most `CPP_BUDGET_S` for all of it; past that it gets a `CppTimeout` (the read ends on
+its own socket timeouts - it is a GET, so abandoning it changes nothing). The client used here is built from the
+app's settings with tighter timeouts and no retries: a person can retry; a Slack timeout helps nobody.
+
+The submissions list carries no steps, so the operation in focus (the one in flight, else the newest) is read
+again on its own, best effort within the same deadline.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import quote
+
+from cppcancel.settings import Settings
+from partner_portal import errors
+from partner_portal.client import CppClient
+from partner_portal.models import Operation
+
+log = logging.getLogger("slack_app.offers")
+
+CPP_BUDGET_S = 2.0  # everything the Partner Portal may take inside one Slack request
+CPP_CONNECT_TIMEOUT_S = 1.0
+CPP_READ_TIMEOUT_S = 1.8
+_T = TypeVar("_T")
+
+_pool_lock = threading.Lock()
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def interactive_settings(settings: Settings) -> Settings:
+    """The CPP settings for reads inside a Slack request."""
+    return dataclasses.replace(
+        settings,
+        cpp_connect_timeout_s=min(settings.cpp_connect_timeout_s, CPP_CONNECT_TIMEOUT_S),
+        cpp_read_timeout_s=min(settings.cpp_read_timeout_s, CPP_READ_TIMEOUT_S),
+        cpp_max_retries=0,
+    )
+
+
+def interactive_client(settings: Settings) -> CppClient:
+    return CppClient.from_settings(interactive_settings(settings))
+
+
+def _executor() -> concurrent.futures.ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="cpp-read")
+        return _pool
+
+
+def _within(deadline: float, call: Callable[[], _T]) -> _T:
+    future = _executor().submit(call)
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except concurrent.futures.TimeoutError:
+        raise errors.CppTimeout(f"The Partner Portal did not answer within {CPP_BUDGET_S:g} seconds.") from None
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer's operations as listed (newest first, as the API orders them), the focus one in detail."""
+
+    operations: tuple[Operation, ...]
+    focus: Operation | None
+
+    @property
+    def in_flight(self) -> Operation | None:
+        return self.focus if self.focus is not None and self.focus.is_in_flight else None
+
+    def listed(self) -> list[Operation]:
+        """The list, with the focus operation replaced by its detailed read."""
+        focus = self.focus
+        return [focus if focus is not None and op.id == focus.id else op for op in self.operations]
+
+
+def pick_focus(operations: Sequence[Operation]) -> Operation | None:
+    """The in-flight operation (the API allows one), else the newest by its timestamps, else the first listed."""
+    for operation in operations:
+        if operation.is_in_flight:
+            return operation
+    if not operations:
+        return None
+    return max(operations, key=lambda op: op.created_at or op.last_action_at or "")
+
+
+def read_offer(client: CppClient, publisher_id: str, offer_id: str) -> OfferView:
+    """The list (required: CppError otherwise) and the focus operation's own record (best effort)."""
+    deadline = time.monotonic() + CPP_BUDGET_S
+    operations = tuple(_within(deadline, lambda: client.list_operations(publisher_id, offer_id)))
+    focus = pick_focus(operations)
+    if focus is None or focus.steps or not focus.id:
+        return OfferView(operations, focus)
+    path = "/api/publishers/{}/offers/{}/operations/{}".format(
+        *(quote(part, safe="") for part in (publisher_id, offer_id, focus.id))
+    )
+    try:
+        url = client.resolve_operation_url(path)
+        detail = _within(deadline, lambda: client.get_operation(url))
+    except errors.CppError as exc:
+        log.info("operation detail of %s/%s unavailable: %s", publisher_id, offer_id, exc.code)
+        return OfferView(operations, focus)
+    return OfferView(operations, dataclasses.replace(detail, publisher_id=publisher_id, offer_id=offer_id))

@@ -1,0 +1,22 @@
+"""The pure core stays pure: importing it pulls in no Slack SDK, no Azure, no HTTP client (cold start, testability)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PURE = ["cppcancel.policy", "cppcancel.audit", "slack_app.grammar", "slack_app.blocks", "slack_app.actions"]
+FORBIDDEN = ("slack_bolt", "slack_sdk", "azure", "requests", "aiohttp")
+
+
+def test_pure_modules_import_no_framework() -> None:
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {PURE!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({FORBIDDEN!r}))))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []

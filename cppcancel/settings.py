@@ -51,6 +51,7 @@ class Settings:
 
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_max_body_bytes: int = 16 * 1024
+    webhook_wait_s: float = 20.0
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -151,6 +152,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         watch_polls_per_generation=_integer(env, "WATCH_POLLS_PER_GENERATION", 40, problems, minimum=1),
         webhook_secret=_text(env, "WEBHOOK_SECRET"),
         webhook_max_body_bytes=_integer(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, problems, minimum=256),
+        webhook_wait_s=_number(env, "WEBHOOK_WAIT_S", 20.0, problems),
     )
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:
         problems.append(

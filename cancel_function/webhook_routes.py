@@ -1,0 +1,361 @@
+"""The signed webhook: `POST /api/webhooks/cancel` and `GET /api/webhooks/operations/{instanceId}`.
+
+Release pipelines and incident tools trigger the same cancel as Slack, through the same cancel orchestration. The
+order of checks is deliberate: size, then signature (Standard Webhooks, via the `standardwebhooks` package), then
+the body, then the caller bound to the signing key, then the policy - so nothing unauthenticated is even parsed,
+and nothing is started for a refused caller. Every attempt leaves an audit record.
+
+Idempotency comes from the durable instance store: the instance ID is derived from the signed `webhook-id` (and the
+caller), so a retried delivery finds the first delivery's orchestration and gets its answer; it can never cancel
+twice. The answer waits (up to WEBHOOK_WAIT_S) for the orchestration to publish the CPP outcome in its custom
+status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, a JSON error otherwise,
+or 202 `pending` (pointing at the cancel orchestration) when the CPP is slower than the wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from cancel_function.blueprint import http_with_durable_client
+from cppcancel import audit
+from cppcancel.contracts import (
+    CANCEL_ORCHESTRATOR,
+    CancelOutcome,
+    CancelRequest,
+    Requester,
+    SlackTarget,
+    cancel_instance_id,
+)
+from cppcancel.http_errors import error_body
+from cppcancel.policy import Decision, Subject, authorize, load_policy_logged
+from cppcancel.settings import Settings, SettingsError, get_settings
+from cppcancel.webhook_request import (
+    WebhookCancel,
+    WebhookInputError,
+    WebhookKey,
+    parse_webhook_body,
+    parse_webhook_keys,
+)
+
+log = logging.getLogger("cancel_function.webhook")
+
+STATUS_ROUTE = "webhooks/operations/{instanceId}"
+_STATUS_ID_RE = re.compile(r"(watch|cancel-webhook)-[0-9a-f]{32}\Z")
+_POLL_INTERVAL_S = 0.2
+_RUNNING = ("Pending", "Running", "ContinuedAsNew")
+
+# CPP error codes (partner_portal.errors) -> the HTTP status the webhook caller sees. The CPP is our upstream, so
+# its refusals are gateway errors; "no such offer" and "conflict" are told as such because the caller can act.
+_CPP_ERROR_STATUS = {
+    "not_found": 404,
+    "conflict": 409,
+    "throttled": 503,
+    "timeout": 504,
+    "token_unavailable": 503,
+}
+
+
+class WebhookRefusal(Exception):
+    """A request the webhook answers with a 4xx/5xx JSON error (and an audit record)."""
+
+    def __init__(self, status: int, code: str, message: str, *, audit_outcome: str = "refused") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.audit_outcome = audit_outcome
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return json_response(status, error_body(code, message), headers)
+
+
+def json_response(status: int, body: Mapping[str, Any], headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json", headers=headers)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        log.error("webhook refused: %s", exc)
+        raise WebhookRefusal(503, "not_configured", "The app's settings are invalid; see its log.") from None
+
+
+def _keys(settings: Settings) -> tuple[WebhookKey, ...]:
+    try:
+        keys = parse_webhook_keys(settings.webhook_secret)
+    except ValueError as exc:
+        log.error("webhook refused: %s", exc)
+        raise WebhookRefusal(503, "not_configured", "The webhook's signing keys are misconfigured.") from None
+    if not keys:
+        raise WebhookRefusal(403, "webhook_disabled", "No WEBHOOK_SECRET is configured: the webhook refuses all calls.")
+    return keys
+
+
+def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[str, str]) -> WebhookKey:
+    """Return the key (and so the caller) that signed the request; raise WebhookRefusal(401) otherwise."""
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not all(lowered.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature")):
+        raise WebhookRefusal(
+            401, "missing_signature", "The webhook-id, webhook-timestamp and webhook-signature headers are required."
+        )
+    stale = False
+    for key in keys:
+        try:
+            Webhook(key.secret).verify(body, lowered, json_parse=False)
+        except WebhookVerificationError as exc:
+            stale = stale or "timestamp" in str(exc).lower() or "invalid signature headers" in str(exc).lower()
+        except ValueError:  # a signature that is not "v1,<base64>", or a body that is not UTF-8
+            continue
+        else:
+            return key
+    if stale:
+        raise WebhookRefusal(
+            401, "stale_timestamp", "webhook-timestamp is missing, malformed or more than 5 minutes from now."
+        )
+    raise WebhookRefusal(401, "bad_signature", "No configured key produced webhook-signature for this body.")
+
+
+def _parse(body: bytes) -> WebhookCancel:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise WebhookRefusal(400, "invalid_json", "The body is not valid JSON.", audit_outcome="invalid") from None
+    try:
+        return parse_webhook_body(data)
+    except WebhookInputError as exc:
+        raise WebhookRefusal(400, exc.code, exc.message, audit_outcome="invalid") from None
+
+
+def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> Decision:
+    policy = load_policy_logged(settings.cancel_policy)
+    subject = Subject(caller=key.caller, channel_id=request.slack_channel)
+    return authorize(policy, subject, request.publisher_id, request.offer_id)
+
+
+def _status_url(req: func.HttpRequest, instance_id: str) -> str:
+    base = req.url.split("/api/", 1)[0]
+    return f"{base}/api/{STATUS_ROUTE.replace('{instanceId}', instance_id)}"
+
+
+def _outcome_of(status: Any) -> CancelOutcome | None:
+    """The CPP outcome, once the orchestration has published it (custom status first, then output)."""
+    for candidate in (status.custom_status, status.output):
+        if isinstance(candidate, str):
+            try:
+                candidate = json.loads(candidate)
+            except json.JSONDecodeError:
+                continue
+        if isinstance(candidate, dict) and candidate.get("status") in ("cancelled", "accepted", "failed"):
+            try:
+                return CancelOutcome.from_json(candidate)
+            except ValueError:
+                continue
+    return None
+
+
+def _runtime(status: Any) -> str:
+    runtime = getattr(status, "runtime_status", None)
+    return str(getattr(runtime, "value", runtime) or "")
+
+
+async def _await_outcome(client: df.DurableOrchestrationClient, instance_id: str, wait_s: float) -> Any:
+    deadline = time.monotonic() + wait_s
+    while True:
+        status = await client.get_status(instance_id)
+        if status and (_outcome_of(status) is not None or _runtime(status) not in _RUNNING):
+            return status
+        if time.monotonic() >= deadline:
+            return status
+        await asyncio.sleep(_POLL_INTERVAL_S)
+
+
+def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpResponse:
+    outcome = _outcome_of(status) if status else None
+    if outcome is None:
+        if status and _runtime(status) not in _RUNNING:
+            return error_response(
+                502, "orchestration_failed", f"The cancel orchestration ended ({_runtime(status)}) without an outcome."
+            )
+        url = _status_url(req, instance_id)
+        return json_response(
+            202, {"status": "pending", "instanceId": instance_id, "statusUrl": url}, headers={"Location": url}
+        )
+    if outcome.status == "cancelled":
+        return json_response(200, {"status": "cancelled", "statusCode": outcome.status_code})
+    if outcome.status == "accepted" and outcome.watch_instance_id:
+        url = _status_url(req, outcome.watch_instance_id)
+        body = {
+            "status": "accepted",
+            "instanceId": outcome.watch_instance_id,
+            "statusUrl": url,
+            "operationUrl": outcome.operation_url,
+        }
+        return json_response(202, body, headers={"Location": url})
+    error = dict(outcome.error or {})
+    code = str(error.get("code") or "cpp_error")
+    message = str(error.get("message") or "The Partner Portal did not accept the cancel.")
+    headers = {}
+    if error.get("retryAfterS"):
+        headers["Retry-After"] = str(max(1, round(float(error["retryAfterS"]))))
+    return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
+
+
+def _record(
+    outcome: str,
+    decision: audit.Decision,
+    correlation_id: str,
+    *,
+    caller: str | None = None,
+    request: WebhookCancel | None = None,
+    delivery: str | None = None,
+    reason: str | None = None,
+) -> None:
+    audit.emit(
+        audit.AuditRecord(
+            source="webhook",
+            command="cancel",
+            decision=decision,
+            outcome=outcome,
+            correlation_id=correlation_id,
+            who=caller,
+            display=request.requested_by if request else None,
+            channel=request.slack_channel if request else None,
+            publisher=request.publisher_id if request else None,
+            offer=request.offer_id if request else None,
+            request_id=delivery,
+            reason=reason,
+        )
+    )
+
+
+async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    correlation_id = uuid.uuid4().hex
+    decision: audit.Decision = "refused"
+    caller: str | None = None
+    request: WebhookCancel | None = None
+    delivery = req.headers.get("webhook-id")
+    try:
+        settings = _settings()
+        body = req.get_body()
+        if len(body) > settings.webhook_max_body_bytes:
+            raise WebhookRefusal(
+                413,
+                "body_too_large",
+                f"The body is over {settings.webhook_max_body_bytes} bytes.",
+                audit_outcome="invalid",
+            )
+        key = verify_signature(_keys(settings), body, dict(req.headers))
+        caller = key.caller
+        request = _parse(body)
+        if request.requested_by != key.caller:
+            raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
+        verdict = _authorize(settings, key, request)
+        if not verdict.allowed:
+            raise WebhookRefusal(403, "forbidden", verdict.explain(request.publisher_id, request.offer_id))
+        decision = "allowed"
+    except WebhookRefusal as refusal:
+        _record(
+            refusal.audit_outcome,
+            decision,
+            correlation_id,
+            caller=caller,
+            request=request,
+            delivery=delivery,
+            reason=f"{refusal.code}: {refusal.message}",
+        )
+        return error_response(refusal.status, refusal.code, refusal.message)
+
+    assert delivery is not None  # verify_signature demands it
+    instance_id = cancel_instance_id("webhook", f"{key.caller}:{delivery}")
+    existing = await client.get_status(instance_id)
+    if existing:
+        first = CancelRequest.from_json(existing.input_) if isinstance(existing.input_, dict) else None
+        if first and (first.publisher_id, first.offer_id) != (request.publisher_id, request.offer_id):
+            _record(
+                "refused",
+                "refused",
+                correlation_id,
+                caller=caller,
+                request=request,
+                delivery=delivery,
+                reason="idempotency_conflict",
+            )
+            return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
+        _record("replayed", decision, correlation_id, caller=caller, request=request, delivery=delivery)
+    else:
+        cancel = CancelRequest(
+            request_id=f"{key.caller}:{delivery}",
+            source="webhook",
+            publisher_id=request.publisher_id,
+            offer_id=request.offer_id,
+            requester=Requester(display=request.requested_by, caller=key.caller),
+            correlation_id=correlation_id,
+            requested_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            notification_emails=request.notification_emails,
+            slack=SlackTarget(request.slack_channel) if request.slack_channel else None,
+        )
+        try:
+            await client.start_new(CANCEL_ORCHESTRATOR, instance_id, cancel.to_json())
+        except Exception:  # the SDK raises a bare Exception; a concurrent delivery may have started it first
+            if not await client.get_status(instance_id):
+                log.exception("could not start the cancel orchestration (correlation %s)", correlation_id)
+                _record(
+                    "error",
+                    decision,
+                    correlation_id,
+                    caller=caller,
+                    request=request,
+                    delivery=delivery,
+                    reason="could not start the cancel orchestration",
+                )
+                return error_response(503, "unavailable", f"The cancel could not be started (ref {correlation_id}).")
+        _record("requested", decision, correlation_id, caller=caller, request=request, delivery=delivery)
+    status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
+    return _answer(req, instance_id, status)
+
+
+async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id = req.route_params.get("instanceId", "")
+    if not _STATUS_ID_RE.match(instance_id):
+        return error_response(404, "not_found", "No webhook operation has that ID.")
+    status = await client.get_status(instance_id)
+    if not status:
+        return error_response(404, "not_found", "No webhook operation has that ID.")
+    created = status.created_time.isoformat() if status.created_time else None
+    updated = status.last_updated_time.isoformat() if status.last_updated_time else None
+    body = {
+        "instanceId": instance_id,
+        "runtimeStatus": _runtime(status),
+        "customStatus": status.custom_status,
+        "output": status.output if instance_id.startswith("cancel-") else None,
+        "createdTime": created,
+        "lastUpdatedTime": updated,
+    }
+    return json_response(200, body)
+
+
+@http_with_durable_client("webhooks/cancel", ["POST"], func.AuthLevel.FUNCTION)
+async def webhook_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Pipelines' cancel: signed, authorized, idempotent per webhook-id."""
+    return await handle_cancel(req, client)
+
+
+@http_with_durable_client(STATUS_ROUTE, ["GET"], func.AuthLevel.FUNCTION)
+async def webhook_operation_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The watcher's (or a pending cancel's) custom status as JSON."""
+    return await handle_status(req, client)

@@ -59,7 +59,8 @@ class Settings:
         return (self.cpp_connect_timeout_s, self.cpp_read_timeout_s)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """Plain http is allowed only to these (the emulators); everything else must be https."""
     if host == "localhost":
         return True
     try:
@@ -73,7 +74,7 @@ def _check_base_url(name: str, value: str, problems: list[str]) -> str:
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         problems.append(f"{name} must be an absolute https:// URL, got {value!r}")
-    elif parts.scheme == "http" and not _is_loopback(host):
+    elif parts.scheme == "http" and not is_loopback_host(host):
         problems.append(f"{name} may use plain http:// only for a loopback emulator, got {value!r}")
     elif parts.username or parts.password:
         problems.append(f"{name} must not carry user-info")

@@ -8,7 +8,6 @@ live in `urlguard` (which URLs may be followed) and `transport` (retries, no red
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import re
 import time
@@ -20,6 +19,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 
 from cppcancel import identifiers
+from cppcancel.settings import is_loopback_host
 from partner_portal import errors, transport, urlguard
 from partner_portal.models import CancelResult, Operation
 from partner_portal.tokens import TokenProvider, token_provider_from_settings
@@ -50,22 +50,13 @@ class _Call:
     is_cancel: bool = False
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _checked_base_url(base_url: str) -> str:
     base_url = base_url.rstrip("/")
     parts = urlsplit(base_url)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
         raise ValueError(f"The Partner Portal base URL must be an absolute https:// URL, got {base_url!r}")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise ValueError(
             "Plain http:// is allowed only for a loopback emulator: the bearer token would travel in clear"
         )

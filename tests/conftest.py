@@ -49,12 +49,12 @@ def cpp_emulator() -> Iterator[Any]:
         emulator.stop()
 
 
-@pytest.fixture
-def app_env(
-    monkeypatch: pytest.MonkeyPatch, cpp_emulator: Any, slack_standin: SlackStandIn
-) -> Iterator[dict[str, str]]:
-    """The environment the function app reads, pointed at the loopback stand-ins; settings re-read for each test."""
-    values = {
+def app_settings(cpp_emulator: Any, slack_standin: SlackStandIn, **overrides: str) -> dict[str, str]:
+    """The settings that point the function app at the loopback stand-ins, with fast polling; overrides win.
+
+    Shared by the in-process fixtures and the tests that start the dev host as a subprocess.
+    """
+    return {
         "CPP_BASE_URL": cpp_emulator.base_url,
         "CPP_ACCESS_TOKEN": cpp_emulator.token,
         "SLACK_API_BASE_URL": slack_standin.base_url,
@@ -62,9 +62,17 @@ def app_env(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "CANCEL_POLICY": json.dumps(TEST_POLICY),
         "POLL_INITIAL_INTERVAL_S": "0.2",
-        "POLL_MAX_INTERVAL_S": "1",
-        "CPP_MAX_RETRIES": "1",
+        "POLL_MAX_INTERVAL_S": "0.4",
+        **overrides,
     }
+
+
+@pytest.fixture
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> Iterator[dict[str, str]]:
+    """The environment the function app reads, pointed at the loopback stand-ins; settings re-read for each test."""
+    values = app_settings(cpp_emulator, slack_standin, POLL_MAX_INTERVAL_S="1", CPP_MAX_RETRIES="1")
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     for key in ("AUDIT_CHANNEL_ID", "WEBHOOK_SECRET", "WATCH_TIMEOUT_S"):

@@ -6,7 +6,6 @@ connection handling are exercised exactly as against the Partner Portal. HTTP/1.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import socket
@@ -20,6 +19,7 @@ from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit
 
+from cppcancel.settings import is_loopback_host
 from partner_portal.emulator import api
 from partner_portal.emulator.faults import Fault, FaultBook
 from partner_portal.emulator.state import CancelMode, OperationShape, PortalState
@@ -149,15 +149,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class EmulatorServer:
     """A local Cloud Partner Portal. See `partner_portal.emulator` for the cast of offers and what they do."""
 
@@ -173,7 +164,7 @@ class EmulatorServer:
         cancel_mode: CancelMode | str = CancelMode.OPERATION_LOCATION,
         operation_shape: OperationShape = "array",
     ) -> None:
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             raise ValueError(f"The emulator listens on loopback only, not {host!r}")
         if not step_seconds > 0:
             raise ValueError("step_seconds must be greater than 0")

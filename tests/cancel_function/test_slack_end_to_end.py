@@ -19,7 +19,7 @@ import pytest
 from devhost.slack_standin import SlackStandIn
 from partner_portal.emulator import Fault
 from tests.cancel_function.conftest import SlackDriver
-from tests.conftest import ALICE, BOB, BOT_TOKEN, CHANNEL, MALLORY, SIGNING_SECRET, TEST_POLICY
+from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess
 from tests.slack_app.helpers import Reply, find_button
@@ -44,16 +44,7 @@ def remote_slack(tmp_path: Path, cpp_emulator: Any, slack_standin: SlackStandIn)
         app="function_app:app",
         port=free_port(),
         data_dir=tmp_path / "data",
-        env={
-            "CPP_BASE_URL": cpp_emulator.base_url,
-            "CPP_ACCESS_TOKEN": cpp_emulator.token,
-            "SLACK_API_BASE_URL": slack_standin.base_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "CANCEL_POLICY": json.dumps(TEST_POLICY),
-            "POLL_INITIAL_INTERVAL_S": "0.2",
-            "POLL_MAX_INTERVAL_S": "0.4",
-        },
+        env=app_settings(cpp_emulator, slack_standin),
         log_path=tmp_path / "devhost.log",
     )
     process.start()

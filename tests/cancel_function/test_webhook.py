@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 
 from devhost.host import DevHost, DevHostOptions
 from devhost.slack_standin import SlackStandIn
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_POLICY
+from tests.conftest import BOT_TOKEN, app_settings
 from tests.devhost.conftest import Response, fetch, restored_environ
 
 PIPELINE_KEY = "whsec_" + "cGlwZWxpbmUta2V5LW9uZS0xMjM0NTY3ODkw"
@@ -68,22 +68,8 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     from partner_portal.emulator import EmulatorServer
 
     with restored_environ(), EmulatorServer(step_seconds=0.3) as emulator, SlackStandIn(bot_token=BOT_TOKEN) as standin:
-        os.environ.update(
-            {
-                "CPP_BASE_URL": emulator.base_url,
-                "CPP_ACCESS_TOKEN": emulator.token,
-                "SLACK_API_BASE_URL": standin.base_url,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "CANCEL_POLICY": json.dumps(TEST_POLICY),
-                "WEBHOOK_SECRET": (
-                    f"release-pipeline={PIPELINE_KEY},release-pipeline={ROTATED_KEY} intruder={INTRUDER_KEY}"
-                ),
-                "WEBHOOK_WAIT_S": "15",
-                "POLL_INITIAL_INTERVAL_S": "0.2",
-                "POLL_MAX_INTERVAL_S": "0.5",
-            }
-        )
+        keys = f"release-pipeline={PIPELINE_KEY},release-pipeline={ROTATED_KEY} intruder={INTRUDER_KEY}"
+        os.environ.update(app_settings(emulator, standin, WEBHOOK_SECRET=keys, WEBHOOK_WAIT_S="15"))
         data_dir = tmp_path_factory.mktemp("webhook") / "data"
         host = DevHost(DevHostOptions(app="function_app:app", port=0, data_dir=data_dir, use_local_settings=False))
         host.start()

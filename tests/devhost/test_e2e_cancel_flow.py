@@ -10,7 +10,6 @@ last edit and thread reply say completed).
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from devhost.app_loader import REPO_ROOT
 from devhost.durable_api import WEBHOOK_PATH
 from devhost.slack_client import SlackClient
 from devhost.slack_standin import SlackMessage, SlackStandIn, describe
-from tests.conftest import ALICE, BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEST_POLICY
+from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess
 
@@ -50,16 +49,7 @@ def devhost(tmp_path: Path, slow_emulator: Any, slack_standin: SlackStandIn) -> 
         app="function_app:app",
         port=free_port(),
         data_dir=tmp_path / "data",
-        env={
-            "CPP_BASE_URL": slow_emulator.base_url,
-            "CPP_ACCESS_TOKEN": slow_emulator.token,
-            "SLACK_API_BASE_URL": slack_standin.base_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "CANCEL_POLICY": json.dumps(TEST_POLICY),
-            "POLL_INITIAL_INTERVAL_S": "0.3",
-            "POLL_MAX_INTERVAL_S": "0.6",
-        },
+        env=app_settings(slow_emulator, slack_standin, POLL_INITIAL_INTERVAL_S="0.3", POLL_MAX_INTERVAL_S="0.6"),
         log_path=tmp_path / "devhost.log",
     )
     process.start()

@@ -1,0 +1,30 @@
+"""Every setting the app reads is shown in local.settings.example.json and in the README's settings table."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import cppcancel.settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _settings_read_by_the_app() -> set[str]:
+    source = Path(cppcancel.settings.__file__).read_text(encoding="utf-8")
+    return set(re.findall(r'env,\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_the_scan_finds_the_settings() -> None:
+    assert {"CPP_BASE_URL", "SLACK_SIGNING_SECRET", "CANCEL_POLICY", "WATCH_TIMEOUT_S"} <= _settings_read_by_the_app()
+
+
+def test_every_setting_is_in_the_example_file() -> None:
+    values = json.loads((ROOT / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
+    assert _settings_read_by_the_app() - set(values) == set()
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert {name for name in _settings_read_by_the_app() if f"`{name}`" not in readme} == set()

@@ -10,6 +10,7 @@ acknowledging a command) never call the Partner Portal.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -122,8 +123,13 @@ class AzureIdentityTokenProvider:
             return token
 
 
+@functools.cache
 def token_provider_from_settings(settings: Settings) -> TokenProvider:
-    """CPP_ACCESS_TOKEN when set (local runs), the managed identity otherwise."""
+    """CPP_ACCESS_TOKEN when set (local runs), the managed identity otherwise.
+
+    One provider per settings object for the life of the worker: the managed-identity token is cached inside it,
+    so every activity and request shares one token (and one credential) instead of fetching a new one per call.
+    """
     if settings.cpp_access_token:
         return StaticTokenProvider(settings.cpp_access_token)
     return AzureIdentityTokenProvider(settings.cpp_token_scope)

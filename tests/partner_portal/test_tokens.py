@@ -164,6 +164,13 @@ def test_from_settings_picks_static_or_managed_identity() -> None:
     assert managed._scope == SCOPE
 
 
+def test_one_provider_per_settings_so_the_token_cache_is_shared() -> None:
+    settings = load_settings({"CPP_TOKEN_SCOPE": "https://example.invalid/.default"})
+    first = token_provider_from_settings(settings)
+    assert token_provider_from_settings(load_settings({"CPP_TOKEN_SCOPE": "https://example.invalid/.default"})) is first
+    assert token_provider_from_settings(load_settings({"CPP_ACCESS_TOKEN": "other"})) is not first
+
+
 def test_importing_the_client_does_not_import_azure_identity() -> None:
     """Cold start: azure.identity is loaded by the first token request, never by an import."""
     code = "import sys, partner_portal.client, partner_portal.tokens; print('azure.identity' in sys.modules)"

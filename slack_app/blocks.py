@@ -12,26 +12,32 @@ format, link nor mention (`<!channel>`).
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cppcancel.audit import AuditRecord
 from partner_portal import errors
 from partner_portal.models import Operation, Step, StepStatus
+from slack_app import mrkdwn
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.grammar import USAGE
+from slack_app.mrkdwn import (
+    ELLIPSIS,
+    MAX_BLOCKS,
+    MAX_SECTION_CHARS,
+    escape,
+    plain_time,
+    slack_time,
+    truncate,
+)
 
 Block = dict[str, Any]
 
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
+MAX_SECTION_TEXT = MAX_SECTION_CHARS
 MAX_BUTTON_TEXT = 75
 MAX_OPERATIONS_SHOWN = 10
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -49,25 +55,9 @@ class Message:
 # ---- text helpers ---------------------------------------------------------------------------------------------
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; everything else is literal."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\s*/?\s*>")
-_TAGS = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-
-
 def html_to_text(fragment: str) -> str:
     """The CPP's `messageHtml` as escaped plain text (line breaks kept, tags dropped)."""
-    text = html.unescape(_TAGS.sub("", _BREAKS.sub("\n", fragment)))
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return escape("\n".join(line for line in lines if line))
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    return escape(mrkdwn.html_to_text(fragment))
 
 
 def code(text: str) -> str:
@@ -77,33 +67,6 @@ def code(text: str) -> str:
 
 def target(publisher_id: str, offer_id: str) -> str:
     return code(f"{publisher_id}/{offer_id}")
-
-
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def slack_time(value: datetime | str | None) -> str:
-    """A `<!date>` token (reader's own time zone) with a UTC fallback; the raw text if it is not a time."""
-    moment = value if isinstance(value, datetime) else parse_time(value)
-    if moment is None:
-        return escape(value) if isinstance(value, str) and value else "an unknown time"
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def plain_time(value: datetime | str | None) -> str:
-    moment = value if isinstance(value, datetime) else parse_time(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown time"
 
 
 # ---- block helpers --------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from cppcancel.contracts import (
 from cppcancel.settings import Settings
 from partner_portal import errors
 from partner_portal.client import CppClient
-from slack_app import blocks, grammar, offers
+from slack_app import blocks, grammar, mrkdwn, offers
 from slack_app.actions import (
     ABORT_CANCEL,
     CONFIRM_CANCEL,
@@ -418,7 +418,7 @@ class Handlers:
         if durable is None:
             raise RuntimeError("no durable client on this request")
         instance_id = cancel_instance_id("slack", rid)
-        asked_at = blocks.parse_time(ticket.asked_at)
+        asked_at = mrkdwn.parse_time(ticket.asked_at)
         if asked_at is None or not -_CLOCK_SKEW < _now() - asked_at < CONFIRMATION_TTL:
             if self._already_requested(attempt, durable, instance_id, respond, replace_original=False):
                 return

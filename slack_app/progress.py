@@ -18,9 +18,7 @@ plain text: tags stripped, entities decoded, and `&`, `<`, `>` escaped so it can
 from __future__ import annotations
 
 import hashlib
-import html
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +26,11 @@ from typing import Any, Literal
 
 from cppcancel.contracts import CancelOutcome, Requester
 from partner_portal.models import Operation, OperationStatus, Step, StepStatus
+from slack_app import mrkdwn
+from slack_app.mrkdwn import MAX_BLOCKS, MAX_HEADER_CHARS, MAX_SECTION_CHARS, escape, slack_time, truncate
 
 STOP_ACTION_ID = "stop_watching"
 OPS_COMMAND = "/cpp ops"
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-MAX_HEADER_CHARS = 150
 MAX_FALLBACK_CHARS = 3000
 MAX_STEP_BLOCKS = 40  # leaves room for header, summary, error, context and actions within MAX_BLOCKS
 MAX_STATUS_STEPS = 20
@@ -67,24 +64,9 @@ _LEVEL_PREFIX = {"warning": "⚠️ ", "error": "❗ "}
 # -- text helpers ----------------------------------------------------------------------------------------------------
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn control characters, escaped as Slack documents: text can no longer form links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_TAG = re.compile(r"<[^>]*>")
-_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li)\s*/?>")
-
-
 def html_to_text(markup: str) -> str:
-    """The API's `messageHtml` as plain text: tags dropped, entities decoded, whitespace collapsed."""
-    text = _BREAK.sub(" ", markup)
-    text = html.unescape(_TAG.sub("", text))
-    return " ".join(text.split())
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """The API's `messageHtml` as plain text on one line: tags dropped, entities decoded, whitespace collapsed."""
+    return mrkdwn.html_to_text(markup, single_line=True)
 
 
 def format_duration(seconds: float) -> str:
@@ -100,13 +82,6 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
-
-
-def slack_time(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
-    """A Slack date token (shown in each reader's time zone), with a UTC fallback for clients that cannot."""
-    moment = moment.astimezone(UTC)
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
 def _section(text: str, block_id: str | None = None) -> dict[str, Any]:

@@ -7,7 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-PURE = ["cppcancel.policy", "cppcancel.audit", "slack_app.grammar", "slack_app.blocks", "slack_app.actions"]
+PURE = [
+    "cppcancel.policy",
+    "cppcancel.audit",
+    "cppcancel.webhook_request",
+    "cppcancel.http_errors",
+    "slack_app.grammar",
+    "slack_app.blocks",
+    "slack_app.actions",
+    "slack_app.mrkdwn",
+    "slack_app.progress",
+]
 FORBIDDEN = ("slack_bolt", "slack_sdk", "azure", "requests", "aiohttp")
 
 

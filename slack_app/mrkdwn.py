@@ -1,0 +1,66 @@
+"""Slack text primitives shared by every renderer (pure): escaping, HTML to text, truncation, times, Block Kit limits.
+
+The command replies (`blocks.py`) and the watcher's progress messages (`progress.py`) must escape, truncate and show
+times the same way; this is the one place that says how.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+# Block Kit limits (api.slack.com/reference/block-kit): blocks per message, section text, header text.
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_HEADER_CHARS = 150
+ELLIPSIS = "…"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as Slack documents: text can no longer form links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\s*/?\s*>")
+_TAGS = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def html_to_text(fragment: str, *, single_line: bool = False) -> str:
+    """The CPP's `messageHtml` as plain, UNESCAPED text: tags dropped, entities decoded, breaks kept as newlines
+    (or folded into spaces with `single_line`). Escape it before putting it into mrkdwn."""
+    text = html.unescape(_TAGS.sub("", _BREAKS.sub("\n", fragment)))
+    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in text.splitlines()) if line]
+    return (" " if single_line else "\n").join(lines)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """ISO times as the CPP writes them (7-digit fractions, `Z`); None when it is not a time."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def plain_time(value: datetime | str | None) -> str:
+    moment = value if isinstance(value, datetime) else parse_time(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown time"
+
+
+def slack_time(value: datetime | str | None, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A `<!date>` token (shown in each reader's time zone) with a UTC fallback; the raw text if it is not a time."""
+    moment = value if isinstance(value, datetime) else parse_time(value)
+    if moment is None:
+        return escape(value) if isinstance(value, str) and value else "an unknown time"
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{plain_time(moment)}>"

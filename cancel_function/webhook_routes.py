@@ -8,8 +8,9 @@ and nothing is started for a refused caller. Every attempt leaves an audit recor
 Idempotency comes from the durable instance store: the instance ID is derived from the signed `webhook-id` (and the
 caller), so a retried delivery finds the first delivery's orchestration and gets its answer; it can never cancel
 twice. The answer waits (up to WEBHOOK_WAIT_S) for the orchestration to publish the CPP outcome in its custom
-status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, a JSON error otherwise,
-or 202 `pending` (pointing at the cancel orchestration) when the CPP is slower than the wait.
+status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, 202 with a `warning` (and
+no watcher) when it accepted but named no operation this app may follow, a JSON error otherwise, or 202 `pending`
+(pointing at the cancel orchestration) when the CPP is slower than the wait.
 """
 
 from __future__ import annotations
@@ -206,6 +207,22 @@ def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpRe
             "operationUrl": outcome.operation_url,
         }
         return json_response(202, body, headers={"Location": url})
+    if outcome.status == "accepted":
+        # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
+        # watcher could not be started). A 5xx would invite the pipeline to send the cancel again.
+        why = dict(outcome.error or {})
+        warning = {
+            "code": f"cpp_{why.get('code')}" if why.get("code") else "not_watched",
+            "message": str(why.get("message") or "The cancel was accepted but is not followed: check /cpp ops."),
+        }
+        unwatched: dict[str, Any] = {
+            "status": "accepted",
+            "instanceId": None,
+            "statusUrl": None,
+            "operationUrl": outcome.operation_url,
+            "warning": warning,
+        }
+        return json_response(202, unwatched)
     error = dict(outcome.error or {})
     code = str(error.get("code") or "cpp_error")
     message = str(error.get("message") or "The Partner Portal did not accept the cancel.")
@@ -283,21 +300,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     assert delivery is not None  # verify_signature demands it
     instance_id = cancel_instance_id("webhook", f"{key.caller}:{delivery}")
     existing = await client.get_status(instance_id)
-    if existing:
-        first = CancelRequest.from_json(existing.input_) if isinstance(existing.input_, dict) else None
-        if first and (first.publisher_id, first.offer_id) != (request.publisher_id, request.offer_id):
-            _record(
-                "refused",
-                "refused",
-                correlation_id,
-                caller=caller,
-                request=request,
-                delivery=delivery,
-                reason="idempotency_conflict",
-            )
-            return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
-        _record("replayed", decision, correlation_id, caller=caller, request=request, delivery=delivery)
-    else:
+    if not existing:
         cancel = CancelRequest(
             request_id=f"{key.caller}:{delivery}",
             source="webhook",
@@ -312,7 +315,8 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
         try:
             await client.start_new(CANCEL_ORCHESTRATOR, instance_id, cancel.to_json())
         except Exception:  # the SDK raises a bare Exception; a concurrent delivery may have started it first
-            if not await client.get_status(instance_id):
+            existing = await client.get_status(instance_id)
+            if not existing:
                 log.exception("could not start the cancel orchestration (correlation %s)", correlation_id)
                 _record(
                     "error",
@@ -324,6 +328,21 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
                     reason="could not start the cancel orchestration",
                 )
                 return error_response(503, "unavailable", f"The cancel could not be started (ref {correlation_id}).")
+    if existing:  # a retried delivery, or a concurrent one that lost the race to start: the first one's answer
+        first = CancelRequest.from_json(existing.input_) if isinstance(existing.input_, dict) else None
+        if first and (first.publisher_id, first.offer_id) != (request.publisher_id, request.offer_id):
+            _record(
+                "refused",
+                "refused",
+                correlation_id,
+                caller=caller,
+                request=request,
+                delivery=delivery,
+                reason="idempotency_conflict",
+            )
+            return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
+        _record("replayed", decision, correlation_id, caller=caller, request=request, delivery=delivery)
+    else:
         _record("requested", decision, correlation_id, caller=caller, request=request, delivery=delivery)
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
     return _answer(req, instance_id, status)

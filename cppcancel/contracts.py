@@ -32,10 +32,13 @@ def cancel_instance_id(source: Source, key: str) -> str:
     return f"cancel-{source}-{_digest(key)}"
 
 
+WATCH_INSTANCE_PREFIX = "watch-"
+
+
 def watch_instance_id(operation_url: str) -> str:
     """Query strings (api-version) do not identify an operation; the path does."""
     path = operation_url.split("?", 1)[0].rstrip("/").lower()
-    return f"watch-{_digest(path)}"
+    return f"{WATCH_INSTANCE_PREFIX}{_digest(path)}"
 
 
 @dataclass(frozen=True)

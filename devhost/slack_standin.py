@@ -42,13 +42,20 @@ class SlackMessage:
 
 @dataclass
 class SlackFault:
-    """Misbehaviour for the next `times` calls of `method` ("*" for any): HTTP status and Slack error code."""
+    """Misbehaviour for the next `times` calls of `method` ("*" for any): HTTP status and Slack error code.
+
+    `latency_s` holds the call that long before anything else happens (a request in flight: the reliability tests
+    kill the dev host meanwhile). With `proceed` the call is then handled normally instead of failing - a slow
+    Slack that still does what it was asked, even if the caller has gone away.
+    """
 
     method: str = "*"
     times: int = 1
     status: int = 429
     error: str = "ratelimited"
     retry_after_s: int = 1
+    latency_s: float = 0.0
+    proceed: bool = False
 
 
 def blocks_to_text(blocks: list[dict[str, Any]]) -> list[str]:
@@ -195,12 +202,17 @@ class SlackStandIn:
             self.on_message(message)
 
     def _take_fault(self, method: str) -> SlackFault | None:
+        """The first matching fault, counting one use of it; its latency is waited out here (outside the lock)."""
+        taken: SlackFault | None = None
         with self._lock:
             for fault in self.faults:
                 if fault.method in ("*", method) and fault.times > 0:
                     fault.times -= 1
-                    return fault
-        return None
+                    taken = fault
+                    break
+        if taken is not None and taken.latency_s > 0:
+            time.sleep(taken.latency_s)
+        return taken
 
     def _handle(self, request: BaseHTTPRequestHandler, verb: str) -> None:
         path = urlsplit(request.path).path
@@ -220,7 +232,7 @@ class SlackStandIn:
         with self._lock:
             self.calls.append((name, params))
         fault = self._take_fault(name)
-        if fault is not None:
+        if fault is not None and not fault.proceed:
             headers = {"Retry-After": str(fault.retry_after_s)} if fault.status == 429 else {}
             self._send(request, fault.status, {"ok": False, "error": fault.error}, headers)
             return
@@ -291,7 +303,7 @@ class SlackStandIn:
 
     def _response_url(self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any]) -> None:
         fault = self._take_fault("response_url")
-        if fault is not None:
+        if fault is not None and not fault.proceed:
             self._send(request, fault.status, {"ok": False, "error": fault.error})
             return
         blocks = params.get("blocks") if isinstance(params.get("blocks"), list) else []

@@ -114,7 +114,7 @@ def _json(exchange: transport.Exchange, what: str) -> Any:
     try:
         return json.loads(exchange.body)
     except ValueError:
-        raise errors.InvalidResponse(
+        raise errors.MalformedResponse(
             f"The Partner Portal answered {what} with something that is not JSON.", status_code=exchange.status_code
         ) from None
 
@@ -347,6 +347,7 @@ class CppClient:
             return errors.ServerError(
                 f"The Partner Portal failed with a server error on {call.what}.{hint}",
                 retry_after_s=retry_after,
+                outcome_unknown=call.is_cancel,
                 **extra,
             )
         if 400 <= status < 500:

@@ -23,13 +23,17 @@ class CppError(Exception):
         api_code: str | None = None,
         api_message: str | None = None,
         retry_after_s: float | None = None,
+        outcome_unknown: bool = False,
     ) -> None:
+        """`outcome_unknown`: the request changes something (the cancel) and may have been carried out although no
+        usable answer came back (a timeout, a dropped connection or a 5xx after it was sent)."""
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.api_code = api_code
         self.api_message = api_message
         self.retry_after_s = retry_after_s
+        self.outcome_unknown = outcome_unknown
 
     def describe(self) -> str:
         """One sentence for a person: what happened, the API's own message, and the status code."""
@@ -48,6 +52,7 @@ class CppError(Exception):
             "apiCode": self.api_code,
             "transient": self.transient,
             "retryAfterS": self.retry_after_s,
+            "outcomeUnknown": self.outcome_unknown,
         }
 
 
@@ -113,6 +118,13 @@ class InvalidResponse(CppError):
     """The API answered with something that is not what the documentation describes (bad JSON, missing header)."""
 
     code = "invalid_response"
+
+
+class MalformedResponse(InvalidResponse):
+    """The answer's body is not JSON at all (truncated, an HTML page from a gateway): it says nothing about the
+    request itself, so reading again can help."""
+
+    transient = True
 
 
 class UnsafeUrl(CppError):

@@ -80,6 +80,9 @@ _STEP_STATUS = {
 }
 
 
+_CANCEL_UNDER_WAY = frozenset({"cancelrequested", "cancelinprogress", "canceling", "cancelling"})
+
+
 def normalize_operation_status(raw: object) -> OperationStatus:
     return (
         _OPERATION_STATUS.get(_key(raw), OperationStatus.UNKNOWN) if isinstance(raw, str) else OperationStatus.UNKNOWN
@@ -319,6 +322,16 @@ class Operation:
     @property
     def is_in_flight(self) -> bool:
         return self.status in (OperationStatus.RUNNING, OperationStatus.NOT_STARTED)
+
+    @property
+    def cancel_under_way(self) -> bool:
+        """The API says a cancel of this operation was requested and is being carried out.
+
+        From `cancellationRequestState` (`cancelRequested` in the emulator; the CPP docs show only `canCancel`, so
+        the spellings a service might use are matched loosely, and anything else means no).
+        """
+        state = self.cancellation_request_state
+        return isinstance(state, str) and _key(state) in _CANCEL_UNDER_WAY
 
     @property
     def current_step(self) -> Step | None:

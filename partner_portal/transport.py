@@ -171,6 +171,10 @@ def _read_capped(response: requests.Response) -> bytes:
     return b"".join(chunks)
 
 
+def _with_hint(message: str, hint: str | None) -> str:
+    return f"{message} {hint}" if hint else message
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -190,6 +194,7 @@ def send(
     path = urlsplit(url).path
     started = time.monotonic()
     status: int | str = "error"
+    unknown = unknown_outcome_hint is not None
     try:
         try:
             response = session.request(
@@ -208,16 +213,16 @@ def send(
             ) from None
         except requests.exceptions.ReadTimeout:
             message = f"The Partner Portal did not answer within {timeout[1]:g} s."
-            raise CppTimeout(f"{message} {unknown_outcome_hint}" if unknown_outcome_hint else message) from None
+            raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
         except requests.exceptions.ConnectionError as exc:
             cause = _cause(exc)
             if isinstance(cause, NewConnectionError):
                 raise CppConnectionError("Could not connect to the Partner Portal (nothing was sent).") from None
             if isinstance(cause, ReadTimeoutError):  # a GET whose retries all timed out
                 message = f"The Partner Portal did not answer within {timeout[1]:g} s."
-                raise CppTimeout(f"{message} {unknown_outcome_hint}" if unknown_outcome_hint else message) from None
+                raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
             message = "The connection to the Partner Portal dropped before it answered."
-            raise CppConnectionError(f"{message} {unknown_outcome_hint}" if unknown_outcome_hint else message) from None
+            raise CppConnectionError(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
         except requests.exceptions.RequestException as exc:
             raise InvalidResponse(f"The Partner Portal's answer could not be read ({type(exc).__name__}).") from None
         status = response.status_code

@@ -37,6 +37,12 @@ def retry_options(first_retry_ms: int, max_attempts: int) -> Any:
     return df.RetryOptions(first_retry_interval_in_milliseconds=first_retry_ms, max_number_of_attempts=max_attempts)
 
 
+def live_runtime_statuses() -> list[Any]:
+    """The runtime statuses of instances that still run, as the durable client's queries take them."""
+    status = df.OrchestrationRuntimeStatus
+    return [status.Pending, status.Running, status.ContinuedAsNew]
+
+
 def client_activity(fn: F) -> F:
     """Register an `async def` activity that also gets a durable client (parameters `payload`, `client`)."""
     bp.activity_trigger(input_name="payload")(bp.durable_client_input(client_name="client")(fn))

@@ -5,6 +5,7 @@ The Slack Confirm handler and the webhook start this orchestration (instance ID 
 takes, and a second click or a retried webhook delivery finds the same instance instead of cancelling twice.
 
     send_cancel                          one attempt, never retried (see below); also writes the audit record
+    [find_watcher]                       only when send_cancel sent nothing: a cancel was already under way
     set_custom_status(CancelOutcome)     at once: the webhook's HTTP function answers 200/202 from it
     report_cancel   (with retry)         channel message (+ Stop button on 202), pointer on the response_url
     start_watcher   (with retry, 202)    one watcher per operation URL; starting it again is a no-op
@@ -14,6 +15,12 @@ Why `send_cancel` is a plain call_activity: a cancel POST that timed out may hav
 could act twice (a second cancel can hit the next publish). The CPP client retries only connection-refused; any
 other failure - including a crashed activity - is reported as a failure whose outcome may be unknown, with the
 advice to check `/cpp ops` before trying again.
+
+An activity still runs at least once: if the host dies while the cancel POST is in flight, `send_cancel` runs again
+after the restart. So it first asks the Partner Portal whether a cancel of the in-flight publish is already under way
+(the one mark that survives the crash) and, if so, sends nothing; the orchestration then joins the live watcher of
+that offer (a colleague's cancel) or, when there is none (its own interrupted attempt), follows the publish itself
+to its end. A re-run after that cancel has already finished is not caught: see docs/reliability.md.
 
 Why the audit record is written by `send_cancel` rather than `report_cancel`: it is the code that did the act and
 it runs exactly once, so the record exists even if Slack is down for good, and a retried report cannot duplicate it.
@@ -26,8 +33,8 @@ from typing import Any
 
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
-from poll_function.names import REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from poll_function.payloads import CancelSent, ReportResult, error_json, load
+from poll_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, error_json, load
 from poll_function.watch_state import iso
 
 # Reporting and starting the watcher are safe to repeat (the watcher start is idempotent; a duplicate channel
@@ -57,8 +64,24 @@ def outcome_of(sent: CancelSent) -> CancelOutcome:
             )
             return CancelOutcome("accepted", result.status_code, error=error)
         return CancelOutcome("cancelled", result.status_code)
+    if sent.error.get("code") == CANCEL_UNDER_WAY:
+        # Nothing was sent: follow the publish that is being cancelled (until `joined` finds a watcher to join).
+        publish_url = sent.error.get("publishOperationUrl")
+        if isinstance(publish_url, str) and publish_url:
+            return CancelOutcome("accepted", None, publish_url, watch_instance_id(publish_url))
     status = sent.error.get("statusCode")
+    if status == 202:
+        # The Partner Portal took the cancel but named no operation this app may follow (none at all, or one on
+        # another origin): it is accepted - saying "failed" would invite a second cancel - and nobody watches it.
+        return CancelOutcome("accepted", 202, error=dict(sent.error))
     return CancelOutcome("failed", status if isinstance(status, int) else None, error=dict(sent.error))
+
+
+def joined(outcome: CancelOutcome, watched_url: object) -> CancelOutcome:
+    """A cancel that sent nothing joins the live watcher of its offer, if `find_watcher` found one."""
+    if not isinstance(watched_url, str) or not watched_url:
+        return outcome
+    return CancelOutcome("accepted", None, watched_url, watch_instance_id(watched_url))
 
 
 def _reason(exc: BaseException) -> str:
@@ -76,6 +99,13 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
         message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
         sent = CancelSent(False, error=error_json("unknown_outcome", message))
     outcome = outcome_of(sent)
+    if sent.error.get("code") == CANCEL_UNDER_WAY:
+        offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
+        try:
+            watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)
+        except Exception:
+            watched_url = None  # no watcher could be looked up: the outcome follows the publish itself
+        outcome = joined(outcome, watched_url)
     context.set_custom_status(outcome.to_json())
 
     report = ReportResult()

@@ -43,6 +43,19 @@ def error_json(code: str, message: str, *, transient: bool = False, status_code:
     }
 
 
+# `send_cancel` sent nothing: the Partner Portal says a cancel of the in-flight publish is already under way.
+CANCEL_UNDER_WAY = "cancel_under_way"
+
+
+def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
+    """`send_cancel`'s answer when it sent nothing because a cancel of the publish was already under way."""
+    message = (
+        "A cancel of the publish in flight was already under way (sent earlier - perhaps by this same request "
+        "before a restart, or by someone else), so it was not sent again."
+    )
+    return {**error_json(CANCEL_UNDER_WAY, message), "publishOperationUrl": publish_operation_url}
+
+
 @dataclass(frozen=True)
 class PollResult:
     """Result of `poll_operation`: the operation read, or the error that prevented it (CppError JSON)."""

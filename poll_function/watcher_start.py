@@ -6,6 +6,10 @@ the status is checked first: an instance that is pending, running, continuing as
 ("starting it again is a no-op"). A start_new that fails because a concurrent start won the race is a no-op too; any
 other failure is raised so that the orchestrator's retry applies. A finished watcher of the same operation is
 replaced: someone asked to follow the operation again.
+
+The `find_watcher` activity answers the opposite question - which operation, if any, a live watcher of an offer
+follows - for a cancel that found a cancel of the publish already under way and so sent none (see
+`cpp_activities.publish_being_cancelled`): that request joins the watcher instead of starting another.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from cppcancel.contracts import WATCH_ORCHESTRATOR, WatchRequest
-from poll_function.blueprint import client_activity
+from cppcancel.contracts import WATCH_INSTANCE_PREFIX, WATCH_ORCHESTRATOR, WatchRequest
+from poll_function.blueprint import client_activity, live_runtime_statuses
 from poll_function.payloads import load
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,22 @@ class StarterClient(Protocol):
     async def get_status(self, instance_id: str) -> Any: ...
 
     async def start_new(self, orchestration_function_name: str, instance_id: str, client_input: Any) -> str: ...
+
+
+class WatcherDirectory(Protocol):
+    """The part of `DurableOrchestrationClient` that `find_watcher` uses."""
+
+    async def get_status(
+        self, instance_id: str, show_history: bool = ..., show_history_output: bool = ..., show_input: bool = ...
+    ) -> Any: ...
+
+    async def get_status_by(
+        self,
+        created_time_from: Any = ...,
+        created_time_to: Any = ...,
+        runtime_status: Any = ...,
+        instance_id_prefix: str = ...,
+    ) -> list[Any]: ...
 
 
 def is_active(status: Any) -> bool:
@@ -60,3 +80,32 @@ async def ensure_watcher(client: StarterClient, watch: WatchRequest) -> str:
 async def start_watcher(payload: Any, client: StarterClient) -> str:
     """Input `WatchRequest` JSON; output the watch instance ID."""
     return await ensure_watcher(client, WatchRequest.from_json(load(payload)))
+
+
+async def live_watcher_of(client: WatcherDirectory, publisher_id: str, offer_id: str) -> str | None:
+    """The operation URL that an active watcher of `publisher_id`/`offer_id` follows (the newest), or None."""
+    found: list[tuple[str, str]] = []
+    listed_all = await client.get_status_by(
+        runtime_status=live_runtime_statuses(), instance_id_prefix=WATCH_INSTANCE_PREFIX
+    )
+    for listed in listed_all or []:
+        instance_id = getattr(listed, "instance_id", None)
+        if not isinstance(instance_id, str) or not is_active(listed):
+            continue
+        status = await client.get_status(instance_id, show_input=True)
+        if not is_active(status):
+            continue
+        try:
+            watch = WatchRequest.from_json(load(status.input_))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if watch.instance_id == instance_id and (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id):
+            found.append((str(getattr(status, "created_time", "") or ""), watch.operation_url))
+    return max(found)[1] if found else None
+
+
+@client_activity
+async def find_watcher(payload: Any, client: WatcherDirectory) -> str | None:
+    """Input `{"publisherId", "offerId"}`; output the operation URL a live watcher of that offer follows, or None."""
+    data = load(payload)
+    return await live_watcher_of(client, str(data.get("publisherId") or ""), str(data.get("offerId") or ""))

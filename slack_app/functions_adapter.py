@@ -9,8 +9,8 @@ body, as received) and that nothing else answers first:
   sends them;
 - a non-numeric `X-Slack-Request-Timestamp` is refused with 401 (slack_sdk's verifier would raise on it, and
   Bolt would answer 500);
-- a body Bolt cannot even parse (not UTF-8, broken JSON in `payload`) is checked with slack_sdk's
-  SignatureVerifier: 401 when unsigned, 400 when Slack really signed it.
+- a body Bolt cannot even parse (not UTF-8, broken JSON in `payload`, a `payload` that is not a JSON object) is
+  checked with slack_sdk's SignatureVerifier: 401 when unsigned, 400 when Slack really signed it.
 
 `DurableBridge` lets Bolt listeners, which run on a worker thread (`asyncio.to_thread`), call the async durable
 client on the function's own event loop.
@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import azure.functions as func
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type, parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from cppcancel.http_errors import error_body
@@ -53,12 +54,21 @@ def _headers(req: func.HttpRequest) -> dict[str, str | Sequence[str]]:
 
 
 def to_bolt_request(req: func.HttpRequest, context: Mapping[str, Any] | None = None) -> BoltRequest:
-    """The raw body (Bolt verifies the signature over exactly these bytes), query and headers."""
+    """The raw body (Bolt verifies the signature over exactly these bytes), query and headers.
+
+    Bolt parses the body when the request is built - before its signature check - and assumes the result is a JSON
+    object: a `payload` that is an array, a number or null would crash it. So the body is read first with Bolt's
+    own parser, and anything that is not an object is a MalformedRequest.
+    """
+    headers = _headers(req)
     try:
         body = req.get_body().decode("utf-8")
-        return BoltRequest(body=body, query=dict(req.params), headers=_headers(req), context=dict(context or {}))
+        parsed: object = parse_body(body, extract_content_type(build_normalized_headers(headers)))
     except ValueError as exc:  # UnicodeDecodeError, json.JSONDecodeError
         raise MalformedRequest(type(exc).__name__) from None
+    if not isinstance(parsed, dict):
+        raise MalformedRequest(f"the body is a JSON {type(parsed).__name__}, not an object")
+    return BoltRequest(body=body, query=dict(req.params), headers=headers, context=dict(context or {}))
 
 
 def to_http_response(resp: BoltResponse) -> func.HttpResponse:
@@ -68,9 +78,12 @@ def to_http_response(resp: BoltResponse) -> func.HttpResponse:
 
 def _signed_by_slack(req: func.HttpRequest, signing_secret: str) -> bool:
     headers = {k.lower(): v for k, v in req.headers.items()}
-    return SignatureVerifier(signing_secret).is_valid(
-        req.get_body(), headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", "")
-    )
+    try:
+        return SignatureVerifier(signing_secret).is_valid(
+            req.get_body(), headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", "")
+        )
+    except UnicodeDecodeError:  # slack_sdk decodes the body as UTF-8; Slack never sends anything else
+        return False
 
 
 def handle(

@@ -419,18 +419,33 @@ _NEXT_STEP: dict[str, str] = {
     "conflict": f"The offer is not in a state that can be cancelled: check `{OPS_COMMAND}`.",
     "bad_request": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
     "invalid_response": f"The outcome is unknown: check `{OPS_COMMAND}` before trying again.",
-    "unsafe_url": f"The cancel was accepted but cannot be followed here: check `{OPS_COMMAND}`.",
+    # A failed cancel with an unsafe URL is a redirect (an accepted cancel with one is reported as accepted).
+    "unsafe_url": "The app never follows a redirect (its token stays with the Partner Portal). The outcome is "
+    f"unknown: check `{OPS_COMMAND}` before trying again.",
 }
 _STATUS_NEXT_STEP: dict[int, str] = {403: "forbidden", 404: "not_found", 429: "throttled"}
+NOT_FOLLOWED_NEXT_STEP = (
+    f"The Partner Portal took the cancel: do not send it again. Follow it with `{OPS_COMMAND}` until it ends."
+)
 
 
 def next_step_hint(error: Mapping[str, Any] | None) -> str:
-    """What a person should do after a failed cancel, from the CppError JSON (`code`, `statusCode`)."""
+    """What a person should do after a failed cancel, from the CppError JSON (`code`, `statusCode`).
+
+    When the cancel may have been carried out (`outcomeUnknown`: a timeout, a dropped connection or a 5xx after it
+    was sent), the advice is always to look before trying again, whatever the error's kind: "try again" could cancel
+    twice - or cancel the next publish.
+    """
     error = error or {}
     code = str(error.get("code") or "")
     status = error.get("statusCode")
+    if error.get("outcomeUnknown"):
+        code = "unknown_outcome"
     if code not in _NEXT_STEP and isinstance(status, int):
         code = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else code)
+    retry_after = error.get("retryAfterS")
+    if code == "throttled" and isinstance(retry_after, (int, float)) and 0 < retry_after <= 3600:
+        return f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
     return _NEXT_STEP.get(code, f"Check `{OPS_COMMAND}` before trying again.")
 
 
@@ -450,9 +465,19 @@ def render_cancel_report(
         text = f"✅ {subject}: publish cancelled by {who} at {when}"
         blocks = [_section(text), _context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
         return RenderedMessage(text, blocks, _digest(text))
+    if outcome.status == "accepted" and outcome.error and not outcome.watch_instance_id:
+        # Taken by the Partner Portal, but there is nothing this app may follow: say both, so nobody sends it again.
+        what = escape(str(outcome.error.get("message") or "The Partner Portal named no operation to follow."))
+        text = f"⚠️ Cancel of {subject} accepted but not followed here — requested by {who} at {when}."
+        detail = f"*What happened:* {what}\n*What to do:* {NOT_FOLLOWED_NEXT_STEP}"
+        return RenderedMessage(f"{text} {what}", [_section(text), _section(detail)], _digest([text, detail]))
     if outcome.status == "accepted":
         text = f"🛑 Cancel of {subject} under way — requested by {who}; following the operation…"
-        blocks = [_section(text), _context(f"Requested at {when}. The Partner Portal answered HTTP 202.")]
+        if outcome.status_code is None:  # this request sent nothing: a cancel of the publish was already under way
+            how = "A cancel of this publish was already under way, so it was not sent again."
+        else:
+            how = f"The Partner Portal answered HTTP {outcome.status_code}."
+        blocks = [_section(text), _context(f"Requested at {when}. {how}")]
         if outcome.watch_instance_id:
             blocks.append(stop_actions(outcome.watch_instance_id, publisher_id, offer_id))
         return RenderedMessage(text, blocks, _digest(text))

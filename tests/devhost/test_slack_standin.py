@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -56,3 +57,17 @@ def test_response_url_posts_are_recorded(slack_standin: SlackStandIn) -> None:
         assert response.status == 200
     [message] = slack_standin.wait_for(lambda ms: len(ms) == 1, timeout=2)
     assert (message.method, message.response_key, message.replace_original) == ("response_url", "k1", True)
+
+
+def test_a_latency_fault_holds_the_call_then_fails_it_or_lets_it_through(slack_standin: SlackStandIn) -> None:
+    slack_standin.add_fault(SlackFault(method="chat.update", latency_s=0.3, status=503, error="service_unavailable"))
+    slack_standin.add_fault(SlackFault(method="chat.update", latency_s=0.3, proceed=True))
+    client = _client(slack_standin)
+    started = time.monotonic()
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_update(channel="C1", ts="1.1", text="held, then refused")
+    assert caught.value.response.status_code == 503 and slack_standin.messages == []
+    assert client.chat_update(channel="C1", ts="1.1", text="held, then done")["ok"]
+    assert time.monotonic() - started >= 0.6
+    assert [m.text for m in slack_standin.messages] == ["held, then done"]
+    assert [name for name, _ in slack_standin.calls] == ["chat.update", "chat.update"]  # recorded on arrival

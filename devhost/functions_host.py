@@ -87,12 +87,12 @@ def index_app(app: Any) -> tuple[IndexedFunction, ...]:
     with _index_lock:
         cached = _index.get(id(app))
         if cached is None:
-            cached = (app, tuple(_index_function(fn) for fn in _functions_of(app)))
+            cached = (app, tuple(_index_function(fn) for fn in registered_functions(app)))
             _index[id(app)] = cached
         return cached[1]
 
 
-def _functions_of(app: Any) -> list[Any]:
+def registered_functions(app: Any) -> list[Any]:
     """The app's functions, even if someone in this process (a test fixture) already called `get_functions()`:
     only its duplicate-name bookkeeping is not idempotent, so build from the function builders again."""
     try:

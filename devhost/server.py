@@ -70,6 +70,9 @@ class DevHostServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without TCP_NODELAY a kept-alive client waits ~40 ms
+            # (delayed ACK) for some answers.
+            disable_nagle_algorithm = True
             timeout = 120  # idle keep-alive connections (the SDK's aiohttp pool keeps them) are closed eventually
             server_version = "cppcancel-devhost"
             sys_version = ""

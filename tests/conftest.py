@@ -26,10 +26,15 @@ TEST_POLICY: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def app_functions() -> dict[str, Any]:
-    """function_app's registered functions by name. `get_functions()` is not idempotent: call it once per session."""
-    import function_app
+    """function_app's registered functions by name.
 
-    return {fn.get_function_name(): fn for fn in function_app.app.get_functions()}
+    `get_functions()` is not idempotent, and an in-process dev host may have indexed the app first: the dev host's
+    `registered_functions` copes with both orders.
+    """
+    import function_app
+    from devhost.functions_host import registered_functions
+
+    return {fn.get_function_name(): fn for fn in registered_functions(function_app.app)}
 
 
 @pytest.fixture

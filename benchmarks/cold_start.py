@@ -1,0 +1,393 @@
+"""Figure 2 - cold start: a new Python process to the first slash-command answer, app against a minimal DFApp.
+
+Each run spawns a fresh `python` that starts the dev host (`devhost.__main__.main`, as `python -m devhost` does)
+on a free port with a fresh data dir, serving either the function app (`function_app:app`) or the baseline
+(`benchmarks.minimal_app:app`: a DFApp with one HTTP function that answers the same route with a fixed text).
+The Partner Portal emulator and the Slack stand-in run in the benchmark's own process and the children are
+pointed at them, so neither child pays for emulators a real worker would not load. Runs alternate between app
+and baseline; the first of each is an untimed warm-up (bytecode caches, page cache).
+
+Per run: wall time from spawn to the dev host answering its status endpoint ("host ready": interpreter, imports,
+app indexing, store), then to the answer of the first signed `/cpp cancel contoso contoso-vm-offer` (what is
+imported or built on first use is paid here), and the child's peak RSS (VmHWM, read from /proc before it is
+stopped). After the answer the child is sent SIGUSR1 and writes the names in its `sys.modules`, which shows
+which heavy packages the command path loaded. One extra run of each under `python -X importtime` (untimed)
+attributes import time to top-level packages. Medians are reported.
+
+Target: wall time and peak memory within 1.3x of the minimal app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import fixtures, report
+from benchmarks.slack_http import KeepAliveSlackClient
+from devhost.app_loader import REPO_ROOT
+
+TITLE = "Cold start (figure 2)"
+TARGET = 1.3
+START_TIMEOUT_S = 60.0
+POLL_S = 0.005
+MODULES_ENV = "BENCH_MODULES_OUT"
+
+# The child: dump sys.modules on SIGUSR1, then run the dev host's CLI exactly as `python -m devhost` would.
+CHILD = (
+    "import json, os, signal, sys\n"
+    "def _dump(signum, frame):\n"
+    f"    with open(os.environ[{MODULES_ENV!r}], 'w') as out:\n"
+    "        json.dump(sorted(sys.modules), out)\n"
+    "signal.signal(signal.SIGUSR1, _dump)\n"
+    "from devhost.__main__ import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+# Packages whose presence at the first answer matters for cold start (imported by the command path or not).
+HEAVY = (
+    "azure.identity",
+    "msal",
+    "cryptography",
+    "jwt",
+    "requests",
+    "urllib3",
+    "charset_normalizer",
+    "idna",
+    "aiohttp",
+    "slack_bolt",
+    "slack_sdk",
+    "standardwebhooks",
+    "azure.core",
+    "opentelemetry",
+    "yaml",
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    label: str
+    app: str
+    route_prefix: str  # where its slash-command route lives
+
+
+SUBJECTS = (
+    Subject("app", "function_app:app", "api"),
+    Subject("minimal DFApp", "benchmarks.minimal_app:app", "api"),
+)
+
+
+@dataclass
+class Run:
+    ready_s: float
+    answer_s: float
+    peak_kib: float
+    status: int
+    modules: list[str] = field(default_factory=list)
+    slack_calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Stand:
+    """The outside world the children talk to: one CPP emulator and one Slack stand-in for the whole figure."""
+
+    environ: dict[str, str]
+    secret: str
+    standin: Any
+
+
+@contextlib.contextmanager
+def outside_world(cpp_latency_s: float) -> Iterator[Stand]:
+    from devhost.slack_standin import SlackStandIn
+    from partner_portal.emulator import EmulatorServer, Fault
+
+    emulator = EmulatorServer(step_seconds=3600.0).start()
+    standin = SlackStandIn(bot_token=fixtures.BOT_TOKEN).start()
+    if cpp_latency_s > 0:
+        emulator.add_fault(Fault(latency_s=cpp_latency_s, times=None))
+    secret = fixtures.signing_secret()
+    environ = fixtures.clean_environ(os.environ)
+    environ.update(
+        {
+            "CPP_BASE_URL": emulator.base_url,
+            "CPP_ACCESS_TOKEN": emulator.token,
+            "SLACK_API_BASE_URL": standin.base_url,
+            "SLACK_BOT_TOKEN": fixtures.BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": secret,
+            "CANCEL_POLICY": fixtures.policy_json(),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    try:
+        yield Stand(environ, secret, standin)
+    finally:
+        standin.stop()
+        emulator.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], deadline: float) -> None:
+    """Until the dev host answers its status endpoint (connection refused until it has bound the port)."""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the dev host exited with {process.returncode} before answering")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=START_TIMEOUT_S)
+        try:
+            connection.request("GET", "/admin/host/status")
+            if connection.getresponse().status == 200:
+                return
+        except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+            time.sleep(POLL_S)
+        finally:
+            connection.close()
+    raise TimeoutError(f"the dev host did not answer within {START_TIMEOUT_S:g} s")
+
+
+def _peak_kib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("nan")
+
+
+def _modules(pid: int, path: Path) -> list[str]:
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            names = json.loads(path.read_text(encoding="utf-8"))
+            return [str(n) for n in names]
+        except (OSError, ValueError):
+            time.sleep(0.01)
+    return []
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def spawn_once(subject: Subject, stand: Stand, *, importtime_to: Path | None = None) -> Run:
+    """One cold start: spawn, wait for the host, send the command, read peak RSS and modules, stop."""
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        port = free_port()
+        modules_file = Path(tmp) / "modules.json"
+        environ = {**stand.environ, MODULES_ENV: str(modules_file)}
+        flags = ["-X", "importtime"] if importtime_to is not None else []
+        command = [
+            sys.executable,
+            *flags,
+            "-c",
+            CHILD,
+            "--app",
+            subject.app,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(Path(tmp) / "data"),
+            "--no-local-settings",
+            "--log-level",
+            "ERROR",
+        ]
+        calls_before = len(stand.standin.calls)
+        stderr = importtime_to.open("wb") if importtime_to is not None else subprocess.DEVNULL
+        try:
+            started = time.perf_counter()
+            process = subprocess.Popen(command, cwd=REPO_ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=stderr)
+            try:
+                _wait_ready(port, process, time.monotonic() + START_TIMEOUT_S)
+                ready = time.perf_counter() - started
+                client = KeepAliveSlackClient(
+                    f"http://127.0.0.1:{port}", stand.secret, route_prefix=subject.route_prefix
+                )
+                reply = client.command(
+                    fixtures.COMMAND,
+                    user=fixtures.USER,
+                    channel=fixtures.CHANNEL,
+                    response_url=stand.standin.response_url("cold"),
+                )
+                answered = time.perf_counter() - started
+                client.close()
+                peak = _peak_kib(process.pid)
+                modules = _modules(process.pid, modules_file)
+            finally:
+                _stop(process)
+        finally:
+            if importtime_to is not None and not isinstance(stderr, int):
+                stderr.close()
+        calls = [name for name, _ in stand.standin.calls[calls_before:]]
+        return Run(ready, answered, peak, reply.status, modules, calls)
+
+
+def import_costs(path: Path) -> dict[str, float]:
+    """Seconds of `-X importtime` self time per top-level package."""
+    costs: dict[str, float] = collections.defaultdict(float)
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        parts = [p.strip() for p in line[len("import time:") :].split("|")]
+        if len(parts) != 3 or not parts[0].isdigit():
+            continue
+        costs[parts[2].split(".")[0]] += int(parts[0]) / 1e6
+    return dict(costs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    runs: dict[str, list[Run]]
+    imports: dict[str, dict[str, float]]
+    cpp_latency_s: float
+
+    def median(self, label: str, attribute: str) -> float:
+        return report.median([float(getattr(r, attribute)) for r in self.runs[label]])
+
+    def verdicts(self) -> list[report.Verdict]:
+        app, base = SUBJECTS[0].label, SUBJECTS[1].label
+        wall, wall_base = self.median(app, "answer_s"), self.median(base, "answer_s")
+        peak, peak_base = self.median(app, "peak_kib"), self.median(base, "peak_kib")
+        return [
+            report.Verdict(
+                "spawn -> first slash-command answer (median)",
+                report.fmt_ms(wall),
+                report.fmt_ms(wall_base),
+                report.fmt_ratio(report.ratio(wall, wall_base)),
+                f"<= {TARGET:g}x",
+                report.ratio(wall, wall_base) <= TARGET,
+            ),
+            report.Verdict(
+                "peak RSS at the first answer (median)",
+                report.fmt_mib(peak),
+                report.fmt_mib(peak_base),
+                report.fmt_ratio(report.ratio(peak, peak_base)),
+                f"<= {TARGET:g}x",
+                report.ratio(peak, peak_base) <= TARGET,
+            ),
+        ]
+
+
+def measure(runs: int, warmup: bool, stand: Stand, importtime_dir: Path, cpp_latency_s: float) -> Outcome:
+    results: dict[str, list[Run]] = {s.label: [] for s in SUBJECTS}
+    if warmup:
+        for subject in SUBJECTS:
+            spawn_once(subject, stand)
+    for index in range(runs):
+        order: Sequence[Subject] = SUBJECTS if index % 2 == 0 else tuple(reversed(SUBJECTS))
+        for subject in order:
+            results[subject.label].append(spawn_once(subject, stand))
+    imports = {}
+    for subject in SUBJECTS:
+        path = importtime_dir / f"{subject.label.replace(' ', '_')}.importtime"
+        spawn_once(subject, stand, importtime_to=path)
+        imports[subject.label] = import_costs(path)
+    return Outcome(results, imports, cpp_latency_s)
+
+
+def _present(modules: Sequence[str], package: str) -> bool:
+    return package in modules
+
+
+def render(outcome: Outcome) -> str:
+    app, base = SUBJECTS[0].label, SUBJECTS[1].label
+    rows = []
+    for subject in SUBJECTS:
+        runs = outcome.runs[subject.label]
+        statuses = collections.Counter(r.status for r in runs)
+        rows.append(
+            (
+                f"{subject.label} (`{subject.app}`)",
+                len(runs),
+                report.fmt_ms(outcome.median(subject.label, "ready_s")),
+                report.fmt_ms(outcome.median(subject.label, "answer_s") - outcome.median(subject.label, "ready_s")),
+                report.fmt_ms(outcome.median(subject.label, "answer_s")),
+                report.fmt_mib(outcome.median(subject.label, "peak_kib")),
+                f"{report.median([float(len(r.modules)) for r in runs]):.0f}",
+                ", ".join(f"HTTP {s} x{n}" for s, n in sorted(statuses.items())),
+            )
+        )
+    timings = report.table(
+        ("process", "runs", "host ready", "+ first command", "= first answer", "peak RSS", "modules", "answers"),
+        rows,
+    )
+    app_modules = outcome.runs[app][-1].modules if outcome.runs[app] else []
+    base_modules = outcome.runs[base][-1].modules if outcome.runs[base] else []
+    app_costs, base_costs = outcome.imports.get(app, {}), outcome.imports.get(base, {})
+    heavy = report.table(
+        ("package", f"loaded by {app}", f"loaded by {base}", f"import self-time ({app}, -X importtime)"),
+        [
+            (
+                f"`{name}`",
+                "yes" if _present(app_modules, name) else "no",
+                "yes" if _present(base_modules, name) else "no",
+                report.fmt_ms(app_costs.get(name.split(".")[0], 0.0)) if _present(app_modules, name) else "-",
+            )
+            for name in HEAVY
+        ],
+    )
+    extra = {p: c - base_costs.get(p, 0.0) for p, c in app_costs.items()}
+    top = sorted(((c, p) for p, c in extra.items() if c > 0.001), reverse=True)[:12]
+    gap = report.table(
+        ("top-level package", f"import self-time, {app} minus {base}"),
+        [(f"`{p}`", report.fmt_ms(c)) for c, p in top],
+    )
+    slack_calls = collections.Counter(name for r in outcome.runs[app] for name in r.slack_calls)
+    per_run = ", ".join(f"{name} x{n / max(1, len(outcome.runs[app])):g}" for name, n in sorted(slack_calls.items()))
+    notes = [
+        f"Command sent: `{fixtures.COMMAND}` (CPP emulator latency {outcome.cpp_latency_s * 1000:g} ms). "
+        f"Slack Web API calls the app made before its first answer, per run: {per_run or 'none'}.",
+        "Heavy packages present in `sys.modules` at the first answer:",
+        heavy,
+        "Where the extra start-up goes (import time the app pays and the minimal app does not; `-X importtime` "
+        "inflates absolute figures, the ranking is what counts):",
+        gap,
+    ]
+    return "\n\n".join([timings, *notes, report.verdict_table(outcome.verdicts())])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per process kind (default 7)")
+    parser.add_argument("--cpp-latency-ms", type=float, default=0.0, help="delay of every CPP request (default 0)")
+    parser.add_argument("--quick", action="store_true", help="one run each, no warm-up (smoke test)")
+
+
+def main(args: argparse.Namespace) -> int:
+    runs = 1 if args.quick else max(1, args.runs)
+    latency = max(0.0, args.cpp_latency_ms) / 1000.0
+    what = (
+        f"{runs} fresh processes each, alternating: `python` -> dev host -> first signed `{fixtures.COMMAND}` "
+        f"answered; the app (`{SUBJECTS[0].app}`) against a minimal DFApp with one HTTP function "
+        f"(`{SUBJECTS[1].app}`)."
+    )
+    print(report.heading(TITLE, what), flush=True)
+    with outside_world(latency) as stand, tempfile.TemporaryDirectory(prefix="bench-importtime-") as tmp:
+        outcome = measure(runs, not args.quick, stand, Path(tmp), latency)
+        print(render(outcome), flush=True)
+    return 0

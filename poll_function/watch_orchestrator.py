@@ -39,6 +39,7 @@ The stop event, and two SDK pitfalls:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -47,7 +48,7 @@ from typing import Any
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.schedule import ScheduleParams
 from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
-from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, UPDATE_SLACK
+from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult, error_json, load
 from poll_function.watch_logic import (
     MAX_RATELIMIT_WAITS,
@@ -115,6 +116,16 @@ def _publish(
     return state
 
 
+def _end(
+    context: OrchestrationContext, request: WatchRequest, state: WatchState, view: WatchView
+) -> Generator[Any, Any, dict[str, Any]]:
+    """The watch's output, after leaving an audit record of how it ended (a failed record never fails the watch)."""
+    ending = output(request, state, view)
+    with contextlib.suppress(Exception):  # the activity logs its own failure; the watch's outcome stands
+        yield context.call_activity(RECORD_WATCH_END, {"request": request.to_json(), "ending": ending})
+    return ending
+
+
 def _finish(
     context: OrchestrationContext,
     request: WatchRequest,
@@ -125,7 +136,7 @@ def _finish(
 ) -> Generator[Any, Any, dict[str, Any]]:
     view = view_for(request, state, started_at, context.current_utc_datetime, phase, stopped_by=stopped_by)
     state = yield from _publish(context, request, state, view)
-    return output(request, state, view)
+    return (yield from _end(context, request, state, view))
 
 
 @orchestrator
@@ -147,7 +158,7 @@ def watch_operation(context: OrchestrationContext) -> Steps:
         decision = after_poll(request, state, result, started_at, now)
         state = yield from _publish(context, request, decision.state, decision.view)
         if decision.view.is_final:
-            return output(request, state, decision.view)
+            return (yield from _end(context, request, state, decision.view))
         polls_here += 1
         fire_at = min(now + timedelta(seconds=decision.delay_s), deadline)
         if fire_at > now:

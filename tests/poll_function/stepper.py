@@ -119,6 +119,15 @@ class Stepper:
         self.trace.append(f"timer {delay:g}s")
         return self._run()
 
+    def end(self) -> dict[str, Any]:
+        """Complete the watcher's last activity, its end-of-watch audit record; return the ending it recorded."""
+        _, payload = self.activity("record_watch_end")
+        self.complete(True, "record_watch_end")
+        assert self.turn.done, "the watcher went on after recording its end"
+        assert payload["ending"] == self.turn.output, "the audit record and the output disagree"
+        ending: dict[str, Any] = payload["ending"]
+        return ending
+
     def raise_event(self, name: str, data: Any, *, after_s: float = 0.0) -> Turn:
         self.now += timedelta(seconds=after_s)
         self.orch.raise_event(name, json.dumps(data), self.now)

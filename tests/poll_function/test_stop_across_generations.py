@@ -51,4 +51,5 @@ def test_a_stop_lost_at_a_generation_boundary_is_taken_when_clicked_again(watch_
     _, final = s.activity(UPDATE_SLACK)
     assert "<@U0BOB> stopped watching" in final["threadText"]
     s.complete({"ok": True, "ts": MESSAGE_TS})
+    s.end()
     assert s.turn.done and s.turn.output["phase"] == "stopped"

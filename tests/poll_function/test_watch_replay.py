@@ -97,6 +97,8 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
     assert not any(b["type"] == "actions" for b in final["blocks"])  # no Stop button any more
     s.complete(SLACK_OK)
 
+    s.end()
+
     assert s.turn.done
     assert s.turn.output == {
         "phase": "completed",
@@ -125,6 +127,7 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
         "timer 30s",
         "poll_operation",
         "update_slack",
+        "record_watch_end",
     ]
     replies = [
         json.loads(call.input_json or "{}").get("threadText")
@@ -192,6 +195,7 @@ def test_a_permanent_slack_refusal_switches_slack_off_but_not_the_watch(watch_fn
     s.complete({"ok": False, "error": "channel_not_found"}, UPDATE_SLACK)
     s.fire()
     s.complete(ok(DONE), POLL_OPERATION)
+    s.end()
     assert s.turn.done and s.turn.output["phase"] == "completed"
     assert s.turn.output["slackError"] == "channel_not_found"
     assert s.turn.custom_status["phase"] == "completed"
@@ -231,6 +235,7 @@ def test_transient_errors_back_off_then_the_watch_gives_up_with_a_clear_message(
     assert "could not be read 10 times in a row" in final["threadText"]
     assert "server_error happened (HTTP 503)" in final["threadText"]
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.done and s.turn.output["phase"] == "lost"
 
 
@@ -251,6 +256,7 @@ def test_a_permanent_error_ends_the_watch_at_once_with_the_error(watch_fn: Orche
     blocks = json.dumps(final["blocks"])
     assert "Stopping the publish" not in blocks or "Cancel requested" in blocks  # last known steps still shown
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.output["phase"] == "lost" and "HTTP 404" in s.turn.output["error"]
 
 
@@ -261,6 +267,7 @@ def test_a_failed_operation_ends_with_the_api_error_text(watch_fn: OrchestratorF
     final = slack_input(s)
     assert final["threadText"].endswith("The Partner Portal said: The offer is already live.")
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.output["phase"] == "failed"
 
 
@@ -278,6 +285,7 @@ def test_stop_event_cancels_the_timer_and_says_who_stopped(watch_fn: Orchestrato
     assert "<@U0BOB> stopped watching after 4 s" in final["threadText"]
     assert "*not* undone" in final["threadText"]
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.done
     assert s.turn.output["phase"] == "stopped"
     assert s.turn.output["stoppedBy"] == bob.to_json()
@@ -297,6 +305,7 @@ def test_a_stop_raised_while_a_poll_runs_is_not_lost(watch_fn: OrchestratorFn) -
     final = slack_input(s)  # no 30 s wait: the stop wins at once
     assert "<@U0BOB> stopped watching" in final["threadText"]
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.output["phase"] == "stopped"
 
 
@@ -316,6 +325,7 @@ def test_the_watch_times_out_at_its_deadline(watch_fn: OrchestratorFn) -> None:
     assert "Stopped watching after 50 s, the watch's time limit" in final["threadText"]
     assert "still *running*" in final["threadText"]
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.output["phase"] == "timed_out" and s.turn.output["polls"] == 3
 
 
@@ -345,6 +355,7 @@ def test_continue_as_new_carries_the_state_and_keeps_history_bounded(watch_fn: O
     s.complete(ok(DONE), POLL_OPERATION)
     assert slack_input(s)["threadText"].startswith("✅ The cancel operation completed after 1 min")
     s.complete(SLACK_OK)
+    s.end()
     assert s.turn.output["polls"] == 4
 
 
@@ -371,6 +382,7 @@ def test_without_a_slack_target_only_the_custom_status_reports(watch_fn: Orchest
     assert s.timer() == 15
     s.fire()
     s.complete(ok(DONE), POLL_OPERATION)
+    s.end()
     assert s.turn.done and s.turn.custom_status["phase"] == "completed"
     assert UPDATE_SLACK not in s.trace
 

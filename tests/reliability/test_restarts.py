@@ -48,6 +48,9 @@ pytestmark = pytest.mark.e2e
 STEP_S = 1.0  # one emulator step unit; the cancel's operation is three of them
 COMPLETED = re.compile(r"\bcompleted\b", re.IGNORECASE)
 CANCELED = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
+# Either ending proves the cancel took effect: the cancel's own operation completed, or (when a re-run found the
+# cancel already under way and followed the publish instead) the publish was canceled.
+CANCEL_TOOK_EFFECT = re.compile(r"\bcompleted\b|\bcancel+ed\b", re.IGNORECASE)
 HOLD_S = 1.5  # how long a held request stays in flight: the kill lands inside it
 
 
@@ -187,8 +190,9 @@ def test_killed_after_the_click_before_the_cpp_was_reached(tmp_path: Path) -> No
             wait_until(lambda: flow.instances("cancel_orchestrator"), 10, "the cancel orchestration to exist")
             placeholder.close()
             emulator.start()  # the CPP is back before the dev host is: kill, then restart
+            # The dying host's connect retries may or may not reach the CPP before the kill; either way one cancel.
             kill_and_restart(flow)
-            assert_the_story_ends_once(flow)
+            assert_the_story_ends_once(flow, final=CANCEL_TOOK_EFFECT)
         finally:
             flow.host.stop()
             emulator.stop()

@@ -97,13 +97,16 @@ def handle(
         # slack_sdk's verifier raises on a non-numeric timestamp, which Bolt turns into a 500: refuse it as unsigned.
         log.warning("refused a Slack request with a malformed timestamp header")
         return json_response(401, error_body("invalid_signature", "invalid request"))
+    # Slack's rule: verify the raw bytes before any parsing. Bolt parses the body (and digs user/team IDs out of the
+    # payload) while building its request, before its own check runs, and a hostile shape such as
+    # {"user": false} would crash it into a 500. Bolt's verification still runs on every request that gets through.
+    if not _signed_by_slack(req, signing_secret):
+        log.warning("refused a Slack request with a missing, bad or stale signature")
+        return json_response(401, error_body("invalid_signature", "invalid request"))
     try:
         bolt_request = to_bolt_request(req, context)
-    except MalformedRequest as exc:
-        if not _signed_by_slack(req, signing_secret):
-            log.warning("refused an unsigned, unparseable Slack request")
-            return json_response(401, error_body("invalid_signature", "invalid request"))
-        log.warning("Slack sent a body that cannot be parsed (%s)", exc)
+    except (MalformedRequest, AttributeError, KeyError, TypeError) as exc:
+        log.warning("Slack sent a body that cannot be parsed (%s)", type(exc).__name__)
         return json_response(400, error_body("malformed_request", "malformed request"))
     response = app.dispatch(bolt_request)
     if response.status == 401:

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cppcancel.contracts import cancel_instance_id
@@ -212,6 +212,8 @@ payload_json = st.recursive(
 
 @FUZZ
 @given(payload=payload_json, signed=st.booleans())
+@example(payload={"user": False}, signed=False)  # found by this test in CI: Bolt dug into it before verifying
+@example(payload={"user": False, "team": 7, "actions": "x"}, signed=True)
 def test_fuzzed_interaction_payloads_of_any_shape_never_500(rig: Rig, payload: Any, signed: bool) -> None:
     """Regression: a `payload` that was JSON but not an object (even unsigned) crashed Bolt into a 500."""
     before = Before.of(rig)

@@ -34,7 +34,7 @@ from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_
 from cppcancel.schedule import ScheduleParams
 from devhost.replay import Orchestration, OrchestratorFn
 from partner_portal.models import Operation
-from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, UPDATE_SLACK
+from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult
 
 TITLE = "History size (figure 4)"
@@ -103,6 +103,7 @@ def drive(fn: OrchestratorFn, timeline: OperationTimeline, params: ScheduleParam
     answers: dict[str, Callable[[], Any]] = {
         LOAD_WATCH_PARAMS: params.to_json,
         UPDATE_SLACK: lambda: SlackResult(True, MESSAGE_TS).to_json(),
+        RECORD_WATCH_END: lambda: True,
     }
     for _ in range(MAX_TURNS):
         history = orch.history if orch.history else None  # run() rebinds it at a continue_as_new: keep a handle

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from cppcancel.settings import reset_settings_cache
 from devhost.slack_standin import SlackStandIn
+
+# CI runs the same examples every time (derandomized), so a red run always reproduces and a newly found example
+# cannot fail an unrelated change; locally, hypothesis explores (and its database replays what it found).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 SIGNING_SECRET = "test-signing-secret-not-a-real-one"
 BOT_TOKEN = "xoxb-test-bot-token"

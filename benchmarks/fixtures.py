@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from cppcancel.settings import reset_settings_cache
+from cppcancel.settings import SETTING_NAMES, reset_settings_cache
 
 USER = "U0BENCH"
 CHANNEL = "C0BENCH"
@@ -24,25 +24,7 @@ CONFIRM_ACTION = "confirm_cancel"
 BOT_TOKEN = "xoxb-benchmark-standin"  # noqa: S105 - a dummy only the local Slack stand-in accepts
 
 # Every setting the app reads that a developer's shell (or local.settings.json) might point elsewhere.
-APP_SETTINGS = (
-    "CPP_BASE_URL",
-    "CPP_API_VERSION",
-    "CPP_ACCESS_TOKEN",
-    "AZURE_CLIENT_ID",
-    "CPP_CONNECT_TIMEOUT_S",
-    "CPP_READ_TIMEOUT_S",
-    "CPP_MAX_RETRIES",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_BOT_TOKEN",
-    "SLACK_API_BASE_URL",
-    "CANCEL_POLICY",
-    "AUDIT_CHANNEL_ID",
-    "WEBHOOK_SECRET",
-    "WATCH_TIMEOUT_S",
-    "POLL_INITIAL_INTERVAL_S",
-    "POLL_MAX_INTERVAL_S",
-    "WATCH_POLLS_PER_GENERATION",
-)
+APP_SETTINGS = SETTING_NAMES
 
 
 def policy_json() -> str:

@@ -24,6 +24,32 @@ KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
 CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
 
 
+# Every app setting this module reads, plus AZURE_CLIENT_ID (read by azure-identity itself). Tools that start the
+# app with a clean slate (the dev host's tests, the benchmarks) scrub exactly these.
+SETTING_NAMES = (
+    "CPP_BASE_URL",
+    "CPP_API_VERSION",
+    "CPP_ACCESS_TOKEN",
+    "CPP_TOKEN_SCOPE",
+    "CPP_CONNECT_TIMEOUT_S",
+    "CPP_READ_TIMEOUT_S",
+    "CPP_MAX_RETRIES",
+    "AZURE_CLIENT_ID",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_BOT_TOKEN",
+    "SLACK_API_BASE_URL",
+    "CANCEL_POLICY",
+    "AUDIT_CHANNEL_ID",
+    "WATCH_TIMEOUT_S",
+    "POLL_INITIAL_INTERVAL_S",
+    "POLL_MAX_INTERVAL_S",
+    "WATCH_POLLS_PER_GENERATION",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_MAX_BODY_BYTES",
+    "WEBHOOK_WAIT_S",
+)
+
+
 class SettingsError(ValueError):
     """Raised when settings are present but unusable; the message lists every problem at once."""
 

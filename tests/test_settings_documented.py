@@ -20,6 +20,10 @@ def test_the_scan_finds_the_settings() -> None:
     assert {"CPP_BASE_URL", "SLACK_SIGNING_SECRET", "CANCEL_POLICY", "WATCH_TIMEOUT_S"} <= _settings_read_by_the_app()
 
 
+def test_setting_names_lists_what_the_app_reads() -> None:
+    assert set(cppcancel.settings.SETTING_NAMES) == _settings_read_by_the_app() | {"AZURE_CLIENT_ID"}
+
+
 def test_every_setting_is_in_the_example_file() -> None:
     values = json.loads((ROOT / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
     assert _settings_read_by_the_app() - set(values) == set()

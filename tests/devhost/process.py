@@ -9,26 +9,14 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from cppcancel.settings import SETTING_NAMES
 from devhost.app_loader import REPO_ROOT
 from tests.devhost.conftest import fetch
 
 READY = "Ready. Ctrl+C to stop."
 
 # Settings a developer's shell might carry that would point a test's dev host somewhere else.
-_SCRUBBED = (
-    "CPP_BASE_URL",
-    "CPP_ACCESS_TOKEN",
-    "SLACK_API_BASE_URL",
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "CANCEL_POLICY",
-    "AUDIT_CHANNEL_ID",
-    "WEBHOOK_SECRET",
-    "WATCH_TIMEOUT_S",
-    "POLL_INITIAL_INTERVAL_S",
-    "POLL_MAX_INTERVAL_S",
-    "WATCH_POLLS_PER_GENERATION",
-)
+_SCRUBBED = SETTING_NAMES
 
 
 class DevHostProcess:

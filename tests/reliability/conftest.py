@@ -69,18 +69,6 @@ def sign_webhook(body: bytes, *, key: str = PIPELINE_KEY, msg_id: str | None = N
     }
 
 
-def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll `probe` until it returns something truthy (bounded); fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
 def mentions(message: SlackMessage, text: str) -> bool:
     return text.lower() in ((message.text or "") + json.dumps(message.blocks)).lower()
 

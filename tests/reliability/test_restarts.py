@@ -39,9 +39,8 @@ from devhost.slack_standin import SlackFault, SlackMessage, SlackStandIn, descri
 from partner_portal.emulator import EmulatorServer, Fault, ManualClock
 from poll_function.cpp_activities import publish_being_cancelled
 from tests.conftest import ALICE, BOB, BOT_TOKEN, CHANNEL, SIGNING_SECRET, app_settings
-from tests.devhost.conftest import fetch, free_port
+from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess
-from tests.reliability.conftest import wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
@@ -568,10 +569,17 @@ def build_app(settings: Settings) -> App:
     if not settings.slack_signing_secret or not settings.slack_bot_token:
         raise ValueError("SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are required")
     handlers = Handlers(runtime(settings))
+    bot_token = settings.slack_bot_token
+
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        # One workspace, one bot token: no auth.test round trip to Slack on the first request of every worker
+        # (Bolt's single-team default), which would cost cold starts time and fail them when Slack is slow.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token, user_id=user_id)
+
     app = App(
         name="cppcancel",
         signing_secret=settings.slack_signing_secret,
-        token=settings.slack_bot_token,
+        authorize=authorize,
         client=web_client(settings),  # the configured base URL and retry handlers; it carries the same token
         process_before_response=True,
         token_verification_enabled=False,

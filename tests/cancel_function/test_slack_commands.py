@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devhost.slack_standin import SlackStandIn
 from partner_portal.emulator import Fault
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.conftest import ALICE, TEST_POLICY
@@ -63,6 +64,13 @@ def test_usage_uses_the_command_name_the_workspace_chose(slack: SlackDriver) -> 
     reply = slack.command("help", command="/stop-publish")
     assert "/stop-publish cancel" in reply.readable()
     assert "/cpp" not in reply.readable()
+
+
+def test_answers_need_no_auth_test_round_trip_to_slack(slack: SlackDriver, slack_standin: SlackStandIn) -> None:
+    """A cold worker must not spend its first request's 3 s budget (or fail it) on Bolt's auth.test call."""
+    ephemeral(slack.command("ops contoso contoso-vm-offer"))
+    ephemeral(slack.command("help"))
+    assert [name for name, _ in slack_standin.calls if name == "auth.test"] == []
 
 
 # ---- parse errors -------------------------------------------------------------------------------------------------

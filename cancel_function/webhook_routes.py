@@ -37,6 +37,7 @@ from cppcancel.contracts import (
     Requester,
     SlackTarget,
     cancel_instance_id,
+    json_object,
 )
 from cppcancel.http_errors import error_body
 from cppcancel.policy import Decision, Subject, authorize, load_policy_logged
@@ -134,7 +135,7 @@ def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[st
 def _parse(body: bytes) -> WebhookCancel:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise WebhookRefusal(400, "invalid_json", "The body is not valid JSON.", audit_outcome="invalid") from None
     try:
         return parse_webhook_body(data)
@@ -146,6 +147,14 @@ def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> D
     policy = load_policy_logged(settings.cancel_policy)
     subject = Subject(caller=key.caller, channel_id=request.slack_channel)
     return authorize(policy, subject, request.publisher_id, request.offer_id)
+
+
+def _first_request(raw: object) -> CancelRequest | None:
+    """The first delivery's request, whether the host hands the input back as an object or as JSON text."""
+    try:
+        return CancelRequest.from_json(json_object(raw))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _status_url(req: func.HttpRequest, instance_id: str) -> str:
@@ -329,7 +338,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
                 )
                 return error_response(503, "unavailable", f"The cancel could not be started (ref {correlation_id}).")
     if existing:  # a retried delivery, or a concurrent one that lost the race to start: the first one's answer
-        first = CancelRequest.from_json(existing.input_) if isinstance(existing.input_, dict) else None
+        first = _first_request(existing.input_)
         if first and (first.publisher_id, first.offer_id) != (request.publisher_id, request.offer_id):
             _record(
                 "refused",

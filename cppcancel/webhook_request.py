@@ -12,6 +12,8 @@ pipeline holding one key cannot act under another's name.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,18 +95,30 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     return WebhookCancel(publisher, offer, requested_by, emails, channel)
 
 
+def _decodes(secret: str) -> bool:
+    """Whether the key is base64 of at least 16 bytes (what Standard Webhooks signs with)."""
+    body = secret.removeprefix("whsec_")
+    try:
+        return len(base64.b64decode(body + "=" * (-len(body) % 4), validate=True)) >= 16
+    except (binascii.Error, ValueError):
+        return False
+
+
 def parse_webhook_keys(raw: str | None) -> tuple[WebhookKey, ...]:
     """Parse `WEBHOOK_SECRET`; raise ValueError (without echoing any secret) when an entry is malformed."""
     keys: list[WebhookKey] = []
     for position, entry in enumerate(re.split(r"[\s,]+", raw or ""), start=1):
         if not entry:
             continue
-        caller, sep, secret = entry.partition("=")
-        if not sep:
+        if entry.startswith("whsec_"):  # bare key (its base64 may end in "=": not a caller separator)
             caller, secret = DEFAULT_CALLER, entry
+        else:
+            caller, _, secret = entry.partition("=")
         if not _CALLER_RE.match(caller):
             raise ValueError(f"WEBHOOK_SECRET entry {position}: the caller name is not valid")
-        if not secret.startswith("whsec_") or len(secret) < len("whsec_") + 16:
-            raise ValueError(f"WEBHOOK_SECRET entry {position}: the secret must be a whsec_... key of 16+ characters")
+        if not secret.startswith("whsec_") or len(secret) < len("whsec_") + 16 or not _decodes(secret):
+            raise ValueError(
+                f"WEBHOOK_SECRET entry {position}: the secret must be a whsec_<base64> key of 16+ characters"
+            )
         keys.append(WebhookKey(caller, secret))
     return tuple(keys)

@@ -147,6 +147,12 @@ def _audit(request: CancelRequest, sent: CancelSent) -> None:
 def send_cancel(payload: Any) -> dict[str, Any]:
     """POST the cancel once and audit the outcome. Input `CancelRequest` JSON; output `CancelSent` JSON."""
     request = CancelRequest.from_json(load(payload))
-    sent = _send(request)
+    try:
+        sent = _send(request)
+    except Exception as exc:
+        # Not a CppError (those are values): still leave the record, since the POST may have gone out.
+        failure = error_json("unexpected", f"The cancel failed unexpectedly ({type(exc).__name__}).")
+        _audit(request, CancelSent(False, error=failure))
+        raise
     _audit(request, sent)
     return sent.to_json()

@@ -8,21 +8,15 @@ the Functions worker passes) or as JSON text (what a test or another host may pa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cppcancel.contracts import json_object
 from partner_portal.models import CancelResult, Operation
 
-
-def load(payload: object) -> dict[str, Any]:
-    """An activity's input as a dict, whether it arrives decoded or as JSON text."""
-    if isinstance(payload, (str, bytes)):
-        payload = json.loads(payload)
-    if not isinstance(payload, Mapping):
-        raise ValueError(f"activity input must be a JSON object, got {type(payload).__name__}")
-    return dict(payload)
+# An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
+load = json_object
 
 
 def _float(value: object) -> float | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import re
 import threading
@@ -45,6 +44,7 @@ from cppcancel.contracts import (
     SlackTarget,
     WatchRequest,
     cancel_instance_id,
+    json_object,
 )
 from cppcancel.settings import Settings
 from partner_portal import errors
@@ -211,13 +211,7 @@ def _command_name(body: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) and _COMMAND_NAME.match(name) else DEFAULT_COMMAND
 
 
-def _decoded(value: Any) -> Mapping[str, Any]:
-    """Orchestration inputs come back as an object or as its JSON text, depending on the host."""
-    if isinstance(value, str):
-        value = json.loads(value)
-    if not isinstance(value, Mapping):
-        raise TypeError("the orchestration input is not an object")
-    return value
+_decoded = json_object  # orchestration inputs come back as an object or as its JSON text, depending on the host
 
 
 def _now() -> datetime:
@@ -460,12 +454,20 @@ class Handlers:
     def _already_requested(
         self, attempt: Attempt, durable: DurableGateway, instance_id: str, respond: Respond, *, replace_original: bool
     ) -> bool:
-        """Whether this confirmation's orchestration exists already; if so, say by whom and when (audited)."""
+        """Whether this confirmation's orchestration exists already; if so, say by whom and when (audited).
+
+        Fails closed: when the status cannot be read, nothing is started. NonRunningStates refuses a second start
+        only while an instance is live - a finished one would be replaced and the cancel sent again.
+        """
         try:
             existing = durable.status(instance_id)
         except Exception as exc:
             log.warning("status of %s unavailable (ref %s): %s", instance_id, attempt.ref, type(exc).__name__)
-            return False
+            attempt.record("allowed", "failed", reason="the state of this confirmation could not be read")
+            assert attempt.publisher_id is not None and attempt.offer_id is not None
+            message = blocks.start_failed_message(attempt.publisher_id, attempt.offer_id, attempt.ref)
+            _say(respond, message, replace_original=replace_original)
+            return True
         if existing is None:
             return False
         by, at = None, _iso(existing.created_at) if existing.created_at else None
@@ -530,8 +532,8 @@ class Handlers:
             try:  # authorize against what the watcher really watches, not only what the button says
                 watched = WatchRequest.from_json(_decoded(existing.input))
             except (KeyError, TypeError, ValueError):
-                watched = None
-            if watched is not None and (watched.publisher_id, watched.offer_id) != (p, o):
+                raise InvalidValue("the watcher's own request cannot be read") from None  # fail closed
+            if (watched.publisher_id, watched.offer_id) != (p, o):
                 raise InvalidValue("the button's offer is not the one this watcher follows")
         refusal = self.refusal(attempt)
         if refusal is not None:

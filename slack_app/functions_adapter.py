@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import json
 import logging
+import re
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -76,13 +77,17 @@ def to_http_response(resp: BoltResponse) -> func.HttpResponse:
     return func.HttpResponse(body, status_code=resp.status, headers=resp.first_headers_without_set_cookie())
 
 
+# ASCII digits only: str.isdigit() also accepts "²", on which slack_sdk's int() raises.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
 def _signed_by_slack(req: func.HttpRequest, signing_secret: str) -> bool:
     headers = {k.lower(): v for k, v in req.headers.items()}
     try:
         return SignatureVerifier(signing_secret).is_valid(
             req.get_body(), headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", "")
         )
-    except UnicodeDecodeError:  # slack_sdk decodes the body as UTF-8; Slack never sends anything else
+    except ValueError:  # a body that is not UTF-8 or a timestamp that is not a number: Slack sends neither
         return False
 
 
@@ -93,7 +98,7 @@ def handle(
     if len(req.get_body()) > MAX_BODY_BYTES:
         return json_response(413, error_body("body_too_large", "request body too large"))
     timestamp = req.headers.get("x-slack-request-timestamp")
-    if timestamp is not None and not timestamp.strip().isdigit():
+    if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp.strip()):
         # slack_sdk's verifier raises on a non-numeric timestamp, which Bolt turns into a 500: refuse it as unsigned.
         log.warning("refused a Slack request with a malformed timestamp header")
         return json_response(401, error_body("invalid_signature", "invalid request"))

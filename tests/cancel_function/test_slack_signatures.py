@@ -56,8 +56,18 @@ def body_for(route: str, slack: SlackDriver) -> bytes:
         lambda body: {"Content-Type": FORM},
         lambda body: {k: v for k, v in signed_headers(body).items() if k != "X-Slack-Request-Timestamp"},
         lambda body: {**signed_headers(body), "X-Slack-Request-Timestamp": "not-a-number"},
+        lambda body: {**signed_headers(body), "X-Slack-Request-Timestamp": "\u00b2"},  # isdigit() says yes; int() no
     ],
-    ids=["wrong-secret", "stale", "future", "bad-signature", "no-headers", "no-timestamp", "junk-timestamp"],
+    ids=[
+        "wrong-secret",
+        "stale",
+        "future",
+        "bad-signature",
+        "no-headers",
+        "no-timestamp",
+        "junk-timestamp",
+        "superscript-digit-timestamp",
+    ],
 )
 def test_unsigned_or_stale_requests_get_401_and_change_nothing(
     slack: SlackDriver, cpp_emulator: Any, audit_log: AuditLog, route: str, headers: Any

@@ -174,6 +174,7 @@ REFUSALS = [
     ("future", lambda h: h.post(body(), at=datetime.now(UTC) + timedelta(minutes=6)), 401, "stale_timestamp"),
     ("bad timestamp", lambda h: h.post(body(), headers={"webhook-timestamp": "soon"}), 401, "stale_timestamp"),
     ("malformed JSON", lambda h: h.post(b"{not json"), 400, "invalid_json"),
+    ("deeply nested JSON", lambda h: h.post(b"[" * 5000), 400, "invalid_json"),
     ("not an object", lambda h: h.post(b"[1, 2]"), 400, "invalid_body"),
     ("unknown field", lambda h: h.post(body(force=True)), 400, "unknown_field"),
     ("wrong type", lambda h: h.post(body(notificationEmails="a@b.com")), 400, "invalid_type"),

@@ -83,11 +83,27 @@ def test_keys_bind_callers_and_allow_rotation() -> None:
     assert KEY not in repr(keys)
 
 
-@pytest.mark.parametrize("raw", ["pipeline=short", "bad name=" + KEY, "plaintext-secret-without-prefix"])
+def test_a_bare_key_with_base64_padding_is_one_key() -> None:
+    padded = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY" + "QQ=="
+    [key] = parse_webhook_keys(padded)
+    assert (key.caller, key.secret) == (DEFAULT_CALLER, padded)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "pipeline=short",
+        "bad name=" + KEY,
+        "plaintext-secret-without-prefix",
+        "pipeline=whsec_" + "!" * 20,  # not base64: would fail every signature silently
+        "pipeline=whsec_" + "=" * 20,  # decodes to nothing: the library would raise on every request
+    ],
+)
 def test_malformed_keys_are_refused_without_echoing_them(raw: str) -> None:
     with pytest.raises(ValueError, match="WEBHOOK_SECRET entry 1") as caught:
         parse_webhook_keys(raw)
-    assert raw.split("=")[-1] not in str(caught.value)
+    secret = raw.partition("=")[2] or raw
+    assert secret not in str(caught.value)
 
 
 def test_no_keys_configured_is_an_empty_tuple() -> None:

@@ -46,7 +46,8 @@ class SlackFault:
 
     `latency_s` holds the call that long before anything else happens (a request in flight: the reliability tests
     kill the dev host meanwhile). With `proceed` the call is then handled normally instead of failing - a slow
-    Slack that still does what it was asked, even if the caller has gone away.
+    Slack that still does what it was asked, even if the caller has gone away. `after` lets that many matching
+    calls through first (fail the thread reply, not the message before it).
     """
 
     method: str = "*"
@@ -56,6 +57,7 @@ class SlackFault:
     retry_after_s: int = 1
     latency_s: float = 0.0
     proceed: bool = False
+    after: int = 0
 
 
 def blocks_to_text(blocks: list[dict[str, Any]]) -> list[str]:
@@ -207,6 +209,9 @@ class SlackStandIn:
         with self._lock:
             for fault in self.faults:
                 if fault.method in ("*", method) and fault.times > 0:
+                    if fault.after > 0:
+                        fault.after -= 1
+                        break
                     fault.times -= 1
                     taken = fault
                     break

@@ -95,8 +95,9 @@ def _write_main_message(client: WebClient, update: SlackUpdate) -> str:
 def update_slack(payload: Any) -> dict[str, Any]:
     """chat.update the progress message (posting it if there is none), then the thread reply if any.
 
-    Input `SlackUpdate` JSON; output `SlackResult` JSON. Both calls are safe to repeat: a retry after a failed
-    thread reply rewrites the same message content before replying.
+    Input `SlackUpdate` JSON; output `SlackResult` JSON. A retry after a failed thread reply rewrites the same
+    message content before replying (chat.update is idempotent); when this call had to post a new main message, a
+    transient reply failure is returned as a value instead, so that a retry cannot post the message again.
     """
     update = SlackUpdate.from_json(load(payload))
     client = web_client(get_settings())
@@ -108,6 +109,11 @@ def update_slack(payload: Any) -> dict[str, Any]:
         try:
             client.chat_postMessage(channel=update.channel, thread_ts=ts, text=update.thread_text)
         except SlackApiError as exc:
+            if ts != update.ts and _is_transient(exc) and _retry_after(exc) is None:
+                # A new main message was just posted: a retried activity would post another one. Keep this one
+                # (its ts is recorded) and let the reply go, rather than fill the channel with copies.
+                log.warning("thread reply failed after a new progress message was posted: %s", _code(exc))
+                return SlackResult(True, ts, error="thread_reply_failed").to_json()
             refusal = _refusal(exc, "the thread reply")
             if refusal.rate_limited:
                 return SlackResult(False, ts, refusal.retry_after_s, refusal.error).to_json()

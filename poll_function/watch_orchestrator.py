@@ -111,6 +111,8 @@ def _publish(
         result = SlackResult.from_json(raw)
         if not result.rate_limited:
             return after_slack(state, plan, result)
+        if result.ts and result.ts != plan.update.ts:  # a new message was posted before the limit hit: update it
+            plan = replace(plan, update=replace(plan.update, ts=result.ts))
         wait = min(result.retry_after_s or 1.0, MAX_SLACK_WAIT_S)
         yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
     return state

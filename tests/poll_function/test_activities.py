@@ -264,3 +264,14 @@ def test_report_without_a_slack_target_does_nothing(activity: Activity, slack_st
     payload = {"request": request.to_json(), "outcome": CancelOutcome("cancelled", 200).to_json(), "at": None}
     assert activity("report_cancel")(payload=payload)["messageTs"] is None
     assert slack_standin.calls == []
+
+
+def test_a_failed_reply_under_a_newly_posted_message_does_not_post_it_again(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    """A retried activity would post a second copy of the message it just posted; keep the one posted instead."""
+    slack_standin.add_fault(SlackFault(method="chat.postMessage", after=1, times=3, status=503, error="service_down"))
+    result = _update(activity, ts=None, thread="🔄 Status is now running")
+    posted = [m for m in slack_standin.messages if m.method == "chat.postMessage" and not m.thread_ts]
+    assert len(posted) == 1
+    assert result == {"ok": True, "ts": posted[0].ts, "retryAfterS": None, "error": "thread_reply_failed"}

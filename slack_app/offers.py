@@ -25,6 +25,7 @@ from cppcancel.settings import Settings
 from partner_portal import errors
 from partner_portal.client import CppClient
 from partner_portal.models import Operation
+from partner_portal.tokens import token_provider_from_settings
 
 log = logging.getLogger("slack_app.offers")
 
@@ -48,7 +49,8 @@ def interactive_settings(settings: Settings) -> Settings:
 
 
 def interactive_client(settings: Settings) -> CppClient:
-    return CppClient.from_settings(interactive_settings(settings))
+    """Short timeouts, but the app's one token provider (and so its cached managed-identity token)."""
+    return CppClient.from_settings(interactive_settings(settings), token_provider_from_settings(settings))
 
 
 def _executor() -> concurrent.futures.ThreadPoolExecutor:

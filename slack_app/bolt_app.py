@@ -211,6 +211,13 @@ def _command_name(body: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) and _COMMAND_NAME.match(name) else DEFAULT_COMMAND
 
 
+def _ticket(attempt: Attempt, value: object) -> CancelTicket:
+    """The confirmation a button carries (validated again), recorded on the attempt for its audit line."""
+    ticket = CancelTicket.from_value(value)
+    attempt.publisher_id, attempt.offer_id, attempt.request_id = ticket.publisher_id, ticket.offer_id, ticket.request_id
+    return ticket
+
+
 _decoded = json_object  # orchestration inputs come back as an object or as its JSON text, depending on the host
 
 
@@ -399,13 +406,9 @@ class Handlers:
         durable: DurableGateway | None,
         response_url: str | None,
     ) -> None:
-        ticket = CancelTicket.from_value(value)
+        ticket = _ticket(attempt, value)
+        p, o, rid = ticket.publisher_id, ticket.offer_id, ticket.request_id
         assert attempt.caller is not None
-        attempt.publisher_id, attempt.offer_id, attempt.request_id = p, o, rid = (
-            ticket.publisher_id,
-            ticket.offer_id,
-            ticket.request_id,
-        )
         refusal = self.refusal(attempt)  # the clicker, whoever typed the command
         if refusal is not None:
             _say(respond, refusal, replace_original=False)
@@ -490,13 +493,8 @@ class Handlers:
         durable: DurableGateway | None,
         response_url: str | None,
     ) -> None:
-        ticket = CancelTicket.from_value(value)
+        ticket = _ticket(attempt, value)
         assert attempt.caller is not None
-        attempt.publisher_id, attempt.offer_id, attempt.request_id = (
-            ticket.publisher_id,
-            ticket.offer_id,
-            ticket.request_id,
-        )
         attempt.record("none", "abandoned")
         message = blocks.abandoned_message(ticket.publisher_id, ticket.offer_id, attempt.caller.user_id)
         _say(respond, message, replace_original=True)

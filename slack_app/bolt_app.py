@@ -23,6 +23,7 @@ import functools
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ from slack_app.web import web_client
 
 log = logging.getLogger("slack_app")
 
-SLACK_LOOKUP_TIMEOUT_S = 2  # usergroups.users.list and the audit copy (slack_sdk takes whole seconds)
+SLACK_LOOKUP_TIMEOUT_S = 1  # usergroups.users.list and the audit copy (slack_sdk takes whole seconds)
+ACK_BUDGET_S = 2.5  # of Slack's 3 s: the rest is the network between Slack and the app
 DEFAULT_COMMAND = "/cpp"
 _COMMAND_NAME = re.compile(r"/[A-Za-z0-9_.-]{1,31}\Z")
 _FINISHED = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
@@ -247,6 +249,8 @@ class Attempt:
     publisher_id: str | None = None
     offer_id: str | None = None
     request_id: str | None = None
+    # Slack waits 3 s for the ack; everything this attempt does must fit in ACK_BUDGET_S of it.
+    deadline: float = dataclasses.field(default_factory=lambda: time.monotonic() + ACK_BUDGET_S)
 
     def record(
         self, decision: Decision, outcome: str, *, status_code: int | None = None, reason: str | None = None
@@ -317,7 +321,7 @@ class Handlers:
         ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.caller.user_id, _iso(_now()))
         attempt.request_id = ticket.request_id
         try:
-            view = offers.read_offer(self.rt.cpp, p, o)
+            view = offers.read_offer(self.rt.cpp, p, o, deadline=attempt.deadline)
         except errors.CppError as exc:
             if not exc.transient:  # 403/404/400...: the cancel would fail the same way; say what to do instead
                 attempt.request_id = None
@@ -364,7 +368,7 @@ class Handlers:
         if isinstance(parsed, grammar.Cancel):
             return self.confirmation(attempt, parsed.notify)
         try:
-            view = offers.read_offer(self.rt.cpp, p, o)
+            view = offers.read_offer(self.rt.cpp, p, o, deadline=attempt.deadline)
         except errors.CppError as exc:
             attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
             return blocks.cpp_error_message(p, o, exc, attempt.ref)

@@ -442,9 +442,6 @@ class Handlers:
             notification_emails=ticket.notify,
             slack=SlackTarget(caller.channel_id, response_url=response_url) if caller.channel_id else None,
         )
-        # Say "requested" before starting: the orchestration answers on the same response_url, and its outcome must
-        # not be overwritten by this message arriving late. If the start then fails, this message is replaced.
-        _say(respond, blocks.requested_message(p, o, caller.user_id, now), replace_original=True)
         try:
             durable.start(CANCEL_ORCHESTRATOR, instance_id, request.to_json())
         except Exception as exc:
@@ -456,6 +453,10 @@ class Handlers:
             attempt.record("allowed", "failed", reason="the cancel orchestration could not be started")
             _say(respond, blocks.start_failed_message(p, o, attempt.ref), replace_original=True)
             return
+        # Said only once the orchestration exists: a host that dies in between must never leave "requested" standing
+        # over a cancel that was not started. The orchestration's own answer on this response_url comes after the
+        # cancel POST, so this reply is in practice long there before it.
+        _say(respond, blocks.requested_message(p, o, caller.user_id, now), replace_original=True)
         attempt.record("allowed", "requested")
 
     def _already_requested(

@@ -273,14 +273,9 @@ def test_killed_while_the_final_thread_reply_is_in_flight(flow: Flow) -> None:
         flow.host.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known limit: Confirm says 'requested' on the response_url before it starts the orchestration (so that "
-    "the orchestration's own answer is never overwritten); a host that dies between the two leaves that message "
-    "and no cancel - Slack shows the click as failed, and the person must run /cpp cancel again",
-)
-def test_killed_between_the_requested_reply_and_the_start(flow: Flow) -> None:
+def test_killed_while_the_requested_reply_is_in_flight(flow: Flow) -> None:
+    """Confirm says "requested" only after the orchestration exists: a host killed while that reply is on its way
+    leaves a cancel that goes on after the restart, never a "requested" over nothing."""
     held = SlackFault(method="response_url", latency_s=HOLD_S, proceed=True)  # Confirm's "requested" reply
     flow.standin.add_fault(held)
 
@@ -298,5 +293,6 @@ def test_killed_between_the_requested_reply_and_the_start(flow: Flow) -> None:
         requested = [m for m in flow.standin.messages if m.method == "response_url" and "requested" in (m.text or "")]
         assert requested, "the person was told the cancel was requested"
         assert flow.instances("cancel_orchestrator"), "... so the cancel should exist"
+        assert_the_story_ends_once(flow)
     finally:
         flow.host.stop()

@@ -228,6 +228,11 @@ class DurableEngine:
                 self._changed.wait(min(poll_s, remaining))
         return True
 
+    def activities_in_flight(self) -> int:
+        """Activities started and not yet delivered: zero means no side effect of this engine is under way."""
+        with self._mu:
+            return len(self._inflight)
+
     def wait_for_instance(self, instance_id: str, timeout: float) -> InstanceRecord | None:
         """The instance once it is terminal, or whatever it is when `timeout` passes (None if unknown)."""
 

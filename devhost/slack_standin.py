@@ -47,7 +47,10 @@ class SlackFault:
     `latency_s` holds the call that long before anything else happens (a request in flight: the reliability tests
     kill the dev host meanwhile). With `proceed` the call is then handled normally instead of failing - a slow
     Slack that still does what it was asked, even if the caller has gone away. `after` lets that many matching
-    calls through first (fail the thread reply, not the message before it).
+    calls through first (fail the thread reply, not the message before it). `contains` narrows the fault to calls
+    whose text or blocks contain that string, so a test can hold exactly the one message it is about whatever
+    else is posted around it. `landed` counts the calls this fault has finished with (answered, or failed): a test
+    waits on it to know a held call has reached Slack, instead of sleeping for the latency.
     """
 
     method: str = "*"
@@ -58,6 +61,15 @@ class SlackFault:
     latency_s: float = 0.0
     proceed: bool = False
     after: int = 0
+    contains: str = ""
+    landed: int = 0
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.method not in ("*", method) or self.times <= 0:
+            return False
+        if not self.contains:
+            return True
+        return self.contains in str(params.get("text") or "") + json.dumps(params.get("blocks") or [])
 
 
 def blocks_to_text(blocks: list[dict[str, Any]]) -> list[str]:
@@ -203,12 +215,12 @@ class SlackStandIn:
         if self.on_message is not None:
             self.on_message(message)
 
-    def _take_fault(self, method: str) -> SlackFault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> SlackFault | None:
         """The first matching fault, counting one use of it; its latency is waited out here (outside the lock)."""
         taken: SlackFault | None = None
         with self._lock:
             for fault in self.faults:
-                if fault.method in ("*", method) and fault.times > 0:
+                if fault.matches(method, params):
                     if fault.after > 0:
                         fault.after -= 1
                         break
@@ -236,7 +248,31 @@ class SlackStandIn:
             return
         with self._lock:
             self.calls.append((name, params))
-        fault = self._take_fault(name)
+        fault = self._take_fault(name, params)
+        try:
+            self._web_api(request, name, params, fault)
+        finally:
+            self._landed(fault)
+
+    def _landed(self, fault: SlackFault | None) -> None:
+        if fault is not None:
+            with self._lock:
+                fault.landed += 1
+                self._lock.notify_all()
+
+    def wait_landed(self, fault: SlackFault, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until `fault` has finished with `count` calls (a held call reached Slack, or was failed)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while fault.landed < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"Slack stand-in: {fault} landed {fault.landed} of {count} calls")
+                self._lock.wait(remaining)
+
+    def _web_api(
+        self, request: BaseHTTPRequestHandler, name: str, params: dict[str, Any], fault: SlackFault | None
+    ) -> None:
         if fault is not None and not fault.proceed:
             headers = {"Retry-After": str(fault.retry_after_s)} if fault.status == 429 else {}
             self._send(request, fault.status, {"ok": False, "error": fault.error}, headers)
@@ -307,7 +343,15 @@ class SlackStandIn:
         return {"ok": False, "error": "unknown_method"}
 
     def _response_url(self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any]) -> None:
-        fault = self._take_fault("response_url")
+        fault = self._take_fault("response_url", params)
+        try:
+            self._response_post(request, key, params, fault)
+        finally:
+            self._landed(fault)
+
+    def _response_post(
+        self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any], fault: SlackFault | None
+    ) -> None:
         if fault is not None and not fault.proceed:
             self._send(request, fault.status, {"ok": False, "error": fault.error})
             return

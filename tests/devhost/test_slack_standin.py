@@ -71,3 +71,31 @@ def test_a_latency_fault_holds_the_call_then_fails_it_or_lets_it_through(slack_s
     assert time.monotonic() - started >= 0.6
     assert [m.text for m in slack_standin.messages] == ["held, then done"]
     assert [name for name, _ in slack_standin.calls] == ["chat.update", "chat.update"]  # recorded on arrival
+
+
+def test_a_contains_fault_holds_only_the_message_it_names(slack_standin: SlackStandIn) -> None:
+    fault = SlackFault(method="chat.postMessage", contains="pointer", status=503, error="service_unavailable")
+    slack_standin.add_fault(fault)
+    client = _client(slack_standin)
+    assert client.chat_postMessage(channel="C1", text="the announcement")["ok"]
+    assert fault.times == 1 and fault.landed == 0  # not the call it is about
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="x", blocks=[{"type": "section", "text": {"text": "a pointer"}}])
+    slack_standin.wait_landed(fault, timeout=5)  # counted once the stand-in has finished with the call
+    assert fault.times == 0
+    assert [m.text for m in slack_standin.messages] == ["the announcement"]
+
+
+def test_wait_landed_returns_once_a_held_call_has_reached_slack(slack_standin: SlackStandIn) -> None:
+    held = SlackFault(method="response_url", latency_s=0.3, proceed=True)
+    slack_standin.add_fault(held)
+    with pytest.raises(TimeoutError, match="landed 0 of 1"):
+        slack_standin.wait_landed(held, timeout=0.01)
+    body = json.dumps({"text": "held"}).encode()
+    request = urllib.request.Request(
+        slack_standin.response_url("k1"), data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    slack_standin.wait_landed(held, timeout=5)
+    assert [m.text for m in slack_standin.messages] == ["held"]

@@ -7,7 +7,8 @@ takes, and a second click or a retried webhook delivery finds the same instance 
     send_cancel                          one attempt, never retried (see below); also writes the audit record
     [find_watcher]                       only when send_cancel sent nothing: a cancel was already under way
     set_custom_status(CancelOutcome)     at once: the webhook's HTTP function answers 200/202 from it
-    report_cancel   (with retry)         channel message (+ Stop button on 202), pointer on the response_url
+    report_cancel   (with retry)         the channel message (+ Stop button on 202): one Slack post
+    [point_to_report]                    once that message's ts is in the history: the pointer on the response_url
     start_watcher   (with retry, 202)    one watcher per operation URL; starting it again is a no-op
     -> output: CancelOutcome JSON
 
@@ -22,18 +23,23 @@ after the restart. So it first asks the Partner Portal whether a cancel of the i
 that offer (a colleague's cancel) or, when there is none (its own interrupted attempt), follows the publish itself
 to its end. A re-run after that cancel has already finished is not caught: see docs/reliability.md.
 
+Why the announcement and the pointer are two activities: an activity that dies in flight runs again whole. With
+both posts in one activity, a host that died while the pointer was on its way posted the announcement a second
+time. Now a re-run can repeat only the one post that was in flight (see docs/reliability.md, L1).
+
 Why the audit record is written by `send_cancel` rather than `report_cancel`: it is the code that did the act and
 it runs exactly once, so the record exists even if Slack is down for good, and a retried report cannot duplicate it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from typing import Any
 
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
-from poll_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from poll_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, error_json, load
 from poll_function.watch_state import iso
 
@@ -117,6 +123,10 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
             )
         except Exception:
             report = ReportResult(slack_error="report_failed")  # the outcome stands; the watcher may still post
+        if report.pointer_pending:
+            pointer = {"channelId": request.slack.channel_id, "responseUrl": request.slack.response_url}
+            with contextlib.suppress(Exception):  # best effort: the "requested" reply still stands, and is true
+                yield context.call_activity(POINT_TO_REPORT, pointer)
 
     if outcome.status == "accepted" and outcome.operation_url:
         slack = request.slack

@@ -127,19 +127,26 @@ class SlackResult:
     """Result of `update_slack`: done (with the message's ts), rate limited (wait `retry_after_s`), or refused.
 
     Other transient failures are not results: the activity raises, and call_activity_with_retry tries again.
+    `thread_pending`: the activity had to post a new main message, and left the thread reply for a call of its
+    own (one Slack post per activity, so a re-run can only repeat the post that was in flight). The key is
+    written only when true, so results recorded before it existed read back unchanged.
     """
 
     ok: bool
     ts: str | None = None
     retry_after_s: float | None = None
     error: str | None = None
+    thread_pending: bool = False
 
     @property
     def rate_limited(self) -> bool:
         return not self.ok and self.retry_after_s is not None
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "ts": self.ts, "retryAfterS": self.retry_after_s, "error": self.error}
+        data: dict[str, Any] = {"ok": self.ok, "ts": self.ts, "retryAfterS": self.retry_after_s, "error": self.error}
+        if self.thread_pending:
+            data["threadPending"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> SlackResult:
@@ -150,6 +157,7 @@ class SlackResult:
             ts=data.get("ts"),
             retry_after_s=_float(data.get("retryAfterS")),
             error=data.get("error"),
+            thread_pending=data.get("threadPending") is True,
         )
 
 
@@ -178,17 +186,36 @@ class CancelSent:
 
 @dataclass(frozen=True)
 class ReportResult:
-    """Result of `report_cancel`: the channel message's ts (None when it could not be posted there)."""
+    """Result of `report_cancel`: the channel message's ts (None when it could not be posted there).
+
+    `pointer_pending`: the announcement is in the channel and the person's ephemeral reply is still to be pointed
+    at it - by `point_to_report`, a step of its own, so that a re-run of either can repeat only its one post. The
+    key is written only when true: a result recorded before the split (whose activity posted the pointer itself)
+    reads back as "nothing pending", and its orchestration replays exactly as it ran.
+    """
 
     message_ts: str | None = None
     delivered_via: str | None = None  # "channel", "response_url" or None (nowhere)
     slack_error: str | None = None
+    pointer_pending: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"messageTs": self.message_ts, "deliveredVia": self.delivered_via, "slackError": self.slack_error}
+        data: dict[str, Any] = {
+            "messageTs": self.message_ts,
+            "deliveredVia": self.delivered_via,
+            "slackError": self.slack_error,
+        }
+        if self.pointer_pending:
+            data["pointerPending"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> ReportResult:
         if not isinstance(data, Mapping):
             return cls()
-        return cls(data.get("messageTs"), data.get("deliveredVia"), data.get("slackError"))
+        return cls(
+            data.get("messageTs"),
+            data.get("deliveredVia"),
+            data.get("slackError"),
+            pointer_pending=data.get("pointerPending") is True,
+        )

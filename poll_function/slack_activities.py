@@ -95,9 +95,10 @@ def _write_main_message(client: WebClient, update: SlackUpdate) -> str:
 def update_slack(payload: Any) -> dict[str, Any]:
     """chat.update the progress message (posting it if there is none), then the thread reply if any.
 
-    Input `SlackUpdate` JSON; output `SlackResult` JSON. A retry after a failed thread reply rewrites the same
-    message content before replying (chat.update is idempotent); when this call had to post a new main message, a
-    transient reply failure is returned as a value instead, so that a retry cannot post the message again.
+    Input `SlackUpdate` JSON; output `SlackResult` JSON. One Slack post per run: an edit is idempotent and may go
+    with the thread reply, but when this call had to post a new main message it stops there and answers
+    `thread_pending`, and the orchestrator asks again with the new ts. A run that dies in flight is re-run whole,
+    so it may repeat only the one post it was making, never a post whose answer it already had.
     """
     update = SlackUpdate.from_json(load(payload))
     client = web_client(get_settings())
@@ -105,20 +106,18 @@ def update_slack(payload: Any) -> dict[str, Any]:
         ts = _write_main_message(client, update)
     except SlackApiError as exc:
         return _refusal(exc, "chat.update").to_json()
-    if update.thread_text:
-        try:
-            client.chat_postMessage(channel=update.channel, thread_ts=ts, text=update.thread_text)
-        except SlackApiError as exc:
-            if ts != update.ts and _is_transient(exc) and _retry_after(exc) is None:
-                # A new main message was just posted: a retried activity would post another one. Keep this one
-                # (its ts is recorded) and let the reply go, rather than fill the channel with copies.
-                log.warning("thread reply failed after a new progress message was posted: %s", _code(exc))
-                return SlackResult(True, ts, error="thread_reply_failed").to_json()
-            refusal = _refusal(exc, "the thread reply")
-            if refusal.rate_limited:
-                return SlackResult(False, ts, refusal.retry_after_s, refusal.error).to_json()
-            # The main message is current; a reply Slack refuses for good must not switch Slack off for the watch.
-            return SlackResult(True, ts, error=refusal.error).to_json()
+    if not update.thread_text:
+        return SlackResult(True, ts).to_json()
+    if ts != update.ts:
+        return SlackResult(True, ts, thread_pending=True).to_json()
+    try:
+        client.chat_postMessage(channel=update.channel, thread_ts=ts, text=update.thread_text)
+    except SlackApiError as exc:
+        refusal = _refusal(exc, "the thread reply")
+        if refusal.rate_limited:
+            return SlackResult(False, ts, refusal.retry_after_s, refusal.error).to_json()
+        # The main message is current; a reply Slack refuses for good must not switch Slack off for the watch.
+        return SlackResult(True, ts, error=refusal.error).to_json()
     return SlackResult(True, ts).to_json()
 
 
@@ -139,10 +138,11 @@ def _post_response_url(url: str, message: RenderedMessage) -> bool:
 
 @activity
 def report_cancel(payload: Any) -> dict[str, Any]:
-    """Post the cancel's outcome as a new channel message; point the person's ephemeral reply at it.
+    """Post the cancel's outcome as a new channel message, and nothing else (the pointer is `point_to_report`).
 
     Input `{"request": CancelRequest, "outcome": CancelOutcome, "at": ISO}`; output `ReportResult` JSON. When the
-    bot may not post in the channel, the full message goes to the response_url instead, saying how to fix that.
+    bot may not post in the channel, the full message goes to the response_url instead, saying how to fix that:
+    either way one post, so a re-run of this activity can only repeat the post that was in flight.
     """
     data = load(payload)
     request = CancelRequest.from_json(data["request"])
@@ -169,6 +169,18 @@ def report_cancel(payload: Any) -> dict[str, Any]:
             raise SlackTransientError(f"Slack chat.postMessage failed: {code}") from None
         log.warning("Slack refused the cancel report: %s", code)
         return ReportResult(None, None, code).to_json()
-    if slack.response_url:
-        _post_response_url(slack.response_url, render_channel_pointer(slack.channel_id))
-    return ReportResult(str(response["ts"]), "channel").to_json()
+    return ReportResult(str(response["ts"]), "channel", pointer_pending=bool(slack.response_url)).to_json()
+
+
+@activity
+def point_to_report(payload: Any) -> dict[str, Any]:
+    """Replace the person's ephemeral reply with a pointer to the channel message. Best effort, one post.
+
+    Input `{"channelId", "responseUrl"}`; output `{"ok": bool}`. Never raises: a pointer that did not arrive
+    leaves the "requested" reply standing, which is still true.
+    """
+    data = load(payload)
+    channel, url = data.get("channelId"), data.get("responseUrl")
+    if not isinstance(channel, str) or not isinstance(url, str) or not channel or not url:
+        return {"ok": False}
+    return {"ok": _post_response_url(url, render_channel_pointer(channel))}

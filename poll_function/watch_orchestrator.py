@@ -103,19 +103,25 @@ def _publish(
     plan = plan_slack(request, state, view)
     if plan is None:
         return state
-    for _ in range(MAX_RATELIMIT_WAITS + 1):
+    waits, posted_new = 0, False
+    while True:
         try:
             raw = yield context.call_activity_with_retry(UPDATE_SLACK, SLACK_RETRY, plan.update.to_json())
         except Exception:
             return state  # retries exhausted: not recorded as posted, so the next poll tries again
         result = SlackResult.from_json(raw)
+        if result.ts and result.ts != plan.update.ts:  # a new main message was posted: address that one from now on
+            plan = replace(plan, update=replace(plan.update, ts=result.ts))
+        if result.thread_pending and not posted_new:
+            posted_new = True
+            continue  # the new message's ts is in the history; its thread reply is a post of its own
         if not result.rate_limited:
             return after_slack(state, plan, result)
-        if result.ts and result.ts != plan.update.ts:  # a new message was posted before the limit hit: update it
-            plan = replace(plan, update=replace(plan.update, ts=result.ts))
         wait = min(result.retry_after_s or 1.0, MAX_SLACK_WAIT_S)
         yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
-    return state
+        waits += 1
+        if waits > MAX_RATELIMIT_WAITS:
+            return state
 
 
 def _end(

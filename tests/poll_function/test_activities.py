@@ -225,18 +225,39 @@ def _report(activity: Activity, standin: SlackStandIn, outcome: CancelOutcome, *
     return result
 
 
-def test_report_posts_to_the_channel_and_points_the_person_there(
+def test_report_posts_to_the_channel_only_and_leaves_the_pointer_pending(
     activity: Activity, slack_standin: SlackStandIn
 ) -> None:
+    """One Slack post per activity: the pointer on the response_url is `point_to_report`'s, a step of its own."""
     outcome = CancelOutcome("accepted", 202, "https://x/api/publishers/contoso/offers/o/operations/1", "watch-1")
     result = _report(activity, slack_standin, outcome)
-    channel_message, pointer = slack_standin.messages
-    assert result == {"messageTs": channel_message.ts, "deliveredVia": "channel", "slackError": None}
+    [channel_message] = slack_standin.messages
+    assert result == {
+        "messageTs": channel_message.ts,
+        "deliveredVia": "channel",
+        "slackError": None,
+        "pointerPending": True,
+    }
     assert channel_message.method == "chat.postMessage" and channel_message.channel == CHANNEL
     assert channel_message.text is not None and channel_message.text.startswith("🛑 Cancel of contoso/contoso-vm-offer")
     assert "[Stop watching]" in blocks_to_text(channel_message.blocks)
+
+
+def test_point_to_report_replaces_the_persons_reply_with_a_pointer(
+    activity: Activity, slack_standin: SlackStandIn
+) -> None:
+    payload = {"channelId": CHANNEL, "responseUrl": slack_standin.response_url("r1")}
+    assert activity("point_to_report")(payload=payload) == {"ok": True}
+    [pointer] = slack_standin.messages
     assert (pointer.method, pointer.response_key, pointer.replace_original) == ("response_url", "r1", True)
     assert pointer.text == f"Done — see <#{CHANNEL}> for the outcome and live progress."
+
+
+def test_point_to_report_is_best_effort(activity: Activity, slack_standin: SlackStandIn) -> None:
+    slack_standin.add_fault(SlackFault(method="response_url", status=404, error="expired_url"))
+    payload = {"channelId": CHANNEL, "responseUrl": slack_standin.response_url("r1")}
+    assert activity("point_to_report")(payload=payload) == {"ok": False}
+    assert activity("point_to_report")(payload={"channelId": CHANNEL}) == {"ok": False}
 
 
 def test_report_falls_back_to_the_response_url_when_the_bot_is_not_in_the_channel(
@@ -266,12 +287,14 @@ def test_report_without_a_slack_target_does_nothing(activity: Activity, slack_st
     assert slack_standin.calls == []
 
 
-def test_a_failed_reply_under_a_newly_posted_message_does_not_post_it_again(
-    activity: Activity, slack_standin: SlackStandIn
-) -> None:
-    """A retried activity would post a second copy of the message it just posted; keep the one posted instead."""
-    slack_standin.add_fault(SlackFault(method="chat.postMessage", after=1, times=3, status=503, error="service_down"))
-    result = _update(activity, ts=None, thread="🔄 Status is now running")
-    posted = [m for m in slack_standin.messages if m.method == "chat.postMessage" and not m.thread_ts]
-    assert len(posted) == 1
-    assert result == {"ok": True, "ts": posted[0].ts, "retryAfterS": None, "error": "thread_reply_failed"}
+def test_a_new_main_message_and_its_thread_reply_are_two_runs(activity: Activity, slack_standin: SlackStandIn) -> None:
+    """One post per run: a re-run (or a retried reply) can never post a second copy of the message just posted."""
+    first = _update(activity, ts=None, thread="🔄 Status is now running")
+    [posted] = slack_standin.messages
+    assert posted.method == "chat.postMessage" and not posted.thread_ts
+    assert first == {"ok": True, "ts": posted.ts, "retryAfterS": None, "error": None, "threadPending": True}
+    second = _update(activity, ts=posted.ts, thread="🔄 Status is now running")
+    assert second == {"ok": True, "ts": posted.ts, "retryAfterS": None, "error": None}
+    edit, reply = slack_standin.messages[1:]
+    assert (edit.method, edit.ts) == ("chat.update", posted.ts)
+    assert (reply.method, reply.thread_ts) == ("chat.postMessage", posted.ts)

@@ -9,7 +9,7 @@ from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
 from devhost.replay import OrchestratorFn
 from partner_portal.errors import CppTimeout, Forbidden
 from partner_portal.models import CancelResult
-from poll_function.names import REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from poll_function.names import POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from tests.conftest import CHANNEL
 from tests.poll_function.conftest import cancel_request
 from tests.poll_function.operations import OPERATION_URL
@@ -61,6 +61,24 @@ def test_an_accepted_cancel_hands_over_to_one_watcher_of_its_operation(cancel_fn
     s.complete(WATCH_ID)
     assert s.turn.done and s.turn.output == expected
     assert s.trace == [SEND_CANCEL, REPORT_CANCEL, START_WATCHER]
+
+
+def test_the_pointer_is_a_step_of_its_own_after_the_announcements_ts_is_in_the_history(
+    cancel_fn: OrchestratorFn,
+) -> None:
+    """A re-run can repeat only the one post that was in flight: the announcement (report_cancel) and the pointer
+    on the response_url (point_to_report) are two activities, the pointer scheduled once the ts is recorded."""
+    s = start(cancel_fn)
+    s.complete(sent(CancelResult("accepted", 202, OPERATION_URL)))
+    s.complete({"messageTs": "1700.42", "deliveredVia": "channel", "pointerPending": True}, REPORT_CANCEL)
+    call, payload = s.activity(POINT_TO_REPORT)
+    assert call.max_attempts == 1  # best effort: never retried, never fails the cancel
+    assert payload == {"channelId": CHANNEL, "responseUrl": "https://hooks.slack.test/r1"}
+    s.fail("Slack is down", POINT_TO_REPORT)  # the "requested" reply still stands, and is true
+    _, watch = s.activity(START_WATCHER)
+    assert WatchRequest.from_json(watch).slack.message_ts == "1700.42"  # type: ignore[union-attr]
+    s.complete(WATCH_ID)
+    assert s.turn.done and s.trace == [SEND_CANCEL, REPORT_CANCEL, f"{POINT_TO_REPORT}!", START_WATCHER]
 
 
 def test_a_refused_cancel_is_reported_with_the_error(cancel_fn: OrchestratorFn) -> None:

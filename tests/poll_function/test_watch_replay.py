@@ -189,6 +189,24 @@ def test_slack_rate_limit_is_waited_out_on_a_durable_timer(watch_fn: Orchestrato
     assert s.trace[-3:] == ["update_slack", "timer 7s", "update_slack"]
 
 
+def test_a_newly_posted_message_gets_its_thread_reply_in_a_call_of_its_own(watch_fn: OrchestratorFn) -> None:
+    """update_slack posts at most once per run: when it had to post a new main message it leaves the reply
+    pending, and the watcher asks again - with the new ts in the history, so no re-run can post the message twice."""
+    s = start(watch_fn)
+    s.complete(ok(STEP1), POLL_OPERATION)
+    s.complete(SLACK_OK, UPDATE_SLACK)  # the silent baseline
+    s.fire()
+    s.complete(ok(DONE), POLL_OPERATION)
+    final = slack_input(s)
+    assert final["ts"] == MESSAGE_TS and final["threadText"].startswith("✅")
+    s.complete({"ok": True, "ts": "1800.9", "threadPending": True}, UPDATE_SLACK)  # that message was gone
+    again = slack_input(s)
+    assert again == {**final, "ts": "1800.9"}  # the same update, now of the new message, with its reply
+    s.complete({"ok": True, "ts": "1800.9"}, UPDATE_SLACK)
+    s.end()
+    assert s.trace.count(UPDATE_SLACK) == 3
+
+
 def test_a_permanent_slack_refusal_switches_slack_off_but_not_the_watch(watch_fn: OrchestratorFn) -> None:
     s = start(watch_fn)
     s.complete(ok(STEP1), POLL_OPERATION)

@@ -16,7 +16,6 @@ import contextlib
 import itertools
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -204,5 +203,6 @@ def rig(_stack: tuple[DevHost, EmulatorServer, SlackStandIn], foreign_server: Re
     for instance_id in live:
         with contextlib.suppress(LookupError, RuntimeError):  # it may have finished meanwhile
             host.engine.terminate(instance_id, "end of test")
-    if live:
-        time.sleep(0.3)  # let an activity already under way finish before the next test resets the stand-ins
+    # An activity already under way (a terminated instance's last Slack post) must land before the next test resets
+    # the stand-ins, or it would show up as that test's output.
+    assert host.engine.wait_for(lambda engine: engine.activities_in_flight() == 0, 20), "an activity never ended"

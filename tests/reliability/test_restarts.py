@@ -1,16 +1,19 @@
 """The dev host SIGKILLed at each step of the flow, then started again on the same data dir.
 
 The CPP emulator (on a manual clock: the cancel's operation only moves when the test says so) and the Slack stand-in
-live in the test process, so they outlive the dev host. Each kill is placed deterministically, with a fault that
-holds one request in flight (or a count of what the outside world has seen), never with a sleep:
+live in the test process, so they outlive the dev host. Each kill is placed deterministically: a fault holds exactly
+the one call the test is about in flight, the test kills the host once the fault has taken that call, and nothing
+else with a side effect is under way at that moment (a concurrent step, when there is one, is held in a safe read).
+Never a sleep: the test waits for the held call to land (`SlackStandIn.wait_landed`) before it counts messages.
 
 - after the click: the CPP is unreachable (connection refused, so nothing can have been sent) while `send_cancel`
-  retries its connection; the kill lands there, and the CPP comes up before the restart;
-- during the cancel POST: the emulator has received the POST and holds it (latency), then acts on it after the
-  host has died - the worst moment, since the host cannot know the CPP took the cancel;
-- after the cancel POST: the POST was answered; the channel report is held in flight by the stand-in (and then
-  refused, as if it never reached Slack);
-- between polls: after the watcher has read the operation twice and edited the channel message;
+  retries its connection; the host is killed there, and the CPP comes up before the restart;
+- during the cancel POST: the emulator has received the POST and holds it, then acts on it after the host has
+  died - the worst moment, since the host cannot know the CPP took the cancel;
+- while the channel announcement is in flight (held, then refused, as if it never reached Slack);
+- while the response_url pointer to the announcement is in flight (Slack carries it out after the host died);
+- while Confirm's "requested" reply is in flight (the cancel's first read of the CPP is held meanwhile);
+- between polls: after the watcher's edit, with its next read of the operation held;
 - during a Slack update: the final `chat.update` is held, and Slack carries it out after the host died;
 - during the final thread reply: the same, for the "completed" reply (a known limit, see docs/reliability.md).
 
@@ -24,9 +27,8 @@ import contextlib
 import re
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ import pytest
 
 from cppcancel.settings import load_settings
 from devhost.durable_api import WEBHOOK_PATH
-from devhost.slack_client import SlackClient
+from devhost.slack_client import SlackClient, SlackReply
 from devhost.slack_standin import SlackFault, SlackMessage, SlackStandIn, describe
 from partner_portal.emulator import EmulatorServer, Fault, ManualClock
 from poll_function.cpp_activities import publish_being_cancelled
@@ -51,6 +53,7 @@ CANCELED = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
 # cancel already under way and followed the publish instead) the publish was canceled.
 CANCEL_TOOK_EFFECT = re.compile(r"\bcompleted\b|\bcancel+ed\b", re.IGNORECASE)
 HOLD_S = 1.5  # how long a held request stays in flight: the kill lands inside it
+POINTER = "for the outcome and live progress"  # the response_url pointer to the channel message
 
 
 @dataclass
@@ -59,23 +62,52 @@ class Flow:
     emulator: EmulatorServer
     clock: ManualClock
     standin: SlackStandIn
-    killed_at: float = 0.0
+    held: list[SlackFault] = field(default_factory=list)
 
     # -- Slack's side ----------------------------------------------------------------------------------------------
-    def confirm_cancel(self) -> None:
-        """`/cpp cancel` then a click on Confirm, signed as Slack would; the click is acknowledged."""
-        slack = SlackClient(self.host.origin, SIGNING_SECRET)
-        reply = slack.command(
+    @property
+    def slack(self) -> SlackClient:
+        return SlackClient(self.host.origin, SIGNING_SECRET)
+
+    def ask_to_cancel(self) -> SlackReply:
+        """`/cpp cancel`, signed as Slack would send it: the confirmation, with its Confirm button."""
+        reply = self.slack.command(
             "/cpp cancel contoso contoso-vm-offer",
             user=ALICE,
             channel=CHANNEL,
             response_url=self.standin.response_url(),
         )
         assert reply.status == 200, reply.raw
+        assert reply.button("confirm_cancel") is not None, reply.readable()
+        return reply
+
+    def click_confirm(self, reply: SlackReply) -> None:
         button = reply.button("confirm_cancel")
         assert button is not None, reply.readable()
-        ack = slack.click(button, user=ALICE, channel=CHANNEL, response_url=self.standin.response_url(), reply=reply)
+        ack = self.slack.click(
+            button, user=ALICE, channel=CHANNEL, response_url=self.standin.response_url(), reply=reply
+        )
         assert ack.status == 200, ack.raw
+
+    def confirm_cancel(self) -> None:
+        self.click_confirm(self.ask_to_cancel())
+
+    # -- faults ----------------------------------------------------------------------------------------------------
+    def hold_slack(self, **fault: Any) -> SlackFault:
+        """Hold the next matching Slack call in flight for HOLD_S; the story's end waits for it to land."""
+        held = SlackFault(latency_s=HOLD_S, **fault)
+        self.held.append(held)
+        self.standin.add_fault(held)
+        return held
+
+    def hold_cpp(self, method: str, path: str, latency_s: float = HOLD_S) -> Fault:
+        held = Fault(method=method, path=path, latency_s=latency_s)
+        self.emulator.add_fault(held)
+        return held
+
+    def cpp_holds(self, fault: Fault) -> bool:
+        """The emulator has taken `fault`: the request it matched is being held now."""
+        return fault not in self.emulator.faults
 
     # -- what the outside world saw ---------------------------------------------------------------------------------
     def instances(self, name: str) -> list[dict[str, Any]]:
@@ -90,6 +122,9 @@ class Flow:
 
     def final_replies(self, final: re.Pattern[str] = COMPLETED) -> list[SlackMessage]:
         return [m for m in self.channel() if m.thread_ts and final.search(m.text or "")]
+
+    def replies(self, text: str) -> list[SlackMessage]:
+        return [m for m in self.standin.messages if m.method == "response_url" and text in (m.text or "")]
 
     def cpp_took_the_cancel(self) -> bool:
         """The Partner Portal's own record says a cancel of the in-flight publish is under way."""
@@ -118,7 +153,11 @@ def flow(tmp_path: Path) -> Iterator[Flow]:
         EmulatorServer(step_seconds=STEP_S, clock=clock) as emulator,
         SlackStandIn(bot_token=BOT_TOKEN, usergroups={"S0RELEASE": [BOB]}) as standin,
     ):
-        yield start_flow(tmp_path, emulator, clock, standin, emulator.base_url)
+        started = start_flow(tmp_path, emulator, clock, standin, emulator.base_url)
+        try:
+            yield started
+        finally:
+            started.host.stop()
 
 
 def start_flow(
@@ -139,15 +178,10 @@ def start_flow(
     return Flow(process, emulator, clock, standin)
 
 
-def kill_and_restart(flow: Flow) -> None:
+def kill_when(flow: Flow, held: Callable[[], Any], what: str) -> None:
+    """SIGKILL the host as soon as `held` says the call the test is about is in flight."""
+    wait_until(held, 20, what)
     flow.host.kill()
-    flow.killed_at = time.monotonic()
-    flow.host.start()
-
-
-def restart(flow: Flow, kill_when: Callable[[], Any], what: str) -> None:
-    wait_until(kill_when, 20, what)
-    kill_and_restart(flow)
 
 
 def finished(flow: Flow, name: str) -> list[dict[str, Any]]:
@@ -162,9 +196,10 @@ def assert_the_story_ends_once(flow: Flow, *, final: re.Pattern[str] = COMPLETED
         flow.standin.wait_for(lambda _: bool(flow.final_replies(final)), timeout=30)
         [watcher] = wait_until(lambda: finished(flow, "watch_operation"), 15, "the watcher to complete")
         [cancel] = wait_until(lambda: finished(flow, "cancel_orchestrator"), 15, "the cancel orchestration")
+        for held in flow.held:  # what the dead host left in flight has reached Slack (or been refused)
+            flow.standin.wait_landed(held, timeout=10)
     except (TimeoutError, ValueError) as exc:
         pytest.fail(f"{exc}\n{flow.story()}")
-    time.sleep(max(0.0, flow.killed_at + HOLD_S + 0.3 - time.monotonic()))  # what was held in flight has landed
     assert cancel["output"]["status"] == "accepted", cancel
     assert len(flow.instances("watch_operation")) == 1, "one watcher"
     assert final.search(watcher["output"]["phase"]), watcher["output"]
@@ -177,6 +212,8 @@ def assert_the_story_ends_once(flow: Flow, *, final: re.Pattern[str] = COMPLETED
 
 
 def test_killed_after_the_click_before_the_cpp_was_reached(tmp_path: Path) -> None:
+    """Killed while `send_cancel` retries a refused connection: nothing can have reached the CPP, so the re-run
+    sends the one cancel and the watcher follows that cancel's own operation to "completed"."""
     placeholder = socket.socket()  # bound but not listening: connection refused, so nothing can be sent
     placeholder.bind(("127.0.0.1", 0))
     port = placeholder.getsockname()[1]
@@ -186,12 +223,12 @@ def test_killed_after_the_click_before_the_cpp_was_reached(tmp_path: Path) -> No
         flow = start_flow(tmp_path, emulator, clock, standin, f"http://127.0.0.1:{port}")
         try:
             flow.confirm_cancel()  # the confirmation says the offer could not be read, and still offers Confirm
-            wait_until(lambda: flow.instances("cancel_orchestrator"), 10, "the cancel orchestration to exist")
+            kill_when(flow, lambda: flow.instances("cancel_orchestrator"), "the cancel orchestration to exist")
             placeholder.close()
-            emulator.start()  # the CPP is back before the dev host is: kill, then restart
-            # The dying host's connect retries may or may not reach the CPP before the kill; either way one cancel.
-            kill_and_restart(flow)
-            assert_the_story_ends_once(flow, final=CANCEL_TOOK_EFFECT)
+            emulator.start()  # the CPP is back before the dev host is
+            assert emulator.cancel_count() == 0, "nothing reached the CPP before the restart"
+            flow.host.start()
+            assert_the_story_ends_once(flow)
         finally:
             flow.host.stop()
             emulator.stop()
@@ -202,56 +239,59 @@ def test_killed_while_the_cancel_post_is_in_flight(flow: Flow) -> None:
     """The CPP carries out a POST whose answer the dead host never read; the re-run `send_cancel` must not send
     another. It finds the cancel under way in the CPP's record of the publish, sends nothing, and the watch follows
     the publish until it is canceled (there is no watcher to join: the first attempt never got that far)."""
-    flow.emulator.add_fault(Fault(method="POST", path="/cancel", latency_s=HOLD_S))
-    try:
-        flow.confirm_cancel()
-        wait_until(lambda: flow.emulator.cancel_count() == 1, 20, "the cancel POST to reach the CPP")
-        flow.host.kill()
-        flow.killed_at = time.monotonic()
-        wait_until(flow.cpp_took_the_cancel, 10, "the CPP to carry out the POST it was holding")
-        flow.host.start()
-        assert_the_story_ends_once(flow, final=CANCELED)
-        assert "not sent again" in describe(flow.announcements()[0])
-    finally:
-        flow.host.stop()
+    held = flow.hold_cpp("POST", "/cancel")
+    flow.confirm_cancel()
+    kill_when(flow, lambda: flow.cpp_holds(held) and flow.emulator.cancel_count() == 1, "the held cancel POST")
+    wait_until(flow.cpp_took_the_cancel, 10, "the CPP to carry out the POST it was holding")
+    flow.host.start()
+    assert_the_story_ends_once(flow, final=CANCELED)
+    assert "not sent again" in describe(flow.announcements()[0])
 
 
-def test_killed_after_the_cancel_post_was_answered(flow: Flow) -> None:
-    flow.standin.add_fault(
-        SlackFault(method="chat.postMessage", latency_s=HOLD_S, status=503, error="service_unavailable")
-    )
-    try:
-        flow.confirm_cancel()
-        restart(flow, lambda: flow.slack_calls("chat.postMessage") == 1, "the channel report to be in flight")
-        assert_the_story_ends_once(flow)
-    finally:
-        flow.host.stop()
+def test_killed_while_the_announcement_is_in_flight(flow: Flow) -> None:
+    """The cancel POST was answered; the channel announcement is held, then refused (it never reached Slack). The
+    re-run `report_cancel` posts it: one announcement, and the POST is not repeated."""
+    held = flow.hold_slack(method="chat.postMessage", status=503, error="service_unavailable")
+    flow.confirm_cancel()
+    kill_when(flow, lambda: held.times == 0, "the channel announcement to be in flight")
+    assert flow.emulator.cancel_count() == 1
+    flow.host.start()
+    assert_the_story_ends_once(flow)
+
+
+def test_killed_while_the_pointer_is_in_flight(flow: Flow) -> None:
+    """The announcement is in the channel and its ts in the history; the pointer on the response_url is held and
+    reaches Slack after the host died. The re-run repeats only the pointer (it replaces the same ephemeral reply):
+    still one announcement, one POST, one final reply."""
+    held = flow.hold_slack(method="response_url", contains=POINTER, proceed=True)
+    flow.confirm_cancel()
+    kill_when(flow, lambda: held.times == 0, "the response_url pointer to be in flight")
+    assert len(flow.announcements()) == 1, flow.story()
+    flow.host.start()
+    assert_the_story_ends_once(flow)
+    assert flow.replies(POINTER), "the person's reply points at the channel message"
 
 
 def test_killed_between_two_polls(flow: Flow) -> None:
-    try:
-        flow.confirm_cancel()
-        restart(
-            flow,
-            lambda: flow.operation_reads() >= 2 and flow.slack_calls("chat.update") >= 1,
-            "two operation reads and an edit",
-        )
-        assert_the_story_ends_once(flow)
-    finally:
-        flow.host.stop()
+    """Killed after the watcher's edit, while its next read of the operation (a safe read) is held."""
+    flow.confirm_cancel()
+    wait_until(
+        lambda: flow.operation_reads() >= 2 and flow.slack_calls("chat.update") >= 1, 20, "two reads and an edit"
+    )
+    held = flow.hold_cpp("GET", "/operations/")
+    kill_when(flow, lambda: flow.cpp_holds(held), "the watcher's next read to be in flight")
+    flow.host.start()
+    assert_the_story_ends_once(flow)
 
 
 def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
-    try:
-        flow.confirm_cancel()
-        wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-        edits = flow.slack_calls("chat.update")
-        flow.standin.add_fault(SlackFault(method="chat.update", latency_s=HOLD_S, proceed=True))
-        flow.finish_the_operation()
-        restart(flow, lambda: flow.slack_calls("chat.update") > edits, "the final edit to be in flight")
-        assert_the_story_ends_once(flow)
-    finally:
-        flow.host.stop()
+    flow.confirm_cancel()
+    wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
+    held = flow.hold_slack(method="chat.update", proceed=True)
+    flow.finish_the_operation()
+    kill_when(flow, lambda: held.times == 0, "the final edit to be in flight")
+    flow.host.start()
+    assert_the_story_ends_once(flow)
 
 
 @pytest.mark.xfail(
@@ -261,38 +301,34 @@ def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
     "update_slack activity (at-least-once delivery, and chat.postMessage has no idempotency key)",
 )
 def test_killed_while_the_final_thread_reply_is_in_flight(flow: Flow) -> None:
-    try:
-        flow.confirm_cancel()
-        wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-        posts = flow.slack_calls("chat.postMessage")
-        flow.standin.add_fault(SlackFault(method="chat.postMessage", latency_s=HOLD_S, proceed=True))
-        flow.finish_the_operation()
-        restart(flow, lambda: flow.slack_calls("chat.postMessage") > posts, "the final thread reply to be in flight")
-        assert_the_story_ends_once(flow)
-    finally:
-        flow.host.stop()
+    flow.confirm_cancel()
+    wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
+    held = flow.hold_slack(method="chat.postMessage", proceed=True)
+    flow.finish_the_operation()
+    kill_when(flow, lambda: held.times == 0, "the final thread reply to be in flight")
+    flow.host.start()
+    assert_the_story_ends_once(flow)
 
 
 def test_killed_while_the_requested_reply_is_in_flight(flow: Flow) -> None:
     """Confirm says "requested" only after the orchestration exists: a host killed while that reply is on its way
-    leaves a cancel that goes on after the restart, never a "requested" over nothing."""
-    held = SlackFault(method="response_url", latency_s=HOLD_S, proceed=True)  # Confirm's "requested" reply
-    flow.standin.add_fault(held)
+    leaves a cancel that goes on after the restart, never a "requested" over nothing. Meanwhile the cancel's first
+    read of the CPP is held, so nothing else is in flight but a safe read."""
+    reply = flow.ask_to_cancel()
+    first_read = flow.hold_cpp("GET", "/api/publishers/", latency_s=4 * HOLD_S)
+    held = flow.hold_slack(method="response_url", contains="requested by", proceed=True)
 
     def click() -> None:
         with contextlib.suppress(AssertionError, OSError):  # the host dies before it answers the click
-            flow.confirm_cancel()
+            flow.click_confirm(reply)
 
     clicking = threading.Thread(target=click)
     clicking.start()
-    try:
-        wait_until(lambda: held.times == 0, 20, "the 'requested' reply to be in flight")
-        kill_and_restart(flow)
-        clicking.join(20)
-        time.sleep(max(0.0, flow.killed_at + HOLD_S + 0.5 - time.monotonic()))  # the held reply has landed
-        requested = [m for m in flow.standin.messages if m.method == "response_url" and "requested" in (m.text or "")]
-        assert requested, "the person was told the cancel was requested"
-        assert flow.instances("cancel_orchestrator"), "... so the cancel should exist"
-        assert_the_story_ends_once(flow)
-    finally:
-        flow.host.stop()
+    kill_when(flow, lambda: held.times == 0 and flow.cpp_holds(first_read), "the 'requested' reply in flight")
+    clicking.join(20)
+    flow.standin.wait_landed(held)
+    assert flow.replies("requested by"), "the person was told the cancel was requested"
+    assert flow.emulator.cancel_count() == 0, "the cancel was held in its first read at the kill"
+    flow.host.start()
+    assert flow.instances("cancel_orchestrator"), "... so the cancel exists"
+    assert_the_story_ends_once(flow)

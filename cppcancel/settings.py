@@ -47,7 +47,18 @@ SETTING_NAMES = (
     "WEBHOOK_SECRET",
     "WEBHOOK_MAX_BODY_BYTES",
     "WEBHOOK_WAIT_S",
+    "RECORD_STORE_SQLITE",
+    "RECORD_STORE_TABLE",
+    "CANCEL_LOCK_LEASE_S",
 )
+# The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
+STORAGE_SETTING_NAMES = (
+    "AzureWebJobsStorage",
+    "AzureWebJobsStorage__tableServiceUri",
+    "AzureWebJobsStorage__accountName",
+    "AzureWebJobsStorage__clientId",
+)
+DEFAULT_RECORD_STORE_TABLE = "cppcancelrecords"
 
 
 class SettingsError(ValueError):
@@ -78,6 +89,13 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_max_body_bytes: int = 16 * 1024
     webhook_wait_s: float = 20.0
+
+    record_store_sqlite: str | None = None
+    record_store_table: str = DEFAULT_RECORD_STORE_TABLE
+    cancel_lock_lease_s: float = 3600.0
+    storage_connection_string: str | None = field(default=None, repr=False)  # may hold an account key
+    storage_table_endpoint: str | None = None
+    storage_client_id: str | None = None
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -149,6 +167,19 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _table_endpoint(env: Mapping[str, str]) -> str | None:
+    uri = _text(env, "AzureWebJobsStorage__tableServiceUri")
+    account = _text(env, "AzureWebJobsStorage__accountName")
+    return uri or (f"https://{account}.table.core.windows.net" if account else None)
+
+
+def _table_name(env: Mapping[str, str], problems: list[str]) -> str:
+    table = _text(env, "RECORD_STORE_TABLE") or DEFAULT_RECORD_STORE_TABLE
+    if not (table.isascii() and table.isalnum() and table[:1].isalpha() and 3 <= len(table) <= 63):
+        problems.append(f"RECORD_STORE_TABLE must be 3-63 letters and digits, starting with a letter (got {table!r})")
+    return table
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     problems: list[str] = []
@@ -180,6 +211,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         webhook_secret=_text(env, "WEBHOOK_SECRET"),
         webhook_max_body_bytes=_integer(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, problems, minimum=256),
         webhook_wait_s=_number(env, "WEBHOOK_WAIT_S", 20.0, problems),
+        # Where the cancel record lives: an explicit SQLite file, else the function app's own storage account.
+        record_store_sqlite=_text(env, "RECORD_STORE_SQLITE"),
+        record_store_table=_table_name(env, problems),
+        cancel_lock_lease_s=_number(env, "CANCEL_LOCK_LEASE_S", 3600.0, problems, minimum=60.0),
+        storage_connection_string=_text(env, "AzureWebJobsStorage"),
+        storage_table_endpoint=_table_endpoint(env),
+        storage_client_id=_text(env, "AzureWebJobsStorage__clientId") or _text(env, "AZURE_CLIENT_ID"),
     )
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:
         problems.append(

@@ -1,0 +1,275 @@
+"""The app's own durable record of every cancel, and the per-offer lock, on top of five storage primitives.
+
+Why it exists: the Partner Portal cannot tell the app that its own earlier cancel POST was taken (no source shows a
+`cancellationRequestState` but `canCancel`), and an activity runs at least once. So "was this request's POST
+already sent?" and "is another cancel of this offer in flight?" are answered from a record the app writes itself,
+outside the orchestration history, *before* every POST.
+
+The semantics live here, once; a backend implements only `_insert` (conditional: fails if the key exists), `_read`
+(with an opaque version, the ETag), `_replace` and `_delete` (conditional on that version) and `_scan` (a
+partition). That is the idempotency-layer shape of AWS Lambda Powertools: one small base class, several backends,
+one contract test suite (tests/record_store) that every backend passes. Any backend failure is raised as
+`StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
+
+Keys: a partition per offer (`{publisher}|{offer}`: identifiers cannot hold `|`, `/`, `#`, `?` or control
+characters, so this is safe as an Azure Tables key), a row per request (`req|{instance id}`) and one row for the
+offer's lock (`lock`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, get_args
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
+# answer is not recorded (a re-run must never send again). sent / failed: the POST's answer is recorded. joined:
+# another cancel of the offer held the lock; nothing was sent. not_sent: refused before sending (for the history).
+RecordState = Literal["recorded", "sending", "sent", "failed", "joined", "not_sent"]
+RECORD_STATES: tuple[str, ...] = get_args(RecordState)
+LOCK_ROW = "lock"
+RECORD_PREFIX = "req|"
+Entity = dict[str, Any]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be read or written (down, throttled, no permission): callers send nothing."""
+
+
+@dataclass(frozen=True)
+class CancelRecord:
+    """One cancel request, as the app recorded it. Field names are the stored column names."""
+
+    publisher_id: str
+    offer_id: str
+    instance_id: str  # the cancel orchestration's instance ID: one record per request
+    source: str  # "slack" or "webhook"
+    requested_by: str  # a Slack user ID or a webhook caller name
+    requested_at: str  # ISO time the entry point accepted the request
+    state: RecordState = "recorded"
+    display: str | None = None
+    channel: str | None = None
+    updated_at: str | None = None
+    status_code: int | None = None
+    operation_url: str | None = None
+    watch_instance_id: str | None = None
+    outcome: str | None = None  # the audit outcome, for the history
+    message: str | None = None
+    joined: str | None = None  # the instance ID of the cancel this one joined
+
+    def to_entity(self) -> Entity:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_entity(cls, entity: Mapping[str, Any]) -> CancelRecord:
+        names = {f.name for f in fields(cls)}
+        data = {k: v for k, v in entity.items() if k in names}
+        if data.get("state") not in RECORD_STATES:
+            data["state"] = "recorded"  # an unknown state is treated as the most careful one that still reads
+        status = data.get("status_code")
+        data["status_code"] = int(status) if isinstance(status, (int, float, str)) and str(status).isdigit() else None
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class OfferLock:
+    """Who holds an offer's cancel lock, until when, and where its cancel can be followed."""
+
+    publisher_id: str
+    offer_id: str
+    holder: str  # the holding request's instance ID
+    requested_by: str
+    requested_at: str
+    expires_at: str
+    display: str | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+    operation_url: str | None = None
+    watch_instance_id: str | None = None
+
+    def to_entity(self) -> Entity:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_entity(cls, entity: Mapping[str, Any]) -> OfferLock:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in entity.items() if k in names})
+
+    def expired(self, now: datetime) -> bool:
+        expires = parse_iso(self.expires_at)
+        return expires is None or expires <= now
+
+    @classmethod
+    def for_record(cls, record: CancelRecord, now: datetime, lease_s: float) -> OfferLock:
+        return cls(
+            publisher_id=record.publisher_id,
+            offer_id=record.offer_id,
+            holder=record.instance_id,
+            requested_by=record.requested_by,
+            requested_at=record.requested_at,
+            expires_at=iso(now + timedelta(seconds=lease_s)),
+            display=record.display,
+            channel=record.channel,
+        )
+
+
+@dataclass(frozen=True)
+class LockResult:
+    """`acquired`: this request holds the lock now (also when it already did). Otherwise `lock` is the holder's."""
+
+    acquired: bool
+    lock: OfferLock
+
+
+def partition_of(publisher_id: str, offer_id: str) -> str:
+    return f"{publisher_id}|{offer_id}"
+
+
+class RecordStore(abc.ABC):
+    """The record and the lock. Thread-safe as far as the backend is; every method may raise StoreUnavailable."""
+
+    # -- the five primitives a backend implements -------------------------------------------------------------------
+    @abc.abstractmethod
+    def _insert(self, partition: str, row: str, entity: Entity) -> bool:
+        """Create the entity; False (and no change) if one with that key exists."""
+
+    @abc.abstractmethod
+    def _read(self, partition: str, row: str) -> tuple[Entity, str] | None:
+        """The entity and its version (ETag), or None."""
+
+    @abc.abstractmethod
+    def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
+        """Replace the entity if it is still at `version`; False if it changed or is gone."""
+
+    @abc.abstractmethod
+    def _delete(self, partition: str, row: str, version: str) -> bool:
+        """Delete the entity if it is still at `version`; False if it changed or is gone."""
+
+    @abc.abstractmethod
+    def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
+        """Every (row key, entity) of a partition, in any order."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+    # -- records ---------------------------------------------------------------------------------------------------
+    def create(self, record: CancelRecord) -> CancelRecord | None:
+        """Record a new request (conditional insert). None when created; the stored record when it existed."""
+        partition = partition_of(record.publisher_id, record.offer_id)
+        row = RECORD_PREFIX + record.instance_id
+        if self._insert(partition, row, record.to_entity()):
+            return None
+        existing = self._read(partition, row)
+        if existing is None:  # deleted in between: nothing this app does deletes records, so refuse to guess
+            raise StoreUnavailable(f"the record of {record.instance_id} vanished while it was read")
+        return CancelRecord.from_entity(existing[0])
+
+    def get(self, publisher_id: str, offer_id: str, instance_id: str) -> CancelRecord | None:
+        found = self._read(partition_of(publisher_id, offer_id), RECORD_PREFIX + instance_id)
+        return CancelRecord.from_entity(found[0]) if found else None
+
+    def update(self, record: CancelRecord) -> CancelRecord:
+        """Write the record's new fields over the stored one (the request's own activity is its only writer)."""
+        partition = partition_of(record.publisher_id, record.offer_id)
+        row = RECORD_PREFIX + record.instance_id
+        for _ in range(3):
+            found = self._read(partition, row)
+            if found is None:
+                if self._insert(partition, row, record.to_entity()):
+                    return record
+                continue
+            if self._replace(partition, row, record.to_entity(), found[1]):
+                return record
+        raise StoreUnavailable(f"the record of {record.instance_id} kept changing while it was written")
+
+    def history(self, publisher_id: str, offer_id: str, limit: int = 10) -> list[CancelRecord]:
+        """The offer's last `limit` requests, newest first."""
+        records = [
+            CancelRecord.from_entity(entity)
+            for row, entity in self._scan(partition_of(publisher_id, offer_id))
+            if row.startswith(RECORD_PREFIX)
+        ]
+        records.sort(key=lambda r: (r.requested_at, r.instance_id), reverse=True)
+        return records[:limit]
+
+    # -- the per-offer lock ------------------------------------------------------------------------------------------
+    def acquire(self, record: CancelRecord, now: datetime, lease_s: float) -> LockResult:
+        """Take the offer's lock for `record`, or say who holds it. An expired lease is taken over (ETag-checked)."""
+        wanted = OfferLock.for_record(record, now, lease_s)
+        partition = partition_of(record.publisher_id, record.offer_id)
+        for _ in range(5):
+            if self._insert(partition, LOCK_ROW, wanted.to_entity()):
+                return LockResult(True, wanted)
+            found = self._read(partition, LOCK_ROW)
+            if found is None:
+                continue  # released in between: try the insert again
+            current = OfferLock.from_entity(found[0])
+            if current.holder == record.instance_id:
+                return LockResult(True, current)  # a re-run of the holder
+            if not current.expired(now):
+                return LockResult(False, current)
+            if self._replace(partition, LOCK_ROW, wanted.to_entity(), found[1]):
+                return LockResult(True, wanted)
+        raise StoreUnavailable(f"the lock of {partition} kept changing while it was taken")
+
+    def read_lock(self, publisher_id: str, offer_id: str) -> OfferLock | None:
+        found = self._read(partition_of(publisher_id, offer_id), LOCK_ROW)
+        return OfferLock.from_entity(found[0]) if found else None
+
+    def annotate(
+        self,
+        publisher_id: str,
+        offer_id: str,
+        holder: str,
+        *,
+        operation_url: str | None = None,
+        watch_instance_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> bool:
+        """Add what joiners need (operation URL, watcher, message ts) to the holder's lock; False if not held."""
+        partition = partition_of(publisher_id, offer_id)
+        for _ in range(3):
+            found = self._read(partition, LOCK_ROW)
+            if found is None:
+                return False
+            current = OfferLock.from_entity(found[0])
+            if current.holder != holder:
+                return False
+            changed = replace(
+                current,
+                operation_url=operation_url or current.operation_url,
+                watch_instance_id=watch_instance_id or current.watch_instance_id,
+                message_ts=message_ts or current.message_ts,
+            )
+            if self._replace(partition, LOCK_ROW, changed.to_entity(), found[1]):
+                return True
+        raise StoreUnavailable(f"the lock of {partition} kept changing while it was annotated")
+
+    def release(self, publisher_id: str, offer_id: str, holder: str) -> bool:
+        """Release the lock if `holder` holds it (a late release never frees someone else's lock)."""
+        partition = partition_of(publisher_id, offer_id)
+        for _ in range(3):
+            found = self._read(partition, LOCK_ROW)
+            if found is None or OfferLock.from_entity(found[0]).holder != holder:
+                return False
+            if self._delete(partition, LOCK_ROW, found[1]):
+                return True
+        raise StoreUnavailable(f"the lock of {partition} kept changing while it was released")

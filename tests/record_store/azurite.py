@@ -1,0 +1,93 @@
+"""Azurite, Microsoft's Azure Storage emulator (its Table service), started for the contract tests.
+
+`make test` installs the pinned npm package under tools/azurite/ (Node.js is a prerequisite, said in the README).
+A missing Azurite fails the tests with a message saying how to get it: these tests are never skipped, because the
+Azure Tables backend is the one production runs on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AZURITE_TABLE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
+# The development storage account Azurite serves. Its key is the well-known, published emulator key (Microsoft's
+# Azurite docs print it), not a secret of anyone's.
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def missing_reason() -> str | None:
+    if shutil.which("node") is None:
+        return "Node.js is not installed: Azurite (the Azure Storage emulator these tests need) runs on Node.js 18+."
+    if not AZURITE_TABLE.exists():
+        return f"Azurite is not installed at {AZURITE_TABLE}: run `make test` (it runs `npm ci` in tools/azurite)."
+    return None
+
+
+def connection_string(port: int) -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+        f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Azurite:
+    """One Azurite Table service on a free loopback port, in memory, with telemetry off (no network)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        self.process = subprocess.Popen(
+            [
+                str(AZURITE_TABLE),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(self.port),
+                "--inMemoryPersistence",
+                "--disableTelemetry",
+                "--silent",
+            ],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise RuntimeError(f"Azurite exited with {self.process.returncode}: {err[-2000:]}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Azurite did not listen on port {self.port} within {timeout} s")
+
+    @property
+    def connection_string(self) -> str:
+        return connection_string(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None

@@ -163,6 +163,7 @@ class EmulatorServer:
         seed: int = 0,
         cancel_mode: CancelMode | str = CancelMode.OPERATION_LOCATION,
         operation_shape: OperationShape = "array",
+        beyond_docs: bool = True,
     ) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"The emulator listens on loopback only, not {host!r}")
@@ -177,6 +178,7 @@ class EmulatorServer:
         self._clock: Callable[[], float] = clock or time.time
         self._cancel_mode = CancelMode(cancel_mode)
         self._operation_shape: OperationShape = operation_shape
+        self.beyond_docs = beyond_docs  # False: only what Microsoft documents (see PortalState)
         self._lock = threading.RLock()
         self._requests: list[RecordedRequest] = []
         self._faults = FaultBook()
@@ -192,6 +194,7 @@ class EmulatorServer:
             seed=self.seed,
             cancel_mode=self._cancel_mode,
             operation_shape=self._operation_shape,
+            beyond_docs=self.beyond_docs,
         )
 
     # -- lifecycle -------------------------------------------------------------------------------------------------

@@ -105,9 +105,14 @@ class PortalState:
         seed: int,
         cancel_mode: CancelMode = CancelMode.OPERATION_LOCATION,
         operation_shape: OperationShape = "array",
+        beyond_docs: bool = True,
     ) -> None:
+        """`beyond_docs=False` is the documented-behaviour mode: `cancellationRequestState` is only ever
+        `canCancel` (the one value any source shows) and every cancel POST starts a cancel operation of its own
+        (no source says a second POST finds the first). The app's safety tests run in that mode."""
         self._rng = random.Random(seed)  # noqa: S311 - reproducible fake IDs, not secrets
         self._unit_s = unit_s
+        self.beyond_docs = beyond_docs
         self.offers: dict[tuple[str, str], EmuOffer] = {}
         for publisher_id, seeds in catalog.SEED_OFFERS.items():
             for offer_seed in seeds:
@@ -163,7 +168,7 @@ class PortalState:
     def cancel(self, offer: EmuOffer, *, emails: str, now: float, override: CancelOverride | None) -> CancelAnswer:
         """Like the real service: 202 even when nothing is in flight; the running cancel again if one runs."""
         latest = offer.cancels[-1] if offer.cancels else None
-        if latest is not None and latest.evaluate(now).phase == "running":
+        if self.beyond_docs and latest is not None and latest.evaluate(now).phase == "running":
             return CancelAnswer(202, latest)
         publish = offer.in_flight_publish(now)
         if offer.seed.behaviour == "sync" and override is None:
@@ -209,7 +214,9 @@ class PortalState:
             "messages": messages,
             "publishingVersion": operation.publishing_version,
             "offerVersion": operation.offer_version,
-            "cancellationRequestState": operation.cancellation_request_state(now),
+            "cancellationRequestState": (
+                operation.cancellation_request_state(now) if self.beyond_docs else "canCancel"
+            ),
             "steps": evaluation.steps,
             "previewLinks": [],
             "liveLinks": [],

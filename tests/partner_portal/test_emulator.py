@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -350,3 +351,37 @@ def test_command_line_prints_base_url_and_token() -> None:
             process.stdout.close()
         if process.stderr:
             process.stderr.close()
+
+
+@pytest.fixture
+def documented(clock: ManualClock) -> Iterator[tuple[EmulatorServer, CppClient]]:
+    """An emulator in documented-behaviour mode: nothing beyond what Microsoft's pages show."""
+    with EmulatorServer(step_seconds=1.0, clock=clock, beyond_docs=False) as server:
+        cpp = make_client(server)
+        yield server, cpp
+        cpp.close()
+
+
+def test_documented_mode_never_says_a_cancel_is_under_way(documented: tuple[EmulatorServer, CppClient]) -> None:
+    emulator, client = documented
+    publish_url = _publish_url(emulator, _publish(client))
+    cancel = client.cancel(*VM)
+    assert cancel.operation_url is not None
+    for _ in range(3):  # before, during and after the cancel: only ever the one documented value
+        assert client.get_operation(publish_url).cancellation_request_state == "canCancel"
+        assert not client.get_operation(publish_url).cancel_under_way
+        emulator.advance(1.0)
+    emulator.advance(10.0)
+    assert client.get_operation(publish_url).status is OperationStatus.CANCELED  # the cancel still works
+    assert client.get_operation(publish_url).cancellation_request_state == "canCancel"
+
+
+def test_documented_mode_answers_every_cancel_post_with_an_operation_of_its_own(
+    documented: tuple[EmulatorServer, CppClient],
+) -> None:
+    """No source says a second POST finds the running cancel: each one is a cancel of its own."""
+    emulator, client = documented
+    first = client.cancel(*VM)
+    second = client.cancel(*VM)
+    assert first.operation_url and second.operation_url and first.operation_url != second.operation_url
+    assert emulator.cancel_count() == 2

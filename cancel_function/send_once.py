@@ -1,0 +1,156 @@
+"""At most one cancel POST per request, and one cancel per offer at a time, decided from the app's own record.
+
+`send_cancel` runs at least once (a dead host's activity is delivered again), and no Microsoft source lets the app
+learn from the Partner Portal that its own earlier POST was taken. So before every POST:
+
+1. the request's record is created (conditional insert). A re-run finds it: `sending` means the first run may have
+   sent the POST, so it is **never sent again**; `sent`/`failed` means its answer was recorded, which is replayed;
+   `joined` stays joined; only `recorded` (nothing sent yet) may go on.
+2. the offer's lock is taken. Held by another live request: this one sends nothing and **joins** it.
+3. the record is marked `sending`; only then is the POST made. Its answer is written back after it.
+
+Any store failure before the POST means nothing is sent ("could not record the cancel before sending it"): the
+person retries, rather than the app sending something it could not remember. After the POST, the write-back is best
+effort: the answer is in the orchestration's history, and a record left at `sending` only ever stops a re-run.
+
+The lock is released when nothing is left to follow (a 200, a failure) or when the watch of the cancel ends
+(`record_watch_end`); its lease (`CANCEL_LOCK_LEASE_S`) bounds a lost release.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from cppcancel.contracts import CancelRequest, watch_instance_id
+from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable, iso
+
+log = logging.getLogger(__name__)
+
+NOT_RECORDED = (
+    "The cancel could not be recorded before sending it ({reason}), so nothing was sent to the Partner Portal. "
+    "Try again in a minute."
+)
+
+Verdict = Literal["send", "not_recorded", "joined", "answered", "unconfirmed"]
+
+
+@dataclass(frozen=True)
+class BeforePost:
+    """What the record says to do. `send` only with the lock held and the record at `sending`."""
+
+    verdict: Verdict
+    record: CancelRecord | None = None
+    lock: OfferLock | None = None  # for `joined`: the holder's; for `send`: this request's
+    reason: str | None = None  # for `not_recorded`: why the store failed
+
+
+def record_of(request: CancelRequest, now: datetime) -> CancelRecord:
+    requester = request.requester
+    return CancelRecord(
+        publisher_id=request.publisher_id,
+        offer_id=request.offer_id,
+        instance_id=request.instance_id,
+        source=request.source,
+        requested_by=requester.user_id or requester.caller or requester.display,
+        requested_at=request.requested_at or iso(now),
+        display=requester.display,
+        channel=request.slack.channel_id if request.slack else None,
+        updated_at=iso(now),
+    )
+
+
+def _earlier(store: RecordStore, existing: CancelRecord) -> BeforePost | None:
+    """A re-run's verdict from what its first run recorded; None when nothing was sent yet (go on)."""
+    if existing.state == "sending":
+        return BeforePost("unconfirmed", existing, store.read_lock(existing.publisher_id, existing.offer_id))
+    if existing.state in ("sent", "failed"):
+        return BeforePost("answered", existing)
+    if existing.state == "joined":
+        return BeforePost("joined", existing, store.read_lock(existing.publisher_id, existing.offer_id))
+    return None
+
+
+def before_post(store: RecordStore, request: CancelRequest, now: datetime, lease_s: float) -> BeforePost:
+    record = record_of(request, now)
+    try:
+        existing = store.create(record)
+        if existing is not None:
+            earlier = _earlier(store, existing)
+            if earlier is not None:
+                return earlier
+            record = existing
+        taken = store.acquire(record, now, lease_s)
+        if not taken.acquired:
+            joined = replace(record, state="joined", joined=taken.lock.holder, outcome="joined", updated_at=iso(now))
+            store.update(joined)
+            return BeforePost("joined", joined, taken.lock)
+        sending = replace(record, state="sending", updated_at=iso(now))
+        try:
+            store.update(sending)
+        except StoreUnavailable:
+            _release_quietly(store, record)
+            raise
+        return BeforePost("send", sending, taken.lock)
+    except StoreUnavailable as exc:
+        log.error("cancel of %s/%s not sent: the record store failed: %s", request.publisher_id, request.offer_id, exc)
+        return BeforePost("not_recorded", record, reason=str(exc))
+
+
+def _release_quietly(store: RecordStore, record: CancelRecord) -> None:
+    try:
+        store.release(record.publisher_id, record.offer_id, record.instance_id)
+    except StoreUnavailable as exc:
+        log.warning("could not release the lock of %s/%s: %s", record.publisher_id, record.offer_id, exc)
+
+
+@dataclass(frozen=True)
+class PostAnswer:
+    """What the one POST came to, for the record: its audit outcome and, on 202, the operation to follow."""
+
+    outcome: str  # "cancelled", "accepted" or "failed"
+    status_code: int | None = None
+    operation_url: str | None = None
+    message: str | None = None
+
+
+def after_post(store: RecordStore, record: CancelRecord, answer: PostAnswer, now: datetime) -> CancelRecord:
+    """Write the POST's answer back; keep the lock while there is an operation to watch, release it otherwise."""
+    watch_id = watch_instance_id(answer.operation_url) if answer.operation_url else None
+    done = replace(
+        record,
+        state="failed" if answer.outcome == "failed" else "sent",
+        status_code=answer.status_code,
+        operation_url=answer.operation_url,
+        watch_instance_id=watch_id,
+        outcome=answer.outcome,
+        message=answer.message[:500] if answer.message else None,
+        updated_at=iso(now),
+    )
+    try:
+        store.update(done)
+        if answer.operation_url:
+            store.annotate(
+                record.publisher_id,
+                record.offer_id,
+                record.instance_id,
+                operation_url=answer.operation_url,
+                watch_instance_id=watch_id,
+            )
+        else:
+            store.release(record.publisher_id, record.offer_id, record.instance_id)
+    except StoreUnavailable as exc:
+        # The POST happened and its answer is in the history; a record left at `sending` only stops a re-run.
+        log.warning("the answer of %s could not be recorded: %s", record.instance_id, exc)
+    return done
+
+
+def release(store: RecordStore, publisher_id: str, offer_id: str, holder: str) -> bool:
+    """End of a watch (or of a cancel with nothing to watch): free the offer for the next cancel."""
+    try:
+        return store.release(publisher_id, offer_id, holder)
+    except StoreUnavailable as exc:
+        log.warning("could not release the cancel lock of %s/%s (its lease will): %s", publisher_id, offer_id, exc)
+        return False

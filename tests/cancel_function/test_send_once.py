@@ -1,0 +1,118 @@
+"""At most one POST per request and one cancel per offer, from the app's own record (on every store backend)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from cancel_function.send_once import PostAnswer, after_post, before_post, record_of, release
+from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from record_store.base import RecordStore
+from record_store.tables import TableRecordStore
+from tests.record_store.azurite import connection_string, free_port
+from tests.record_store.test_contract import all_at_once
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+LEASE_S = 3600.0
+OPERATION = "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm-offer/operations/op-1"
+
+
+def request(key: str = "r1", user: str = "U0ALICE", offer: str = "contoso-vm-offer") -> CancelRequest:
+    return CancelRequest(
+        request_id=key,
+        source="slack",
+        publisher_id="contoso",
+        offer_id=offer,
+        requester=Requester(display=user.lower(), user_id=user, team_id="T0001"),
+        correlation_id=f"corr-{key}",
+        requested_at="2026-12-01T09:59:58Z",
+        slack=SlackTarget("C0RELEASES"),
+    )
+
+
+def test_a_first_request_is_recorded_as_sending_with_the_lock_before_its_post(records: RecordStore) -> None:
+    verdict = before_post(records, request(), NOW, LEASE_S)
+    assert verdict.verdict == "send"
+    stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
+    assert stored is not None and stored.state == "sending" and stored.requested_by == "U0ALICE"
+    lock = records.read_lock("contoso", "contoso-vm-offer")
+    assert lock is not None and lock.holder == request().instance_id
+
+
+def test_a_rerun_after_the_post_may_have_gone_out_never_sends_again(records: RecordStore) -> None:
+    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"
+    again = before_post(records, request(), NOW + timedelta(minutes=5), LEASE_S)  # the host died in the POST
+    assert again.verdict == "unconfirmed"
+    assert again.lock is not None and again.lock.holder == request().instance_id
+
+
+def test_a_rerun_before_anything_was_sent_sends(records: RecordStore) -> None:
+    """Died between recording the request and marking it `sending`: nothing can have reached the Portal."""
+    assert records.create(record_of(request(), NOW)) is None
+    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"
+
+
+def test_a_rerun_after_the_answer_was_recorded_replays_it(records: RecordStore) -> None:
+    first = before_post(records, request(), NOW, LEASE_S)
+    assert first.record is not None
+    after_post(records, first.record, PostAnswer("accepted", 202, OPERATION), NOW)
+    again = before_post(records, request(), NOW, LEASE_S)
+    assert again.verdict == "answered" and again.record is not None
+    assert (again.record.status_code, again.record.operation_url) == (202, OPERATION)
+    lock = records.read_lock("contoso", "contoso-vm-offer")
+    assert lock is not None and lock.operation_url == OPERATION  # joiners can find what to follow
+
+
+def test_a_second_request_for_the_offer_joins_the_first_and_sends_nothing(records: RecordStore) -> None:
+    before_post(records, request("r1", "U0ALICE"), NOW, LEASE_S)
+    second = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=1), LEASE_S)
+    assert second.verdict == "joined"
+    assert second.lock is not None and (second.lock.holder, second.lock.requested_by) == (
+        request("r1").instance_id,
+        "U0ALICE",
+    )
+    stored = records.get("contoso", "contoso-vm-offer", request("r2").instance_id)
+    assert stored is not None and stored.state == "joined" and stored.joined == request("r1").instance_id
+    assert before_post(records, request("r2", "U0BOB"), NOW, LEASE_S).verdict == "joined"  # and stays so
+
+
+def test_other_offers_are_not_held_up(records: RecordStore) -> None:
+    before_post(records, request("r1"), NOW, LEASE_S)
+    assert before_post(records, request("r2", offer="contoso-saas-offer"), NOW, LEASE_S).verdict == "send"
+
+
+def test_a_cancel_with_nothing_to_watch_frees_the_offer_at_once(records: RecordStore) -> None:
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    after_post(records, first.record, PostAnswer("failed", 403, message="Forbidden"), NOW)
+    assert records.read_lock("contoso", "contoso-vm-offer") is None
+    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send"
+
+
+def test_the_end_of_the_watch_frees_the_offer(records: RecordStore) -> None:
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    after_post(records, first.record, PostAnswer("accepted", 202, OPERATION), NOW)
+    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "joined"
+    assert release(records, "contoso", "contoso-vm-offer", request("r1").instance_id)
+    assert before_post(records, request("r3"), NOW, LEASE_S).verdict == "send"
+
+
+def test_a_lost_release_blocks_the_offer_only_for_its_lease(records: RecordStore) -> None:
+    before_post(records, request("r1"), NOW, LEASE_S)
+    assert before_post(records, request("r2"), NOW + timedelta(seconds=LEASE_S - 1), LEASE_S).verdict == "joined"
+    assert before_post(records, request("r3"), NOW + timedelta(seconds=LEASE_S), LEASE_S).verdict == "send"
+
+
+def test_a_store_that_is_down_means_nothing_is_sent() -> None:
+    down = TableRecordStore.from_connection_string(connection_string(free_port()), "records")
+    verdict = before_post(down, request(), NOW, LEASE_S)
+    assert verdict.verdict == "not_recorded" and verdict.reason and "Azure Table Storage" in verdict.reason
+    down.close()
+
+
+def test_requests_for_one_offer_at_the_same_instant_send_exactly_once(records: RecordStore) -> None:
+    verdicts = all_at_once(8, lambda i: before_post(records, request(f"r{i}", f"U0P{i}"), NOW, LEASE_S))
+    senders = [v.record.instance_id for v in verdicts if v.verdict == "send" and v.record]
+    assert len(senders) == 1 and len(verdicts) == 8
+    joiners = [v for v in verdicts if v.verdict == "joined"]
+    assert len(joiners) == 7 and {v.lock.holder for v in joiners if v.lock} == set(senders)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from cppcancel.settings import SETTING_NAMES, reset_settings_cache
+from cppcancel.settings import SETTING_NAMES, STORAGE_SETTING_NAMES, reset_settings_cache
 
 USER = "U0BENCH"
 CHANNEL = "C0BENCH"
@@ -24,7 +24,7 @@ CONFIRM_ACTION = "confirm_cancel"
 BOT_TOKEN = "xoxb-benchmark-standin"  # noqa: S105 - a dummy only the local Slack stand-in accepts
 
 # Every setting the app reads that a developer's shell (or local.settings.json) might point elsewhere.
-APP_SETTINGS = SETTING_NAMES
+APP_SETTINGS = (*SETTING_NAMES, *STORAGE_SETTING_NAMES)
 
 
 def policy_json() -> str:

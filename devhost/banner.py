@@ -80,6 +80,12 @@ def _services(host: DevHost) -> list[str]:
         lines.append(f"Slack Web API: EMULATED by the stand-in at {emulation.slack.base_url} (messages printed below)")
     else:
         lines.append(f"Slack Web API: REAL at {os.environ.get('SLACK_API_BASE_URL')}")
+    if emulation.record_store is not None:
+        lines.append(f"Cancel record: embedded SQLite at {emulation.record_store}")
+    elif is_set(os.environ, "RECORD_STORE_SQLITE"):
+        lines.append(f"Cancel record: SQLite at {os.environ.get('RECORD_STORE_SQLITE')}")
+    else:
+        lines.append("Cancel record: Azure Table Storage (AzureWebJobsStorage; UseDevelopmentStorage=true is Azurite)")
     return lines
 
 

@@ -20,6 +20,14 @@ log = logging.getLogger("devhost.emulators")
 
 EMULATOR_TOKEN = "local-emulator-token"  # noqa: S105 - the emulator's well-known local token
 STANDIN_BOT_TOKEN = "xoxb-local-standin"  # noqa: S105 - a dummy only the stand-in accepts
+RECORD_STORE_FILE = "records.sqlite3"
+# Any of these configured means the app's own storage is used for the cancel record (Azure Tables, or Azurite).
+RECORD_STORE_SETTINGS = (
+    "RECORD_STORE_SQLITE",
+    "AzureWebJobsStorage",
+    "AzureWebJobsStorage__accountName",
+    "AzureWebJobsStorage__tableServiceUri",
+)
 
 
 @dataclass
@@ -29,6 +37,7 @@ class Emulation:
     slack: Any | None = None
     signing_secret_generated: bool = False
     bot_token_dummy: bool = False
+    record_store: str | None = None  # the SQLite file the dev host chose for the cancel record
 
     def stop(self) -> None:
         for service in (self.slack, self.cpp):
@@ -73,4 +82,8 @@ def start_emulators(
     if not is_set(environ, "SLACK_SIGNING_SECRET"):
         environ["SLACK_SIGNING_SECRET"] = session_signing_secret(data_dir)
         emulation.signing_secret_generated = True
+    if not any(is_set(environ, name) for name in RECORD_STORE_SETTINGS):
+        # No storage configured: the embedded record store, beside the durable histories (a restart keeps both).
+        environ["RECORD_STORE_SQLITE"] = str(data_dir / RECORD_STORE_FILE)
+        emulation.record_store = environ["RECORD_STORE_SQLITE"]
     return emulation

@@ -9,14 +9,14 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from cppcancel.settings import SETTING_NAMES
+from cppcancel.settings import SETTING_NAMES, STORAGE_SETTING_NAMES
 from devhost.app_loader import REPO_ROOT
 from tests.devhost.conftest import fetch
 
 READY = "Ready. Ctrl+C to stop."
 
 # Settings a developer's shell might carry that would point a test's dev host somewhere else.
-_SCRUBBED = SETTING_NAMES
+_SCRUBBED = (*SETTING_NAMES, *STORAGE_SETTING_NAMES)
 
 
 class DevHostProcess:

@@ -186,6 +186,7 @@ class EmulatorServer:
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._state = self._new_state()
+        self._generation = 0
 
     def _new_state(self) -> PortalState:
         return PortalState(
@@ -272,6 +273,7 @@ class EmulatorServer:
             self._requests.clear()
             self._faults.clear()
             self._state = self._new_state()
+            self._generation += 1  # a request still held in a latency fault belongs to the state before this one
 
     def advance(self, seconds: float) -> None:
         """Move emulator time forward; only with a clock that has `advance` (ManualClock)."""
@@ -326,6 +328,8 @@ class EmulatorServer:
                     auth=marker,
                 )
             )
+        with self._lock:
+            generation = self._generation
         fault = self._faults.take(handler.command, target)
         if fault is not None:
             early = self._apply_fault(handler, fault)
@@ -333,6 +337,12 @@ class EmulatorServer:
                 return None
             if isinstance(early, api.Reply):
                 return early
+        with self._lock:
+            if generation != self._generation:
+                # Reset while this request was held: it must not act on the fresh state (a later test's), so it
+                # is dropped as if the connection broke - the test that sent it has already ended.
+                handler.reset_connection()
+                return None
         request = api.ApiRequest(handler.command, path, query, headers, body)
         with self._lock:
             reply = api.dispatch(

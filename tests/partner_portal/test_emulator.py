@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -385,3 +387,30 @@ def test_documented_mode_answers_every_cancel_post_with_an_operation_of_its_own(
     second = client.cancel(*VM)
     assert first.operation_url and second.operation_url and first.operation_url != second.operation_url
     assert emulator.cancel_count() == 2
+
+
+def test_a_request_held_across_a_reset_never_acts_on_the_fresh_state(
+    client: CppClient, emulator: EmulatorServer
+) -> None:
+    """Test isolation: a cancel POST an earlier test left held in a latency fault must not land in the next test's
+    state (it did, and a later test found a cancel "already under way" that it never sent)."""
+    emulator.add_fault(Fault(method="POST", path="/cancel", latency_s=0.5))
+    failures: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            make_client(emulator, timeout=(1.0, 3.0), max_retries=0).cancel(*VM)
+        except errors.CppError as exc:
+            failures.append(exc)
+
+    sender = threading.Thread(target=post)
+    sender.start()
+    deadline = time.monotonic() + 5
+    while not emulator.requests and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling for the POST's arrival (not for its outcome)
+    emulator.reset()
+    sender.join(5)
+    assert failures and isinstance(failures[0], errors.CppConnectionError), failures
+    assert emulator.requests == []
+    assert not client.get_operation(_publish_url(emulator, _publish(client))).cancel_under_way
+    assert all(op.raw_status != "canceled" for op in client.list_operations(*VM))

@@ -1,11 +1,12 @@
 """`python -m benchmarks [--quick]` runs every figure; `python -m benchmarks NAME [options]` runs one.
 
-    python -m benchmarks                                   # all four, default sizes (a few minutes on 2 cores)
-    python -m benchmarks --quick                           # all four, tiny sizes (the smoke test)
+    python -m benchmarks                                   # all five, default sizes (a few minutes on 2 cores)
+    python -m benchmarks --quick                           # all five, tiny sizes (the smoke test)
     python -m benchmarks ack_latency --commands 2000 --clicks 2000 --cpp-latency-ms 50
     python -m benchmarks cold_start --runs 9
     python -m benchmarks polling_efficiency --cap-s 120
     python -m benchmarks history_size --polls-per-generation 40
+    python -m benchmarks record_cost --rounds 500
 
 Each figure prints Markdown tables ending in PASS/MISS verdicts against its target. The exit status says only
 whether the benchmarks ran (0) or one of them broke (1): a MISS is a finding, not a failure.
@@ -20,13 +21,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from benchmarks import ack_latency, cold_start, history_size, polling_efficiency
+from benchmarks import ack_latency, cold_start, history_size, polling_efficiency, record_cost
 
 FIGURES: dict[str, ModuleType] = {
     "ack_latency": ack_latency,
     "cold_start": cold_start,
     "polling_efficiency": polling_efficiency,
     "history_size": history_size,
+    "record_cost": record_cost,
 }
 
 

@@ -34,14 +34,14 @@ NOT_RECORDED = (
     "Try again in a minute."
 )
 
-Verdict = Literal["send", "not_recorded", "joined", "answered", "unconfirmed"]
+PostVerdict = Literal["send", "not_recorded", "joined", "answered", "unconfirmed"]
 
 
 @dataclass(frozen=True)
 class BeforePost:
     """What the record says to do. `send` only with the lock held and the record at `sending`."""
 
-    verdict: Verdict
+    verdict: PostVerdict
     record: CancelRecord | None = None
     lock: OfferLock | None = None  # for `joined`: the holder's; for `send`: this request's
     reason: str | None = None  # for `not_recorded`: why the store failed

@@ -6,10 +6,10 @@ already sent?" and "is another cancel of this offer in flight?" are answered fro
 outside the orchestration history, *before* every POST.
 
 The semantics live here, once; a backend implements only `_insert` (conditional: fails if the key exists), `_read`
-(with an opaque version, the ETag), `_replace` and `_delete` (conditional on that version) and `_scan` (a
-partition). That is the idempotency-layer shape of AWS Lambda Powertools: one small base class, several backends,
-one contract test suite (tests/record_store) that every backend passes. Any backend failure is raised as
-`StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
+(with an opaque version, the ETag), `_replace` and `_delete` (conditional on that version), `_put` (unconditional)
+and `_scan` (a partition). That is the idempotency-layer shape of AWS Lambda Powertools: one small base class,
+several backends, one contract test suite (tests/record_store) that every backend passes. Any backend failure is
+raised as `StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
 
 Keys: a partition per offer (`{publisher}|{offer}`: identifiers cannot hold `|`, `/`, `#`, `?` or control
 characters, so this is safe as an Azure Tables key), a row per request (`req|{instance id}`) and one row for the
@@ -163,6 +163,10 @@ class RecordStore(abc.ABC):
         """Delete the entity if it is still at `version`; False if it changed or is gone."""
 
     @abc.abstractmethod
+    def _put(self, partition: str, row: str, entity: Entity) -> None:
+        """Create or replace the entity, unconditionally (for rows with one writer: a request's own record)."""
+
+    @abc.abstractmethod
     def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
         """Every (row key, entity) of a partition, in any order."""
 
@@ -187,18 +191,12 @@ class RecordStore(abc.ABC):
         return CancelRecord.from_entity(found[0]) if found else None
 
     def update(self, record: CancelRecord) -> CancelRecord:
-        """Write the record's new fields over the stored one (the request's own activity is its only writer)."""
-        partition = partition_of(record.publisher_id, record.offer_id)
-        row = RECORD_PREFIX + record.instance_id
-        for _ in range(3):
-            found = self._read(partition, row)
-            if found is None:
-                if self._insert(partition, row, record.to_entity()):
-                    return record
-                continue
-            if self._replace(partition, row, record.to_entity(), found[1]):
-                return record
-        raise StoreUnavailable(f"the record of {record.instance_id} kept changing while it was written")
+        """Write the record's new state. Unconditional, in one round trip: a request's record has one writer, the
+        request's own activity (a re-run of it only ever runs after the first run died)."""
+        self._put(
+            partition_of(record.publisher_id, record.offer_id), RECORD_PREFIX + record.instance_id, record.to_entity()
+        )
+        return record
 
     def history(self, publisher_id: str, offer_id: str, limit: int = 10) -> list[CancelRecord]:
         """The offer's last `limit` requests, newest first."""

@@ -86,6 +86,13 @@ class SqliteRecordStore(RecordStore):
         )
         return cursor.rowcount == 1
 
+    def _put(self, partition: str, row: str, entity: Entity) -> None:
+        self._execute(
+            "INSERT INTO records (partition, row, version, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (partition, row) DO UPDATE SET version = excluded.version, body = excluded.body",
+            (partition, row, self._version(), json.dumps(entity)),
+        )
+
     def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
         rows = self._execute("SELECT row, body FROM records WHERE partition = ?", (partition,)).fetchall()
         for row, body in rows:

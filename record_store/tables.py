@@ -125,6 +125,12 @@ class TableRecordStore(RecordStore):
             raise _unavailable(exc, "a conditional delete") from exc
         return True
 
+    def _put(self, partition: str, row: str, entity: Entity) -> None:
+        try:
+            self._client().upsert_entity(_payload(partition, row, entity), mode=UpdateMode.REPLACE)
+        except AzureError as exc:
+            raise _unavailable(exc, "a write") from exc
+
     def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
         try:
             found = list(self._client().query_entities("PartitionKey eq @pk", parameters={"pk": partition}))

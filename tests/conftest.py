@@ -13,11 +13,11 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from cppcancel.settings import reset_settings_cache
+from devhost.azurite import Azurite, missing_reason
 from devhost.slack_standin import SlackStandIn
 from record_store.base import RecordStore
 from record_store.sqlite import SqliteRecordStore
 from record_store.tables import TableRecordStore
-from tests.record_store.azurite import Azurite, missing_reason
 
 # CI runs the same examples every time (derandomized), so a red run always reproduces and a newly found example
 # cannot fail an unrelated change; locally, hypothesis explores (and its database replays what it found).

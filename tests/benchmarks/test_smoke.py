@@ -24,6 +24,7 @@ FIGURES = {
     "cold_start": "Cold start (figure 2)",
     "polling_efficiency": "Polling efficiency (figure 3)",
     "history_size": "History size (figure 4)",
+    "record_cost": "Cancel record cost (figure 5)",
 }
 STARTS_A_DEV_HOST = {"ack_latency", "cold_start"}
 

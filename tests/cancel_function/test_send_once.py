@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from cancel_function.send_once import PostAnswer, after_post, before_post, record_of, release
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from devhost.azurite import connection_string, free_port
 from record_store.base import RecordStore
 from record_store.tables import TableRecordStore
-from tests.record_store.azurite import connection_string, free_port
 from tests.record_store.test_contract import all_at_once
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from devhost.azurite import connection_string, free_port
 from record_store.base import StoreUnavailable
 from record_store.sqlite import SqliteRecordStore
 from record_store.tables import TableRecordStore
-from tests.record_store.azurite import connection_string, free_port
 from tests.record_store.test_contract import NOW, record
 
 

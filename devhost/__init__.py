@@ -10,5 +10,5 @@
   data_dir.py: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
   API the client binding calls.
 - slack_client.py, demo.py, demo_render.py: Slack's side of the conversation, the demo story, and its printing.
-- slack_standin.py: the local Slack Web API.
+- slack_standin.py, slack_messages.py, slack_faults.py: the local Slack Web API, what it records, how it misbehaves.
 """

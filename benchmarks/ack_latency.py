@@ -24,39 +24,28 @@ latency; what remains still includes the emulator's own handling, ~0.3 ms a requ
 
 The dev host's listener sets TCP_NODELAY (as Azure's front end behaves): without it, an answer written as headers
 then body waits ~40 ms for the client's delayed ACK on a kept-alive connection, which this benchmark found.
+
+The host and the session that drives it are in `ack_session`; the optional `--breakdown` pass is `ack_breakdown`.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import functools
-import importlib
-import logging
-import os
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from benchmarks import fixtures, report
-from benchmarks.slack_http import KeepAliveSlackClient
-from devhost.host import DevHost, DevHostOptions
+from benchmarks.ack_breakdown import breakdown
+from benchmarks.ack_session import Session, running_host
 from devhost.slack_client import SlackReply
-from partner_portal.emulator import EmulatorServer, Fault
 
 TITLE = "Slack acknowledgement latency (figure 1)"
-APP = "benchmarks.combined_app:app"
 OVERHEAD_TARGET = 1.5
 SLACK_LIMIT_S = 3.0
 FAR_UNDER_S = SLACK_LIMIT_S / 3
-SETTLE_TIMEOUT_S = 30.0
-EMULATOR_STEP_S = 3600.0  # the publish stays in flight (and cancellable) for the whole run
-LIVE = ("Pending", "Running")
 
 
 @dataclass
@@ -86,81 +75,6 @@ class Config:
     warmup: int
     cpp_latency_s: float
     breakdown: int
-
-
-def _quiet_logs() -> Callable[[], None]:
-    """Silence app and host logging below ERROR for the run (thousands of lines would cost more than the
-    handlers); returns the undo."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    return lambda: logging.disable(previous)
-
-
-@contextlib.contextmanager
-def running_host(config: Config, data_dir: Path) -> Iterator[DevHost]:
-    values = {"CANCEL_POLICY": fixtures.policy_json(), "SLACK_SIGNING_SECRET": fixtures.signing_secret()}
-    undo_logs = _quiet_logs()
-    try:
-        with fixtures.isolated_environ(values):
-            host = DevHost(
-                DevHostOptions(
-                    app=APP,
-                    port=0,
-                    data_dir=data_dir,
-                    use_local_settings=False,
-                    emulator_step_seconds=EMULATOR_STEP_S,
-                )
-            ).start()
-            try:
-                yield host
-            finally:
-                host.stop()
-    finally:
-        undo_logs()
-
-
-class Session:
-    """Both clients, the emulator's request counter and the settle step, for one host."""
-
-    def __init__(self, host: DevHost, config: Config) -> None:
-        self.host = host
-        self.config = config
-        secret = os.environ["SLACK_SIGNING_SECRET"]
-        self.real = KeepAliveSlackClient(host.origin, secret, route_prefix="api")
-        self.bare = KeepAliveSlackClient(host.origin, secret, route_prefix="api/bare")
-        slack, cpp = host.emulation.slack, host.emulation.cpp
-        if slack is None or cpp is None:
-            raise RuntimeError(
-                f"the dev host did not start its Slack stand-in and CPP emulator: {host.emulation.cpp_error}"
-            )
-        self.response_url: str = slack.response_url("bench")
-        self.cpp: EmulatorServer = cpp
-        if config.cpp_latency_s > 0:
-            cpp.add_fault(Fault(latency_s=config.cpp_latency_s, times=None))
-
-    def close(self) -> None:
-        self.real.close()
-        self.bare.close()
-
-    def cpp_count(self) -> int:
-        return len(self.cpp.requests)
-
-    def command(self, client: KeepAliveSlackClient) -> SlackReply:
-        return client.command(
-            fixtures.COMMAND, user=fixtures.USER, channel=fixtures.CHANNEL, response_url=self.response_url
-        )
-
-    def click(self, client: KeepAliveSlackClient, reply: SlackReply) -> SlackReply:
-        button = reply.button(fixtures.CONFIRM_ACTION)
-        assert button is not None
-        return client.click(
-            button, user=fixtures.USER, channel=fixtures.CHANNEL, response_url=self.response_url, reply=reply
-        )
-
-    def settle(self) -> bool:
-        """Wait until no cancel orchestration is live (the last click's has finished its background work)."""
-        engine = self.host.engine
-        return engine.wait_for(lambda e: not e.query(statuses=LIVE, prefix="cancel-"), SETTLE_TIMEOUT_S)
 
 
 def _run_round(session: Session, samples: Samples, round_no: int, time_command: bool, time_click: bool) -> None:
@@ -222,116 +136,6 @@ def measure(config: Config, session: Session) -> Samples:
     return timed
 
 
-# ---- the optional breakdown: where the real handlers spend their time -----------------------------------------
-
-_PROBES: tuple[tuple[str, str, str], ...] = (
-    ("slack_app.functions_adapter", "handle", "adapter: Bolt dispatch on the worker thread"),
-    ("slack_app.bolt_app", "Handlers.command", "listener: slash command"),
-    ("slack_app.bolt_app", "Handlers.click", "listener: click"),
-    ("slack_app.bolt_app", "Handlers.refusal", "policy check"),
-    ("slack_app.offers", "read_offer", "CPP read (list + detail)"),
-    ("partner_portal.client", "CppClient.list_operations", "CPP GET submissions"),
-    ("partner_portal.client", "CppClient.get_operation", "CPP GET operation"),
-    ("slack_app.blocks", "confirmation_message", "render the confirmation"),
-    ("slack_app.audit_sink", "AuditSink.record", "audit record"),
-    ("slack_app.functions_adapter", "DurableBridge.status", "durable client: get_status"),
-    ("slack_app.functions_adapter", "DurableBridge.start", "durable client: start_new"),
-    ("slack_bolt.context.respond.respond", "Respond.__call__", "respond() to response_url"),
-)
-
-
-class Probes:
-    """Timing wrappers around named functions of the app, installed for the breakdown pass only, then removed.
-
-    Best effort by design: a probe whose target was renamed is skipped and reported, never an error. Each
-    request's time per probe is summed (a command reads the CPP twice) and kept per request.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._current: dict[str, float] = collections.defaultdict(float)
-        self.per_request: dict[str, dict[str, list[float]]] = collections.defaultdict(
-            lambda: collections.defaultdict(list)
-        )
-        self.missing: list[str] = []
-        self._undo: list[Callable[[], None]] = []
-
-    def install(self) -> None:
-        for module_name, path, label in _PROBES:
-            try:
-                owner: Any = importlib.import_module(module_name)
-                *parents, name = path.split(".")
-                for parent in parents:
-                    owner = getattr(owner, parent)
-                original = getattr(owner, name)
-            except (ImportError, AttributeError):
-                self.missing.append(f"{module_name}.{path}")
-                continue
-            setattr(owner, name, self._wrap(original, label))
-            self._undo.append(functools.partial(setattr, owner, name, original))
-
-    def remove(self) -> None:
-        for undo in reversed(self._undo):
-            undo()
-        self._undo.clear()
-
-    def _wrap(self, original: Callable[..., Any], label: str) -> Callable[..., Any]:
-        probes = self
-
-        @functools.wraps(original)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                with probes._lock:
-                    probes._current[label] += time.perf_counter() - started
-
-        return timed
-
-    def begin(self) -> None:
-        with self._lock:
-            self._current = collections.defaultdict(float)
-
-    def end(self, kind: str, total_s: float) -> None:
-        with self._lock:
-            spent = dict(self._current)
-        self.per_request[kind]["whole request (client side)"].append(total_s)
-        for label, seconds in spent.items():
-            self.per_request[kind][label].append(seconds)
-
-
-def breakdown(session: Session, rounds: int) -> str:
-    probes = Probes()
-    probes.install()
-    try:
-        for _ in range(rounds):
-            probes.begin()
-            reply = session.command(session.real)
-            probes.end("command", session.real.last_seconds)
-            if reply.button(fixtures.CONFIRM_ACTION) is None:
-                continue
-            probes.begin()
-            session.click(session.real, reply)
-            probes.end("click", session.real.last_seconds)
-            session.settle()
-    finally:
-        probes.remove()
-    labels = ["whole request (client side)"] + [label for _, _, label in _PROBES]
-    rows = []
-    for label in labels:
-        cells = []
-        for kind in ("command", "click"):
-            samples = probes.per_request[kind].get(label, [])
-            cells.append(report.fmt_ms(report.median(samples)) if samples else "-")
-        if any(cell != "-" for cell in cells):
-            rows.append((label, *cells))
-    text = report.table(("where (nested; medians per request)", "command", "Confirm click"), rows)
-    if probes.missing:
-        text += "\n\nProbes skipped (renamed or removed): " + ", ".join(probes.missing)
-    return f"Breakdown of the real handlers ({rounds} instrumented rounds, after the measurement):\n\n{text}"
-
-
 # ---- output ---------------------------------------------------------------------------------------------------
 
 
@@ -351,6 +155,13 @@ def _ratio3(values: tuple[float, float, float], base: tuple[float, float, float]
 def render(config: Config, samples: Samples) -> str:
     cpp_s = samples.cpp_per_command * config.cpp_latency_s
     overhead = [x - cpp_s for x in samples.real_command]
+    latencies = _latency_table(samples, overhead)
+    verdicts = _verdicts(samples, overhead)
+    return "\n\n".join([latencies, *_notes(config, samples, cpp_s), report.verdict_table(verdicts)])
+
+
+def _latency_table(samples: Samples, overhead: list[float]) -> str:
+    """Every timed path, the app's and the bare app's, at p50/p95/p99 and at worst."""
     rows = []
     for label, values in (
         (f"`{fixtures.COMMAND}` - app", samples.real_command),
@@ -364,12 +175,15 @@ def render(config: Config, samples: Samples) -> str:
         rows.append(
             (label, len(values), report.fmt_ms(p50), report.fmt_ms(p95), report.fmt_ms(p99), report.fmt_ms(worst))
         )
-    latencies = report.table(("path", "n", "p50", "p95", "p99", "max"), rows)
+    return report.table(("path", "n", "p50", "p95", "p99", "max"), rows)
 
+
+def _verdicts(samples: Samples, overhead: list[float]) -> list[report.Verdict]:
+    """The targets: overhead within OVERHEAD_TARGET of the bare app on both paths, command p99 far under 3 s."""
     command_ratio, command_worst = _ratio3(_percentiles(overhead), _percentiles(samples.bare_command))
     click_ratio, click_worst = _ratio3(_percentiles(samples.real_click), _percentiles(samples.bare_click))
     p99 = report.percentile(samples.real_command, 99)
-    verdicts = [
+    return [
         report.Verdict(
             "command handler overhead p50/p95/p99",
             _ms3(_percentiles(overhead)),
@@ -395,6 +209,10 @@ def render(config: Config, samples: Samples) -> str:
             p99 <= FAR_UNDER_S,
         ),
     ]
+
+
+def _notes(config: Config, samples: Samples, cpp_s: float) -> list[str]:
+    """How the figures were taken (CPP time subtracted, warm-up, the clicks' orchestrations) and what failed."""
     counts = collections.Counter(samples.cpp_requests)
     notes = [
         f"CPP emulator latency {config.cpp_latency_s * 1000:g} ms per request; CPP requests per command: "
@@ -408,7 +226,7 @@ def render(config: Config, samples: Samples) -> str:
     if samples.failures:
         shown = "; ".join(samples.failures[:5])
         notes.append(f"**{len(samples.failures)} request(s) failed** (not in the figures): {shown}")
-    return "\n\n".join([latencies, *notes, report.verdict_table(verdicts)])
+    return notes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -436,8 +254,8 @@ def main(args: argparse.Namespace) -> int:
         f"CPP emulator latency {config.cpp_latency_s * 1000:g} ms."
     )
     print(report.heading(TITLE, what), flush=True)
-    with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp, running_host(config, Path(tmp) / "data") as host:
-        session = Session(host, config)
+    with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp, running_host(Path(tmp) / "data") as host:
+        session = Session(host, cpp_latency_s=config.cpp_latency_s)
         try:
             samples = measure(config, session)
             print(render(config, samples), flush=True)

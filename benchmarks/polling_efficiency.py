@@ -260,29 +260,22 @@ def _row(name: str, label: str, run: WatchRun, per: int) -> tuple[str, ...]:
 
 
 def render(outcome: Outcome) -> str:
-    labels = list(outcome.runs)
-    rows = []
-    for index, timeline in enumerate(outcome.timelines):
-        for label in labels:
-            run = outcome.runs[label][index]
-            rows.append(_row(timeline.name if label == labels[0] else "", label, run, run.watches))
-    for label in labels:
-        total = outcome.total(label)
-        rows.append(_row("**all timelines**" if label == labels[0] else "", label, total, outcome.phases))
-    detail = report.table(
-        (
-            "timeline",
-            "polling",
-            "CPP GETs",
-            "Slack calls",
-            "status lag mean s",
-            "status lag max s",
-            "progress lag mean s",
-            "GETs before Retry-After",
-        ),
-        rows,
-    )
-    notes = report.table(
+    p = outcome.params
+    parts = [
+        f"Schedule: first interval {p.initial_s:g} s, cap {p.cap_s:g} s. Figures per watch, averaged over "
+        f"{outcome.phases} phases; the 'all timelines' rows are per set of {len(outcome.timelines)} watches.",
+        _timelines_table(outcome),
+        _detail_table(outcome),
+        report.verdict_table(outcome.verdicts()),
+    ]
+    if outcome.sweep:
+        parts += ["Sensitivity of the schedule to its cap (same timelines and phases):", _sweep_table(outcome)]
+    return "\n\n".join(parts)
+
+
+def _timelines_table(outcome: Outcome) -> str:
+    """What each timeline is: its length, how much news it has, and what happens in it."""
+    return report.table(
         ("timeline", "length", "status changes", "progress reports", "what happens"),
         [
             (
@@ -295,8 +288,38 @@ def render(outcome: Outcome) -> str:
             for t in outcome.timelines
         ],
     )
+
+
+def _detail_table(outcome: Outcome) -> str:
+    """Every strategy on every timeline, then each strategy over the whole set."""
+    labels = list(outcome.runs)
+    rows = []
+    for index, timeline in enumerate(outcome.timelines):
+        for label in labels:
+            run = outcome.runs[label][index]
+            rows.append(_row(timeline.name if label == labels[0] else "", label, run, run.watches))
+    for label in labels:
+        total = outcome.total(label)
+        rows.append(_row("**all timelines**" if label == labels[0] else "", label, total, outcome.phases))
+    return report.table(
+        (
+            "timeline",
+            "polling",
+            "CPP GETs",
+            "Slack calls",
+            "status lag mean s",
+            "status lag max s",
+            "progress lag mean s",
+            "GETs before Retry-After",
+        ),
+        rows,
+    )
+
+
+def _sweep_table(outcome: Outcome) -> str:
+    """The schedule with other caps, against fixed 30 s: how much the default cap matters."""
     base = outcome.total(FIXED_30)
-    sweep = report.table(
+    return report.table(
         ("POLL_MAX_INTERVAL_S", "CPP GETs, all timelines", "vs fixed 30 s", "status lag mean s", "progress lag mean s"),
         [
             (
@@ -309,17 +332,6 @@ def render(outcome: Outcome) -> str:
             for cap, run in sorted(outcome.sweep.items())
         ],
     )
-    p = outcome.params
-    parts = [
-        f"Schedule: first interval {p.initial_s:g} s, cap {p.cap_s:g} s. Figures per watch, averaged over "
-        f"{outcome.phases} phases; the 'all timelines' rows are per set of {len(outcome.timelines)} watches.",
-        notes,
-        detail,
-        report.verdict_table(outcome.verdicts()),
-    ]
-    if outcome.sweep:
-        parts += ["Sensitivity of the schedule to its cap (same timelines and phases):", sweep]
-    return "\n\n".join(parts)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -171,6 +171,11 @@ HOUR = 3600.0
 
 def default_timelines() -> list[OperationTimeline]:
     """The set the polling figure runs: 30 s to 12 h, estimates right, overrun, pessimistic and missing."""
+    return [*_up_to_an_hour(), *_hours_long()]
+
+
+def _up_to_an_hour() -> list[OperationTimeline]:
+    """The short ones first: `--quick` runs only the first three."""
     return [
         build(
             "30 s",
@@ -210,6 +215,12 @@ def default_timelines() -> list[OperationTimeline]:
                 StepPlan("restore", "Restoring the previous version", "< 1 hour", 16 * MIN, retry_after_s=120),
             ],
         ),
+    ]
+
+
+def _hours_long() -> list[OperationTimeline]:
+    """6 h and 12 h: a step of hours with progress reports, estimates that are off or missing, a late failure."""
+    return [
         build(
             "6 h",
             "4 steps; a < 1 day step of 4.5 h; last step has no estimate",

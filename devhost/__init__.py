@@ -6,8 +6,9 @@
 - settings_loader.py, emulators.py: environment first, then local.settings.json; emulate what is not configured.
 - app_loader.py, functions_host.py, routing.py, http_bridge.py, event_loop.py, server.py: index the app's functions
   and invoke them the way the Functions host and the Python worker do.
-- replay.py, durable_engine.py, durable_store.py, timer_queue.py, durable_api.py, data_dir.py: the Durable extension's
-  part - histories in SQLite, turns, activities, timers, events, and the HTTP API the client binding calls.
+- replay.py, durable_engine.py, durable_work.py, durable_errors.py, durable_store.py, timer_queue.py, durable_api.py,
+  data_dir.py: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
+  API the client binding calls.
 - slack_client.py, demo.py, demo_render.py: Slack's side of the conversation, the demo story, and its printing.
-- slack_standin.py: the local Slack Web API.
+- slack_standin.py, slack_messages.py, slack_faults.py: the local Slack Web API, what it records, how it misbehaves.
 """

@@ -307,26 +307,7 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
     talk = Conversation(people={ALICE: "alice", MALLORY: "mallory"}, channels={CHANNEL: CHANNEL_NAME})
     data_dir = Path(tempfile.mkdtemp(prefix="cppcancel-demo-"))
     log_file = _log_to(data_dir, log_level)
-    for name in _CLEARED:
-        os.environ.pop(name, None)
-    overrides = {
-        "SLACK_SIGNING_SECRET": "demo-" + secrets.token_hex(16),
-        "CANCEL_POLICY": json.dumps(DEMO_POLICY),
-        "POLL_INITIAL_INTERVAL_S": "0.5",
-        "POLL_MAX_INTERVAL_S": "2",
-        "WATCH_TIMEOUT_S": "300",
-    }
-    host = DevHost(
-        DevHostOptions(
-            app=app,
-            port=0,
-            data_dir=data_dir,
-            use_local_settings=False,
-            environ_overrides=overrides,
-            emulator_step_seconds=1.5,
-            on_slack_message=talk.app_message,
-        )
-    )
+    host = _demo_host(app, data_dir, talk)
     talk.say("cppcancel demo - the whole story on local emulators (no credentials; nothing leaves this machine)")
     story: Story | None = None
     try:
@@ -341,15 +322,7 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
         story = Story(host, talk, deadline=began + timeout)
         story.run()
     except StepFailed as failure:
-        talk.stop_progress()
-        _summary(talk, story.passed if story else [])
-        talk.say(f"  ✗ {failure}")
-        talk.say()
-        talk.say(f"Last lines of the dev host log ({log_file}):")
-        for line in _tail(log_file):
-            talk.say(f"    {line}")
-        talk.say()
-        talk.say(f"Demo FAILED after {time.monotonic() - began:.1f} s.")
+        _report_failure(talk, story.passed if story else [], failure, log_file, began)
         keep_data = True
         return 1
     except KeyboardInterrupt:
@@ -366,6 +339,44 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
     talk.say()
     talk.say(f"Demo succeeded in {time.monotonic() - began:.1f} s.")
     return 0
+
+
+def _demo_host(app: str, data_dir: Path, talk: Conversation) -> DevHost:
+    """The dev host the demo plays against, not started yet: emulators only, whatever this shell has configured
+    (the settings the demo owns are cleared first), short poll intervals so the story takes seconds."""
+    for name in _CLEARED:
+        os.environ.pop(name, None)
+    overrides = {
+        "SLACK_SIGNING_SECRET": "demo-" + secrets.token_hex(16),
+        "CANCEL_POLICY": json.dumps(DEMO_POLICY),
+        "POLL_INITIAL_INTERVAL_S": "0.5",
+        "POLL_MAX_INTERVAL_S": "2",
+        "WATCH_TIMEOUT_S": "300",
+    }
+    return DevHost(
+        DevHostOptions(
+            app=app,
+            port=0,
+            data_dir=data_dir,
+            use_local_settings=False,
+            environ_overrides=overrides,
+            emulator_step_seconds=1.5,
+            on_slack_message=talk.app_message,
+        )
+    )
+
+
+def _report_failure(talk: Conversation, passed: list[str], failure: StepFailed, log_file: Path, began: float) -> None:
+    """What passed, the step that failed, and the end of the dev host's log: enough to start fixing it."""
+    talk.stop_progress()
+    _summary(talk, passed)
+    talk.say(f"  ✗ {failure}")
+    talk.say()
+    talk.say(f"Last lines of the dev host log ({log_file}):")
+    for line in _tail(log_file):
+        talk.say(f"    {line}")
+    talk.say()
+    talk.say(f"Demo FAILED after {time.monotonic() - began:.1f} s.")
 
 
 def _summary(talk: Conversation, passed: list[str]) -> None:

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from devhost.durable_engine import (
-    DurableEngine,
+from devhost.durable_engine import DurableEngine
+from devhost.durable_errors import (
     InstanceAlreadyRunning,
     InstanceGone,
     InstanceNotFound,

@@ -4,8 +4,9 @@ Each instance's state lives in SQLite (`DurableStore`); every change is committe
 instance there is one lock, so exactly one thing happens to an instance at a time: a turn (call the orchestrator with
 the history, record the actions it asked for), or the delivery of a result (activity finished, timer fired, event
 raised) which is appended and then triggers the next turn. Activities run in a worker pool, timers on a timer
-thread using the wall clock. On start, every live instance is picked up again: activities it was waiting for are
-run again (at-least-once, as in Azure), timers re-armed, undelivered events replayed into a turn.
+thread using the wall clock (both in `durable_work`); what they report is appended here. On start, every live
+instance is picked up again: activities it was waiting for are run again (at-least-once, as in Azure), timers
+re-armed, undelivered events replayed into a turn. What the client operations refuse is in `durable_errors`.
 """
 
 from __future__ import annotations
@@ -18,20 +19,39 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
+from devhost.durable_errors import (
+    MAX_INSTANCE_ID_LENGTH,
+    InstanceAlreadyRunning,
+    InstanceGone,
+    InstanceNotFound,
+    InstanceStillRunning,
+    InvalidInstanceId,
+    OrchestratorNotFound,
+    validate_instance_id,
+)
 from devhost.durable_store import RUNNING_STATES, DurableStore, InstanceRecord
+from devhost.durable_work import Applies, Apply, WorkDispatcher, WorkKey
 from devhost.replay import Orchestration, parse_iso
-from devhost.timer_queue import TimerQueue
+
+# The refusals moved to durable_errors; they stay importable from here, where the HTTP API and tests look for them.
+__all__ = [
+    "MAX_INSTANCE_ID_LENGTH",
+    "DurableEngine",
+    "InstanceAlreadyRunning",
+    "InstanceGone",
+    "InstanceNotFound",
+    "InstanceStillRunning",
+    "InvalidInstanceId",
+    "OrchestrationRunner",
+    "OrchestratorNotFound",
+    "utc_now",
+]
 
 log = logging.getLogger("devhost.durable")
-
-# DTFx refuses these in instance IDs (they break storage keys and the HTTP API's URLs), so refuse them here too.
-_FORBIDDEN_ID_CHARS = frozenset("/\\#?")
-MAX_INSTANCE_ID_LENGTH = 256
 
 
 def utc_now() -> datetime:
@@ -46,43 +66,6 @@ class OrchestrationRunner(Protocol):
     def run_orchestrator(self, name: str, context_json: str) -> str: ...
 
     def run_activity(self, name: str, input_json: str | None) -> str: ...
-
-
-class OrchestratorNotFound(LookupError):
-    pass
-
-
-class InvalidInstanceId(ValueError):
-    pass
-
-
-class InstanceAlreadyRunning(RuntimeError):
-    def __init__(self, instance_id: str, status: str) -> None:
-        super().__init__(f"An Orchestration instance with the status {status} already exists: {instance_id}")
-        self.instance_id = instance_id
-        self.status = status
-
-
-class InstanceNotFound(LookupError):
-    pass
-
-
-class InstanceGone(RuntimeError):
-    """The instance exists but has finished (Completed/Failed/Terminated): it takes no more events."""
-
-
-class InstanceStillRunning(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class WorkKey:
-    """Identifies one activity or timer of one generation of one execution, so stale results can be dropped."""
-
-    instance_id: str
-    execution_id: str
-    generation: int
-    task_id: int
 
 
 class DurableEngine:
@@ -103,24 +86,22 @@ class DurableEngine:
         self._mu = threading.Lock()  # guards the sets below and _running
         self._scheduled: set[str] = set()
         self._dirty: set[str] = set()
-        self._inflight: set[WorkKey] = set()
         self._running = False
         self._changed = threading.Condition()
         self._turns = ThreadPoolExecutor(orchestrator_workers, thread_name_prefix="devhost-orchestrator")
-        self._activities = ThreadPoolExecutor(activity_workers, thread_name_prefix="devhost-activity")
-        self._timers: TimerQueue[WorkKey] = TimerQueue(self._fire_timer, clock)
+        self._work = WorkDispatcher(runner, self._deliver, clock, is_running=self._is_running, workers=activity_workers)
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> int:
         """Start working and resume every live instance; returns how many were resumed."""
         with self._mu:
             self._running = True
-        self._timers.start()
+        self._work.start()
         live = self.store.live()
         for record in live:
             with self._instance_lock(record.instance_id):
                 orchestration = Orchestration.from_json(record.state)
-                self._dispatch(record, orchestration)
+                self._work.dispatch(record, orchestration)
             if orchestration.has_work or record.runtime_status == "Pending":
                 self._request_turn(record.instance_id)
         if live:
@@ -132,9 +113,9 @@ class DurableEngine:
         the next start - at-least-once); turns in progress finish, so the store is never left mid-write."""
         with self._mu:
             self._running = False
-        self._timers.stop()
+        self._work.stop_timers()
         self._turns.shutdown(wait=True, cancel_futures=True)
-        self._activities.shutdown(wait=False, cancel_futures=True)
+        self._work.abandon_activities()
         with self._locks_guard:
             locks = list(self._locks.values())
         for lock in locks:  # wait out deliveries that were already writing
@@ -148,7 +129,7 @@ class DurableEngine:
                 f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function."
             )
         instance_id = instance_id or uuid.uuid4().hex
-        _validate_instance_id(instance_id)
+        validate_instance_id(instance_id)
         now = self._clock()
         record = InstanceRecord(
             instance_id=instance_id,
@@ -230,8 +211,7 @@ class DurableEngine:
 
     def activities_in_flight(self) -> int:
         """Activities started and not yet delivered: zero means no side effect of this engine is under way."""
-        with self._mu:
-            return len(self._inflight)
+        return self._work.in_flight()
 
     def wait_for_instance(self, instance_id: str, timeout: float) -> InstanceRecord | None:
         """The instance once it is terminal, or whatever it is when `timeout` passes (None if unknown)."""
@@ -310,7 +290,7 @@ class DurableEngine:
                 record.runtime_status = "Running"
             self._save(record, orchestration)
             if record.runtime_status in RUNNING_STATES:
-                self._dispatch(record, orchestration)
+                self._work.dispatch(record, orchestration)
         if record.runtime_status != previous or turn.continue_as_new:
             log.info(
                 "%s (%s) %s",
@@ -323,63 +303,8 @@ class DurableEngine:
         if turn.continue_as_new:
             self._request_turn(instance_id)
 
-    def _dispatch(self, record: InstanceRecord, orchestration: Orchestration) -> None:
-        """Start what the instance waits for and is not already under way. Called with the instance lock held,
-        so a result cannot be delivered between reading the state and deciding what to start."""
-        for call in orchestration.pending_activities.values():
-            key = WorkKey(record.instance_id, record.execution_id, orchestration.generation, call.task_id)
-            with self._mu:
-                if not self._running or key in self._inflight:
-                    continue
-                self._inflight.add(key)
-            try:
-                self._activities.submit(self._run_activity, key, call.name, call.input_json)
-            except RuntimeError:
-                with self._mu:
-                    self._inflight.discard(key)
-        for timer in orchestration.pending_timers.values():
-            key = WorkKey(record.instance_id, record.execution_id, orchestration.generation, timer.task_id)
-            self._timers.arm(key, timer.fire_at)
-
     # ---- deliveries -----------------------------------------------------------------------------------------
-    def _run_activity(self, key: WorkKey, name: str, input_json: str | None) -> None:
-        started = time.monotonic()
-        try:
-            result = self._runner.run_activity(name, input_json)
-        except Exception as exc:
-            reason = str(getattr(exc, "reason", "") or f"Activity function '{name}' failed: {exc}")
-            details = str(getattr(exc, "details", "") or type(exc).__name__)
-            log.debug("activity %s for %s failed: %s", name, key.instance_id, reason)
-            self._deliver(
-                key,
-                lambda o: key.task_id in o.pending_activities,
-                lambda o, now: o.fail_activity(key.task_id, reason, details, now),
-            )
-        else:
-            log.debug("activity %s for %s done in %.0f ms", name, key.instance_id, (time.monotonic() - started) * 1e3)
-            self._deliver(
-                key,
-                lambda o: key.task_id in o.pending_activities,
-                lambda o, now: o.complete_activity(key.task_id, result, now),
-            )
-        finally:
-            # Only after the result is in the store: until then a turn must not start this activity again.
-            with self._mu:
-                self._inflight.discard(key)
-
-    def _fire_timer(self, key: WorkKey) -> None:
-        def fire(orchestration: Orchestration, now: datetime) -> None:
-            fire_at = orchestration.pending_timers[key.task_id].fire_at
-            orchestration.fire_timer(key.task_id, max(now, fire_at))
-
-        self._deliver(key, lambda o: key.task_id in o.pending_timers, fire)
-
-    def _deliver(
-        self,
-        key: WorkKey,
-        applies: Callable[[Orchestration], bool],
-        apply: Callable[[Orchestration, datetime], None],
-    ) -> bool:
+    def _deliver(self, key: WorkKey, applies: Applies, apply: Apply) -> bool:
         """Append a result to the instance it belongs to - unless that instance has moved on (finished, replaced,
         continued as new, or already has the result) - then ask for a turn."""
         with self._instance_lock(key.instance_id):
@@ -432,12 +357,3 @@ class DurableEngine:
     def _notify(self) -> None:
         with self._changed:
             self._changed.notify_all()
-
-
-def _validate_instance_id(instance_id: str) -> None:
-    bad = sorted({c for c in instance_id if c in _FORBIDDEN_ID_CHARS or ord(c) < 32 or ord(c) == 127})
-    if not instance_id.strip() or len(instance_id) > MAX_INSTANCE_ID_LENGTH or bad:
-        raise InvalidInstanceId(
-            f"Instance ID {instance_id[:60]!r} is not valid: 1-{MAX_INSTANCE_ID_LENGTH} characters, "
-            "none of / \\ # ? or control characters."
-        )

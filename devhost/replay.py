@@ -114,6 +114,15 @@ def _flatten(actions: list[Any]) -> list[dict[str, Any]]:
 
 
 OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
+_SCHEDULABLE = (CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY, CREATE_TIMER)
+_SUPPORTED = (*_SCHEDULABLE, WAIT_FOR_EXTERNAL_EVENT, CONTINUE_AS_NEW)
+
+
+def _refuse_unsupported(flat: list[dict[str, Any]]) -> None:
+    """Raise UnsupportedAction if the turn asked for anything but activities, timers, events and continue_as_new."""
+    unsupported = [a for a in flat if a.get("actionType") not in _SUPPORTED]
+    if unsupported:
+        raise UnsupportedAction(f"unsupported actions: {unsupported}")
 
 
 def _call(fn: OrchestratorFn, context_json: str) -> dict[str, Any]:
@@ -172,6 +181,10 @@ class Orchestration:
             _event(ORCHESTRATOR_STARTED, now),
             _event(EXECUTION_STARTED, now, Name=self.name, Input=self.input_json, Version=""),
         ]
+        self._reset_tasks()
+
+    def _reset_tasks(self) -> None:
+        """Forget the generation's task numbering and outstanding work (a new generation starts from zero)."""
         self.action_ids = []
         self.next_task_id = 0
         self.pending_activities = {}
@@ -184,6 +197,42 @@ class Orchestration:
 
     def run(self, fn: OrchestratorFn, now: datetime) -> Turn:
         """Call the orchestrator with the history so far; record what is new; return what to do next."""
+        raw = _call(fn, self._begin_turn(now))
+        turn = Turn(done=bool(raw.get("isDone")), raw=raw, custom_status=raw.get("customStatus"))
+        if raw.get("error"):
+            turn.done, turn.failed, turn.error = True, True, str(raw["error"])
+            return turn
+        flat = _flatten(raw.get("actions") or [])
+        for action in flat:
+            if action.get("actionType") == CONTINUE_AS_NEW:
+                turn.continue_as_new = True
+                turn.new_input_json = action.get("input")
+        _refuse_unsupported(flat)
+        self._record_actions(flat, now)
+        turn.waiting_for = [
+            str(a.get("externalEventName")) for a in flat if a.get("actionType") == WAIT_FOR_EXTERNAL_EVENT
+        ]
+        self.history.append(_event(ORCHESTRATOR_COMPLETED, now))
+        if turn.continue_as_new:
+            # Work still outstanding in the old generation is abandoned, as in DTFx: its results are not awaited.
+            self.input_json = turn.new_input_json
+            self.generation += 1
+            self.history = []
+            self._reset_tasks()
+            turn.done = False
+            return turn
+        if raw.get("isDone"):
+            turn.output = raw.get("output")
+            self.pending_activities.clear()
+            self.pending_timers.clear()
+            return turn
+        turn.activities = list(self.pending_activities.values())
+        turn.timers = list(self.pending_timers.values())
+        return turn
+
+    def _begin_turn(self, now: datetime) -> str:
+        """Open a turn in the history (the buffered events follow its OrchestratorStarted) and return the context
+        JSON the SDK replays."""
         if not self.history:
             self._start_generation(now)
         else:
@@ -200,62 +249,17 @@ class Orchestration:
             "parentInstanceId": None,
             "upperSchemaVersion": 2,
         }
-        raw = _call(fn, json.dumps(context))
-        turn = Turn(done=bool(raw.get("isDone")), raw=raw, custom_status=raw.get("customStatus"))
-        if raw.get("error"):
-            turn.done, turn.failed, turn.error = True, True, str(raw["error"])
-            return turn
-        flat = _flatten(raw.get("actions") or [])
-        for action in flat:
-            if action.get("actionType") == CONTINUE_AS_NEW:
-                turn.continue_as_new = True
-                turn.new_input_json = action.get("input")
-        schedulable = [
-            a for a in flat if a.get("actionType") in (CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY, CREATE_TIMER)
-        ]
-        unsupported = [
-            a
-            for a in flat
-            if a.get("actionType")
-            not in (
-                CALL_ACTIVITY,
-                CALL_ACTIVITY_WITH_RETRY,
-                CREATE_TIMER,
-                WAIT_FOR_EXTERNAL_EVENT,
-                CONTINUE_AS_NEW,
-            )
-        ]
-        if unsupported:
-            raise UnsupportedAction(f"unsupported actions: {unsupported}")
+        return json.dumps(context)
+
+    def _record_actions(self, flat: list[dict[str, Any]], now: datetime) -> None:
+        """Schedule the actions this turn added to the cumulative list, and drop the timers it cancelled."""
+        schedulable = [a for a in flat if a.get("actionType") in _SCHEDULABLE]
         for action in schedulable[len(self.action_ids) :]:
             self.action_ids.append(self._schedule(action, now))
         # A timer the orchestrator cancelled (the loser of a task_any race) must not fire later.
         for action, task_id in zip(schedulable, self.action_ids, strict=True):
             if action.get("actionType") == CREATE_TIMER and action.get("isCanceled"):
                 self.pending_timers.pop(task_id, None)
-        turn.waiting_for = [
-            str(a.get("externalEventName")) for a in flat if a.get("actionType") == WAIT_FOR_EXTERNAL_EVENT
-        ]
-        self.history.append(_event(ORCHESTRATOR_COMPLETED, now))
-        if turn.continue_as_new:
-            # Work still outstanding in the old generation is abandoned, as in DTFx: its results are not awaited.
-            self.input_json = turn.new_input_json
-            self.generation += 1
-            self.history = []
-            self.action_ids = []
-            self.next_task_id = 0
-            self.pending_activities = {}
-            self.pending_timers = {}
-            turn.done = False
-            return turn
-        if raw.get("isDone"):
-            turn.output = raw.get("output")
-            self.pending_activities.clear()
-            self.pending_timers.clear()
-            return turn
-        turn.activities = list(self.pending_activities.values())
-        turn.timers = list(self.pending_timers.values())
-        return turn
 
     def _take_id(self) -> int:
         task_id = self.next_task_id

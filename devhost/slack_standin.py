@@ -2,9 +2,10 @@
 
 Slack's servers are the outside edge of this project, so tests and the demo replace them with a real HTTP server
 rather than with patched Python: the app's `slack_sdk.WebClient` (pointed here by `SLACK_API_BASE_URL`) and its
-`response_url` posts go over real sockets. The stand-in records every message, can print it in a readable form, and
-can be told to misbehave (HTTP 429 `ratelimited` with Retry-After, 5xx, Slack error codes) for the reliability tests.
-It is steerable in-process (the attributes) or from another process (`/_standin/...` endpoints).
+`response_url` posts go over real sockets. The stand-in records every message (`slack_messages`, which also prints
+them in a readable form), and can be told to misbehave (`slack_faults`: HTTP 429 `ratelimited` with Retry-After, 5xx,
+Slack error codes) for the reliability tests. It is steerable in-process (the attributes) or from another process
+(`/_standin/...` endpoints).
 """
 
 from __future__ import annotations
@@ -14,104 +15,15 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from devhost.slack_faults import SlackFault, claim_fault
+from devhost.slack_messages import SlackMessage, blocks_to_text, describe
 
-@dataclass
-class SlackMessage:
-    """One message-shaped call the app made: a Web API method or a `response_url` post."""
-
-    method: str
-    channel: str | None = None
-    ts: str | None = None
-    thread_ts: str | None = None
-    text: str | None = None
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-    user: str | None = None
-    response_type: str | None = None
-    replace_original: bool = False
-    delete_original: bool = False
-    response_key: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class SlackFault:
-    """Misbehaviour for the next `times` calls of `method` ("*" for any): HTTP status and Slack error code.
-
-    `latency_s` holds the call that long before anything else happens (a request in flight: the reliability tests
-    kill the dev host meanwhile). With `proceed` the call is then handled normally instead of failing - a slow
-    Slack that still does what it was asked, even if the caller has gone away. `after` lets that many matching
-    calls through first (fail the thread reply, not the message before it). `contains` narrows the fault to calls
-    whose text or blocks contain that string, so a test can hold exactly the one message it is about whatever
-    else is posted around it. `landed` counts the calls this fault has finished with (answered, or failed): a test
-    waits on it to know a held call has reached Slack, instead of sleeping for the latency.
-    """
-
-    method: str = "*"
-    times: int = 1
-    status: int = 429
-    error: str = "ratelimited"
-    retry_after_s: int = 1
-    latency_s: float = 0.0
-    proceed: bool = False
-    after: int = 0
-    contains: str = ""
-    landed: int = 0
-
-    def matches(self, method: str, params: dict[str, Any]) -> bool:
-        if self.method not in ("*", method) or self.times <= 0:
-            return False
-        if not self.contains:
-            return True
-        return self.contains in str(params.get("text") or "") + json.dumps(params.get("blocks") or [])
-
-
-def blocks_to_text(blocks: list[dict[str, Any]]) -> list[str]:
-    """Render Block Kit as the plain lines a person would read (buttons in [brackets])."""
-    lines: list[str] = []
-
-    def text_of(obj: Any) -> str:
-        return str(obj.get("text", "")) if isinstance(obj, dict) else ""
-
-    for block in blocks:
-        kind = block.get("type")
-        if kind in ("section", "header"):
-            text = text_of(block.get("text"))
-            if text:
-                lines.extend(text.splitlines())
-            lines.extend(text_of(f) for f in block.get("fields") or [])
-            accessory = block.get("accessory")
-            if isinstance(accessory, dict) and accessory.get("type") == "button":
-                lines.append(f"[{text_of(accessory.get('text'))}]")
-        elif kind == "context":
-            lines.append("  " + " ".join(text_of(e) for e in block.get("elements") or []))
-        elif kind == "actions":
-            buttons = [f"[{text_of(e.get('text'))}]" for e in block.get("elements") or [] if isinstance(e, dict)]
-            lines.append(" ".join(buttons))
-        elif kind == "divider":
-            lines.append("-" * 20)
-    return [line for line in lines if line is not None]
-
-
-def describe(message: SlackMessage) -> str:
-    """A readable, multi-line rendering of one recorded message (for the demo and for failing-test output)."""
-    where = message.channel or "(response_url)"
-    head = {
-        "chat.postMessage": f"#{where} new message" + (" (thread reply)" if message.thread_ts else ""),
-        "chat.update": f"#{where} message {message.ts} updated",
-        "chat.postEphemeral": f"#{where} only visible to {message.user}",
-        "response_url": "reply via response_url"
-        + (" (replaces the original)" if message.replace_original else "")
-        + (" (deletes the original)" if message.delete_original else ""),
-    }.get(message.method, f"{message.method} #{where}")
-    body = blocks_to_text(message.blocks) or [message.text or ""]
-    return "\n".join([head, *("  | " + line for line in body)])
+# The messages and the fault model have modules of their own; the app's tests import them from here.
+__all__ = ["SlackFault", "SlackMessage", "SlackStandIn", "blocks_to_text", "describe"]
 
 
 class SlackStandIn:
@@ -217,16 +129,8 @@ class SlackStandIn:
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> SlackFault | None:
         """The first matching fault, counting one use of it; its latency is waited out here (outside the lock)."""
-        taken: SlackFault | None = None
         with self._lock:
-            for fault in self.faults:
-                if fault.matches(method, params):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        break
-                    fault.times -= 1
-                    taken = fault
-                    break
+            taken = claim_fault(self.faults, method, params)
         if taken is not None and taken.latency_s > 0:
             time.sleep(taken.latency_s)
         return taken

@@ -194,50 +194,71 @@ def send(
     path = urlsplit(url).path
     started = time.monotonic()
     status: int | str = "error"
-    unknown = unknown_outcome_hint is not None
     try:
-        try:
-            response = session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                headers=dict(headers),
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.exceptions.ConnectTimeout:
-            raise CppConnectionError(
-                f"Could not connect to the Partner Portal within {timeout[0]:g} s (nothing was sent)."
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            message = f"The Partner Portal did not answer within {timeout[1]:g} s."
-            raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
-        except requests.exceptions.ConnectionError as exc:
-            cause = _cause(exc)
-            if isinstance(cause, NewConnectionError):
-                raise CppConnectionError("Could not connect to the Partner Portal (nothing was sent).") from None
-            if isinstance(cause, ReadTimeoutError):  # a GET whose retries all timed out
-                message = f"The Partner Portal did not answer within {timeout[1]:g} s."
-                raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
-            message = "The connection to the Partner Portal dropped before it answered."
-            raise CppConnectionError(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
-        except requests.exceptions.RequestException as exc:
-            raise InvalidResponse(f"The Partner Portal's answer could not be read ({type(exc).__name__}).") from None
+        response = _open(session, method, url, headers, timeout, params, body, unknown_outcome_hint)
         status = response.status_code
-        try:
-            content = _read_capped(response)
-        except CppError:
-            raise
-        except requests.exceptions.RequestException:
-            if unknown_outcome_hint is None:
-                raise CppConnectionError(
-                    f"The connection to the Partner Portal dropped while reading its answer (HTTP {status})."
-                ) from None
-            content = b""  # the status line already says what the POST did; its body is optional
-        finally:
-            response.close()
+        content = _read_body(response, unknown_outcome_hint)
         return Exchange(response.status_code, response.headers, content, time.monotonic() - started)
     finally:
         log.debug("CPP %s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
+
+
+def _open(
+    session: requests.Session,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    timeout: tuple[float, float],
+    params: Mapping[str, str] | None,
+    body: bytes | None,
+    unknown_outcome_hint: str | None,
+) -> requests.Response:
+    """Send the request; the response comes back with its body unread. A failure before the status line arrived
+    becomes the CppError that says whether anything can have been sent."""
+    unknown = unknown_outcome_hint is not None
+    try:
+        return session.request(
+            method,
+            url,
+            params=params,
+            data=body,
+            headers=dict(headers),
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.exceptions.ConnectTimeout:
+        raise CppConnectionError(
+            f"Could not connect to the Partner Portal within {timeout[0]:g} s (nothing was sent)."
+        ) from None
+    except requests.exceptions.ReadTimeout:
+        message = f"The Partner Portal did not answer within {timeout[1]:g} s."
+        raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
+    except requests.exceptions.ConnectionError as exc:
+        cause = _cause(exc)
+        if isinstance(cause, NewConnectionError):
+            raise CppConnectionError("Could not connect to the Partner Portal (nothing was sent).") from None
+        if isinstance(cause, ReadTimeoutError):  # a GET whose retries all timed out
+            message = f"The Partner Portal did not answer within {timeout[1]:g} s."
+            raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
+        message = "The connection to the Partner Portal dropped before it answered."
+        raise CppConnectionError(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
+    except requests.exceptions.RequestException as exc:
+        raise InvalidResponse(f"The Partner Portal's answer could not be read ({type(exc).__name__}).") from None
+
+
+def _read_body(response: requests.Response, unknown_outcome_hint: str | None) -> bytes:
+    """The body, capped, and the connection closed. A body lost on the way fails a read; for a request that
+    changed something the status line already says what it did, so its body is then taken as empty."""
+    try:
+        return _read_capped(response)
+    except CppError:
+        raise
+    except requests.exceptions.RequestException:
+        if unknown_outcome_hint is None:
+            raise CppConnectionError(
+                f"The connection to the Partner Portal dropped while reading its answer (HTTP {response.status_code})."
+            ) from None
+        return b""  # the status line already says what the POST did; its body is optional
+    finally:
+        response.close()

@@ -28,8 +28,9 @@ token (the emulator only listens on loopback) and are not recorded.
 """
 
 from partner_portal.emulator.api import AUTH_ABSENT, AUTH_INVALID, AUTH_NOT_BEARER, AUTH_VALID
+from partner_portal.emulator.clock import ManualClock
 from partner_portal.emulator.faults import Fault
-from partner_portal.emulator.server import DEFAULT_TOKEN, EmulatorServer, ManualClock, RecordedRequest
+from partner_portal.emulator.server import DEFAULT_TOKEN, EmulatorServer, RecordedRequest
 from partner_portal.emulator.state import CancelMode, OperationShape
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The emulator's HTTP side: a stdlib ThreadingHTTPServer on loopback, request recording, faults, control endpoints.
+"""The emulator's HTTP side: a stdlib ThreadingHTTPServer on loopback, request recording, faults (`control` has the
+control endpoints).
 
 Real HTTP over real sockets (not a mocked transport), so the client's retry policy, timeouts, redirects and
 connection handling are exercised exactly as against the Partner Portal. HTTP/1.1 keep-alive, like the service.
@@ -16,44 +17,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from cppcancel.settings import is_loopback_host
 from partner_portal.emulator import api
+from partner_portal.emulator.clock import AdvanceableClock, ManualClock
+from partner_portal.emulator.control import CONTROL_PREFIX, control
 from partner_portal.emulator.faults import Fault, FaultBook
 from partner_portal.emulator.state import CancelMode, OperationShape, PortalState
+
+# The clocks and the control endpoints have modules of their own; these names stay importable from here.
+__all__ = [
+    "CONTROL_PREFIX",
+    "DEFAULT_TOKEN",
+    "MAX_REQUEST_BODY",
+    "AdvanceableClock",
+    "EmulatorServer",
+    "ManualClock",
+    "RecordedRequest",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "local-emulator-token"  # noqa: S105 - a fixed token only the local emulator accepts
-CONTROL_PREFIX = "/_emulator/"
 MAX_REQUEST_BODY = 1024 * 1024
 _DROP = object()  # a fault's verdict: close the connection without answering
-
-
-@runtime_checkable
-class AdvanceableClock(Protocol):
-    def __call__(self) -> float: ...
-    def advance(self, seconds: float) -> None: ...
-
-
-class ManualClock:
-    """A clock that only moves when told: deterministic tests and benchmarks. Epoch seconds (timestamps use it)."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("a clock does not go backwards")
-        with self._lock:
-            self._now += seconds
 
 
 @dataclass(frozen=True)
@@ -310,7 +299,7 @@ class EmulatorServer:
         parts = urlsplit(handler.path)
         path, target = parts.path, handler.path
         if path.startswith(CONTROL_PREFIX):
-            return self._control(handler.command, path, body)
+            return control(self, handler.command, path, body)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in handler.headers.items()}
         marker = api.auth_marker(headers.get("authorization"), self.token)
@@ -372,46 +361,3 @@ class EmulatorServer:
                 return api.error_reply(fault.status, "InjectedFault", f"Injected HTTP {fault.status}.", headers)
             return api.Reply(fault.status, b"", headers)
         return None
-
-    def _control(self, method: str, path: str, body: bytes) -> api.Reply:
-        """/_emulator/*: steer the emulator from another process (the dev host, an e2e test)."""
-        name = path[len(CONTROL_PREFIX) :].strip("/")
-        try:
-            data: Any = json.loads(body) if body.strip() else None
-        except ValueError:
-            return api.error_reply(400, "InvalidRequest", "The body is not valid JSON.")
-        try:
-            if name == "requests" and method == "GET":
-                return api.json_reply(200, [r.to_json() for r in self.requests])
-            if name == "faults" and method == "GET":
-                return api.json_reply(200, [f.to_json() for f in self.faults])
-            if name == "faults" and method == "POST":
-                items = data if isinstance(data, list) else [data]
-                faults = [Fault.from_json(item) for item in items if isinstance(item, dict)]
-                if len(faults) != len(items):
-                    return api.error_reply(400, "InvalidRequest", "Send a fault object or a list of them.")
-                for fault in faults:
-                    self.add_fault(fault)
-                return api.json_reply(200, {"added": len(faults)})
-            if name == "faults" and method == "DELETE":
-                self.clear_faults()
-                return api.json_reply(200, {"cleared": True})
-            if name == "reset" and method == "POST":
-                self.reset()
-                return api.json_reply(200, {"reset": True})
-            if name == "advance" and method == "POST":
-                self.advance(float((data or {}).get("seconds", 0)))
-                return api.json_reply(200, {"now": self._clock()})
-            if name == "offers" and method == "POST":
-                self.configure_offer(
-                    str(data["publisherId"]),
-                    str(data["offerId"]),
-                    cancel_mode=data.get("cancelMode"),
-                    operation_shape=data.get("operationShape"),
-                )
-                return api.json_reply(200, {"configured": True})
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return api.error_reply(400, "InvalidRequest", str(exc))
-        except RuntimeError as exc:
-            return api.error_reply(409, "Conflict", str(exc))
-        return api.error_reply(404, "NotFound", f"No control endpoint {method} {path}.")

@@ -72,6 +72,20 @@ def mentions(message: SlackMessage, text: str) -> bool:
     return text.lower() in ((message.text or "") + json.dumps(message.blocks)).lower()
 
 
+def assert_taken_but_not_followed(rig: Rig, code: str, says: str) -> SlackMessage:
+    """Send the pipeline's cancel; the CPP took it, but there is no operation this app may follow: the webhook says
+    "accepted" with warning `code` (its message containing `says`), and the channel is told. Returns that report."""
+    answer = rig.webhook(rig.webhook_body())
+    assert answer.status == 202, answer.body
+    body = answer.json()
+    assert (body["status"], body["instanceId"], body["warning"]["code"]) == ("accepted", None, code)
+    assert says in body["warning"]["message"]
+    rig.wait_for_channel(lambda ms: bool(ms))
+    [report] = rig.announcements()
+    assert (report.text or "").startswith("⚠️ Cancel of contoso/contoso-vm-offer accepted but not followed here")
+    return report
+
+
 @dataclass
 class Rig:
     """The in-process stack, as one test sees it."""

@@ -16,7 +16,7 @@ import pytest
 from cppcancel.settings import reset_settings_cache
 from devhost.slack_standin import SlackFault, describe
 from partner_portal.emulator import Fault
-from tests.reliability.conftest import Rig, mentions
+from tests.reliability.conftest import Rig, assert_taken_but_not_followed, mentions
 
 UNKNOWN_OUTCOME = "The outcome is unknown: the cancel may or may not have been taken. Check `/cpp ops` before trying"
 
@@ -86,14 +86,7 @@ def test_a_failed_cancel_post_is_sent_once_and_says_what_to_do(
 def test_a_202_without_an_operation_location_is_accepted_not_failed(rig: Rig) -> None:
     """Regression: reported as "❌ failed" (and 502 to the webhook), which invites a second cancel of one taken."""
     rig.emulator.add_fault(Fault(method="POST", path="/cancel", status=202))
-    answer = rig.webhook(rig.webhook_body())
-    assert answer.status == 202, answer.body
-    body = answer.json()
-    assert (body["status"], body["instanceId"], body["warning"]["code"]) == ("accepted", None, "cpp_invalid_response")
-    assert "gave no operation to follow" in body["warning"]["message"]
-    rig.wait_for_channel(lambda ms: bool(ms))
-    [report] = rig.announcements()
-    assert (report.text or "").startswith("⚠️ Cancel of contoso/contoso-vm-offer accepted but not followed here")
+    report = assert_taken_but_not_followed(rig, "cpp_invalid_response", "gave no operation to follow")
     assert "do not send it again" in describe(report)
     assert rig.cancel_posts() == 1 and rig.watchers() == []
 

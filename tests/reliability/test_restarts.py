@@ -284,13 +284,19 @@ def test_killed_between_two_polls(flow: Flow) -> None:
     assert_the_story_ends_once(flow)
 
 
-def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
+def kill_during_the_final_slack_call(flow: Flow, method: str, what: str) -> None:
+    """After the watcher's first edit, hold the next `method` call (Slack carries it out after the host died),
+    let the operation finish, kill the host once that final call is in flight, and start it again."""
     flow.confirm_cancel()
     wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-    held = flow.hold_slack(method="chat.update", proceed=True)
+    held = flow.hold_slack(method=method, proceed=True)
     flow.finish_the_operation()
-    kill_when(flow, lambda: held.times == 0, "the final edit to be in flight")
+    kill_when(flow, lambda: held.times == 0, what)
     flow.host.start()
+
+
+def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
+    kill_during_the_final_slack_call(flow, "chat.update", "the final edit to be in flight")
     assert_the_story_ends_once(flow)
 
 
@@ -301,12 +307,7 @@ def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
     "update_slack activity (at-least-once delivery, and chat.postMessage has no idempotency key)",
 )
 def test_killed_while_the_final_thread_reply_is_in_flight(flow: Flow) -> None:
-    flow.confirm_cancel()
-    wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-    held = flow.hold_slack(method="chat.postMessage", proceed=True)
-    flow.finish_the_operation()
-    kill_when(flow, lambda: held.times == 0, "the final thread reply to be in flight")
-    flow.host.start()
+    kill_during_the_final_slack_call(flow, "chat.postMessage", "the final thread reply to be in flight")
     assert_the_story_ends_once(flow)
 
 

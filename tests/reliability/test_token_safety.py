@@ -14,7 +14,7 @@ import pytest
 
 from devhost.slack_standin import describe
 from partner_portal.emulator import AUTH_VALID, Fault
-from tests.reliability.conftest import OPERATION_PATH, Rig, mentions
+from tests.reliability.conftest import OPERATION_PATH, Rig, assert_taken_but_not_followed, mentions
 
 Location = Callable[[Rig], Fault]
 
@@ -57,14 +57,7 @@ def test_an_unsafe_operation_location_is_never_followed_and_the_cancel_is_report
     rig: Rig, unsafe: Location
 ) -> None:
     rig.emulator.add_fault(unsafe(rig))
-    answer = rig.webhook(rig.webhook_body())
-    assert answer.status == 202, answer.body
-    body = answer.json()
-    assert (body["status"], body["instanceId"], body["warning"]["code"]) == ("accepted", None, "cpp_unsafe_url")
-    assert "will not follow the operation URL" in body["warning"]["message"]
-    rig.wait_for_channel(lambda ms: bool(ms))
-    [report] = rig.announcements()
-    assert (report.text or "").startswith("⚠️ Cancel of contoso/contoso-vm-offer accepted but not followed here")
+    report = assert_taken_but_not_followed(rig, "cpp_unsafe_url", "will not follow the operation URL")
     assert "do not send it again" in describe(report) and "/cpp ops" in describe(report)
     assert rig.watchers() == [] and rig.cancel_posts() == 1
     assert_the_token_stayed_home(rig)

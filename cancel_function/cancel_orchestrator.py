@@ -37,12 +37,13 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
+from cancel_function.blueprint import orchestrator
+from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from cancel_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
 from cppcancel.times import iso
-from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
-from poll_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, load
+from durable_registration import OrchestrationContext, retry_options
 
 # Reporting and starting the watcher are safe to repeat (the watcher start is idempotent; a duplicate channel
 # message is the worst case of a report retried after it posted), so transient failures are retried.

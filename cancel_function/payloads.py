@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from cppcancel.contracts import json_object
 from cppcancel.error_info import ErrorInfo
@@ -37,30 +37,65 @@ def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
     return under_way_error(publish_operation_url).to_json()
 
 
+# What `send_cancel` did: sent the cancel (the CPP answered), sent nothing because a cancel of the publish was
+# already under way, or failed (the CPP refused or could not be reached, or the activity could not even try).
+SendKind = Literal["sent", "under_way", "failed"]
+
+
 @dataclass(frozen=True)
 class CancelSent:
-    """Result of `send_cancel`: what the CPP answered, or the CppError JSON. Never an exception for CPP errors."""
+    """Result of `send_cancel`: which of sent / already under way / failed happened. Never an exception for CPP
+    errors.
 
-    ok: bool
+    `result` is the CPP's answer (`sent`); `error` says why nothing was sent (`under_way`: `publish_url` is the
+    operation of the publish being cancelled) or what failed (`failed`).
+
+    The JSON is what `send_cancel` has always written, because histories hold it: `{"ok": true, "result": ...}`
+    when sent, else `{"ok": false, "error": ...}` - and "already under way" is an error with the code
+    `cancel_under_way` (`under_way_error`). `from_json` is the one place that reads that code.
+    """
+
+    kind: SendKind
     result: CancelResult | None = None
     error: ErrorInfo = field(default_factory=ErrorInfo.none)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "error", ErrorInfo.of(self.error))
+        if (self.kind == "sent") != (self.result is not None):
+            raise ValueError(f"a {self.kind!r} CancelSent {'needs' if self.kind == 'sent' else 'has no'} result")
+
+    @classmethod
+    def sent(cls, result: CancelResult) -> CancelSent:
+        return cls("sent", result)
+
+    @classmethod
+    def under_way(cls, publish_operation_url: str) -> CancelSent:
+        return cls("under_way", error=under_way_error(publish_operation_url))
+
+    @classmethod
+    def failed(cls, error: ErrorInfo) -> CancelSent:
+        return cls("failed", error=error)
+
+    @property
+    def publish_url(self) -> str | None:
+        """Under way: the operation of the publish whose cancel is under way (None if the JSON named none)."""
+        return self.error.publish_operation_url if self.kind == "under_way" else None
 
     def to_json(self) -> dict[str, Any]:
-        if self.ok and self.result is not None:
+        if self.result is not None:
             return {"ok": True, "result": self.result.to_json()}
         return {"ok": False, "error": self.error.to_json()}
 
     @classmethod
     def from_json(cls, data: object) -> CancelSent:
         if isinstance(data, Mapping) and data.get("ok") and isinstance(data.get("result"), Mapping):
-            return cls(True, CancelResult.from_json(data["result"]))
+            return cls.sent(CancelResult.from_json(data["result"]))
         raw = data.get("error") if isinstance(data, Mapping) else None
         if not isinstance(raw, Mapping):
-            return cls(False, None, ErrorInfo("unknown", "The cancel activity returned nothing usable."))
-        return cls(False, None, ErrorInfo.from_json(raw))
+            return cls.failed(ErrorInfo("unknown", "The cancel activity returned nothing usable."))
+        error = ErrorInfo.from_json(raw)
+        # "Under way" by its code alone, as the code before this type read it: the orchestration then looks for a
+        # watcher to join whether or not the error names the publish (send_cancel always names it).
+        return cls("under_way" if error.code == CANCEL_UNDER_WAY else "failed", error=error)
 
 
 @dataclass(frozen=True)

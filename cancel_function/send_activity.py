@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cancel_function.blueprint import activity
-from cancel_function.payloads import CANCEL_UNDER_WAY, CancelSent, load, under_way_error
+from cancel_function.payloads import CancelSent, load
 from cppcancel import identifiers
 from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.contracts import CancelRequest
@@ -70,23 +70,23 @@ def _send(request: CancelRequest) -> CancelSent:
         identifiers.validate_offer_id(request.offer_id)
         emails = identifiers.validate_emails(request.notification_emails)
     except identifiers.InvalidInput as exc:
-        return CancelSent(False, error=ErrorInfo("invalid_input", str(exc)))
+        return CancelSent.failed(ErrorInfo("invalid_input", str(exc)))
     try:
         settings = get_settings()
         client = CppClient.from_settings(settings)
     except SettingsError as exc:
-        return CancelSent(False, error=ErrorInfo("settings", str(exc)))
+        return CancelSent.failed(ErrorInfo("settings", str(exc)))
     try:
         publish_url = publish_being_cancelled(settings, request.publisher_id, request.offer_id)
         if publish_url is not None:
             log.info("a cancel of %s/%s is already under way: not sent again", request.publisher_id, request.offer_id)
-            return CancelSent(False, error=under_way_error(publish_url))
+            return CancelSent.under_way(publish_url)
         result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
     except CppError as exc:
-        return CancelSent(False, error=exc.error_info())
+        return CancelSent.failed(exc.error_info())
     finally:
         client.close()
-    return CancelSent(True, result)
+    return CancelSent.sent(result)
 
 
 def _audit(request: CancelRequest, sent: CancelSent) -> None:
@@ -95,8 +95,8 @@ def _audit(request: CancelRequest, sent: CancelSent) -> None:
     outcome: Outcome
     if result is not None:
         outcome = result.outcome
-    elif sent.error.code == CANCEL_UNDER_WAY:
-        outcome = "not_sent"  # a cancel of the publish was already under way
+    elif sent.kind == "under_way":
+        outcome = "not_sent"
     else:  # a 202 without an operation this app may follow was still taken by the Partner Portal
         outcome = "accepted" if status == 202 else "failed"
     emit(
@@ -124,7 +124,7 @@ def send_cancel(payload: Any) -> dict[str, Any]:
     except Exception as exc:
         # Not a CppError (those are values): still leave the record, since the POST may have gone out.
         failure = ErrorInfo("unexpected", f"The cancel failed unexpectedly ({type(exc).__name__}).")
-        _audit(request, CancelSent(False, error=failure))
+        _audit(request, CancelSent.failed(failure))
         raise
     _audit(request, sent)
     return sent.to_json()

@@ -284,14 +284,20 @@ def test_killed_between_two_polls(flow: Flow) -> None:
     assert_the_story_ends_once(flow)
 
 
-def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
+def _killed_while_the_watchers_last_post_is_in_flight(flow: Flow, method: str, what: str) -> None:
+    """The watch is under way; the operation ends and the watcher's last `method` call to Slack is held, and the
+    host is killed while it is in flight; after the restart the story must end once."""
     flow.confirm_cancel()
     wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-    held = flow.hold_slack(method="chat.update", proceed=True)
+    held = flow.hold_slack(method=method, proceed=True)
     flow.finish_the_operation()
-    kill_when(flow, lambda: held.times == 0, "the final edit to be in flight")
+    kill_when(flow, lambda: held.times == 0, f"{what} to be in flight")
     flow.host.start()
     assert_the_story_ends_once(flow)
+
+
+def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
+    _killed_while_the_watchers_last_post_is_in_flight(flow, "chat.update", "the final edit")
 
 
 @pytest.mark.xfail(
@@ -301,13 +307,7 @@ def test_killed_while_the_final_slack_update_is_in_flight(flow: Flow) -> None:
     "update_slack activity (at-least-once delivery, and chat.postMessage has no idempotency key)",
 )
 def test_killed_while_the_final_thread_reply_is_in_flight(flow: Flow) -> None:
-    flow.confirm_cancel()
-    wait_until(lambda: flow.slack_calls("chat.update") >= 1, 20, "the watcher's first edit")
-    held = flow.hold_slack(method="chat.postMessage", proceed=True)
-    flow.finish_the_operation()
-    kill_when(flow, lambda: held.times == 0, "the final thread reply to be in flight")
-    flow.host.start()
-    assert_the_story_ends_once(flow)
+    _killed_while_the_watchers_last_post_is_in_flight(flow, "chat.postMessage", "the final thread reply")
 
 
 def test_killed_while_the_requested_reply_is_in_flight(flow: Flow) -> None:

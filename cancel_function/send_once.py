@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Literal
 
 from cppcancel.contracts import CancelRequest, watch_instance_id
-from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable, iso
+from cppcancel.times import iso
+from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The JSON the orchestrations and their activities exchange, as typed values parsed in one place.
+"""The JSON the watcher and its activities exchange, as typed values parsed in one place.
 
 Activity inputs and results travel through the Durable history as JSON, and a history written by an older version of
 this code must still replay, so every `from_json` here is tolerant (missing keys take defaults) and every `to_json`
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cppcancel.contracts import json_object
-from partner_portal.models import CancelResult, Operation
+from cppcancel.error_info import ErrorInfo
+from partner_portal.models import Operation
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
 load = json_object
@@ -25,31 +26,6 @@ def _float(value: object) -> float | None:
     return float(value)
 
 
-def error_json(code: str, message: str, *, transient: bool = False, status_code: int | None = None) -> dict[str, Any]:
-    """An error in the shape of `CppError.to_json()`, for failures that are not CPP errors."""
-    return {
-        "code": code,
-        "message": message,
-        "statusCode": status_code,
-        "apiCode": None,
-        "transient": transient,
-        "retryAfterS": None,
-    }
-
-
-# `send_cancel` sent nothing: the Partner Portal says a cancel of the in-flight publish is already under way.
-CANCEL_UNDER_WAY = "cancel_under_way"
-
-
-def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
-    """`send_cancel`'s answer when it sent nothing because a cancel of the publish was already under way."""
-    message = (
-        "A cancel of the publish in flight was already under way (sent earlier - perhaps by this same request "
-        "before a restart, or by someone else), so it was not sent again."
-    )
-    return {**error_json(CANCEL_UNDER_WAY, message), "publishOperationUrl": publish_operation_url}
-
-
 @dataclass(frozen=True)
 class PollResult:
     """Result of `poll_operation`: the operation read, or the error that prevented it (CppError JSON)."""
@@ -57,35 +33,38 @@ class PollResult:
     ok: bool
     operation: Operation | None = None
     retry_after_s: float | None = None
-    error: Mapping[str, Any] = field(default_factory=dict)
+    error: ErrorInfo = field(default_factory=ErrorInfo.none)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", ErrorInfo.of(self.error))
 
     @property
     def transient(self) -> bool:
-        return bool(self.error.get("transient"))
+        return self.error.transient
 
     @property
     def error_message(self) -> str:
-        return str(self.error.get("message") or "the operation could not be read")
+        return self.error.message or "the operation could not be read"
 
     def to_json(self) -> dict[str, Any]:
         if self.ok and self.operation is not None:
             return {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
-        return {"ok": False, "error": dict(self.error), "retryAfterS": self.retry_after_s}
+        return {"ok": False, "error": self.error.to_json(), "retryAfterS": self.retry_after_s}
 
     @classmethod
     def from_json(cls, data: object) -> PollResult:
         if not isinstance(data, Mapping):
-            return cls(False, error=error_json("invalid_result", "the poll activity returned nothing usable"))
+            return cls(False, error=ErrorInfo("invalid_result", "the poll activity returned nothing usable"))
         retry = _float(data.get("retryAfterS"))
         if data.get("ok") and data.get("operation") is not None:
             try:
                 return cls(True, Operation.from_json(data["operation"]), retry)
             except ValueError as exc:
-                return cls(False, error=error_json("invalid_response", str(exc)))
-        error = data.get("error")
-        error = dict(error) if isinstance(error, Mapping) else error_json("unknown", "the poll failed")
+                return cls(False, error=ErrorInfo("invalid_response", str(exc)))
+        raw = data.get("error")
+        error = ErrorInfo.from_json(raw) if isinstance(raw, Mapping) else ErrorInfo("unknown", "the poll failed")
         if retry is None:
-            retry = _float(error.get("retryAfterS"))
+            retry = _float(error.retry_after_s)
         return cls(False, None, retry, error)
 
 
@@ -158,64 +137,4 @@ class SlackResult:
             retry_after_s=_float(data.get("retryAfterS")),
             error=data.get("error"),
             thread_pending=data.get("threadPending") is True,
-        )
-
-
-@dataclass(frozen=True)
-class CancelSent:
-    """Result of `send_cancel`: what the CPP answered, or the CppError JSON. Never an exception for CPP errors."""
-
-    ok: bool
-    result: CancelResult | None = None
-    error: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        if self.ok and self.result is not None:
-            return {"ok": True, "result": self.result.to_json()}
-        return {"ok": False, "error": dict(self.error)}
-
-    @classmethod
-    def from_json(cls, data: object) -> CancelSent:
-        if isinstance(data, Mapping) and data.get("ok") and isinstance(data.get("result"), Mapping):
-            return cls(True, CancelResult.from_json(data["result"]))
-        error = data.get("error") if isinstance(data, Mapping) else None
-        if not isinstance(error, Mapping):
-            error = error_json("unknown", "The cancel activity returned nothing usable.")
-        return cls(False, None, dict(error))
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    """Result of `report_cancel`: the channel message's ts (None when it could not be posted there).
-
-    `pointer_pending`: the announcement is in the channel and the person's ephemeral reply is still to be pointed
-    at it - by `point_to_report`, a step of its own, so that a re-run of either can repeat only its one post. The
-    key is written only when true: a result recorded before the split (whose activity posted the pointer itself)
-    reads back as "nothing pending", and its orchestration replays exactly as it ran.
-    """
-
-    message_ts: str | None = None
-    delivered_via: str | None = None  # "channel", "response_url" or None (nowhere)
-    slack_error: str | None = None
-    pointer_pending: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "messageTs": self.message_ts,
-            "deliveredVia": self.delivered_via,
-            "slackError": self.slack_error,
-        }
-        if self.pointer_pending:
-            data["pointerPending"] = True
-        return data
-
-    @classmethod
-    def from_json(cls, data: object) -> ReportResult:
-        if not isinstance(data, Mapping):
-            return cls()
-        return cls(
-            data.get("messageTs"),
-            data.get("deliveredVia"),
-            data.get("slackError"),
-            pointer_pending=data.get("pointerPending") is True,
         )

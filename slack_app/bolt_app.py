@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
@@ -36,7 +36,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from cppcancel import policy
-from cppcancel.audit import AuditRecord, Decision
+from cppcancel.audit import AuditRecord, Decision, Outcome
 from cppcancel.contracts import (
     CANCEL_ORCHESTRATOR,
     STOP_WATCH_EVENT,
@@ -48,9 +48,10 @@ from cppcancel.contracts import (
     json_object,
 )
 from cppcancel.settings import Settings
+from cppcancel.times import iso, parse_iso, utc_now
 from partner_portal import errors
 from partner_portal.client import CppClient
-from slack_app import blocks, grammar, mrkdwn, offers
+from slack_app import blocks, grammar, offers
 from slack_app.actions import (
     ABORT_CANCEL,
     CONFIRM_CANCEL,
@@ -223,14 +224,6 @@ def _ticket(attempt: Attempt, value: object) -> CancelTicket:
 _decoded = json_object  # orchestration inputs come back as an object or as its JSON text, depending on the host
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 # ---- one attempt, one audit record ---------------------------------------------------------------------------------
 
 
@@ -253,7 +246,7 @@ class Attempt:
     deadline: float = dataclasses.field(default_factory=lambda: time.monotonic() + ACK_BUDGET_S)
 
     def record(
-        self, decision: Decision, outcome: str, *, status_code: int | None = None, reason: str | None = None
+        self, decision: Decision, outcome: Outcome, *, status_code: int | None = None, reason: str | None = None
     ) -> None:
         caller = self.caller
         self.sink.record(
@@ -318,7 +311,7 @@ class Handlers:
         """Read what is in flight and build the Confirm/Never mind message (audited)."""
         assert attempt.caller is not None and attempt.publisher_id is not None and attempt.offer_id is not None
         p, o = attempt.publisher_id, attempt.offer_id
-        ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.caller.user_id, _iso(_now()))
+        ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.caller.user_id, iso(utc_now(), "seconds"))
         attempt.request_id = ticket.request_id
         try:
             view = offers.read_offer(self.rt.cpp, p, o, deadline=attempt.deadline)
@@ -420,8 +413,8 @@ class Handlers:
         if durable is None:
             raise RuntimeError("no durable client on this request")
         instance_id = cancel_instance_id("slack", rid)
-        asked_at = mrkdwn.parse_time(ticket.asked_at)
-        if asked_at is None or not -_CLOCK_SKEW < _now() - asked_at < CONFIRMATION_TTL:
+        asked_at = parse_iso(ticket.asked_at)
+        if asked_at is None or not -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL:
             if self._already_requested(attempt, durable, instance_id, respond, replace_original=False):
                 return
             attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
@@ -429,7 +422,7 @@ class Handlers:
             return
         if self._already_requested(attempt, durable, instance_id, respond, replace_original=False):
             return
-        now = _now()
+        now = utc_now()
         caller = attempt.caller
         request = CancelRequest(
             request_id=rid,
@@ -438,7 +431,7 @@ class Handlers:
             offer_id=o,
             requester=caller.requester(),
             correlation_id=attempt.ref,
-            requested_at=_iso(now),
+            requested_at=iso(now, "seconds"),
             notification_emails=ticket.notify,
             slack=SlackTarget(caller.channel_id, response_url=response_url) if caller.channel_id else None,
         )
@@ -478,7 +471,7 @@ class Handlers:
             return True
         if existing is None:
             return False
-        by, at = None, _iso(existing.created_at) if existing.created_at else None
+        by, at = None, iso(existing.created_at, "seconds") if existing.created_at else None
         try:
             earlier = CancelRequest.from_json(_decoded(existing.input))
             by, at = earlier.requester.user_id, earlier.requested_at or at

@@ -22,6 +22,8 @@ from cppcancel.contracts import (
     cancel_instance_id,
     watch_instance_id,
 )
+from cppcancel.settings import get_settings
+from partner_portal.client import CppClient
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.cancel_function.local_host import LocalFunctions
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, TEAM
@@ -299,9 +301,22 @@ def test_cancel_from_ops_is_refused_to_an_unauthorized_clicker(slack: SlackDrive
 OPERATION_URL = "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm-offer/operations/op-1"
 
 
+def running_publish_url() -> str:
+    """The emulator's in-flight publish of the VM offer: a watcher of it keeps watching until it is stopped.
+
+    (A watcher of OPERATION_URL, on an origin the token may not go to, ends at once; a click racing that end was
+    answered "Nothing to stop" when the machine was busy.)"""
+    client = CppClient.from_settings(get_settings())
+    try:
+        publish = next(op for op in client.list_operations("contoso", "contoso-vm-offer") if op.is_in_flight)
+    finally:
+        client.close()
+    return f"{get_settings().cpp_base_url}/api/publishers/contoso/offers/contoso-vm-offer/operations/{publish.id}"
+
+
 def start_watcher(host: LocalFunctions, publisher: str = "contoso", offer: str = "contoso-vm-offer") -> str:
     watch = WatchRequest(
-        operation_url=OPERATION_URL,
+        operation_url=running_publish_url(),
         publisher_id=publisher,
         offer_id=offer,
         requester=Requester(display="alice", user_id=ALICE),

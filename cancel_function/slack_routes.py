@@ -45,14 +45,14 @@ async def serve_slack(req: func.HttpRequest, client: Any) -> func.HttpResponse:
         log.error("SLACK_BOT_TOKEN is not set: Slack requests cannot be served")
         return _json(503, "not_configured", "the app is not configured")
 
-    from slack_app import bolt_app, functions_adapter
+    from slack_app import bolt_app, durable_port, functions_adapter
 
     if len(req.get_body()) > functions_adapter.MAX_BODY_BYTES:  # before building anything
         return _json(413, "body_too_large", "request body too large")
-    bridge = functions_adapter.DurableBridge(client, asyncio.get_running_loop())
+    bridge = durable_port.DurableBridge(client, asyncio.get_running_loop())
     app = await asyncio.to_thread(bolt_app.build_app, settings)
     secret = settings.slack_signing_secret
-    return await asyncio.to_thread(functions_adapter.handle, app, secret, req, {"durable": bridge})
+    return await asyncio.to_thread(functions_adapter.handle, app, secret, req, {durable_port.CONTEXT_KEY: bridge})
 
 
 @http_with_durable_client("slack/commands", ["POST"], func.AuthLevel.ANONYMOUS)

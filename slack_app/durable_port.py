@@ -1,10 +1,15 @@
-"""The durable client as the Slack listeners see it: a small blocking port, and its adapter over the async client.
+"""The durable side as the Slack listeners see it: two small blocking ports, and the adapter over the async client.
 
 Bolt listeners run on a worker thread (`asyncio.to_thread` in `cancel_function.slack_routes`) while the Durable
 client is async and belongs to the function invocation's event loop. `DurableBridge` submits each call to that loop
-and waits for it with a timeout; the listeners only know `DurableGateway`, so they can be driven by anything that
-answers the three calls. The durable client is per invocation, so it reaches the listeners through the Bolt request
-context (`context["durable"]`), not through the app, which is built once per Settings.
+and waits for it with a timeout. The listeners only know the ports:
+
+- `DurableGateway` (`context["durable"]`): status reads and events (Stop watching);
+- `CancelStarter` (`context["cancels"]`): the one start-the-cancel-once service (`cancel_function.start_once`,
+  which the HTTP trigger injects over the same bridge; slack_app does not import the package that hosts it).
+
+Both are per invocation, so they reach the listeners through the Bolt request context, not through the app, which is
+built once per Settings. The webhook uses the same bridge to call the same service.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import concurrent.futures
 from collections.abc import Coroutine, Mapping
 from typing import Any, Protocol, TypeVar
 
-from cppcancel.instances import InstanceStatus
+from cppcancel.contracts import CancelRequest
+from cppcancel.instances import Found, InstanceStatus, StartResult
 
 DURABLE_CALL_TIMEOUT_S = 5.0
 CONTEXT_KEY = "durable"
+CANCELS_KEY = "cancels"
 _T = TypeVar("_T")
 
 
@@ -29,6 +36,14 @@ class DurableGateway(Protocol):
     def start(self, orchestrator: str, instance_id: str, payload: Mapping[str, Any]) -> str: ...
 
     def raise_event(self, instance_id: str, event_name: str, data: Mapping[str, Any]) -> None: ...
+
+
+class CancelStarter(Protocol):
+    """Start a cancel orchestration once (see `cancel_function.start_once`)."""
+
+    def find(self, instance_id: str) -> Found | None: ...
+
+    def start_once(self, instance_id: str, request: CancelRequest) -> StartResult: ...
 
 
 class DurableBridge:

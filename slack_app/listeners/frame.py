@@ -19,7 +19,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_app import blocks
 from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.attempt import Attempt
-from slack_app.durable_port import CONTEXT_KEY, DurableGateway
+from slack_app.durable_port import CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
 from slack_app.payload import Caller, action_value, response_url
 from slack_app.runtime import Runtime
 
@@ -37,6 +37,7 @@ class Click:
     response_url: str | None
     respond: Respond
     durable_client: DurableGateway | None
+    cancel_starter: CancelStarter | None
 
     @property
     def durable(self) -> DurableGateway:
@@ -44,6 +45,13 @@ class Click:
         if self.durable_client is None:
             raise RuntimeError("no durable client on this request")
         return self.durable_client
+
+    @property
+    def cancels(self) -> CancelStarter:
+        """The start-the-cancel-once service over the same client (injected by the HTTP trigger with it)."""
+        if self.cancel_starter is None:
+            raise RuntimeError("no durable client on this request")
+        return self.cancel_starter
 
     def refusal(self) -> blocks.Message | None:
         """The policy's answer for whoever clicked (never whoever typed the command): None when allowed."""
@@ -90,8 +98,8 @@ def click_listener(rt: Runtime, action: str, handler: ClickHandler) -> BoltClick
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        attempt, durable = rt.attempt(action), context.get(CONTEXT_KEY)
-        click = Click(rt, attempt, action_value(body), response_url(body), respond, durable)
+        durable, cancels = context.get(CONTEXT_KEY), context.get(CANCELS_KEY)
+        click = Click(rt, rt.attempt(action), action_value(body), response_url(body), respond, durable, cancels)
         run_click(action, handler, click, body)
 
     listener.__name__ = f"on_{action}"

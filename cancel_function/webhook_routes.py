@@ -22,7 +22,6 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -39,9 +38,11 @@ from cppcancel.contracts import (
     cancel_instance_id,
     json_object,
 )
+from cppcancel.error_info import ErrorInfo
 from cppcancel.http_errors import error_body
-from cppcancel.policy import Decision, Subject, authorize, load_policy_logged
+from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.settings import Settings, SettingsError, get_settings
+from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import (
     WebhookCancel,
     WebhookInputError,
@@ -71,7 +72,7 @@ _CPP_ERROR_STATUS = {
 class WebhookRefusal(Exception):
     """A request the webhook answers with a 4xx/5xx JSON error (and an audit record)."""
 
-    def __init__(self, status: int, code: str, message: str, *, audit_outcome: str = "refused") -> None:
+    def __init__(self, status: int, code: str, message: str, *, audit_outcome: audit.Outcome = "refused") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -143,7 +144,7 @@ def _parse(body: bytes) -> WebhookCancel:
         raise WebhookRefusal(400, exc.code, exc.message, audit_outcome="invalid") from None
 
 
-def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> Decision:
+def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> Verdict:
     policy = load_policy_logged(settings.cancel_policy)
     subject = Subject(caller=key.caller, channel_id=request.slack_channel)
     return authorize(policy, subject, request.publisher_id, request.offer_id)
@@ -219,10 +220,10 @@ def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpRe
     if outcome.status == "accepted":
         # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
         # watcher could not be started). A 5xx would invite the pipeline to send the cancel again.
-        why = dict(outcome.error or {})
+        why = outcome.error or ErrorInfo.none()
         warning = {
-            "code": f"cpp_{why.get('code')}" if why.get("code") else "not_watched",
-            "message": str(why.get("message") or "The cancel was accepted but is not followed: check /cpp ops."),
+            "code": f"cpp_{why.code}" if why.code else "not_watched",
+            "message": why.message or "The cancel was accepted but is not followed: check /cpp ops.",
         }
         unwatched: dict[str, Any] = {
             "status": "accepted",
@@ -232,17 +233,17 @@ def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpRe
             "warning": warning,
         }
         return json_response(202, unwatched)
-    error = dict(outcome.error or {})
-    code = str(error.get("code") or "cpp_error")
-    message = str(error.get("message") or "The Partner Portal did not accept the cancel.")
+    error = outcome.error or ErrorInfo.none()
+    code = error.code or "cpp_error"
+    message = error.message or "The Partner Portal did not accept the cancel."
     headers = {}
-    if error.get("retryAfterS"):
-        headers["Retry-After"] = str(max(1, round(float(error["retryAfterS"]))))
+    if error.retry_after_s:
+        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
     return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
 
 
 def _record(
-    outcome: str,
+    outcome: audit.Outcome,
     decision: audit.Decision,
     correlation_id: str,
     *,
@@ -317,7 +318,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
             offer_id=request.offer_id,
             requester=Requester(display=request.requested_by, caller=key.caller),
             correlation_id=correlation_id,
-            requested_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            requested_at=iso(utc_now(), "seconds"),
             notification_emails=request.notification_emails,
             slack=SlackTarget(request.slack_channel) if request.slack_channel else None,
         )

@@ -16,16 +16,48 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-__all__ = ["AUDIT_LOGGER", "AuditRecord", "Decision", "emit", "redact"]
+from cppcancel.contracts import Requester, SlackTarget
+from cppcancel.times import iso, utc_now
+
+__all__ = ["AUDIT_LOGGER", "AuditRecord", "Decision", "Outcome", "Requested", "emit", "record_of", "redact"]
 
 AUDIT_LOGGER = "cppcancel.audit"
 _logger = logging.getLogger(AUDIT_LOGGER)
 
 # allowed: the policy said yes; refused: it said no; none: no authorization applied (help, parse errors, unsigned...).
 Decision = Literal["allowed", "refused", "none"]
+
+# How an attempt ended: one word per record, the same words log queries and the audit channel have always seen.
+Outcome = Literal[
+    # the Slack commands and buttons, and the webhook
+    "shown",  # ops/status/help answered
+    "unknown_command",
+    "confirmation_shown",
+    "requested",  # the cancel orchestration was started
+    "already_requested",  # a second click found it
+    "replayed",  # a retried webhook delivery found it
+    "expired",  # a confirmation clicked too late
+    "abandoned",  # "Never mind"
+    "stopped",  # the watch was stopped (a click, or how a watch ended)
+    "not_running",  # "Stop watching" on a watch that had ended
+    "refused",
+    "invalid",
+    "error",
+    # the cancel POST (send_cancel)
+    "cancelled",  # CPP 200
+    "accepted",  # CPP 202
+    "not_sent",  # a cancel of the publish was already under way
+    "failed",  # refused, unreachable, or an outcome that may be unknown (also how a watch ended)
+    # how a watch ended: the watcher's phase, or "ended" when it named none
+    "watching",
+    "completed",
+    "canceled",
+    "timed_out",
+    "lost",
+    "ended",
+]
 
 REDACTED = "[redacted]"
 _SECRET_PATTERNS = (
@@ -53,7 +85,7 @@ def redact(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(utc_now(), "milliseconds")
 
 
 @dataclass(frozen=True)
@@ -61,15 +93,14 @@ class AuditRecord:
     """What happened, to what, for whom, and how it ended.
 
     `command`: the verb or button (`ops`, `status`, `cancel`, `help`, `confirm_cancel`, `abort_cancel`,
-    `open_cancel`, `stop_watching`, or what the webhook/orchestration did). `outcome`: a short snake_case word
-    (`shown`, `confirmation_shown`, `requested`, `already_requested`, `abandoned`, `refused`, `invalid`, `failed`,
-    `cancelled`, `accepted`, `error`, ...). `reason`: a person-readable why, for refusals and failures.
+    `open_cancel`, `stop_watching`, or what the webhook/orchestration did). `outcome`: one of `Outcome`.
+    `reason`: a person-readable why, for refusals and failures.
     """
 
     source: str
     command: str
     decision: Decision
-    outcome: str
+    outcome: Outcome
     correlation_id: str
     who: str | None = None
     display: str | None = None
@@ -112,6 +143,56 @@ class AuditRecord:
 
     def to_line(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+class Requested(Protocol):
+    """What the orchestrations' requests (`CancelRequest`, `WatchRequest`) tell an audit record about who asked."""
+
+    @property
+    def requester(self) -> Requester: ...
+
+    @property
+    def slack(self) -> SlackTarget | None: ...
+
+    @property
+    def publisher_id(self) -> str: ...
+
+    @property
+    def offer_id(self) -> str: ...
+
+
+def record_of(
+    request: Requested,
+    *,
+    source: str,
+    command: str,
+    decision: Decision,
+    outcome: Outcome,
+    correlation_id: str,
+    request_id: str | None,
+    operation_url: str | None = None,
+    cpp_status_code: int | None = None,
+    reason: str | None = None,
+) -> AuditRecord:
+    """The record of what an orchestration did for `request`: who asked, where, on which offer (the one factory the
+    activities use, so that a cancel's record and its watch's record name the person the same way)."""
+    return AuditRecord(
+        source=source,
+        command=command,
+        decision=decision,
+        outcome=outcome,
+        correlation_id=correlation_id,
+        who=request.requester.user_id or request.requester.caller,
+        display=request.requester.display,
+        workspace=request.requester.team_id,
+        channel=request.slack.channel_id if request.slack else None,
+        publisher=request.publisher_id,
+        offer=request.offer_id,
+        cpp_status_code=cpp_status_code,
+        operation_url=operation_url,
+        request_id=request_id,
+        reason=reason,
+    )
 
 
 def emit(record: AuditRecord) -> AuditRecord:

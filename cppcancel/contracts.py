@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from cppcancel.error_info import ErrorInfo
+
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
 WATCH_ORCHESTRATOR = "watch_operation"
 STOP_WATCH_EVENT = "stop_watching"
@@ -201,19 +203,30 @@ class WatchRequest:
         )
 
 
+def _error_or_none(data: object) -> ErrorInfo | None:
+    return ErrorInfo.from_json(data) if isinstance(data, Mapping) and data else None
+
+
 @dataclass(frozen=True)
 class CancelOutcome:
     """Output (and, once known, custom status) of the cancel orchestration: what the webhook and Slack report.
 
     `status` is `cancelled` (CPP answered 200), `accepted` (202; a watcher follows the operation), or `failed`
-    (the CPP refused or could not be reached: `error` holds `{"code": ..., "message": ...}` for a person).
+    (the CPP refused or could not be reached: `error` says why, for a person and for the advice given).
+    An accepted cancel carries an `error` too when nobody follows it (no operation this app may follow).
     """
 
     status: Literal["cancelled", "accepted", "failed"]
     status_code: int | None = None
     operation_url: str | None = None
     watch_instance_id: str | None = None
-    error: Mapping[str, Any] | None = None
+    error: ErrorInfo | None = None
+
+    def __post_init__(self) -> None:
+        """An `error` given as JSON (a test, an older caller) is parsed here; an empty one is no error, as before."""
+        error: object = self.error
+        if isinstance(error, Mapping):
+            object.__setattr__(self, "error", ErrorInfo.from_json(error) if error else None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -221,7 +234,7 @@ class CancelOutcome:
             "statusCode": self.status_code,
             "operationUrl": self.operation_url,
             "watchInstanceId": self.watch_instance_id,
-            "error": dict(self.error) if self.error else None,
+            "error": self.error.to_json() if self.error else None,
         }
 
     @classmethod
@@ -234,5 +247,5 @@ class CancelOutcome:
             status_code=data.get("statusCode"),
             operation_url=data.get("operationUrl"),
             watch_instance_id=data.get("watchInstanceId"),
-            error=data.get("error"),
+            error=_error_or_none(data.get("error")),
         )

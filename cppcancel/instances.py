@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cppcancel.contracts import CancelRequest, json_object
+from cppcancel.times import iso
 
 # Runtime statuses of an instance that is still live: a start with the same ID is refused while it is in one.
 RUNNING_STATES = frozenset({"Pending", "Running", "ContinuedAsNew"})
@@ -111,8 +112,7 @@ class AlreadyRequested:
         """When it was requested: the request's own time, else when the instance was created."""
         request = self.request
         created = self.status.created_at
-        fallback = created.isoformat(timespec="seconds").replace("+00:00", "Z") if created else None
-        return (request.requested_at if request else None) or fallback
+        return (request.requested_at if request else None) or (iso(created, "seconds") if created else None)
 
 
 @dataclass(frozen=True)

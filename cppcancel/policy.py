@@ -8,7 +8,7 @@ Parsing is strict on purpose: an unknown key is an error rather than ignored, be
 otherwise silently widen a rule to every channel. Anything wrong with the policy refuses every request (the caller
 logs why); nothing here ever falls back to "allow".
 
-Decisions say *which* permission is missing (publisher/offer, caller, workspace, channel) so a person knows whom to
+Verdicts say *which* permission is missing (publisher/offer, caller, workspace, channel) so a person knows whom to
 ask, but never what the policy contains. Group membership comes from a callable so this module stays pure: the Slack
 adapter looks groups up (and caches them); tests pass a dict.
 """
@@ -26,13 +26,13 @@ from enum import StrEnum
 from pathlib import Path
 
 __all__ = [
-    "Decision",
     "Membership",
     "Missing",
     "Policy",
     "PolicyError",
     "Rule",
     "Subject",
+    "Verdict",
     "authorize",
     "load_policy",
     "parse_policy",
@@ -114,8 +114,11 @@ Membership = Callable[[str, str], bool | None]
 
 
 @dataclass(frozen=True)
-class Decision:
-    """The outcome of `authorize`. Safe to show: it names a missing permission, never a rule."""
+class Verdict:
+    """What `authorize` found. Safe to show: it names a missing permission, never a rule.
+
+    Not to be confused with `audit.Decision`, the one word (`allowed`/`refused`/`none`) an audit record keeps of it.
+    """
 
     allowed: bool
     missing: Missing | None = None
@@ -309,20 +312,20 @@ def authorize(
     offer_id: str,
     *,
     is_member: Membership | None = None,
-) -> Decision:
+) -> Verdict:
     """Allowed when one rule matches everything. `policy=None` (none loaded) refuses with `Missing.POLICY`.
 
     Group lookups happen only for rules that already match the publisher and offer and do not list the user
     directly, so a request that needs no group costs no Slack API call.
     """
     if policy is None or not policy.rules:
-        return Decision(False, Missing.POLICY)
+        return Verdict(False, Missing.POLICY)
     caller = _Caller(subject, is_member)
     deepest: Missing = Missing.OFFER
     for rule in policy.rules:
         failure = _failure(rule, subject, publisher_id, offer_id, caller)
         if failure is None:
-            return Decision(True)
+            return Verdict(True)
         if _DEPTH[failure] > _DEPTH[deepest]:
             deepest = failure
-    return Decision(False, deepest, membership_unknown=caller.unknown and deepest is Missing.CALLER)
+    return Verdict(False, deepest, membership_unknown=caller.unknown and deepest is Missing.CALLER)

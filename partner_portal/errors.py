@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cppcancel.error_info import CPP_ERROR_LAYOUT, ErrorInfo
+
 
 class CppError(Exception):
     """Base of every error the CPP client raises."""
@@ -44,16 +46,21 @@ class CppError(Exception):
             parts.append(f"(HTTP {self.status_code})")
         return " ".join(parts)
 
+    def error_info(self) -> ErrorInfo:
+        """The error as a value that can cross the durable boundary (exceptions cannot)."""
+        return ErrorInfo(
+            code=self.code,
+            message=self.describe(),
+            status_code=self.status_code,
+            api_code=self.api_code,
+            transient=self.transient,
+            retry_after_s=self.retry_after_s,
+            outcome_unknown=self.outcome_unknown,
+            layout=CPP_ERROR_LAYOUT,
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.describe(),
-            "statusCode": self.status_code,
-            "apiCode": self.api_code,
-            "transient": self.transient,
-            "retryAfterS": self.retry_after_s,
-            "outcomeUnknown": self.outcome_unknown,
-        }
+        return self.error_info().to_json()
 
 
 class InvalidRequest(CppError):

@@ -5,30 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from cppcancel.audit import AuditRecord, emit
+from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
 from poll_function.blueprint import activity
 from poll_function.payloads import load
+
+# The watcher's phases (`watch_logic.output`'s "phase") as audit outcomes: the same words.
+WATCH_OUTCOMES: dict[str, Outcome] = {
+    "watching": "watching",
+    "completed": "completed",
+    "canceled": "canceled",
+    "failed": "failed",
+    "stopped": "stopped",
+    "timed_out": "timed_out",
+    "lost": "lost",
+}
 
 
 def watch_end_record(request: WatchRequest, ending: dict[str, Any]) -> AuditRecord:
     """Who asked, what was followed, and how it ended (`ending` is the watcher's output)."""
     stopped_by = ending.get("stoppedBy") or {}
     reason = ending.get("error") or (f"stopped by {stopped_by.get('display')}" if stopped_by else None)
-    return AuditRecord(
+    return record_of(
+        request,
         source="watcher",
         command="watch",
         decision="none",
-        outcome=str(ending.get("phase") or "ended"),
+        outcome=WATCH_OUTCOMES.get(str(ending.get("phase") or ""), "ended"),
         correlation_id=request.correlation_id or request.instance_id,
-        who=request.requester.user_id or request.requester.caller,
-        display=request.requester.display,
-        workspace=request.requester.team_id,
-        channel=request.slack.channel_id if request.slack else None,
-        publisher=request.publisher_id,
-        offer=request.offer_id,
-        operation_url=request.operation_url,
         request_id=request.instance_id,
+        operation_url=request.operation_url,
         reason=str(reason) if reason else None,
     )
 

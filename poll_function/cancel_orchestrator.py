@@ -38,10 +38,11 @@ from collections.abc import Generator
 from typing import Any
 
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
+from cppcancel.error_info import ErrorInfo
+from cppcancel.times import iso
 from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
 from poll_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, error_json, load
-from poll_function.watch_state import iso
+from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, load
 
 # Reporting and starting the watcher are safe to repeat (the watcher start is idempotent; a duplicate channel
 # message is the worst case of a report retried after it posted), so transient failures are retried.
@@ -65,22 +66,22 @@ def outcome_of(sent: CancelSent) -> CancelOutcome:
                 watch_instance_id(result.operation_url),
             )
         if result.outcome == "accepted":
-            error = error_json(
+            error = ErrorInfo(
                 "invalid_response", "The Partner Portal accepted the cancel but named no operation to follow."
             )
             return CancelOutcome("accepted", result.status_code, error=error)
         return CancelOutcome("cancelled", result.status_code)
-    if sent.error.get("code") == CANCEL_UNDER_WAY:
+    if sent.error.code == CANCEL_UNDER_WAY:
         # Nothing was sent: follow the publish that is being cancelled (until `joined` finds a watcher to join).
-        publish_url = sent.error.get("publishOperationUrl")
-        if isinstance(publish_url, str) and publish_url:
+        publish_url = sent.error.publish_operation_url
+        if publish_url:
             return CancelOutcome("accepted", None, publish_url, watch_instance_id(publish_url))
-    status = sent.error.get("statusCode")
+    status = sent.error.status_code
     if status == 202:
         # The Partner Portal took the cancel but named no operation this app may follow (none at all, or one on
         # another origin): it is accepted - saying "failed" would invite a second cancel - and nobody watches it.
-        return CancelOutcome("accepted", 202, error=dict(sent.error))
-    return CancelOutcome("failed", status if isinstance(status, int) else None, error=dict(sent.error))
+        return CancelOutcome("accepted", 202, error=sent.error)
+    return CancelOutcome("failed", status, error=sent.error)
 
 
 def joined(outcome: CancelOutcome, watched_url: object) -> CancelOutcome:
@@ -103,9 +104,9 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
         sent = CancelSent.from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
     except Exception as exc:
         message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
-        sent = CancelSent(False, error=error_json("unknown_outcome", message))
+        sent = CancelSent(False, error=ErrorInfo("unknown_outcome", message))
     outcome = outcome_of(sent)
-    if sent.error.get("code") == CANCEL_UNDER_WAY:
+    if sent.error.code == CANCEL_UNDER_WAY:
         offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
         try:
             watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 from cppcancel import identifiers
-from cppcancel.audit import AuditRecord, emit
+from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.contracts import CancelRequest
+from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from cppcancel.settings import Settings, SettingsError, get_settings
 from partner_portal.client import CppClient
@@ -21,7 +22,7 @@ from partner_portal.errors import CppError
 from partner_portal.models import CancelResult
 from partner_portal.tokens import token_provider_from_settings
 from poll_function.blueprint import activity
-from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, PollResult, cancel_under_way_error, error_json, load
+from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, PollResult, load, under_way_error
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,12 @@ def poll_operation(payload: Any) -> dict[str, Any]:
     try:
         client = CppClient.from_settings(get_settings())
     except SettingsError as exc:
-        return PollResult(False, error=error_json("settings", str(exc))).to_json()
+        return PollResult(False, error=ErrorInfo("settings", str(exc))).to_json()
     try:
         poll = client.poll_operation(url)
     except CppError as exc:
         log.warning("operation poll failed: %s", exc.describe())
-        return PollResult(False, error=exc.to_json(), retry_after_s=exc.retry_after_s).to_json()
+        return PollResult(False, error=exc.error_info(), retry_after_s=exc.retry_after_s).to_json()
     finally:
         client.close()
     return PollResult(True, poll.operation, poll.retry_after_s).to_json()
@@ -93,20 +94,20 @@ def _send(request: CancelRequest) -> CancelSent:
         identifiers.validate_offer_id(request.offer_id)
         emails = identifiers.validate_emails(request.notification_emails)
     except identifiers.InvalidInput as exc:
-        return CancelSent(False, error=error_json("invalid_input", str(exc)))
+        return CancelSent(False, error=ErrorInfo("invalid_input", str(exc)))
     try:
         settings = get_settings()
         client = CppClient.from_settings(settings)
     except SettingsError as exc:
-        return CancelSent(False, error=error_json("settings", str(exc)))
+        return CancelSent(False, error=ErrorInfo("settings", str(exc)))
     try:
         publish_url = publish_being_cancelled(settings, request.publisher_id, request.offer_id)
         if publish_url is not None:
             log.info("a cancel of %s/%s is already under way: not sent again", request.publisher_id, request.offer_id)
-            return CancelSent(False, error=cancel_under_way_error(publish_url))
+            return CancelSent(False, error=under_way_error(publish_url))
         result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
     except CppError as exc:
-        return CancelSent(False, error=exc.to_json())
+        return CancelSent(False, error=exc.error_info())
     finally:
         client.close()
     return CancelSent(True, result)
@@ -114,31 +115,26 @@ def _send(request: CancelRequest) -> CancelSent:
 
 def _audit(request: CancelRequest, sent: CancelSent) -> None:
     result = sent.result
-    status = result.status_code if result else sent.error.get("statusCode")
-    outcome: str
+    status = result.status_code if result else sent.error.status_code
+    outcome: Outcome
     if result is not None:
         outcome = result.outcome
-    elif sent.error.get("code") == CANCEL_UNDER_WAY:
+    elif sent.error.code == CANCEL_UNDER_WAY:
         outcome = "not_sent"  # a cancel of the publish was already under way
     else:  # a 202 without an operation this app may follow was still taken by the Partner Portal
         outcome = "accepted" if status == 202 else "failed"
     emit(
-        AuditRecord(
+        record_of(
+            request,
             source=request.source,
             command="cancel",
             decision="allowed",  # the entry point authorized the request before starting this orchestration
             outcome=outcome,
             correlation_id=request.correlation_id,
-            who=request.requester.user_id or request.requester.caller,
-            display=request.requester.display,
-            workspace=request.requester.team_id,
-            channel=request.slack.channel_id if request.slack else None,
-            publisher=request.publisher_id,
-            offer=request.offer_id,
-            cpp_status_code=status if isinstance(status, int) else None,
-            operation_url=result.operation_url if result else None,
             request_id=request.request_id,
-            reason=None if result else str(sent.error.get("message") or "")[:500] or None,
+            operation_url=result.operation_url if result else None,
+            cpp_status_code=status,
+            reason=None if result else sent.error.message[:500] or None,
         )
     )
 
@@ -151,7 +147,7 @@ def send_cancel(payload: Any) -> dict[str, Any]:
         sent = _send(request)
     except Exception as exc:
         # Not a CppError (those are values): still leave the record, since the POST may have gone out.
-        failure = error_json("unexpected", f"The cancel failed unexpectedly ({type(exc).__name__}).")
+        failure = ErrorInfo("unexpected", f"The cancel failed unexpectedly ({type(exc).__name__}).")
         _audit(request, CancelSent(False, error=failure))
         raise
     _audit(request, sent)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cppcancel.contracts import json_object
+from cppcancel.error_info import ErrorInfo
 from partner_portal.models import CancelResult, Operation
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
@@ -25,29 +26,27 @@ def _float(value: object) -> float | None:
     return float(value)
 
 
-def error_json(code: str, message: str, *, transient: bool = False, status_code: int | None = None) -> dict[str, Any]:
-    """An error in the shape of `CppError.to_json()`, for failures that are not CPP errors."""
-    return {
-        "code": code,
-        "message": message,
-        "statusCode": status_code,
-        "apiCode": None,
-        "transient": transient,
-        "retryAfterS": None,
-    }
+def _error(value: ErrorInfo | Mapping[str, Any]) -> ErrorInfo:
+    """An `error` given as today's JSON (old callers, tests) is parsed once, here."""
+    return value if isinstance(value, ErrorInfo) else ErrorInfo.from_json(value)
 
 
 # `send_cancel` sent nothing: the Partner Portal says a cancel of the in-flight publish is already under way.
 CANCEL_UNDER_WAY = "cancel_under_way"
 
 
-def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
+def under_way_error(publish_operation_url: str) -> ErrorInfo:
     """`send_cancel`'s answer when it sent nothing because a cancel of the publish was already under way."""
     message = (
         "A cancel of the publish in flight was already under way (sent earlier - perhaps by this same request "
         "before a restart, or by someone else), so it was not sent again."
     )
-    return {**error_json(CANCEL_UNDER_WAY, message), "publishOperationUrl": publish_operation_url}
+    return ErrorInfo(CANCEL_UNDER_WAY, message, publish_operation_url=publish_operation_url)
+
+
+def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
+    """The JSON of `under_way_error`, as it sits in a `send_cancel` result in the history."""
+    return under_way_error(publish_operation_url).to_json()
 
 
 @dataclass(frozen=True)
@@ -57,35 +56,38 @@ class PollResult:
     ok: bool
     operation: Operation | None = None
     retry_after_s: float | None = None
-    error: Mapping[str, Any] = field(default_factory=dict)
+    error: ErrorInfo = field(default_factory=ErrorInfo.none)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", _error(self.error))
 
     @property
     def transient(self) -> bool:
-        return bool(self.error.get("transient"))
+        return self.error.transient
 
     @property
     def error_message(self) -> str:
-        return str(self.error.get("message") or "the operation could not be read")
+        return self.error.message or "the operation could not be read"
 
     def to_json(self) -> dict[str, Any]:
         if self.ok and self.operation is not None:
             return {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
-        return {"ok": False, "error": dict(self.error), "retryAfterS": self.retry_after_s}
+        return {"ok": False, "error": self.error.to_json(), "retryAfterS": self.retry_after_s}
 
     @classmethod
     def from_json(cls, data: object) -> PollResult:
         if not isinstance(data, Mapping):
-            return cls(False, error=error_json("invalid_result", "the poll activity returned nothing usable"))
+            return cls(False, error=ErrorInfo("invalid_result", "the poll activity returned nothing usable"))
         retry = _float(data.get("retryAfterS"))
         if data.get("ok") and data.get("operation") is not None:
             try:
                 return cls(True, Operation.from_json(data["operation"]), retry)
             except ValueError as exc:
-                return cls(False, error=error_json("invalid_response", str(exc)))
-        error = data.get("error")
-        error = dict(error) if isinstance(error, Mapping) else error_json("unknown", "the poll failed")
+                return cls(False, error=ErrorInfo("invalid_response", str(exc)))
+        raw = data.get("error")
+        error = ErrorInfo.from_json(raw) if isinstance(raw, Mapping) else ErrorInfo("unknown", "the poll failed")
         if retry is None:
-            retry = _float(error.get("retryAfterS"))
+            retry = _float(error.retry_after_s)
         return cls(False, None, retry, error)
 
 
@@ -167,21 +169,24 @@ class CancelSent:
 
     ok: bool
     result: CancelResult | None = None
-    error: Mapping[str, Any] = field(default_factory=dict)
+    error: ErrorInfo = field(default_factory=ErrorInfo.none)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", _error(self.error))
 
     def to_json(self) -> dict[str, Any]:
         if self.ok and self.result is not None:
             return {"ok": True, "result": self.result.to_json()}
-        return {"ok": False, "error": dict(self.error)}
+        return {"ok": False, "error": self.error.to_json()}
 
     @classmethod
     def from_json(cls, data: object) -> CancelSent:
         if isinstance(data, Mapping) and data.get("ok") and isinstance(data.get("result"), Mapping):
             return cls(True, CancelResult.from_json(data["result"]))
-        error = data.get("error") if isinstance(data, Mapping) else None
-        if not isinstance(error, Mapping):
-            error = error_json("unknown", "The cancel activity returned nothing usable.")
-        return cls(False, None, dict(error))
+        raw = data.get("error") if isinstance(data, Mapping) else None
+        if not isinstance(raw, Mapping):
+            return cls(False, None, ErrorInfo("unknown", "The cancel activity returned nothing usable."))
+        return cls(False, None, ErrorInfo.from_json(raw))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,9 +19,9 @@ from slack_sdk.webhook import WebhookClient
 
 from cppcancel.contracts import CancelOutcome, CancelRequest
 from cppcancel.settings import get_settings
+from cppcancel.times import parse_iso, utc_now
 from poll_function.blueprint import activity
 from poll_function.payloads import ReportResult, SlackResult, SlackUpdate, load
-from poll_function.watch_state import parse_iso
 from slack_app.progress import (
     RenderedMessage,
     render_cancel_report,
@@ -155,7 +154,7 @@ def report_cancel(payload: Any) -> dict[str, Any]:
         offer_id=request.offer_id,
         requester=request.requester,
         outcome=outcome,
-        at=parse_iso(data.get("at")) or datetime.now(UTC),
+        at=parse_iso(data.get("at")) or utc_now(),
     )
     client = web_client(get_settings())
     try:

@@ -15,9 +15,10 @@ from typing import Any
 
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.schedule import ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
+from cppcancel.times import iso, parse_iso
 from partner_portal.models import Operation, StepStatus
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate
-from poll_function.watch_state import WatchState, iso, parse_iso
+from poll_function.watch_state import WatchState
 from slack_app.progress import (
     Phase,
     WatchView,

@@ -46,10 +46,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
+from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
-from poll_function.payloads import PollResult, SlackResult, error_json, load
+from poll_function.payloads import PollResult, SlackResult, load
 from poll_function.watch_logic import (
     MAX_RATELIMIT_WAITS,
     MAX_SLACK_WAIT_S,
@@ -90,7 +91,7 @@ def _poll(context: OrchestrationContext, request: WatchRequest) -> Generator[Any
     try:
         raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})
     except Exception as exc:
-        failed = error_json("activity_failed", f"The poll activity failed: {_short(exc)}", transient=True)
+        failed = ErrorInfo("activity_failed", f"The poll activity failed: {_short(exc)}", transient=True)
         return PollResult(False, error=failed)
     return PollResult.from_json(raw)
 

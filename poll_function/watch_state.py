@@ -10,26 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from cppcancel.schedule import ScheduleParams
 from partner_portal.models import Operation
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    """A timestamp this project wrote (or the CPP's); None when absent or unreadable. Always timezone-aware."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _int(data: Mapping[str, Any], key: str) -> int:

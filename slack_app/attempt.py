@@ -15,22 +15,12 @@ import dataclasses
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from cppcancel.audit import AuditRecord, Decision
+from cppcancel.audit import AuditRecord, Decision, Outcome
 from slack_app.audit_sink import AuditSink
 from slack_app.payload import Caller
 
 ACK_BUDGET_S = 2.5  # of Slack's 3 s: the rest is the network between Slack and the app
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Whole seconds with `Z`, as the confirmation and the cancel request carry it."""
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -70,7 +60,7 @@ class Attempt:
         return self.caller
 
     def record(
-        self, decision: Decision, outcome: str, *, status_code: int | None = None, reason: str | None = None
+        self, decision: Decision, outcome: Outcome, *, status_code: int | None = None, reason: str | None = None
     ) -> None:
         caller = self.caller
         self.sink.record(

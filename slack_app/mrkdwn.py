@@ -10,6 +10,8 @@ import html
 import re
 from datetime import UTC, datetime
 
+from cppcancel.times import parse_iso
+
 # Block Kit limits (api.slack.com/reference/block-kit): blocks per message, section text, header text.
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -39,28 +41,14 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """ISO times as the CPP writes them (7-digit fractions, `Z`); None when it is not a time."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def plain_time(value: datetime | str | None) -> str:
-    moment = value if isinstance(value, datetime) else parse_time(value)
+    moment = value if isinstance(value, datetime) else parse_iso(value)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown time"
 
 
 def slack_time(value: datetime | str | None, fmt: str = "{date_short_pretty} {time}") -> str:
     """A `<!date>` token (shown in each reader's time zone) with a UTC fallback; the raw text if it is not a time."""
-    moment = value if isinstance(value, datetime) else parse_time(value)
+    moment = value if isinstance(value, datetime) else parse_iso(value)
     if moment is None:
         return escape(value) if isinstance(value, str) and value else "an unknown time"
     return f"<!date^{int(moment.timestamp())}^{fmt}|{plain_time(moment)}>"

@@ -21,10 +21,12 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from cppcancel.contracts import CancelOutcome, Requester
+from cppcancel.error_info import ErrorInfo
+from cppcancel.times import iso
 from partner_portal.models import Operation, OperationStatus, Step, StepStatus
 from slack_app import mrkdwn
 from slack_app.mrkdwn import MAX_BLOCKS, MAX_HEADER_CHARS, MAX_SECTION_CHARS, escape, slack_time, truncate
@@ -398,7 +400,7 @@ def custom_status(view: WatchView) -> dict[str, Any]:
         "polls": view.polls,
         "stoppedBy": view.stopped_by.display if view.stopped_by else None,
         "error": truncate(view.error or _api_error_text(operation) or "", 1000) or None,
-        "updatedAt": view.now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "updatedAt": iso(view.now),
     }
 
 
@@ -429,22 +431,20 @@ NOT_FOLLOWED_NEXT_STEP = (
 )
 
 
-def next_step_hint(error: Mapping[str, Any] | None) -> str:
-    """What a person should do after a failed cancel, from the CppError JSON (`code`, `statusCode`).
+def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None) -> str:
+    """What a person should do after a failed cancel, from its error (`code`, `statusCode`; JSON is parsed first).
 
     When the cancel may have been carried out (`outcomeUnknown`: a timeout, a dropped connection or a 5xx after it
     was sent), the advice is always to look before trying again, whatever the error's kind: "try again" could cancel
     twice - or cancel the next publish.
     """
-    error = error or {}
-    code = str(error.get("code") or "")
-    status = error.get("statusCode")
-    if error.get("outcomeUnknown"):
+    info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_json(error or {})
+    code, status, retry_after = info.code, info.status_code, info.retry_after_s
+    if info.outcome_unknown:
         code = "unknown_outcome"
-    if code not in _NEXT_STEP and isinstance(status, int):
+    if code not in _NEXT_STEP and status is not None:
         code = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else code)
-    retry_after = error.get("retryAfterS")
-    if code == "throttled" and isinstance(retry_after, (int, float)) and 0 < retry_after <= 3600:
+    if code == "throttled" and retry_after is not None and 0 < retry_after <= 3600:
         return f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
     return _NEXT_STEP.get(code, f"Check `{OPS_COMMAND}` before trying again.")
 
@@ -467,7 +467,7 @@ def render_cancel_report(
         return RenderedMessage(text, blocks, _digest(text))
     if outcome.status == "accepted" and outcome.error and not outcome.watch_instance_id:
         # Taken by the Partner Portal, but there is nothing this app may follow: say both, so nobody sends it again.
-        what = escape(str(outcome.error.get("message") or "The Partner Portal named no operation to follow."))
+        what = escape(outcome.error.message or "The Partner Portal named no operation to follow.")
         text = f"⚠️ Cancel of {subject} accepted but not followed here — requested by {who} at {when}."
         detail = f"*What happened:* {what}\n*What to do:* {NOT_FOLLOWED_NEXT_STEP}"
         return RenderedMessage(f"{text} {what}", [_section(text), _section(detail)], _digest([text, detail]))
@@ -481,8 +481,8 @@ def render_cancel_report(
         if outcome.watch_instance_id:
             blocks.append(stop_actions(outcome.watch_instance_id, publisher_id, offer_id))
         return RenderedMessage(text, blocks, _digest(text))
-    error = outcome.error or {}
-    what = escape(str(error.get("message") or "The cancel failed for an unknown reason."))
+    error = outcome.error or ErrorInfo.none()
+    what = escape(error.message or "The cancel failed for an unknown reason.")
     text = f"❌ Cancel of {subject} failed — requested by {who} at {when}."
     detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error)}"
     return RenderedMessage(f"{text} {what}", [_section(text), _section(detail)], _digest([text, detail]))

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
 from cppcancel.instances import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
-from slack_app import blocks, mrkdwn
+from cppcancel.times import iso, parse_iso, utc_now
+from slack_app import blocks
 from slack_app.actions import CancelTicket
-from slack_app.attempt import iso, now
 from slack_app.listeners.frame import Click
 
 log = logging.getLogger(__name__)
@@ -37,19 +37,19 @@ def confirm_cancel(click: Click) -> None:
     if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
-            _answer(click, found, now())
+            _answer(click, found, utc_now())
             return
         p, o = click.attempt.offer
         click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
         click.say(blocks.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
-    asked = now()
+    asked = utc_now()
     _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked)
 
 
 def _fresh(ticket: CancelTicket) -> bool:
-    asked_at = mrkdwn.parse_time(ticket.asked_at)
-    return asked_at is not None and -_CLOCK_SKEW < now() - asked_at < CONFIRMATION_TTL
+    asked_at = parse_iso(ticket.asked_at)
+    return asked_at is not None and -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL
 
 
 def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
@@ -62,7 +62,7 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
         offer_id=ticket.offer_id,
         requester=caller.requester(),
         correlation_id=click.attempt.ref,
-        requested_at=iso(at),
+        requested_at=iso(at, "seconds"),
         notification_emails=ticket.notify,
         slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
     )

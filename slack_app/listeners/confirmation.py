@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import uuid
 
+from cppcancel.times import iso, utc_now
 from partner_portal import errors
 from slack_app import blocks, offers
 from slack_app.actions import CancelTicket
-from slack_app.attempt import Attempt, iso, now
+from slack_app.attempt import Attempt
 from slack_app.runtime import Runtime
 
 
 def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> blocks.Message:
     """Read what is in flight and build the Confirm/Never mind message (audited)."""
     p, o = attempt.offer
-    ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.who.user_id, iso(now()))
+    ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.who.user_id, iso(utc_now(), "seconds"))
     attempt.request_id = ticket.request_id
     try:
         view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)

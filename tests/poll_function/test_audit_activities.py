@@ -42,3 +42,13 @@ def test_a_stopped_watch_names_who_stopped_it(
         activity("record_watch_end")(payload=json.dumps({"request": watch_request().to_json(), "ending": ending}))
     [record] = _records(caplog)
     assert (record["outcome"], record["reason"]) == ("stopped", "stopped by bob")
+
+
+def test_every_phase_a_watch_can_end_in_is_an_audit_outcome_of_its_own() -> None:
+    from typing import get_args
+
+    from poll_function.audit_activities import WATCH_OUTCOMES
+    from slack_app.progress import Phase
+
+    assert set(WATCH_OUTCOMES) == set(get_args(Phase))
+    assert all(outcome == phase for phase, outcome in WATCH_OUTCOMES.items())

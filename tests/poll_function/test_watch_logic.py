@@ -109,7 +109,7 @@ def test_payloads_parse_tolerantly() -> None:
     with pytest.raises(ValueError, match="JSON object"):
         load("[1]")
     assert PollResult.from_json(None).ok is False
-    assert PollResult.from_json({"ok": True, "operation": []}).error["code"] == "invalid_response"
+    assert PollResult.from_json({"ok": True, "operation": []}).error.code == "invalid_response"
     failed = PollResult.from_json({"ok": False, "error": {"transient": True, "retryAfterS": 3}})
     assert failed.transient and failed.retry_after_s == 3
     assert PollResult.from_json(PollResult(True, STEP1, 5.0).to_json()) == PollResult(True, STEP1, 5.0)
@@ -117,6 +117,6 @@ def test_payloads_parse_tolerantly() -> None:
     assert SlackResult(False, retry_after_s=2).rate_limited
     update = SlackUpdate("C1", None, "t", [], "reply")
     assert SlackUpdate.from_json(update.to_json()) == update
-    assert CancelSent.from_json(None).error["code"] == "unknown"
+    assert CancelSent.from_json(None).error.code == "unknown"
     assert ReportResult.from_json(ReportResult("1.1", "channel").to_json()) == ReportResult("1.1", "channel")
     assert Requester.from_json({}).display == "someone"

@@ -3,7 +3,8 @@
 Every listener works inside an attempt: it names who is asking (the payload's caller), on which offer and under
 which confirmation, and carries the ref the person sees in every answer ("ref 1a2b...") - the audit record's
 correlation ID, so support can go from a screenshot to the log line. `Attempt.record` is the only place the Slack
-front end builds an `AuditRecord`.
+front end writes an audit record, through the one factory `cppcancel.audit.record_of` (an attempt tells it who,
+where and which offer, as the orchestrations' requests do).
 
 Time budget: Slack waits 3 s for the ack; everything an attempt does must fit in `ACK_BUDGET_S` of it, counted from
 when the attempt began (`deadline`, a `time.monotonic()` value the CPP read and the group lookups share).
@@ -16,7 +17,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from cppcancel.audit import AuditRecord, Decision, Outcome
+from cppcancel.audit import Decision, Outcome, record_of
+from cppcancel.contracts import Requester, SlackTarget
 from slack_app.audit_sink import AuditSink
 from slack_app.payload import Caller
 
@@ -59,25 +61,30 @@ class Attempt:
         assert self.caller is not None, "the attempt names no caller yet"
         return self.caller
 
+    @property
+    def requester(self) -> Requester | None:
+        """Who asked, for the audit record (None until the payload has been read)."""
+        return self.caller.requester() if self.caller else None
+
+    @property
+    def slack(self) -> SlackTarget | None:
+        """Where they asked, for the audit record."""
+        channel = self.caller.channel_id if self.caller else None
+        return SlackTarget(channel) if channel else None
+
     def record(
         self, decision: Decision, outcome: Outcome, *, status_code: int | None = None, reason: str | None = None
     ) -> None:
-        caller = self.caller
         self.sink.record(
-            AuditRecord(
+            record_of(
+                self,
                 source="slack",
                 command=self.command,
                 decision=decision,
                 outcome=outcome,
                 correlation_id=self.ref,
-                who=caller.user_id if caller else None,
-                display=caller.display if caller else None,
-                workspace=caller.team_id if caller else None,
-                channel=caller.channel_id if caller else None,
-                publisher=self.publisher_id,
-                offer=self.offer_id,
-                cpp_status_code=status_code,
                 request_id=self.request_id,
+                cpp_status_code=status_code,
                 reason=reason,
             )
         )

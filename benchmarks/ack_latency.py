@@ -232,7 +232,7 @@ _PROBES: tuple[tuple[str, str, str], ...] = (
     ("slack_app.offers", "read_offer", "CPP read (list + detail)"),
     ("partner_portal.client", "CppClient.list_operations", "CPP GET submissions"),
     ("partner_portal.client", "CppClient.get_operation", "CPP GET operation"),
-    ("slack_app.blocks", "confirmation_message", "render the confirmation"),
+    ("slack_app.replies", "confirmation_message", "render the confirmation"),
     ("slack_app.audit_sink", "AuditSink.record", "audit record"),
     ("slack_app.durable_port", "DurableBridge.status", "durable client: get_status"),
     ("slack_app.durable_port", "DurableBridge.start", "durable client: start_new"),

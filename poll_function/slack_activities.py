@@ -22,12 +22,8 @@ from cppcancel.settings import get_settings
 from cppcancel.times import parse_iso, utc_now
 from poll_function.blueprint import activity
 from poll_function.payloads import ReportResult, SlackResult, SlackUpdate, load
-from slack_app.progress import (
-    RenderedMessage,
-    render_cancel_report,
-    render_channel_pointer,
-    render_without_channel_access,
-)
+from slack_app.blockkit import Message
+from slack_app.progress import render_cancel_report, render_channel_pointer, render_without_channel_access
 from slack_app.web import WEB_API_TIMEOUT_S, web_client
 
 log = logging.getLogger(__name__)
@@ -120,11 +116,11 @@ def update_slack(payload: Any) -> dict[str, Any]:
     return SlackResult(True, ts).to_json()
 
 
-def _post_response_url(url: str, message: RenderedMessage) -> bool:
+def _post_response_url(url: str, message: Message) -> bool:
     """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort."""
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
-            text=message.text, blocks=message.blocks, replace_original=True
+            text=message.text, blocks=list(message.blocks), replace_original=True
         )
     except Exception as exc:  # a pointer that did not arrive must not fail (and repeat) the report
         log.warning("response_url post failed: %s", type(exc).__name__)
@@ -158,7 +154,7 @@ def report_cancel(payload: Any) -> dict[str, Any]:
     )
     client = web_client(get_settings())
     try:
-        response = client.chat_postMessage(channel=slack.channel_id, text=report.text, blocks=report.blocks)
+        response = client.chat_postMessage(channel=slack.channel_id, **report.to_kwargs())
     except SlackApiError as exc:
         code = _code(exc)
         if code in NO_CHANNEL_ACCESS and slack.response_url:

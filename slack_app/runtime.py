@@ -19,9 +19,10 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from cppcancel import policy
 from cppcancel.settings import Settings
 from partner_portal.client import CppClient
-from slack_app import blocks, offers
+from slack_app import offers, replies
 from slack_app.attempt import Attempt
 from slack_app.audit_sink import AuditSink
+from slack_app.blockkit import Message
 from slack_app.usergroups import UsergroupDirectory
 from slack_app.web import web_client
 
@@ -50,7 +51,7 @@ class Runtime:
         """A new attempt, audited through this runtime's sink."""
         return Attempt(self.audit, command)
 
-    def refusal(self, attempt: Attempt) -> blocks.Message | None:
+    def refusal(self, attempt: Attempt) -> Message | None:
         """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer."""
         publisher_id, offer_id = attempt.offer
         pol = self.policy
@@ -62,7 +63,7 @@ class Runtime:
         if decision.membership_unknown:
             reason += " (group membership could not be checked)"
         attempt.record("refused", "refused", reason=reason)
-        return blocks.refusal_message(decision.explain(publisher_id, offer_id), attempt.ref)
+        return replies.refusal_message(decision.explain(publisher_id, offer_id), attempt.ref)
 
 
 def interactive_web_client(settings: Settings) -> WebClient:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from slack_app import blocks
+from slack_app import replies
 from slack_app.listeners.frame import Click
 
 
 def abort_cancel(click: Click) -> None:
     ticket = click.ticket()
     click.attempt.record("none", "abandoned")
-    message = blocks.abandoned_message(ticket.publisher_id, ticket.offer_id, click.attempt.who.user_id)
+    message = replies.abandoned_message(ticket.publisher_id, ticket.offer_id, click.attempt.who.user_id)
     click.say(message, replace_original=True)

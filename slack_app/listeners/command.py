@@ -13,8 +13,9 @@ from typing import Any
 from slack_bolt import Ack
 
 from partner_portal import errors
-from slack_app import blocks, grammar, offers
+from slack_app import grammar, offers, replies
 from slack_app.attempt import Attempt
+from slack_app.blockkit import Message
 from slack_app.listeners.confirmation import confirmation
 from slack_app.payload import Caller, command_name, command_text
 from slack_app.runtime import Runtime
@@ -31,11 +32,11 @@ def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
     except Exception:
         log.exception("slash command failed (ref %s)", attempt.ref)
         attempt.record("none", "error", reason="unexpected error")
-        message = blocks.unexpected_error_message(attempt.ref)
+        message = replies.unexpected_error_message(attempt.ref)
     ack(**message.to_kwargs(), response_type="ephemeral")
 
 
-def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> blocks.Message:
+def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
     """What to answer to the command in `body` (audited)."""
     name = command_name(body)
     try:
@@ -43,11 +44,11 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> blocks.Mess
     except grammar.ParseError as exc:
         attempt.command = "invalid"
         attempt.record("none", "invalid", reason=exc.message)
-        return blocks.parse_error_message(name, exc.message, exc.usage)
+        return replies.parse_error_message(name, exc.message, exc.usage)
     if isinstance(parsed, grammar.Help):
         attempt.command = "help"
         attempt.record("none", "unknown_command" if parsed.unknown else "shown")
-        return blocks.help_message(name, parsed.unknown)
+        return replies.help_message(name, parsed.unknown)
     attempt.command = type(parsed).__name__.lower()
     p, o = attempt.on_offer(parsed.publisher_id, parsed.offer_id)
     refusal = rt.refusal(attempt)
@@ -59,8 +60,8 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> blocks.Mess
         view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
     except errors.CppError as exc:
         attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
-        return blocks.cpp_error_message(p, o, exc, attempt.ref)
+        return replies.cpp_error_message(p, o, exc, attempt.ref)
     attempt.record("allowed", "shown", status_code=200)
     if isinstance(parsed, grammar.Ops):
-        return blocks.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
-    return blocks.status_message(p, o, view.focus, command=name, ref=attempt.ref)
+        return replies.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
+    return replies.status_message(p, o, view.focus, command=name, ref=attempt.ref)

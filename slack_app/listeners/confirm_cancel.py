@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
 from cppcancel.instances import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.times import iso, parse_iso, utc_now
-from slack_app import blocks
+from slack_app import replies
 from slack_app.actions import CancelTicket
 from slack_app.listeners.frame import Click
 
@@ -41,7 +41,7 @@ def confirm_cancel(click: Click) -> None:
             return
         p, o = click.attempt.offer
         click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
-        click.say(blocks.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
+        click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
     _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked)
@@ -77,19 +77,19 @@ def _answer(click: Click, result: StartResult, asked: datetime) -> None:
         # Said only once the orchestration exists: a host that dies in between must never leave "requested"
         # standing over a cancel that was not started. The orchestration's own answer on this response_url comes
         # after the cancel POST, so this reply is in practice long there before it.
-        click.say(blocks.requested_message(p, o, attempt.who.user_id, asked), replace_original=True)
+        click.say(replies.requested_message(p, o, attempt.who.user_id, asked), replace_original=True)
         attempt.record("allowed", "requested")
     elif isinstance(result, AlreadyRequested):
         attempt.record("allowed", "already_requested")
-        message = blocks.already_requested_message(p, o, result.by_user_id, result.at)
+        message = replies.already_requested_message(p, o, result.by_user_id, result.at)
         click.say(message, replace_original=result.after_refused_start)
     elif isinstance(result, StatusUnreadable):
         why = type(result.error).__name__
         log.warning("status of %s unavailable (ref %s): %s", result.instance_id, attempt.ref, why)
         attempt.record("allowed", "failed", reason="the state of this confirmation could not be read")
-        click.say(blocks.start_failed_message(p, o, attempt.ref), replace_original=result.after_refused_start)
+        click.say(replies.start_failed_message(p, o, attempt.ref), replace_original=result.after_refused_start)
     else:
         assert isinstance(result, NotStarted)
         log.error("could not start %s (ref %s): %s", result.instance_id, attempt.ref, result.error)
         attempt.record("allowed", "failed", reason="the cancel orchestration could not be started")
-        click.say(blocks.start_failed_message(p, o, attempt.ref), replace_original=True)
+        click.say(replies.start_failed_message(p, o, attempt.ref), replace_original=True)

@@ -12,13 +12,14 @@ import uuid
 
 from cppcancel.times import iso, utc_now
 from partner_portal import errors
-from slack_app import blocks, offers
+from slack_app import offers, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
+from slack_app.blockkit import Message
 from slack_app.runtime import Runtime
 
 
-def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> blocks.Message:
+def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> Message:
     """Read what is in flight and build the Confirm/Never mind message (audited)."""
     p, o = attempt.offer
     ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.who.user_id, iso(utc_now(), "seconds"))
@@ -29,8 +30,8 @@ def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> bloc
         if not exc.transient:  # 403/404/400...: the cancel would fail the same way; say what to do instead
             attempt.request_id = None
             attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
-            return blocks.cpp_error_message(p, o, exc, attempt.ref)
+            return replies.cpp_error_message(p, o, exc, attempt.ref)
         attempt.record("allowed", "confirmation_shown", status_code=exc.status_code, reason=f"operations: {exc.code}")
-        return blocks.confirmation_message(ticket, None, lookup_problem=exc.describe(), ref=attempt.ref)
+        return replies.confirmation_message(ticket, None, lookup_problem=exc.describe(), ref=attempt.ref)
     attempt.record("allowed", "confirmation_shown", status_code=200)
-    return blocks.confirmation_message(ticket, view.in_flight, lookup_problem=None, ref=attempt.ref)
+    return replies.confirmation_message(ticket, view.in_flight, lookup_problem=None, ref=attempt.ref)

@@ -16,9 +16,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from slack_app import blocks
+from slack_app import replies
 from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.attempt import Attempt
+from slack_app.blockkit import Message
 from slack_app.durable_port import CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
 from slack_app.payload import Caller, action_value, response_url
 from slack_app.runtime import Runtime
@@ -53,7 +54,7 @@ class Click:
             raise RuntimeError("no durable client on this request")
         return self.cancel_starter
 
-    def refusal(self) -> blocks.Message | None:
+    def refusal(self) -> Message | None:
         """The policy's answer for whoever clicked (never whoever typed the command): None when allowed."""
         return self.rt.refusal(self.attempt)
 
@@ -63,7 +64,7 @@ class Click:
         self.attempt.on_offer(ticket.publisher_id, ticket.offer_id, ticket.request_id)
         return ticket
 
-    def say(self, message: blocks.Message, *, replace_original: bool) -> None:
+    def say(self, message: Message, *, replace_original: bool) -> None:
         """Answer through response_url; a failure is logged, never raised (the click itself has been handled)."""
         try:
             response = self.respond(**message.to_kwargs(), response_type="ephemeral", replace_original=replace_original)
@@ -86,11 +87,11 @@ def run_click(action: str, handler: ClickHandler, click: Click, body: dict[str, 
         handler(click)
     except InvalidValue as exc:
         attempt.record("none", "invalid", reason=str(exc))
-        click.say(blocks.invalid_button_message(attempt.ref), replace_original=False)
+        click.say(replies.invalid_button_message(attempt.ref), replace_original=False)
     except Exception:
         log.exception("%s failed (ref %s)", action, attempt.ref)
         attempt.record("none", "error", reason="unexpected error")
-        click.say(blocks.unexpected_error_message(attempt.ref), replace_original=False)
+        click.say(replies.unexpected_error_message(attempt.ref), replace_original=False)
 
 
 def click_listener(rt: Runtime, action: str, handler: ClickHandler) -> BoltClickListener:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from cppcancel.contracts import STOP_WATCH_EVENT, WatchRequest
-from slack_app import blocks
+from slack_app import replies
 from slack_app.actions import InvalidValue, StopWatch
 from slack_app.listeners.frame import Click
 
@@ -35,10 +35,10 @@ def stop_watching(click: Click) -> None:
         return
     if existing is None or existing.is_finished or not _delivered(click, stop):
         attempt.record("allowed", "not_running")
-        click.say(blocks.watch_gone_message(p, o), replace_original=False)
+        click.say(replies.watch_gone_message(p, o), replace_original=False)
         return
     attempt.record("allowed", "stopped")
-    click.say(blocks.stopped_watching_message(p, o), replace_original=False)
+    click.say(replies.stopped_watching_message(p, o), replace_original=False)
 
 
 def _delivered(click: Click, stop: StopWatch) -> bool:

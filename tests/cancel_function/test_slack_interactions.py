@@ -399,7 +399,7 @@ def test_an_unexpected_error_in_a_click_answers_with_a_ref(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("slack_app.blocks.abandoned_message", broken)
+    monkeypatch.setattr("slack_app.replies.abandoned_message", broken)
     reply = slack.click("abort_cancel", value, key="boom")
     assert reply.status == 200
     text = slack.only_response("boom").text or ""
@@ -415,7 +415,7 @@ def test_an_unexpected_error_in_a_command_answers_with_a_ref(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("slack_app.blocks.ops_message", broken)
+    monkeypatch.setattr("slack_app.replies.ops_message", broken)
     reply = slack.command("ops contoso contoso-vm-offer")
     assert reply.status == 200
     assert reply.text.startswith("Something went wrong (ref ")

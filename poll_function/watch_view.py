@@ -6,7 +6,8 @@ status for HTTP status queries. The Slack rendering of a view is `slack_app.prog
 own read-only protocol (`ProgressView`) and is called from `poll_function.watch_slack` only.
 
 The digest and the custom status are wire formats - the digest is kept in the watch state, the custom status in the
-orchestration history - so both are computed exactly as they always have been.
+orchestration history - so both are computed exactly as they always have been (the API's HTML read as text and
+truncated by `slack_app.mrkdwn`'s primitives, the one HTML-to-text the app has).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ PURE = [
     "slack_app.blockkit",
     "slack_app.operation_text",
     "slack_app.advice",
+    "slack_app.payload",
     "slack_app.actions",
     "slack_app.mrkdwn",
     "slack_app.progress",

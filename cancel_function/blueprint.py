@@ -1,4 +1,5 @@
-"""The blueprint every HTTP trigger of this package registers on; function_app.py registers it once."""
+"""The blueprint of this package - the HTTP triggers, the cancel orchestration and its activities - with typed
+registration helpers; function_app.py registers it once."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from durable_registration import DurableRegistrar
+
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 HttpWithClient = Callable[[func.HttpRequest, Any], Awaitable[func.HttpResponse]]
+
+# Orchestrators and activities: registered on `bp` under their Python names, handed back typed.
+_registrar = DurableRegistrar(bp)
+orchestrator = _registrar.orchestrator
+activity = _registrar.activity
+client_activity = _registrar.client_activity
 
 
 def http_with_durable_client(

@@ -95,6 +95,11 @@ class ErrorInfo:
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys unknown here, or known ones holding another type
 
     @classmethod
+    def of(cls, value: ErrorInfo | Mapping[str, Any]) -> ErrorInfo:
+        """`value` itself, or - handed over as JSON (an older caller, a test) - parsed, once."""
+        return value if isinstance(value, ErrorInfo) else cls.from_json(value)
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ErrorInfo:
         """Tolerant: any dict is read; what cannot be typed is kept, untouched, for `to_json`."""
         typed: dict[str, Any] = {}

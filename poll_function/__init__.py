@@ -1,30 +1,25 @@
-"""Durable orchestrations: issue the cancel, then watch the CPP operation and keep Slack up to date.
-
-Importing the package registers every orchestrator and activity on `bp` (function_app.py registers `bp` once):
-
-- `cancel_orchestrator` (cancel_orchestrator.py): send_cancel -> report_cancel -> start_watcher.
-- `watch_operation` (watch_orchestrator.py): load_watch_params, then poll_operation / update_slack on durable timers.
-- `watch_operation` ends with record_watch_end: one audit record of how the watch ended.
-- activities: cpp_activities.py (CPP and settings), slack_activities.py (Slack), watcher_start.py (durable client),
-  audit_activities.py (the end-of-watch audit record).
+"""Watching: the durable watcher (`watch_operation`, watch_orchestrator.py) that follows one CPP operation on durable
+timers and keeps its Slack message current, its decisions as pure functions (watch_logic.py, over the state it
+carries across continue_as_new in watch_state.py), the watch domain they decide about (watch_view.py: the phase,
+what counts as news, the custom status), the one call into the Slack renderer (watch_slack.py), and its activities - load_watch_params and poll_operation
+(cpp_activities.py), update_slack (slack_activities.py) and record_watch_end, the audit record of how the watch
+ended (audit_activities.py). The JSON those activities return is typed in payloads.py, their registered names are
+in names.py. The watcher is started by cancel_function's orchestration (or joined by it); it starts nothing itself.
+Importing the package registers everything on `bp`; function_app.py registers `bp` once.
 """
 
 from poll_function import (
     audit_activities,
-    cancel_orchestrator,
     cpp_activities,
     slack_activities,
     watch_orchestrator,
-    watcher_start,
 )
 from poll_function.blueprint import bp
 
 __all__ = [
     "audit_activities",
     "bp",
-    "cancel_orchestrator",
     "cpp_activities",
     "slack_activities",
     "watch_orchestrator",
-    "watcher_start",
 ]

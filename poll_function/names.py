@@ -1,11 +1,9 @@
-"""Names of the activities the orchestrations call: the Python function names they are registered under."""
+"""Names of the activities the watcher calls: the Python function names they are registered under.
+
+Histories hold these names: renaming one would strand every watch in flight at a deploy.
+"""
 
 LOAD_WATCH_PARAMS = "load_watch_params"
 POLL_OPERATION = "poll_operation"
 UPDATE_SLACK = "update_slack"
-SEND_CANCEL = "send_cancel"
-REPORT_CANCEL = "report_cancel"
-POINT_TO_REPORT = "point_to_report"
-START_WATCHER = "start_watcher"
-FIND_WATCHER = "find_watcher"
 RECORD_WATCH_END = "record_watch_end"

@@ -48,7 +48,8 @@ from typing import Any
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
-from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
+from durable_registration import OrchestrationContext, retry_options
+from poll_function.blueprint import orchestrator
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult, load
 from poll_function.watch_logic import (

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from cppcancel.contracts import Requester
 from cppcancel.settings import reset_settings_cache
 from devhost.slack_standin import SlackStandIn
 
@@ -43,6 +44,21 @@ def app_functions() -> dict[str, Any]:
     from devhost.functions_host import registered_functions
 
     return {fn.get_function_name(): fn for fn in registered_functions(function_app.app)}
+
+
+@pytest.fixture(scope="session")
+def activity(app_functions: dict[str, Any]) -> Callable[[str], Callable[..., Any]]:
+    """The registered activity functions by name, called as the worker would (keyword `payload`)."""
+
+    def get(name: str) -> Callable[..., Any]:
+        fn: Callable[..., Any] = app_functions[name].get_user_function()
+        return fn
+
+    return get
+
+
+def alice() -> Requester:
+    return Requester(display="alice", user_id=ALICE, team_id=TEAM)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Fixtures for driving the Slack endpoints: the loopback host, a signed-request driver, policies, the audit log."""
+"""Fixtures of the cancel tests: the registered cancel orchestration and requests to feed it; for the Slack
+endpoints, the loopback host, a signed-request driver, policies and the audit log."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
+from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.settings import reset_settings_cache
+from devhost.replay import OrchestratorFn
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
-from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM
+from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM, alice
 from tests.slack_app.helpers import Reply, block_actions_payload, command_body, interaction_body, signed_headers
 
 
@@ -72,6 +75,29 @@ class SlackDriver:
         found = self.responses(key)
         assert len(found) == 1, [m.to_json() for m in found]
         return found[0]
+
+
+@pytest.fixture(scope="session")
+def cancel_fn(app_functions: dict[str, Any]) -> OrchestratorFn:
+    """`cancel_orchestrator` exactly as the host indexed it (the SDK's handle around the generator)."""
+    fn: OrchestratorFn = app_functions["cancel_orchestrator"].get_user_function()
+    return fn
+
+
+def cancel_request(
+    offer_id: str = "contoso-vm-offer", *, slack: bool = True, response_url: str | None = None
+) -> CancelRequest:
+    return CancelRequest(
+        request_id="req-1",
+        source="slack" if slack else "webhook",
+        publisher_id="contoso",
+        offer_id=offer_id,
+        requester=alice() if slack else Requester(display="release-pipeline", caller="release-pipeline"),
+        correlation_id="corr-1",
+        requested_at="2026-11-25T10:00:00Z",
+        notification_emails=("jdoe@contoso.com",),
+        slack=SlackTarget(CHANNEL, None, response_url) if slack else None,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,8 @@ import pytest
 from cppcancel.contracts import STOP_WATCH_EVENT
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from partner_portal.emulator.faults import Fault
+from tests.cancel_function.conftest import cancel_request
 from tests.conftest import BOB, CHANNEL
-from tests.poll_function.conftest import cancel_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_env")]
 

@@ -34,12 +34,12 @@ from typing import Any
 
 import pytest
 
+from cancel_function.send_activity import publish_being_cancelled
 from cppcancel.settings import load_settings
 from devhost.durable_api import WEBHOOK_PATH
 from devhost.slack_client import SlackClient, SlackReply
 from devhost.slack_standin import SlackFault, SlackMessage, SlackStandIn, describe
 from partner_portal.emulator import EmulatorServer, Fault, ManualClock
-from poll_function.cpp_activities import publish_being_cancelled
 from tests.conftest import ALICE, BOB, BOT_TOKEN, CHANNEL, SIGNING_SECRET, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess

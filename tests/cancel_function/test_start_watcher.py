@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from cancel_function.watcher_handover import ensure_watcher, is_active, start_watcher
 from cppcancel.contracts import WATCH_ORCHESTRATOR
-from poll_function.watcher_start import ensure_watcher, is_active, start_watcher
 from tests.poll_function.conftest import watch_request
 
 

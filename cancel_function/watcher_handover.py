@@ -1,15 +1,16 @@
-"""The `start_watcher` activity: start the one watcher of an operation unless it already runs.
+"""The cancel's hand-over to watching: `start_watcher` starts the one watcher of an operation unless it already
+runs; `find_watcher` finds the live watcher a cancel that sent nothing should join.
 
-An `async def` activity with a durable client binding. `client.start_new` silently replaces a running instance with
-the same ID (and with host.json's `overridableExistingInstanceStates: NonRunningStates` it may refuse instead), so
-the status is checked first: an instance that is pending, running, continuing as new or suspended is left alone
-("starting it again is a no-op"). A start_new that fails because a concurrent start won the race is a no-op too; any
-other failure is raised so that the orchestrator's retry applies. A finished watcher of the same operation is
-replaced: someone asked to follow the operation again.
+Both are `async def` activities with a durable client binding. `client.start_new` silently replaces a running
+instance with the same ID (and with host.json's `overridableExistingInstanceStates: NonRunningStates` it may refuse
+instead), so `start_watcher` checks the status first: an instance that is pending, running, continuing as new or
+suspended is left alone ("starting it again is a no-op"). A start_new that fails because a concurrent start won the
+race is a no-op too; any other failure is raised so that the orchestrator's retry applies. A finished watcher of the
+same operation is replaced: someone asked to follow the operation again.
 
-The `find_watcher` activity answers the opposite question - which operation, if any, a live watcher of an offer
-follows - for a cancel that found a cancel of the publish already under way and so sent none (see
-`cpp_activities.publish_being_cancelled`): that request joins the watcher instead of starting another.
+`find_watcher` answers the opposite question - which operation, if any, a live watcher of an offer follows - for a
+cancel that found a cancel of the publish already under way and so sent none (see
+`send_activity.publish_being_cancelled`): that request joins the watcher instead of starting another.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from cancel_function.blueprint import client_activity
+from cancel_function.payloads import load
 from cppcancel.contracts import WATCH_INSTANCE_PREFIX, WATCH_ORCHESTRATOR, WatchRequest
-from poll_function.blueprint import client_activity, live_runtime_statuses
-from poll_function.payloads import load
+from durable_registration import live_runtime_statuses
 
 log = logging.getLogger(__name__)
 

@@ -19,16 +19,17 @@ from typing import Any
 
 import pytest
 
+from cancel_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from cancel_function.payloads import CANCEL_UNDER_WAY, cancel_under_way_error
+from cancel_function.watcher_handover import live_watcher_of
 from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
 from devhost.replay import OrchestratorFn
 from partner_portal.client import CppClient
 from partner_portal.emulator.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
 from partner_portal.tokens import StaticTokenProvider
-from poll_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from poll_function.payloads import CANCEL_UNDER_WAY, cancel_under_way_error
-from poll_function.watcher_start import live_watcher_of
-from tests.poll_function.conftest import cancel_request, watch_request
+from tests.cancel_function.conftest import cancel_request
+from tests.poll_function.conftest import watch_request
 from tests.poll_function.operations import OPERATION_URL
 from tests.poll_function.stepper import Stepper
 

@@ -37,12 +37,13 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
+from cancel_function.blueprint import orchestrator
+from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from cancel_function.payloads import CancelSent, ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
 from cppcancel.times import iso
-from poll_function.blueprint import OrchestrationContext, orchestrator, retry_options
-from poll_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from poll_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, load
+from durable_registration import OrchestrationContext, retry_options
 
 # Reporting and starting the watcher are safe to repeat (the watcher start is idempotent; a duplicate channel
 # message is the worst case of a report retried after it posted), so transient failures are retried.
@@ -56,7 +57,7 @@ UNKNOWN_OUTCOME = (
 
 def outcome_of(sent: CancelSent) -> CancelOutcome:
     """What the CPP's answer means for the callers; on 202 the watcher's instance ID is known before it starts."""
-    if sent.ok and sent.result is not None:
+    if sent.result is not None:  # sent: the CPP answered
         result = sent.result
         if result.outcome == "accepted" and result.operation_url:
             return CancelOutcome(
@@ -71,11 +72,10 @@ def outcome_of(sent: CancelSent) -> CancelOutcome:
             )
             return CancelOutcome("accepted", result.status_code, error=error)
         return CancelOutcome("cancelled", result.status_code)
-    if sent.error.code == CANCEL_UNDER_WAY:
+    if sent.publish_url:
         # Nothing was sent: follow the publish that is being cancelled (until `joined` finds a watcher to join).
-        publish_url = sent.error.publish_operation_url
-        if publish_url:
-            return CancelOutcome("accepted", None, publish_url, watch_instance_id(publish_url))
+        return CancelOutcome("accepted", None, sent.publish_url, watch_instance_id(sent.publish_url))
+    # Failed (or "under way" naming no publish to follow, which send_cancel never writes): the error decides.
     status = sent.error.status_code
     if status == 202:
         # The Partner Portal took the cancel but named no operation this app may follow (none at all, or one on
@@ -104,9 +104,9 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
         sent = CancelSent.from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
     except Exception as exc:
         message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
-        sent = CancelSent(False, error=ErrorInfo("unknown_outcome", message))
+        sent = CancelSent.failed(ErrorInfo("unknown_outcome", message))
     outcome = outcome_of(sent)
-    if sent.error.code == CANCEL_UNDER_WAY:
+    if sent.kind == "under_way":
         offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
         try:
             watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from cancel_function.names import POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
 from devhost.replay import OrchestratorFn
 from partner_portal.errors import CppTimeout, Forbidden
 from partner_portal.models import CancelResult
-from poll_function.names import POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
+from tests.cancel_function.conftest import cancel_request
 from tests.conftest import CHANNEL
-from tests.poll_function.conftest import cancel_request
 from tests.poll_function.operations import OPERATION_URL
 from tests.poll_function.stepper import Stepper
 

@@ -20,16 +20,16 @@ from benchmarks.ack_session import Session
 
 _PROBES: tuple[tuple[str, str, str], ...] = (
     ("slack_app.functions_adapter", "handle", "adapter: Bolt dispatch on the worker thread"),
-    ("slack_app.bolt_app", "Handlers.command", "listener: slash command"),
-    ("slack_app.bolt_app", "Handlers.click", "listener: click"),
-    ("slack_app.bolt_app", "Handlers.refusal", "policy check"),
+    ("slack_app.listeners.command", "answer", "listener: slash command"),
+    ("slack_app.listeners.frame", "run_click", "listener: click"),
+    ("slack_app.runtime", "Runtime.refusal", "policy check"),
     ("slack_app.offers", "read_offer", "CPP read (list + detail)"),
     ("partner_portal.client", "CppClient.list_operations", "CPP GET submissions"),
     ("partner_portal.client", "CppClient.get_operation", "CPP GET operation"),
-    ("slack_app.blocks", "confirmation_message", "render the confirmation"),
+    ("slack_app.replies", "confirmation_message", "render the confirmation"),
     ("slack_app.audit_sink", "AuditSink.record", "audit record"),
-    ("slack_app.functions_adapter", "DurableBridge.status", "durable client: get_status"),
-    ("slack_app.functions_adapter", "DurableBridge.start", "durable client: start_new"),
+    ("slack_app.durable_port", "DurableBridge.status", "durable client: get_status"),
+    ("slack_app.durable_port", "DurableBridge.start", "durable client: start_new"),
     ("slack_bolt.context.respond.respond", "Respond.__call__", "respond() to response_url"),
 )
 

@@ -37,7 +37,8 @@ from cppcancel.contracts import Requester, SlackTarget, WatchRequest
 from cppcancel.schedule import ScheduleParams
 from partner_portal.models import Operation
 from poll_function.payloads import PollResult, SlackResult
-from poll_function.watch_logic import after_poll, after_slack, begin, deadline_of, plan_slack, with_params
+from poll_function.watch_logic import after_poll, after_slack, begin, deadline_of, with_params
+from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
 
 TITLE = "Polling efficiency (figure 3)"

@@ -19,12 +19,8 @@ from cancel_function.payloads import ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest
 from cppcancel.settings import get_settings
 from cppcancel.times import parse_iso, utc_now
-from slack_app.progress import (
-    RenderedMessage,
-    render_cancel_report,
-    render_channel_pointer,
-    render_without_channel_access,
-)
+from slack_app.blockkit import Message
+from slack_app.progress import render_cancel_report, render_channel_pointer, render_without_channel_access
 from slack_app.web import WEB_API_TIMEOUT_S, SlackTransientError, error_code, is_transient, retry_after_s, web_client
 
 log = logging.getLogger(__name__)
@@ -32,11 +28,11 @@ log = logging.getLogger(__name__)
 NO_CHANNEL_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
 
 
-def _post_response_url(url: str, message: RenderedMessage) -> bool:
+def _post_response_url(url: str, message: Message) -> bool:
     """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort."""
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
-            text=message.text, blocks=message.blocks, replace_original=True
+            text=message.text, blocks=list(message.blocks), replace_original=True
         )
     except Exception as exc:  # a pointer that did not arrive must not fail (and repeat) the report
         log.warning("response_url post failed: %s", type(exc).__name__)
@@ -70,7 +66,7 @@ def report_cancel(payload: Any) -> dict[str, Any]:
     )
     client = web_client(get_settings())
     try:
-        response = client.chat_postMessage(channel=slack.channel_id, text=report.text, blocks=report.blocks)
+        response = client.chat_postMessage(channel=slack.channel_id, **report.to_kwargs())
     except SlackApiError as exc:
         code = error_code(exc)
         if code in NO_CHANNEL_ACCESS and slack.response_url:

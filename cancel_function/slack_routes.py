@@ -1,7 +1,8 @@
 """The Slack HTTP triggers: POST /api/slack/commands (slash commands) and POST /api/slack/interactions (buttons).
 
 Both are thin: check the configuration, then hand the request to the Bolt app on a worker thread. They are `async`
-because they take the durable client (Confirm starts the cancel orchestration, "Stop watching" raises an event), and
+because they take the durable client (Confirm starts the cancel orchestration through the start-once service, which
+is injected here with the client; "Stop watching" raises an event), and
 the Bolt dispatch blocks (Partner Portal and Slack calls), so it runs through `asyncio.to_thread` to keep the
 worker's event loop free. Both routes take the durable client so that any Slack payload works on either URL.
 
@@ -21,6 +22,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from cancel_function.blueprint import http_with_durable_client
+from cancel_function.start_once import StartOnce
 from cppcancel.http_errors import error_body
 from cppcancel.settings import SettingsError, get_settings
 
@@ -45,14 +47,15 @@ async def serve_slack(req: func.HttpRequest, client: Any) -> func.HttpResponse:
         log.error("SLACK_BOT_TOKEN is not set: Slack requests cannot be served")
         return _json(503, "not_configured", "the app is not configured")
 
-    from slack_app import bolt_app, functions_adapter
+    from slack_app import bolt_app, durable_port, functions_adapter
 
     if len(req.get_body()) > functions_adapter.MAX_BODY_BYTES:  # before building anything
         return _json(413, "body_too_large", "request body too large")
-    bridge = functions_adapter.DurableBridge(client, asyncio.get_running_loop())
+    bridge = durable_port.DurableBridge(client, asyncio.get_running_loop())
+    context = {durable_port.CONTEXT_KEY: bridge, durable_port.CANCELS_KEY: StartOnce(bridge)}
     app = await asyncio.to_thread(bolt_app.build_app, settings)
     secret = settings.slack_signing_secret
-    return await asyncio.to_thread(functions_adapter.handle, app, secret, req, {"durable": bridge})
+    return await asyncio.to_thread(functions_adapter.handle, app, secret, req, context)
 
 
 @http_with_durable_client("slack/commands", ["POST"], func.AuthLevel.ANONYMOUS)

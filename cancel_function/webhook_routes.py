@@ -22,24 +22,19 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from cancel_function.blueprint import http_with_durable_client
+from cancel_function.start_once import StartOnce
 from cppcancel import audit
-from cppcancel.contracts import (
-    CANCEL_ORCHESTRATOR,
-    CancelOutcome,
-    CancelRequest,
-    Requester,
-    SlackTarget,
-    cancel_instance_id,
-    json_object,
-)
+from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
 from cppcancel.error_info import ErrorInfo
 from cppcancel.http_errors import error_body
+from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, StartResult, StatusUnreadable
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import iso, utc_now
@@ -50,13 +45,13 @@ from cppcancel.webhook_request import (
     parse_webhook_body,
     parse_webhook_keys,
 )
+from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
 
 STATUS_ROUTE = "webhooks/operations/{instanceId}"
 _STATUS_ID_RE = re.compile(r"(watch|cancel-webhook)-[0-9a-f]{32}\Z")
 _POLL_INTERVAL_S = 0.2
-_RUNNING = ("Pending", "Running", "ContinuedAsNew")
 
 # CPP error codes (partner_portal.errors) -> the HTTP status the webhook caller sees. The CPP is our upstream, so
 # its refusals are gateway errors; "no such offer" and "conflict" are told as such because the caller can act.
@@ -150,20 +145,12 @@ def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> V
     return authorize(policy, subject, request.publisher_id, request.offer_id)
 
 
-def _first_request(raw: object) -> CancelRequest | None:
-    """The first delivery's request, whether the host hands the input back as an object or as JSON text."""
-    try:
-        return CancelRequest.from_json(json_object(raw))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 def _status_url(req: func.HttpRequest, instance_id: str) -> str:
     base = req.url.split("/api/", 1)[0]
     return f"{base}/api/{STATUS_ROUTE.replace('{instanceId}', instance_id)}"
 
 
-def _outcome_of(status: Any) -> CancelOutcome | None:
+def _outcome_of(status: InstanceStatus) -> CancelOutcome | None:
     """The CPP outcome, once the orchestration has published it (custom status first, then output)."""
     for candidate in (status.custom_status, status.output):
         if isinstance(candidate, str):
@@ -179,28 +166,31 @@ def _outcome_of(status: Any) -> CancelOutcome | None:
     return None
 
 
-def _runtime(status: Any) -> str:
-    runtime = getattr(status, "runtime_status", None)
-    return str(getattr(runtime, "value", runtime) or "")
+async def _status(client: df.DurableOrchestrationClient, instance_id: str) -> InstanceStatus | None:
+    """The durable client's status, read once into the typed view."""
+    return InstanceStatus.from_client(instance_id, await client.get_status(instance_id))
 
 
-async def _await_outcome(client: df.DurableOrchestrationClient, instance_id: str, wait_s: float) -> Any:
+async def _await_outcome(
+    client: df.DurableOrchestrationClient, instance_id: str, wait_s: float
+) -> InstanceStatus | None:
     deadline = time.monotonic() + wait_s
     while True:
-        status = await client.get_status(instance_id)
-        if status and (_outcome_of(status) is not None or _runtime(status) not in _RUNNING):
+        status = await _status(client, instance_id)
+        if status and (_outcome_of(status) is not None or not status.is_running):
             return status
         if time.monotonic() >= deadline:
             return status
         await asyncio.sleep(_POLL_INTERVAL_S)
 
 
-def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpResponse:
+def _answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | None) -> func.HttpResponse:
     outcome = _outcome_of(status) if status else None
     if outcome is None:
-        if status and _runtime(status) not in _RUNNING:
+        if status and not status.is_running:
+            ended = status.runtime_status or ""
             return error_response(
-                502, "orchestration_failed", f"The cancel orchestration ended ({_runtime(status)}) without an outcome."
+                502, "orchestration_failed", f"The cancel orchestration ended ({ended}) without an outcome."
             )
         url = _status_url(req, instance_id)
         return json_response(
@@ -242,118 +232,125 @@ def _answer(req: func.HttpRequest, instance_id: str, status: Any) -> func.HttpRe
     return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
 
 
-def _record(
-    outcome: audit.Outcome,
-    decision: audit.Decision,
-    correlation_id: str,
-    *,
-    caller: str | None = None,
-    request: WebhookCancel | None = None,
-    delivery: str | None = None,
-    reason: str | None = None,
-) -> None:
-    audit.emit(
-        audit.AuditRecord(
-            source="webhook",
-            command="cancel",
-            decision=decision,
-            outcome=outcome,
-            correlation_id=correlation_id,
-            who=caller,
-            display=request.requested_by if request else None,
-            channel=request.slack_channel if request else None,
-            publisher=request.publisher_id if request else None,
-            offer=request.offer_id if request else None,
-            request_id=delivery,
-            reason=reason,
+@dataclass
+class Delivery:
+    """One webhook delivery: its correlation ID, who signed it, what it asks, and its audit records.
+
+    It fills in as the checks pass (the caller once the signature holds, the body once it parses), and names the
+    person to `audit.record_of` the way the orchestrations' requests do.
+    """
+
+    webhook_id: str | None
+    correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    decision: audit.Decision = "refused"
+    caller: str | None = None
+    body: WebhookCancel | None = None
+
+    @property
+    def requester(self) -> Requester | None:
+        if self.body is not None:
+            return Requester(display=self.body.requested_by, caller=self.caller)
+        return Requester(display="", caller=self.caller) if self.caller else None
+
+    @property
+    def slack(self) -> SlackTarget | None:
+        channel = self.body.slack_channel if self.body else None
+        return SlackTarget(channel) if channel else None
+
+    @property
+    def publisher_id(self) -> str | None:
+        return self.body.publisher_id if self.body else None
+
+    @property
+    def offer_id(self) -> str | None:
+        return self.body.offer_id if self.body else None
+
+    def record(self, outcome: audit.Outcome, *, refused: bool = False, reason: str | None = None) -> None:
+        decision: audit.Decision = "refused" if refused else self.decision
+        audit.emit(
+            audit.record_of(
+                self,
+                source="webhook",
+                command="cancel",
+                decision=decision,
+                outcome=outcome,
+                correlation_id=self.correlation_id,
+                request_id=self.webhook_id,
+                reason=reason,
+            )
         )
+
+
+def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
+    """Size, signature, body, caller, policy - in that order; the cancel request to start, or WebhookRefusal."""
+    settings = _settings()
+    raw = req.get_body()
+    if len(raw) > settings.webhook_max_body_bytes:
+        too_large = f"The body is over {settings.webhook_max_body_bytes} bytes."
+        raise WebhookRefusal(413, "body_too_large", too_large, audit_outcome="invalid")
+    key = verify_signature(_keys(settings), raw, dict(req.headers))
+    delivery.caller = key.caller
+    body = delivery.body = _parse(raw)
+    if body.requested_by != key.caller:
+        raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
+    verdict = _authorize(settings, key, body)
+    if not verdict.allowed:
+        raise WebhookRefusal(403, "forbidden", verdict.explain(body.publisher_id, body.offer_id))
+    delivery.decision = "allowed"
+    assert delivery.webhook_id is not None  # verify_signature demands it
+    cancel = CancelRequest(
+        request_id=f"{key.caller}:{delivery.webhook_id}",
+        source="webhook",
+        publisher_id=body.publisher_id,
+        offer_id=body.offer_id,
+        requester=Requester(display=body.requested_by, caller=key.caller),
+        correlation_id=delivery.correlation_id,
+        requested_at=iso(utc_now(), "seconds"),
+        notification_emails=body.notification_emails,
+        slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
     )
+    return settings, cancel
+
+
+def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResult) -> func.HttpResponse | None:
+    """Audit what the start-once service did; the error answer when it did not lead to this delivery's cancel."""
+    if isinstance(result, StatusUnreadable):
+        raise result.error  # nothing was started; the host answers 500 and the pipeline may retry the delivery
+    if isinstance(result, NotStarted):
+        log.error(
+            "could not start the cancel orchestration (correlation %s)", delivery.correlation_id, exc_info=result.error
+        )
+        delivery.record("error", reason="could not start the cancel orchestration")
+        return error_response(503, "unavailable", f"The cancel could not be started (ref {delivery.correlation_id}).")
+    if isinstance(result, AlreadyRequested):  # a retried delivery, or a concurrent one that lost the start race
+        first = result.request
+        if first and (first.publisher_id, first.offer_id) != (cancel.publisher_id, cancel.offer_id):
+            delivery.record("refused", refused=True, reason="idempotency_conflict")
+            return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
+        delivery.record("replayed")
+        return None
+    delivery.record("requested")
+    return None
 
 
 async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    correlation_id = uuid.uuid4().hex
-    decision: audit.Decision = "refused"
-    caller: str | None = None
-    request: WebhookCancel | None = None
-    delivery = req.headers.get("webhook-id")
-    try:
-        settings = _settings()
-        body = req.get_body()
-        if len(body) > settings.webhook_max_body_bytes:
-            raise WebhookRefusal(
-                413,
-                "body_too_large",
-                f"The body is over {settings.webhook_max_body_bytes} bytes.",
-                audit_outcome="invalid",
-            )
-        key = verify_signature(_keys(settings), body, dict(req.headers))
-        caller = key.caller
-        request = _parse(body)
-        if request.requested_by != key.caller:
-            raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
-        verdict = _authorize(settings, key, request)
-        if not verdict.allowed:
-            raise WebhookRefusal(403, "forbidden", verdict.explain(request.publisher_id, request.offer_id))
-        decision = "allowed"
-    except WebhookRefusal as refusal:
-        _record(
-            refusal.audit_outcome,
-            decision,
-            correlation_id,
-            caller=caller,
-            request=request,
-            delivery=delivery,
-            reason=f"{refusal.code}: {refusal.message}",
-        )
-        return error_response(refusal.status, refusal.code, refusal.message)
+    """Admit the delivery, start its cancel once (`cancel_function.start_once`), then wait for the CPP's answer.
 
-    assert delivery is not None  # verify_signature demands it
-    instance_id = cancel_instance_id("webhook", f"{key.caller}:{delivery}")
-    existing = await client.get_status(instance_id)
-    if not existing:
-        cancel = CancelRequest(
-            request_id=f"{key.caller}:{delivery}",
-            source="webhook",
-            publisher_id=request.publisher_id,
-            offer_id=request.offer_id,
-            requester=Requester(display=request.requested_by, caller=key.caller),
-            correlation_id=correlation_id,
-            requested_at=iso(utc_now(), "seconds"),
-            notification_emails=request.notification_emails,
-            slack=SlackTarget(request.slack_channel) if request.slack_channel else None,
-        )
-        try:
-            await client.start_new(CANCEL_ORCHESTRATOR, instance_id, cancel.to_json())
-        except Exception:  # the SDK raises a bare Exception; a concurrent delivery may have started it first
-            existing = await client.get_status(instance_id)
-            if not existing:
-                log.exception("could not start the cancel orchestration (correlation %s)", correlation_id)
-                _record(
-                    "error",
-                    decision,
-                    correlation_id,
-                    caller=caller,
-                    request=request,
-                    delivery=delivery,
-                    reason="could not start the cancel orchestration",
-                )
-                return error_response(503, "unavailable", f"The cancel could not be started (ref {correlation_id}).")
-    if existing:  # a retried delivery, or a concurrent one that lost the race to start: the first one's answer
-        first = _first_request(existing.input_)
-        if first and (first.publisher_id, first.offer_id) != (request.publisher_id, request.offer_id):
-            _record(
-                "refused",
-                "refused",
-                correlation_id,
-                caller=caller,
-                request=request,
-                delivery=delivery,
-                reason="idempotency_conflict",
-            )
-            return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
-        _record("replayed", decision, correlation_id, caller=caller, request=request, delivery=delivery)
-    else:
-        _record("requested", decision, correlation_id, caller=caller, request=request, delivery=delivery)
+    The start-once service is blocking (it is the one Slack's Confirm uses from Bolt's worker thread), so it runs
+    on a thread here too, reaching the durable client on this loop through the same `DurableBridge`.
+    """
+    delivery = Delivery(req.headers.get("webhook-id"))
+    try:
+        settings, cancel = _admit(req, delivery)
+    except WebhookRefusal as refusal:
+        delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
+        return error_response(refusal.status, refusal.code, refusal.message)
+    instance_id = cancel.instance_id
+    starter = StartOnce(DurableBridge(client, asyncio.get_running_loop()))
+    result = await asyncio.to_thread(starter.start_once, instance_id, cancel)
+    refused = _refused_start(delivery, cancel, result)
+    if refused is not None:
+        return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
     return _answer(req, instance_id, status)
 
@@ -362,14 +359,14 @@ async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationCl
     instance_id = req.route_params.get("instanceId", "")
     if not _STATUS_ID_RE.match(instance_id):
         return error_response(404, "not_found", "No webhook operation has that ID.")
-    status = await client.get_status(instance_id)
+    status = await _status(client, instance_id)
     if not status:
         return error_response(404, "not_found", "No webhook operation has that ID.")
-    created = status.created_time.isoformat() if status.created_time else None
-    updated = status.last_updated_time.isoformat() if status.last_updated_time else None
+    created = status.created_at.isoformat() if status.created_at else None
+    updated = status.last_updated_at.isoformat() if status.last_updated_at else None
     body = {
         "instanceId": instance_id,
-        "runtimeStatus": _runtime(status),
+        "runtimeStatus": status.runtime_status or "",
         "customStatus": status.custom_status,
         "output": status.output if instance_id.startswith("cancel-") else None,
         "createdTime": created,

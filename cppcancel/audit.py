@@ -146,19 +146,21 @@ class AuditRecord:
 
 
 class Requested(Protocol):
-    """What the orchestrations' requests (`CancelRequest`, `WatchRequest`) tell an audit record about who asked."""
+    """What an attempt tells its audit record about who asked, where and about which offer: the orchestrations'
+    requests (`CancelRequest`, `WatchRequest`), a Slack attempt, a webhook delivery. The entry points may not know
+    everything yet (a payload naming no user, a body not parsed): what they do not know is None."""
 
     @property
-    def requester(self) -> Requester: ...
+    def requester(self) -> Requester | None: ...
 
     @property
     def slack(self) -> SlackTarget | None: ...
 
     @property
-    def publisher_id(self) -> str: ...
+    def publisher_id(self) -> str | None: ...
 
     @property
-    def offer_id(self) -> str: ...
+    def offer_id(self) -> str | None: ...
 
 
 def record_of(
@@ -174,17 +176,19 @@ def record_of(
     cpp_status_code: int | None = None,
     reason: str | None = None,
 ) -> AuditRecord:
-    """The record of what an orchestration did for `request`: who asked, where, on which offer (the one factory the
-    activities use, so that a cancel's record and its watch's record name the person the same way)."""
+    """The record of what was done for `request`: who asked, where, on which offer. The one factory of audit records
+    (Slack attempts, webhook deliveries, the orchestrations' activities), so that every record names the person the
+    same way. An empty `display` is no display."""
+    requester = request.requester
     return AuditRecord(
         source=source,
         command=command,
         decision=decision,
         outcome=outcome,
         correlation_id=correlation_id,
-        who=request.requester.user_id or request.requester.caller,
-        display=request.requester.display,
-        workspace=request.requester.team_id,
+        who=(requester.user_id or requester.caller) if requester else None,
+        display=(requester.display or None) if requester else None,
+        workspace=requester.team_id if requester else None,
         channel=request.slack.channel_id if request.slack else None,
         publisher=request.publisher_id,
         offer=request.offer_id,

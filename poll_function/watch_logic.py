@@ -1,8 +1,9 @@
 """The watcher's decisions, as pure functions of (request, state, what an activity answered, orchestrator time).
 
 The orchestrator generator only sequences durable tasks; everything it decides - what the operation's state means,
-when to poll next, whether Slack must be called and with what, what to say at the end - is here, so it is
-deterministic by construction (no clock, no I/O, no environment) and testable without the Durable SDK.
+when to poll next, whether Slack must be called (`slack_due`), how the watch ends - is here, so it is deterministic
+by construction (no clock, no I/O, no environment) and testable without the Durable SDK. What the watch looks like
+is `watch_view`; how Slack shows it is rendered by `watch_slack` (the one place the watcher calls the renderer).
 """
 
 from __future__ import annotations
@@ -19,15 +20,7 @@ from cppcancel.times import iso, parse_iso
 from partner_portal.models import Operation, StepStatus
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate
 from poll_function.watch_state import WatchState
-from slack_app.progress import (
-    Phase,
-    WatchView,
-    phase_of,
-    progress_digest,
-    render_progress,
-    status_key,
-    thread_reply,
-)
+from poll_function.watch_view import Phase, WatchView, phase_of, progress_digest, status_key
 
 # Failed polls in a row before the watch gives up: with the default schedule (15 s doubling to 5 min) about half
 # an hour of a Partner Portal that cannot be read, long enough to ride out a deployment or a throttling episode.
@@ -154,6 +147,50 @@ def _after_failed_poll(
 
 
 @dataclass(frozen=True)
+class SlackDue:
+    """Slack must be told: where, the news it will carry, and whether the thread hears about it.
+
+    `thread`: a reply goes under the message; `previous_raw`: the status announced before, for a change.
+    """
+
+    channel: str
+    ts: str | None
+    digest: str
+    status_key: str
+    status_raw: str | None
+    thread: bool
+    previous_raw: str | None = None
+
+
+def slack_due(request: WatchRequest, state: WatchState, view: WatchView) -> SlackDue | None:
+    """None when Slack must not be called: no channel, Slack refused for good, nothing new, or nothing read yet.
+
+    A thread reply goes with the update when the operation's status differs from the one last announced (the first
+    status seen is the silent baseline: the channel message already says the cancel is under way), and at the end.
+    The update itself is rendered by `poll_function.watch_slack`.
+    """
+    if request.slack is None or state.slack_error is not None:
+        return None
+    if view.operation is None and not view.is_final:
+        return None
+    digest = progress_digest(view)
+    if digest == state.posted_digest:
+        return None
+    key = status_key(view)
+    changed = state.announced_status is not None and key != state.announced_status
+    raw = view.operation.raw_status if view.operation is not None else None
+    return SlackDue(
+        channel=request.slack.channel_id,
+        ts=state.message_ts or request.slack.message_ts,
+        digest=digest,
+        status_key=key,
+        status_raw=raw,
+        thread=view.is_final or changed,
+        previous_raw=None if view.is_final else state.announced_raw,
+    )
+
+
+@dataclass(frozen=True)
 class SlackPlan:
     """One `update_slack` call to make, and what the state records once it succeeded."""
 
@@ -161,37 +198,6 @@ class SlackPlan:
     digest: str
     status_key: str
     status_raw: str | None
-
-
-def plan_slack(request: WatchRequest, state: WatchState, view: WatchView) -> SlackPlan | None:
-    """None when Slack must not be called: no channel, Slack refused for good, nothing new, or nothing read yet.
-
-    A thread reply goes with the update when the operation's status differs from the one last announced (the first
-    status seen is the silent baseline: the channel message already says the cancel is under way), and at the end.
-    """
-    if request.slack is None or state.slack_error is not None:
-        return None
-    if view.operation is None and not view.is_final:
-        return None
-    rendered = render_progress(view)
-    if rendered.digest == state.posted_digest:
-        return None
-    key = status_key(view)
-    if view.is_final:
-        thread: str | None = thread_reply(view)
-    elif state.announced_status is not None and key != state.announced_status:
-        thread = thread_reply(view, state.announced_raw)
-    else:
-        thread = None
-    update = SlackUpdate(
-        channel=request.slack.channel_id,
-        ts=state.message_ts or request.slack.message_ts,
-        text=rendered.text,
-        blocks=rendered.blocks,
-        thread_text=thread,
-    )
-    raw = view.operation.raw_status if view.operation is not None else None
-    return SlackPlan(update, rendered.digest, key, raw)
 
 
 def after_slack(state: WatchState, plan: SlackPlan, result: SlackResult) -> WatchState:

@@ -60,13 +60,13 @@ from poll_function.watch_logic import (
     begin,
     deadline_of,
     output,
-    plan_slack,
     stopper,
     view_for,
     with_params,
 )
+from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
-from slack_app.progress import Phase, WatchView, custom_status
+from poll_function.watch_view import Phase, WatchView, custom_status
 
 # Transient Slack failures (5xx, dropped connections): three attempts, 2 s apart, on durable timers.
 SLACK_RETRY = retry_options(2000, 3)

@@ -1,4 +1,15 @@
-"""Slack: command grammar, Block Kit rendering (pure), the Bolt app, and the Azure Functions <-> Bolt adapter.
+"""Slack: the command grammar, the Bolt listeners, the Block Kit rendering, and the Azure Functions <-> Bolt adapter.
 
-Nothing heavy is imported here: the pure modules must stay importable without slack_bolt.
+`grammar.py` is the command grammar (`/cpp ops|status|cancel|help`); who may do what is decided by the policy in
+`cppcancel/policy.py`, applied per caller by `runtime.py`. `bolt_app.build_app` builds the Bolt app that
+`cancel_function.slack_routes` serves through `functions_adapter.py`; its listeners are in `listeners/` (one per
+command and button, over the shared frame in `listeners/frame.py`), reading who is calling from `payload.py`, the
+buttons' values through `actions.py` (which writes and reads every button value, the Stop button's too), leaving one
+audit record per `attempt.py`, and reaching the durable client through `durable_port.py`. Rendering is pure and
+built from one vocabulary: `blockkit.py` (blocks and the one `Message` type), `mrkdwn.py` (escaping, code, times),
+`operation_text.py` (the Slack rendering of an operation and its steps), `advice.py` (what to do next); on top of
+them `replies.py` (every answer to a command or click) and `progress.py` (the watcher's channel message). Also here:
+`offers.py` (reading an offer's operations within Slack's 3 s), `usergroups.py`, `audit_sink.py` (the audit
+channel copy), `web.py` (the Web API client) and `manifest.yaml`. Nothing heavy is imported here: the pure modules
+stay importable without slack_bolt.
 """

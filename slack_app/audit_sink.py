@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from cppcancel import audit
 from cppcancel.audit import AuditRecord
-from slack_app import blocks
+from slack_app import replies
 
 log = logging.getLogger("slack_app.audit_sink")
 
@@ -56,7 +56,7 @@ class AuditSink:
     def _post(self, record: AuditRecord) -> None:
         assert self._client is not None and self.channel_id is not None
         try:
-            self._client.chat_postMessage(channel=self.channel_id, **blocks.audit_message(record).to_kwargs())
+            self._client.chat_postMessage(channel=self.channel_id, **replies.audit_message(record).to_kwargs())
         except Exception as exc:  # the copy is optional: never let it break or delay the flow
             log.warning(
                 "could not post the audit record (ref %s) to %s: %s",

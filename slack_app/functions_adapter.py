@@ -12,19 +12,16 @@ body, as received) and that nothing else answers first:
 - a body Bolt cannot even parse (not UTF-8, broken JSON in `payload`, a `payload` that is not a JSON object) is
   checked with slack_sdk's SignatureVerifier: 401 when unsigned, 400 when Slack really signed it.
 
-`DurableBridge` lets Bolt listeners, which run on a worker thread (`asyncio.to_thread`), call the async durable
-client on the function's own event loop.
+The durable client reaches the listeners separately, through `slack_app.durable_port`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import logging
 import re
-from collections.abc import Coroutine, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import azure.functions as func
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -32,14 +29,11 @@ from slack_bolt.request.internals import build_normalized_headers, extract_conte
 from slack_sdk.signature import SignatureVerifier
 
 from cppcancel.http_errors import error_body
-from slack_app.bolt_app import InstanceStatus
 
 log = logging.getLogger("slack_app.functions_adapter")
 
 MAX_BODY_BYTES = 64 * 1024
-DURABLE_CALL_TIMEOUT_S = 5.0
 _INTERNAL_HEADER_PREFIX = "x-slack-bolt-"
-_T = TypeVar("_T")
 
 
 class MalformedRequest(ValueError):
@@ -117,49 +111,3 @@ def handle(
     if response.status == 401:
         log.warning("refused a Slack request with a missing, bad or stale signature")
     return to_http_response(response)
-
-
-class DurableBridge:
-    """Blocking facade over `DurableOrchestrationClient` for code running off the event loop (Bolt listeners).
-
-    Each call is submitted to the function's loop with `run_coroutine_threadsafe` and waited for with a timeout;
-    calling it from the loop's own thread would deadlock, so that raises instead.
-    """
-
-    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop, timeout_s: float = DURABLE_CALL_TIMEOUT_S) -> None:
-        self._client = client
-        self._loop = loop
-        self._timeout_s = timeout_s
-
-    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self._loop:
-            coroutine.close()
-            raise RuntimeError("DurableBridge called on its own event loop; use asyncio.to_thread")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        try:
-            return future.result(timeout=self._timeout_s)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError(f"the durable client did not answer within {self._timeout_s:g} s") from None
-
-    def status(self, instance_id: str) -> InstanceStatus | None:
-        status = self._run(self._client.get_status(instance_id, show_input=True))
-        if not status:  # the SDK's "not found" status object is falsy
-            return None
-        runtime = status.runtime_status
-        return InstanceStatus(
-            instance_id=instance_id,
-            runtime_status=getattr(runtime, "value", runtime),
-            created_at=status.created_time,
-            input=status.input_,
-        )
-
-    def start(self, orchestrator: str, instance_id: str, payload: Mapping[str, Any]) -> str:
-        return str(self._run(self._client.start_new(orchestrator, instance_id, dict(payload))))
-
-    def raise_event(self, instance_id: str, event_name: str, data: Mapping[str, Any]) -> None:
-        self._run(self._client.raise_event(instance_id, event_name, dict(data)))

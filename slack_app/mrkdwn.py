@@ -1,6 +1,7 @@
-"""Slack text primitives shared by every renderer (pure): escaping, HTML to text, truncation, times, Block Kit limits.
+"""Slack text primitives shared by every renderer (pure): escaping, inline code, HTML to text, truncation, times,
+durations, Block Kit limits.
 
-The command replies (`blocks.py`) and the watcher's progress messages (`progress.py`) must escape, truncate and show
+The command replies (`replies.py`) and the watcher's progress messages (`progress.py`) must escape, truncate and show
 times the same way; this is the one place that says how.
 """
 
@@ -22,6 +23,17 @@ ELLIPSIS = "…"
 def escape(text: str) -> str:
     """Slack's three control characters, escaped as Slack documents: text can no longer form links or mentions."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """Inline code (an offer called `my_offer_x` must not turn italic); backticks are not valid in IDs, but a stray
+    one must not end the span early."""
+    return "`" + escape(text).replace("`", "'") + "`"
+
+
+def target(publisher_id: str, offer_id: str) -> str:
+    """The offer a message is about, as inline code."""
+    return code(f"{publisher_id}/{offer_id}")
 
 
 _BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\s*/?\s*>")
@@ -52,3 +64,18 @@ def slack_time(value: datetime | str | None, fmt: str = "{date_short_pretty} {ti
     if moment is None:
         return escape(value) if isinstance(value, str) and value else "an unknown time"
     return f"<!date^{int(moment.timestamp())}^{fmt}|{plain_time(moment)}>"
+
+
+def format_duration(seconds: float) -> str:
+    """A person's rendering of a duration: `45 s`, `3 min`, `1 h 5 min`, `2 d 3 h`."""
+    total = max(0, int(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"

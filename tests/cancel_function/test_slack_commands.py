@@ -12,7 +12,7 @@ import pytest
 
 from devhost.slack_standin import SlackFault, SlackStandIn
 from partner_portal.emulator import Fault
-from slack_app.bolt_app import ACK_BUDGET_S
+from slack_app.attempt import ACK_BUDGET_S
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.conftest import ALICE, BOB, TEST_POLICY
 from tests.slack_app.helpers import Reply, has_button

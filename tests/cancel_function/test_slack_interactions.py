@@ -372,7 +372,7 @@ def test_stop_watching_a_watch_that_ends_meanwhile_says_there_is_nothing_to_stop
     def gone(*args: Any) -> None:
         raise Exception(f"Instance with ID {instance_id} is gone: either completed or failed")
 
-    monkeypatch.setattr("slack_app.functions_adapter.DurableBridge.raise_event", gone)
+    monkeypatch.setattr("slack_app.durable_port.DurableBridge.raise_event", gone)
     slack.click("stop_watching", stop_value(instance_id), key="stop")
     assert "Nothing to stop" in (slack.only_response("stop").text or "")
     assert [r["outcome"] for r in audit_log.records() if r["command"] == "stop_watching"] == ["not_running"]
@@ -414,7 +414,7 @@ def test_an_unexpected_error_in_a_click_answers_with_a_ref(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("slack_app.blocks.abandoned_message", broken)
+    monkeypatch.setattr("slack_app.replies.abandoned_message", broken)
     reply = slack.click("abort_cancel", value, key="boom")
     assert reply.status == 200
     text = slack.only_response("boom").text or ""
@@ -430,7 +430,7 @@ def test_an_unexpected_error_in_a_command_answers_with_a_ref(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("slack_app.blocks.ops_message", broken)
+    monkeypatch.setattr("slack_app.replies.ops_message", broken)
     reply = slack.command("ops contoso contoso-vm-offer")
     assert reply.status == 200
     assert reply.text.startswith("Something went wrong (ref ")

@@ -1,10 +1,15 @@
-"""Builders for CPP operation JSON in the documented shape, for the rendering, logic and replay tests."""
+"""Builders for CPP operation JSON in the documented shape, and watch views, for the rendering, logic and replay
+tests."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cppcancel.contracts import Requester
 from partner_portal.models import Operation
+from poll_function.watch_view import WatchView
 
 OPERATION_ID = "56615b67-2185-49fe-80d2-c4ddf77bb2e8"
 OPERATION_URL = f"https://cloudpartner.azure.com/api/publishers/contoso/offers/vm-offer/operations/{OPERATION_ID}"
@@ -60,3 +65,25 @@ def cancel_operation(status: str, *states: tuple[str, int], error: str | None = 
 
 def operation(data: dict[str, Any]) -> Operation:
     return Operation.from_json(data)
+
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+ALICE = Requester(display="alice", user_id="U0ALICE", team_id="T0LOCAL")
+BOB = Requester(display="bob", user_id="U0BOB")
+RUNNING = operation(cancel_operation("running", ("complete", 100), ("inProgress", 40)))
+
+
+def view(**changes: Any) -> WatchView:
+    """A watch of a running cancel, 3 min 5 s in, with `changes`."""
+    base = WatchView(
+        publisher_id="contoso",
+        offer_id="vm-offer",
+        requester=ALICE,
+        watch_instance_id="watch-abc",
+        phase="watching",
+        started_at=T0,
+        now=T0 + timedelta(minutes=3, seconds=5),
+        operation=RUNNING,
+        polls=4,
+    )
+    return replace(base, **changes)

@@ -48,7 +48,7 @@ def test_every_phase_a_watch_can_end_in_is_an_audit_outcome_of_its_own() -> None
     from typing import get_args
 
     from poll_function.audit_activities import WATCH_OUTCOMES
-    from slack_app.progress import Phase
+    from poll_function.watch_view import Phase
 
     assert set(WATCH_OUTCOMES) == set(get_args(Phase))
     assert all(outcome == phase for phase, outcome in WATCH_OUTCOMES.items())

@@ -11,7 +11,8 @@ import pytest
 from cppcancel.contracts import Requester
 from cppcancel.schedule import ScheduleParams
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate, load
-from poll_function.watch_logic import after_poll, after_slack, plan_slack, stopper, view_for
+from poll_function.watch_logic import after_poll, after_slack, stopper, view_for
+from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
 from tests.poll_function.conftest import watch_request
 from tests.poll_function.operations import cancel_operation, operation

@@ -3,54 +3,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from cppcancel.contracts import CancelOutcome, Requester
+from cppcancel.contracts import CancelOutcome
 from devhost.slack_standin import blocks_to_text
+from poll_function.watch_view import custom_status, phase_of, progress_digest
+from slack_app.actions import STOP_WATCHING
+from slack_app.advice import next_step_hint
+from slack_app.mrkdwn import MAX_BLOCKS, MAX_HEADER_CHARS, MAX_SECTION_CHARS
 from slack_app.progress import (
-    MAX_BLOCKS,
-    MAX_HEADER_CHARS,
-    MAX_SECTION_CHARS,
-    STOP_ACTION_ID,
-    WatchView,
-    custom_status,
-    format_duration,
-    html_to_text,
-    next_step_hint,
-    phase_of,
-    progress_digest,
     render_cancel_report,
     render_channel_pointer,
     render_progress,
     render_without_channel_access,
-    status_key,
     thread_reply,
 )
-from tests.poll_function.operations import cancel_operation, operation, step
-
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-ALICE = Requester(display="alice", user_id="U0ALICE", team_id="T0LOCAL")
-BOB = Requester(display="bob", user_id="U0BOB")
-RUNNING = operation(cancel_operation("running", ("complete", 100), ("inProgress", 40)))
-
-
-def view(**changes: Any) -> WatchView:
-    base = WatchView(
-        publisher_id="contoso",
-        offer_id="vm-offer",
-        requester=ALICE,
-        watch_instance_id="watch-abc",
-        phase="watching",
-        started_at=T0,
-        now=T0 + timedelta(minutes=3, seconds=5),
-        operation=RUNNING,
-        polls=4,
-    )
-    return replace(base, **changes)
+from tests.poll_function.operations import ALICE, BOB, T0, cancel_operation, operation, step, view
 
 
 def lines(blocks: list[dict[str, Any]]) -> str:
@@ -63,7 +34,7 @@ def stop_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for block in blocks
         if block["type"] == "actions"
         for element in block["elements"]
-        if element.get("action_id") == STOP_ACTION_ID
+        if element.get("action_id") == STOP_WATCHING
     ]
 
 
@@ -174,34 +145,6 @@ def test_thread_replies_announce_status_changes() -> None:
     assert reply == "🔄 Status is now *running* (was notStarted) — step 2 of 3: Stopping the publish."
     done = operation(cancel_operation("completed", ("complete", 100), ("complete", 100), ("complete", 100)))
     assert thread_reply(view(operation=done, phase="completed")) == "✅ The cancel operation completed after 3 min."
-
-
-def test_status_key_changes_with_the_operation_status_and_at_the_end() -> None:
-    assert status_key(view()) == "operation:running"
-    assert status_key(view(operation=operation(cancel_operation("notStarted")))) == "operation:notStarted"
-    assert status_key(view(phase="stopped")) == "stopped"
-
-
-def test_custom_status_mirrors_the_progress() -> None:
-    status = custom_status(view(error="reading failed once"))
-    assert status["phase"] == "watching" and status["operationStatus"] == "running"
-    assert status["currentStep"] == "Stopping the publish" and status["progress"] == 47
-    assert status["steps"][0] == {"name": "Cancel requested", "status": "complete", "progress": 100}
-    assert status["elapsedS"] == 185 and status["polls"] == 4 and status["error"] == "reading failed once"
-    assert status["updatedAt"] == "2026-11-25T10:03:05Z"
-    json.dumps(status)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(0, "0 s"), (0.4, "0 s"), (45, "45 s"), (185, "3 min"), (3900, "1 h 5 min"), (7200, "2 h"), (183600, "2 d 3 h")],
-)
-def test_durations_read_like_a_person_writes_them(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
-
-
-def test_html_to_text_strips_tags_and_decodes_entities() -> None:
-    assert html_to_text("<p>Step<br/>completed &amp; <i>verified</i>.</p>") == "Step completed & verified."
 
 
 # -- the cancel report -------------------------------------------------------------------------------------------------

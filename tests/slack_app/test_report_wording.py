@@ -19,8 +19,9 @@ import pytest
 
 from cppcancel.contracts import CancelOutcome, Requester
 from devhost.slack_standin import blocks_to_text
+from slack_app.advice import next_step_hint
 from slack_app.functions_adapter import MalformedRequest, handle, to_bolt_request
-from slack_app.progress import next_step_hint, render_cancel_report
+from slack_app.progress import render_cancel_report
 from tests.slack_app.helpers import FORM, signed_headers
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

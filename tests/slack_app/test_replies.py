@@ -1,4 +1,4 @@
-"""Block Kit rendering: fallbacks everywhere, Slack's limits respected, Partner Portal HTML shown as inert text."""
+"""The replies to commands and clicks: fallbacks everywhere, Slack's limits respected, a next step for every error."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cppcancel.audit import AuditRecord
 from partner_portal import errors
 from partner_portal.models import Operation
-from slack_app import blocks
+from slack_app import replies
 from slack_app.actions import CancelTicket
+from slack_app.blockkit import MAX_BUTTON_TEXT, Message
+from slack_app.mrkdwn import MAX_BLOCKS, MAX_SECTION_CHARS
 
 TICKET = CancelTicket("a" * 32, "contoso", "contoso-vm-offer", ("ops@contoso.com",), "U0ALICE", "2026-01-01T00:00:00Z")
 
@@ -41,52 +41,24 @@ def operation(status: str = "running", **extra: Any) -> Operation:
     return Operation.from_json(data)
 
 
-def all_text(message: blocks.Message) -> str:
+def all_text(message: Message) -> str:
     return json.dumps(message.to_kwargs())
 
 
-def check_limits(message: blocks.Message) -> None:
+def check_limits(message: Message) -> None:
     assert message.text, "a plain-text fallback"
-    assert len(message.blocks) <= blocks.MAX_BLOCKS
+    assert len(message.blocks) <= MAX_BLOCKS
     for block in message.blocks:
         text = block.get("text", {}).get("text", "")
-        assert len(text) <= blocks.MAX_SECTION_TEXT
+        assert len(text) <= MAX_SECTION_CHARS
         for element in block.get("elements") or []:
             if element.get("type") == "button":
-                assert len(element["text"]["text"]) <= blocks.MAX_BUTTON_TEXT
+                assert len(element["text"]["text"]) <= MAX_BUTTON_TEXT
                 assert len(element["value"]) <= 2000
 
 
-def test_html_is_shown_as_inert_text() -> None:
-    assert blocks.html_to_text("Scanning <b>images</b> &amp; disks<br/>now <!channel> &lt;@U1&gt;") == (
-        "Scanning images &amp; disks\nnow &lt;@U1&gt;"
-    )
-    assert blocks.html_to_text('<a href="https://x">preview link</a>, then <b>Go Live</b>.') == (
-        "preview link, then Go Live."
-    )
-
-
-@given(st.text(max_size=300))
-def test_html_to_text_never_leaves_slack_control_characters(fragment: str) -> None:
-    text = blocks.html_to_text(fragment)
-    assert "<" not in text and ">" not in text
-    assert "&" not in text.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")
-
-
-def test_ids_are_inline_code_so_underscores_cannot_format() -> None:
-    assert blocks.target("my_pub", "my_offer_x") == "`my_pub/my_offer_x`"
-
-
-def test_times_are_slack_date_tokens_with_a_utc_fallback() -> None:
-    assert blocks.slack_time("2026-01-01T10:00:00.1234567Z") == (
-        "<!date^1767261600^{date_short_pretty} {time}|2026-01-01 10:00 UTC>"
-    )
-    assert blocks.slack_time("soon") == "soon"
-    assert blocks.plain_time(datetime(2026, 1, 1, 10, 0, tzinfo=UTC)) == "2026-01-01 10:00 UTC"
-
-
 def test_status_shows_steps_progress_and_the_latest_step_message() -> None:
-    message = blocks.status_message("contoso", "o", operation(), command="/cpp", ref="r1")
+    message = replies.status_message("contoso", "o", operation(), command="/cpp", ref="r1")
     check_limits(message)
     text = all_text(message)
     assert "*Certification* - inProgress, 40%, &lt; 1 day" in text
@@ -97,20 +69,20 @@ def test_status_shows_steps_progress_and_the_latest_step_message() -> None:
 
 
 def test_status_without_operations() -> None:
-    message = blocks.status_message("contoso", "o", None, command="/cpp", ref="r1")
+    message = replies.status_message("contoso", "o", None, command="/cpp", ref="r1")
     assert "lists no operations" in all_text(message)
 
 
 def test_ops_truncates_long_lists_and_buttons_only_in_flight() -> None:
     ops = [operation("running")] + [operation("completed", id=f"old-{i}") for i in range(30)]
-    message = blocks.ops_message("contoso", "o", ops, command="/cpp", ref="r1")
+    message = replies.ops_message("contoso", "o", ops, command="/cpp", ref="r1")
     check_limits(message)
     assert "Showing the 10 most recent of 31." in all_text(message)
     assert all_text(message).count('"open_cancel"') == 1
 
 
 def test_confirmation_is_a_danger_button_with_a_confirm_dialog() -> None:
-    message = blocks.confirmation_message(TICKET, operation(), lookup_problem=None, ref="r1")
+    message = replies.confirmation_message(TICKET, operation(), lookup_problem=None, ref="r1")
     check_limits(message)
     actions = next(b for b in message.blocks if b["type"] == "actions")
     confirm, abort = actions["elements"]
@@ -124,14 +96,14 @@ def test_confirmation_is_a_danger_button_with_a_confirm_dialog() -> None:
 
 def test_confirmation_with_long_ids_stays_within_dialog_limits() -> None:
     ticket = CancelTicket("b" * 32, "p" * 100, "o" * 100)
-    message = blocks.confirmation_message(ticket, None, lookup_problem=None, ref="r1")
+    message = replies.confirmation_message(ticket, None, lookup_problem=None, ref="r1")
     check_limits(message)
     dialog = next(b for b in message.blocks if b["type"] == "actions")["elements"][0]["confirm"]
     assert len(dialog["text"]["text"]) <= 300
 
 
 def test_confirmation_when_the_lookup_failed_explains_and_still_offers_confirm() -> None:
-    message = blocks.confirmation_message(TICKET, None, lookup_problem="timeout <x>", ref="r1")
+    message = replies.confirmation_message(TICKET, None, lookup_problem="timeout <x>", ref="r1")
     assert "I could not check what is in flight (timeout &lt;x&gt;)" in all_text(message)
 
 
@@ -148,42 +120,29 @@ def test_confirmation_when_the_lookup_failed_explains_and_still_offers_confirm()
     ],
 )
 def test_every_cpp_error_comes_with_a_next_step(error: errors.CppError, advice: str) -> None:
-    message = blocks.cpp_error_message("contoso", "o", error, "r1")
+    message = replies.cpp_error_message("contoso", "o", error, "r1")
     check_limits(message)
     assert advice in all_text(message)
     assert "`contoso/o`" in all_text(message)
 
 
-def test_the_message_cap_keeps_the_last_block() -> None:
-    many = [blocks.section(str(i)) for i in range(80)] + [blocks.context("last")]
-    message = blocks.message("t", many)
-    assert len(message.blocks) == blocks.MAX_BLOCKS
-    assert message.blocks[-1] == blocks.context("last")
-    assert "32 more not shown" in all_text(message)
-
-
-def test_sections_are_truncated_with_an_ellipsis() -> None:
-    block = blocks.section("x" * 5000)
-    assert len(block["text"]["text"]) == blocks.MAX_SECTION_TEXT and block["text"]["text"].endswith("…")
-
-
 @pytest.mark.parametrize(
     "message",
     [
-        blocks.help_message("/cpp"),
-        blocks.help_message("/cpp", "bogus"),
-        blocks.parse_error_message("/cpp", "The offer ID is missing.", "ops <publisher> <offer>"),
-        blocks.refusal_message("Missing permission: channel.", "r1"),
-        blocks.unexpected_error_message("r1"),
-        blocks.invalid_button_message("r1"),
-        blocks.requested_message("contoso", "o", "U0ALICE", datetime(2026, 1, 1, tzinfo=UTC)),
-        blocks.already_requested_message("contoso", "o", None, None),
-        blocks.start_failed_message("contoso", "o", "r1"),
-        blocks.abandoned_message("contoso", "o", "U0ALICE"),
-        blocks.stopped_watching_message("contoso", "o"),
-        blocks.watch_gone_message("contoso", "o"),
-        blocks.audit_message(AuditRecord("slack", "ops", "refused", "refused", "r1", who="U0ALICE")),
+        replies.help_message("/cpp"),
+        replies.help_message("/cpp", "bogus"),
+        replies.parse_error_message("/cpp", "The offer ID is missing.", "ops <publisher> <offer>"),
+        replies.refusal_message("Missing permission: channel.", "r1"),
+        replies.unexpected_error_message("r1"),
+        replies.invalid_button_message("r1"),
+        replies.requested_message("contoso", "o", "U0ALICE", datetime(2026, 1, 1, tzinfo=UTC)),
+        replies.already_requested_message("contoso", "o", None, None),
+        replies.start_failed_message("contoso", "o", "r1"),
+        replies.abandoned_message("contoso", "o", "U0ALICE"),
+        replies.stopped_watching_message("contoso", "o"),
+        replies.watch_gone_message("contoso", "o"),
+        replies.audit_message(AuditRecord("slack", "ops", "refused", "refused", "r1", who="U0ALICE")),
     ],
 )
-def test_every_message_has_a_fallback_and_respects_limits(message: blocks.Message) -> None:
+def test_every_message_has_a_fallback_and_respects_limits(message: Message) -> None:
     check_limits(message)

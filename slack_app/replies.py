@@ -1,180 +1,39 @@
-"""Block Kit for every message the Slack front end sends: pure functions from values to `Message`.
+"""Every reply to a slash command or a click: pure functions from values to `blockkit.Message`.
 
 Written for a release engineer reading on a phone mid-incident: one idea per section, IDs as inline code (an offer
 called `my_offer_x` must not turn italic), times as Slack `<!date>` tokens so each reader sees their own time zone,
-and always a plain-text `text` fallback (notifications, screen readers, old clients).
-
-Slack's limits are respected here rather than discovered in production: at most 50 blocks, 3000 characters per
-section, 75 per button label; anything longer is cut with an ellipsis and a note. Text from the Partner Portal
-(`messageHtml`) is shown as plain text: tags stripped, entities decoded, then `&`, `<`, `>` escaped so it can neither
-format, link nor mention (`<!channel>`).
+and always a plain-text `text` fallback (notifications, screen readers, old clients). Built from the shared
+vocabulary: `blockkit` (blocks and limits), `operation_text` (operations and steps), `advice` (what to do next).
+The watcher's channel messages are `progress.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from cppcancel.audit import AuditRecord
 from partner_portal import errors
-from partner_portal.models import Operation, Step, StepStatus
-from slack_app import mrkdwn
+from partner_portal.models import Operation
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
+from slack_app.advice import next_step_after_read
+from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
 from slack_app.grammar import USAGE
-from slack_app.mrkdwn import (
-    ELLIPSIS,
-    MAX_BLOCKS,
-    MAX_SECTION_CHARS,
-    escape,
-    plain_time,
-    slack_time,
-    truncate,
+from slack_app.mrkdwn import code, escape, plain_time, slack_time, target, truncate
+from slack_app.operation_text import (
+    html_to_text,
+    kind,
+    operation_error,
+    operation_summary,
+    operation_times,
+    step_line,
 )
 
-Block = dict[str, Any]
-
-MAX_SECTION_TEXT = MAX_SECTION_CHARS
-MAX_BUTTON_TEXT = 75
 MAX_OPERATIONS_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message body: the fallback `text` and its `blocks`."""
-
-    text: str
-    blocks: tuple[Block, ...]
-
-    def to_kwargs(self) -> dict[str, Any]:
-        """For `ack(**...)`, `respond(**...)`, `chat_postMessage(**...)`."""
-        return {"text": self.text, "blocks": list(self.blocks)}
-
-
-# ---- text helpers ---------------------------------------------------------------------------------------------
-
-
-def html_to_text(fragment: str) -> str:
-    """The CPP's `messageHtml` as escaped plain text (line breaks kept, tags dropped)."""
-    return escape(mrkdwn.html_to_text(fragment))
-
-
-def code(text: str) -> str:
-    """Inline code; backticks are not valid in IDs, but a stray one must not end the span early."""
-    return "`" + escape(text).replace("`", "'") + "`"
-
-
-def target(publisher_id: str, offer_id: str) -> str:
-    return code(f"{publisher_id}/{offer_id}")
-
-
-# ---- block helpers --------------------------------------------------------------------------------------------
-
-
-def section(text: str, accessory: Block | None = None) -> Block:
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-    if accessory is not None:
-        block["accessory"] = accessory
-    return block
-
-
-def context(*parts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(p, MAX_SECTION_TEXT)} for p in parts]}
-
-
-def button(label: str, action_id: str, value: str, *, style: str | None = None, confirm: Block | None = None) -> Block:
-    element: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": truncate(label, MAX_BUTTON_TEXT), "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style is not None:
-        element["style"] = style
-    if confirm is not None:
-        element["confirm"] = confirm
-    return element
-
-
-def _plain(text: str, limit: int) -> Block:
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
-
-
-def message(text: str, blocks: Iterable[Block]) -> Message:
-    """Cap the block count (keeping the last block, usually the context/actions) and the fallback length."""
-    items = list(blocks)
-    if len(items) > MAX_BLOCKS:
-        hidden = len(items) - (MAX_BLOCKS - 1)
-        items = [*items[: MAX_BLOCKS - 2], context(f"{ELLIPSIS} {hidden} more not shown."), items[-1]]
-    return Message(truncate(text, MAX_SECTION_TEXT), tuple(items))
 
 
 def _ref(ref: str | None) -> list[Block]:
     return [context(f"ref {code(ref)}")] if ref else []
-
-
-# ---- operations -----------------------------------------------------------------------------------------------
-
-_STEP_ICONS = {
-    StepStatus.COMPLETE: ":white_check_mark:",
-    StepStatus.IN_PROGRESS: ":arrows_counterclockwise:",
-    StepStatus.WAITING: ":hourglass_flowing_sand:",
-    StepStatus.BLOCKED: ":no_entry_sign:",
-    StepStatus.REJECTED: ":x:",
-    StepStatus.FAILED: ":x:",
-    StepStatus.CANCELED: ":heavy_minus_sign:",
-    StepStatus.NOT_STARTED: ":white_circle:",
-}
-
-
-_STEP_ACTIVE = (StepStatus.IN_PROGRESS, StepStatus.WAITING, StepStatus.BLOCKED)
-
-
-def _status_word(raw: str | None, normalised: str) -> str:
-    return escape(raw) if raw else normalised
-
-
-def step_line(step: Step) -> str:
-    icon = _STEP_ICONS.get(step.status, ":grey_question:")
-    facts = [_status_word(step.raw_status, step.status.value)]
-    if step.progress_percentage is not None and step.status in _STEP_ACTIVE:
-        facts.append(f"{step.progress_percentage}%")
-    if step.estimated_time_frame and step.status is not StepStatus.COMPLETE:
-        facts.append(escape(step.estimated_time_frame))
-    line = f"{icon} *{escape(step.name)}* - {', '.join(facts)}"
-    latest = step.messages[-1] if step.messages else None
-    if latest is not None and step.status is not StepStatus.COMPLETE:
-        line += f"\n      _{truncate(html_to_text(latest.html), 300)}_"
-    return line
-
-
-def operation_summary(operation: Operation) -> str:
-    """One line: kind, status, current step, progress."""
-    kind = code((operation.submission_type or "operation").lower())
-    parts = [f"{kind} *{_status_word(operation.raw_status, operation.status.value)}*"]
-    step = operation.current_step
-    if step is not None and operation.is_in_flight:
-        parts.append(f"on step *{escape(step.name)}*")
-    progress = operation.progress_percentage
-    if progress is not None and operation.is_in_flight:
-        parts.append(f"{progress}% overall")
-    return " · ".join(parts)
-
-
-def _operation_times(operation: Operation) -> str:
-    times = []
-    if operation.created_at:
-        times.append(f"started {slack_time(operation.created_at)}")
-    if operation.last_action_at:
-        times.append(f"last change {slack_time(operation.last_action_at)}")
-    if operation.id:
-        times.append(f"id {code(operation.id)}")
-    return " · ".join(times)
-
-
-def _operation_error(operation: Operation) -> str | None:
-    return f":x: {truncate(html_to_text(operation.error), 1000)}" if operation.error else None
 
 
 # ---- messages -------------------------------------------------------------------------------------------------
@@ -213,27 +72,11 @@ def refusal_message(explanation: str, ref: str) -> Message:
     return message(f"Not allowed. {explanation}", [section(f":no_entry: {escape(explanation)}"), *_ref(ref)])
 
 
-def next_step(error: errors.CppError, publisher_id: str) -> str:
-    """What the person can do about a Partner Portal failure."""
-    if isinstance(error, errors.Forbidden):
-        return (
-            f"Ask an admin to add the app's identity to publisher {code(publisher_id)} in Partner Center "
-            "(Manage Azure AD applications)."
-        )
-    if isinstance(error, errors.NotFound | errors.InvalidRequest):
-        return "Check the publisher and offer IDs (they are the ones in the Partner Portal's URLs)."
-    if isinstance(error, errors.Unauthorized | errors.TokenUnavailable):
-        return "The app could not sign in to the Partner Portal: ask an admin to check its identity."
-    if error.transient:
-        return "Try again in a minute."
-    return "Try again in a minute; if it keeps failing, ask an admin and quote the ref below."
-
-
 def cpp_error_message(
     publisher_id: str, offer_id: str, error: errors.CppError, ref: str, *, doing: str = "read the operations of"
 ) -> Message:
     what = f"I could not {doing} {target(publisher_id, offer_id)}."
-    step = next_step(error, publisher_id)
+    step = next_step_after_read(error, publisher_id)
     return message(
         f"Could not {doing} {publisher_id}/{offer_id}: {error.describe()}",
         [section(f":x: {what}\n{escape(error.describe())}"), section(f"*What to do:* {step}"), *_ref(ref)],
@@ -268,8 +111,8 @@ def ops_message(
             in_flight += 1
             accessory = button("Cancel…", OPEN_CANCEL, OfferRef(publisher_id, offer_id).to_value(), style="danger")
         body = operation_summary(operation)
-        times = _operation_times(operation)
-        problem = _operation_error(operation)
+        times = operation_times(operation)
+        problem = operation_error(operation)
         blocks.append(section("\n".join(p for p in (body, times, problem) if p), accessory))
     notes = []
     if len(operations) > len(shown):
@@ -291,14 +134,14 @@ def status_message(publisher_id: str, offer_id: str, operation: Operation | None
             [section(f"*{target(publisher_id, offer_id)}*: the Partner Portal lists no operations."), *_ref(ref)],
         )
     blocks = [section(f"*Latest operation of {target(publisher_id, offer_id)}*\n{operation_summary(operation)}")]
-    times = _operation_times(operation)
+    times = operation_times(operation)
     if times:
         blocks.append(context(times))
     if operation.steps:
         blocks.append(section("\n".join(step_line(step) for step in operation.steps)))
     else:
         blocks.append(context("The Partner Portal listed no steps for this operation."))
-    problem = _operation_error(operation)
+    problem = operation_error(operation)
     if problem:
         blocks.append(section(problem))
     for note in operation.messages[-3:]:
@@ -309,7 +152,7 @@ def status_message(publisher_id: str, offer_id: str, operation: Operation | None
         blocks.extend(_ref(ref))
     status = operation.raw_status or operation.status.value
     step = operation.current_step
-    fallback = f"{publisher_id}/{offer_id}: {(operation.submission_type or 'operation').lower()} {status}"
+    fallback = f"{publisher_id}/{offer_id}: {kind(operation)} {status}"
     if step is not None and operation.is_in_flight:
         fallback += f", on step {step.name}"
     return message(fallback + ".", blocks)
@@ -322,7 +165,7 @@ def confirmation_message(
     where = target(ticket.publisher_id, ticket.offer_id)
     if in_flight is not None:
         what = f"In flight: {operation_summary(in_flight)}"
-        times = _operation_times(in_flight)
+        times = operation_times(in_flight)
         what += f"\n{times}" if times else ""
     elif lookup_problem is not None:
         what = (
@@ -337,32 +180,19 @@ def confirmation_message(
     blocks = [section(f":warning: *Cancel the publish of {where}?*"), section(what)]
     if ticket.notify:
         blocks.append(section("Partner Portal e-mails will go to: " + ", ".join(escape(e) for e in ticket.notify)))
-    dialog = {
-        "title": _plain("Cancel this publish?", 100),
-        "text": {
-            "type": "mrkdwn",
-            "text": truncate(
-                f"This asks the Partner Portal to cancel the publish of {where}. It cannot be undone.", 300
-            ),
-        },
-        "confirm": _plain("Yes, cancel it", 30),
-        "deny": _plain("Keep publishing", 30),
-        "style": "danger",
-    }
-    value = ticket.to_value()
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "cancel_confirmation",
-            "elements": [
-                button("Confirm cancel", CONFIRM_CANCEL, value, style="danger", confirm=dialog),
-                button("Never mind", ABORT_CANCEL, value),
-            ],
-        }
+    dialog = confirm_dialog(
+        "Cancel this publish?",
+        f"This asks the Partner Portal to cancel the publish of {where}. It cannot be undone.",
+        "Yes, cancel it",
+        "Keep publishing",
+        style="danger",
     )
+    value = ticket.to_value()
+    confirm = button("Confirm cancel", CONFIRM_CANCEL, value, style="danger", confirm=dialog)
+    blocks.append(actions("cancel_confirmation", confirm, button("Never mind", ABORT_CANCEL, value)))
     asked = f"Asked by <@{ticket.asked_by}>" if ticket.asked_by else "Asked"
     blocks.append(context(f"{asked} · only people allowed to cancel this offer can confirm · ref {code(ref)}"))
-    state = f"in flight: {(in_flight.submission_type or 'operation').lower()}" if in_flight else "nothing in flight"
+    state = f"in flight: {kind(in_flight)}" if in_flight else "nothing in flight"
     return message(
         f"Cancel the publish of {ticket.publisher_id}/{ticket.offer_id}? ({state}) Confirm or never mind.", blocks
     )

@@ -1,0 +1,77 @@
+"""What to do next, for a person reading about a failure in Slack (pure).
+
+Advice is part of every message about something that did not simply work: the command replies (a Partner Portal read
+that failed) and the channel report of a failed or unfollowed cancel. Two rules matter most: a cancel that may have
+been carried out (`outcomeUnknown`) is never followed by "try again" - that could cancel twice, or cancel the next
+publish - and advice never shows what the policy contains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cppcancel.error_info import ErrorInfo
+from partner_portal import errors
+from slack_app.mrkdwn import code, format_duration
+
+OPS_COMMAND = "/cpp ops"
+
+
+def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
+    """What the person can do about a Partner Portal read that failed (`/cpp ops`, `/cpp status`, `/cpp cancel`)."""
+    if isinstance(error, errors.Forbidden):
+        return (
+            f"Ask an admin to add the app's identity to publisher {code(publisher_id)} in Partner Center "
+            "(Manage Azure AD applications)."
+        )
+    if isinstance(error, errors.NotFound | errors.InvalidRequest):
+        return "Check the publisher and offer IDs (they are the ones in the Partner Portal's URLs)."
+    if isinstance(error, errors.Unauthorized | errors.TokenUnavailable):
+        return "The app could not sign in to the Partner Portal: ask an admin to check its identity."
+    if error.transient:
+        return "Try again in a minute."
+    return "Try again in a minute; if it keeps failing, ask an admin and quote the ref below."
+
+
+_NEXT_STEP: dict[str, str] = {
+    "forbidden": "Ask a Partner Center admin to add this app's identity to the publisher (Partner Center › Account "
+    "settings › User management › Azure AD applications), then try again.",
+    "not_found": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
+    "timeout": f"The outcome is unknown: the cancel may or may not have been taken. Check `{OPS_COMMAND}` before "
+    "trying again.",
+    "unknown_outcome": f"The outcome is unknown: the cancel may or may not have been taken. Check `{OPS_COMMAND}` "
+    "before trying again.",
+    "server_error": f"Try again in a minute; if it keeps failing, check `{OPS_COMMAND}` first.",
+    "throttled": "The Partner Portal is busy: try again in a minute.",
+    "connection_error": "The Partner Portal could not be reached: try again in a minute.",
+    "unauthorized": "The app's credentials were refused: ask an admin to check its identity and token.",
+    "conflict": f"The offer is not in a state that can be cancelled: check `{OPS_COMMAND}`.",
+    "bad_request": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
+    "invalid_response": f"The outcome is unknown: check `{OPS_COMMAND}` before trying again.",
+    # A failed cancel with an unsafe URL is a redirect (an accepted cancel with one is reported as accepted).
+    "unsafe_url": "The app never follows a redirect (its token stays with the Partner Portal). The outcome is "
+    f"unknown: check `{OPS_COMMAND}` before trying again.",
+}
+_STATUS_NEXT_STEP: dict[int, str] = {403: "forbidden", 404: "not_found", 429: "throttled"}
+NOT_FOLLOWED_NEXT_STEP = (
+    f"The Partner Portal took the cancel: do not send it again. Follow it with `{OPS_COMMAND}` until it ends."
+)
+
+
+def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None) -> str:
+    """What a person should do after a failed cancel, from its error (`code`, `statusCode`; JSON is parsed first).
+
+    When the cancel may have been carried out (`outcomeUnknown`: a timeout, a dropped connection or a 5xx after it
+    was sent), the advice is always to look before trying again, whatever the error's kind: "try again" could cancel
+    twice - or cancel the next publish.
+    """
+    info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_json(error or {})
+    key, status, retry_after = info.code, info.status_code, info.retry_after_s
+    if info.outcome_unknown:
+        key = "unknown_outcome"
+    if key not in _NEXT_STEP and status is not None:
+        key = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else key)
+    if key == "throttled" and retry_after is not None and 0 < retry_after <= 3600:
+        return f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
+    return _NEXT_STEP.get(key, f"Check `{OPS_COMMAND}` before trying again.")

@@ -1,0 +1,9 @@
+"""One Bolt listener per slash command and button, each a small function over the shared frame (`frame.py`).
+
+- `command.py`: `/cpp ...` - parse (`slack_app.grammar`), check the policy, answer in the ack body.
+- `confirmation.py`: the "are you sure" message shared by `/cpp cancel` and the Cancel… button.
+- `open_cancel.py`, `confirm_cancel.py`, `abort_cancel.py`, `stop_watching.py`: the buttons, named by action ID.
+
+`bolt_app.build_app` registers them; `frame.click_listener` gives every button the same frame (ack at once, who
+clicked, one audit record, a ref on every answer), so each listener only takes the `Click` it works on.
+"""

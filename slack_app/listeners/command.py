@@ -1,0 +1,67 @@
+"""`/cpp ...`: parse, check the policy, do the one thing, and answer in the ack body (ephemeral).
+
+The answer is the ack itself, so it must be ready within Slack's 3 s: the CPP read shares the attempt's deadline.
+Any unexpected exception becomes "Something went wrong (ref ...)" and a log line with that ref.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import Ack
+
+from partner_portal import errors
+from slack_app import grammar, offers, replies
+from slack_app.attempt import Attempt
+from slack_app.blockkit import Message
+from slack_app.listeners.confirmation import confirmation
+from slack_app.payload import Caller, command_name, command_text
+from slack_app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
+    """The slash command's listener: one attempt, one answer, whatever happens."""
+    attempt = rt.attempt("command")
+    try:
+        attempt.caller = Caller.from_command(body)
+        message = reply(rt, attempt, body)
+    except Exception:
+        log.exception("slash command failed (ref %s)", attempt.ref)
+        attempt.record("none", "error", reason="unexpected error")
+        message = replies.unexpected_error_message(attempt.ref)
+    ack(**message.to_kwargs(), response_type="ephemeral")
+
+
+def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
+    """What to answer to the command in `body` (audited)."""
+    name = command_name(body)
+    try:
+        parsed = grammar.parse(command_text(body))
+    except grammar.ParseError as exc:
+        attempt.command = "invalid"
+        attempt.record("none", "invalid", reason=exc.message)
+        return replies.parse_error_message(name, exc.message, exc.usage)
+    if isinstance(parsed, grammar.Help):
+        attempt.command = "help"
+        attempt.record("none", "unknown_command" if parsed.unknown else "shown")
+        return replies.help_message(name, parsed.unknown)
+    attempt.command = type(parsed).__name__.lower()
+    p, o = attempt.on_offer(parsed.publisher_id, parsed.offer_id)
+    refusal = rt.refusal(attempt)
+    if refusal is not None:
+        return refusal
+    if isinstance(parsed, grammar.Cancel):
+        return confirmation(rt, attempt, parsed.notify)
+    try:
+        view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
+    except errors.CppError as exc:
+        attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
+        return replies.cpp_error_message(p, o, exc, attempt.ref)
+    attempt.record("allowed", "shown", status_code=200)
+    if isinstance(parsed, grammar.Ops):
+        return replies.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
+    return replies.status_message(p, o, view.focus, command=name, ref=attempt.ref)

@@ -1,0 +1,95 @@
+"""Confirm: start the cancel orchestration for this confirmation - once - and say so, for whoever clicked.
+
+Nothing here issues the CPP cancel: the cancel orchestration does, started through the one start-once service
+(`cancel_function.start_once`, injected as `click.cancels`) under an instance ID derived from the confirmation's
+request ID, so a double click or a second person finds the same instance instead of starting another. The policy is
+checked again for the person who clicks (whoever typed the command), and a confirmation older than
+`CONFIRMATION_TTL` starts nothing: what is in flight may have changed since it was shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
+from cppcancel.instances import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
+from cppcancel.times import iso, parse_iso, utc_now
+from slack_app import replies
+from slack_app.actions import CancelTicket
+from slack_app.listeners.frame import Click
+
+log = logging.getLogger(__name__)
+
+# A confirmation shows what was in flight when it was asked for; confirming it much later could stop a different,
+# newer publish. (Slack's response_url, through which Confirm answers, lasts 30 minutes anyway.)
+CONFIRMATION_TTL = timedelta(minutes=15)
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def confirm_cancel(click: Click) -> None:
+    ticket = click.ticket()
+    refusal = click.refusal()  # the clicker, whoever typed the command
+    if refusal is not None:
+        click.say(refusal, replace_original=False)
+        return
+    instance_id = cancel_instance_id("slack", ticket.request_id)
+    if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
+        found = click.cancels.find(instance_id)
+        if found is not None:
+            _answer(click, found, utc_now())
+            return
+        p, o = click.attempt.offer
+        click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
+        click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
+        return
+    asked = utc_now()
+    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked)
+
+
+def _fresh(ticket: CancelTicket) -> bool:
+    asked_at = parse_iso(ticket.asked_at)
+    return asked_at is not None and -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL
+
+
+def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
+    """The cancel orchestration's input: the confirmation, confirmed by whoever clicked, answering on this click."""
+    caller = click.attempt.who
+    return CancelRequest(
+        request_id=ticket.request_id,
+        source="slack",
+        publisher_id=ticket.publisher_id,
+        offer_id=ticket.offer_id,
+        requester=caller.requester(),
+        correlation_id=click.attempt.ref,
+        requested_at=iso(at, "seconds"),
+        notification_emails=ticket.notify,
+        slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
+    )
+
+
+def _answer(click: Click, result: StartResult, asked: datetime) -> None:
+    """Say what the start-once service did (audited; `asked`: when this click asked). The confirmation is replaced
+    when this click's own start was decided, and left standing when an earlier one had decided it."""
+    attempt = click.attempt
+    p, o = attempt.offer
+    if isinstance(result, Started):
+        # Said only once the orchestration exists: a host that dies in between must never leave "requested"
+        # standing over a cancel that was not started. The orchestration's own answer on this response_url comes
+        # after the cancel POST, so this reply is in practice long there before it.
+        click.say(replies.requested_message(p, o, attempt.who.user_id, asked), replace_original=True)
+        attempt.record("allowed", "requested")
+    elif isinstance(result, AlreadyRequested):
+        attempt.record("allowed", "already_requested")
+        message = replies.already_requested_message(p, o, result.by_user_id, result.at)
+        click.say(message, replace_original=result.after_refused_start)
+    elif isinstance(result, StatusUnreadable):
+        why = type(result.error).__name__
+        log.warning("status of %s unavailable (ref %s): %s", result.instance_id, attempt.ref, why)
+        attempt.record("allowed", "failed", reason="the state of this confirmation could not be read")
+        click.say(replies.start_failed_message(p, o, attempt.ref), replace_original=result.after_refused_start)
+    else:
+        assert isinstance(result, NotStarted)
+        log.error("could not start %s (ref %s): %s", result.instance_id, attempt.ref, result.error)
+        attempt.record("allowed", "failed", reason="the cancel orchestration could not be started")
+        click.say(replies.start_failed_message(p, o, attempt.ref), replace_original=True)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import report
-from cancel_function.send_once import PostAnswer, after_post, before_post
+from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from partner_portal.client import CppClient
 from partner_portal.emulator import EmulatorServer, Fault
@@ -65,7 +65,9 @@ def _with_record(client: CppClient, store: RecordStore, n: int) -> None:
     now = datetime.now(UTC)
     verdict = before_post(store, _request(n), now, LEASE_S)
     assert verdict.verdict == "send" and verdict.record is not None, verdict
-    done = after_post(store, verdict.record, _post(client), now)
+    sending = mark_sending(store, verdict.record, now)
+    assert sending is not None
+    done = after_post(store, sending, _post(client), now)
     store.release(done.publisher_id, done.offer_id, done.instance_id)  # the watch's end, for the next round
 
 

@@ -72,9 +72,15 @@ def outcome_of(sent: CancelSent) -> CancelOutcome:
             )
             return CancelOutcome("accepted", result.status_code, error=error)
         return CancelOutcome("cancelled", result.status_code)
-    if sent.publish_url:
-        # Nothing was sent: follow the publish that is being cancelled (until `joined` finds a watcher to join).
-        return CancelOutcome("accepted", None, sent.publish_url, watch_instance_id(sent.publish_url))
+    if sent.sent_nothing:
+        # Nothing was sent: follow what is being cancelled - the joined cancel's operation, or the publish - until
+        # `joined` finds a watcher to join. The error says why nothing was sent (joined, not repeated); histories
+        # from before the record ("under way") carried none, and replay as they ran.
+        info = None if sent.kind == "under_way" else sent.error
+        if sent.publish_url:
+            return CancelOutcome("accepted", None, sent.publish_url, watch_instance_id(sent.publish_url), info)
+        if sent.kind != "under_way":
+            return CancelOutcome("accepted", None, error=info)
     # Failed (or "under way" naming no publish to follow, which send_cancel never writes): the error decides.
     status = sent.error.status_code
     if status == 202:
@@ -88,7 +94,7 @@ def joined(outcome: CancelOutcome, watched_url: object) -> CancelOutcome:
     """A cancel that sent nothing joins the live watcher of its offer, if `find_watcher` found one."""
     if not isinstance(watched_url, str) or not watched_url:
         return outcome
-    return CancelOutcome("accepted", None, watched_url, watch_instance_id(watched_url))
+    return CancelOutcome("accepted", None, watched_url, watch_instance_id(watched_url), outcome.error)
 
 
 def _reason(exc: BaseException) -> str:
@@ -106,7 +112,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
         message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
         sent = CancelSent.failed(ErrorInfo("unknown_outcome", message))
     outcome = outcome_of(sent)
-    if sent.kind == "under_way":
+    if sent.kind == "under_way" or (sent.kind == "joined" and not outcome.operation_url):
         offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
         try:
             watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)
@@ -129,7 +135,9 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
             with contextlib.suppress(Exception):  # best effort: the "requested" reply still stands, and is true
                 yield context.call_activity(POINT_TO_REPORT, pointer)
 
-    if outcome.status == "accepted" and outcome.operation_url:
+    # A joiner never starts a watcher: the cancel it joined starts its own, on its own message. (Were the joiner
+    # first to start it, the watcher would keep the joiner's message current and leave the holder's stale.)
+    if outcome.status == "accepted" and outcome.operation_url and sent.kind != "joined":
         slack = request.slack
         watch = WatchRequest(
             operation_url=outcome.operation_url,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cppcancel.contracts import json_object
-from cppcancel.error_info import ErrorInfo
+from cppcancel.error_info import BASIC_LAYOUT, ErrorInfo
 from partner_portal.models import CancelResult
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
@@ -37,9 +37,44 @@ def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
     return under_way_error(publish_operation_url).to_json()
 
 
-# What `send_cancel` did: sent the cancel (the CPP answered), sent nothing because a cancel of the publish was
-# already under way, or failed (the CPP refused or could not be reached, or the activity could not even try).
-SendKind = Literal["sent", "under_way", "failed"]
+# `send_cancel` sent nothing: another request's cancel of the offer holds the lock (the record's), joined instead.
+JOINED = "joined"
+# `send_cancel` ran again after its first run may have sent the POST (its record says `sending`): not sent again.
+NOT_REPEATED = "not_repeated"
+# `send_cancel` sent nothing because the record could not be written first.
+NOT_RECORDED = "not_recorded"
+_JOINED_KEYS = ("joinedInstanceId", "joinedBy", "joinedAt", "joinedChannel")
+
+
+def joined_error(
+    holder: str, by: str, at: str, *, channel: str | None = None, operation_url: str | None = None
+) -> ErrorInfo:
+    """`send_cancel`'s answer when another request's cancel of the offer is in flight: this one joins it."""
+    message = f"Joined the cancel requested by {by} at {at}: nothing was sent again."
+    extra = {"joinedInstanceId": holder, "joinedBy": by, "joinedAt": at, "joinedChannel": channel}
+    return ErrorInfo(
+        JOINED,
+        message,
+        publish_operation_url=operation_url,
+        layout=(*BASIC_LAYOUT, *_JOINED_KEYS),
+        extra=extra,
+    )
+
+
+def not_repeated_error(publish_operation_url: str | None) -> ErrorInfo:
+    message = (
+        "The first attempt to send this cancel may have reached the Partner Portal before the app restarted, so it "
+        "was not sent again."
+    )
+    return ErrorInfo(NOT_REPEATED, message, publish_operation_url=publish_operation_url)
+
+
+# What `send_cancel` did: sent the cancel (the CPP answered); sent nothing because a cancel of the publish was
+# already under way (the Partner Portal said so: histories before the record), because another request's cancel
+# holds the offer (`joined`), or because this request's first run may have sent it (`not_repeated`); or failed (the
+# CPP refused or could not be reached, the record could not be written, or the activity could not even try).
+SendKind = Literal["sent", "under_way", "joined", "not_repeated", "failed"]
+_KINDS_BY_CODE: dict[str, SendKind] = {CANCEL_UNDER_WAY: "under_way", JOINED: "joined", NOT_REPEATED: "not_repeated"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +93,7 @@ class CancelSent:
     kind: SendKind
     result: CancelResult | None = None
     error: ErrorInfo = field(default_factory=ErrorInfo.none)
+    replayed: bool = False  # the recorded answer of this request's earlier run, not a new POST (not in the JSON)
 
     def __post_init__(self) -> None:
         if (self.kind == "sent") != (self.result is not None):
@@ -75,10 +111,23 @@ class CancelSent:
     def failed(cls, error: ErrorInfo) -> CancelSent:
         return cls("failed", error=error)
 
+    @classmethod
+    def joined(cls, error: ErrorInfo) -> CancelSent:
+        return cls("joined", error=error)
+
+    @classmethod
+    def not_repeated(cls, publish_operation_url: str | None) -> CancelSent:
+        return cls("not_repeated", error=not_repeated_error(publish_operation_url))
+
+    @property
+    def sent_nothing(self) -> bool:
+        """Nothing was sent by this request, and another attempt's cancel (or the publish) is what to follow."""
+        return self.kind in ("under_way", "joined", "not_repeated")
+
     @property
     def publish_url(self) -> str | None:
-        """Under way: the operation of the publish whose cancel is under way (None if the JSON named none)."""
-        return self.error.publish_operation_url if self.kind == "under_way" else None
+        """Sent nothing: the operation to follow - the publish being cancelled, or the joined cancel's operation."""
+        return self.error.publish_operation_url if self.sent_nothing else None
 
     def to_json(self) -> dict[str, Any]:
         if self.result is not None:
@@ -95,7 +144,7 @@ class CancelSent:
         error = ErrorInfo.from_json(raw)
         # "Under way" by its code alone, as the code before this type read it: the orchestration then looks for a
         # watcher to join whether or not the error names the publish (send_cancel always names it).
-        return cls("under_way" if error.code == CANCEL_UNDER_WAY else "failed", error=error)
+        return cls(_KINDS_BY_CODE.get(error.code, "failed"), error=error)
 
 
 @dataclass(frozen=True)

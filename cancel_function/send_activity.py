@@ -1,4 +1,10 @@
-"""The `send_cancel` activity: look once whether a cancel is already under way, else POST the cancel once; audit.
+"""The `send_cancel` activity: POST the cancel at most once per request, and once per offer at a time; audit.
+
+What may be sent is decided from the app's own record, written before the POST (`send_once`): a re-run of this
+activity (a dead host's work is delivered again) never sends a POST its first run may have sent, and a request for
+an offer whose cancel is in flight joins that cancel instead of sending another. No Microsoft source shows the
+Partner Portal saying "a cancel is under way" (`cancellationRequestState` is only ever `canCancel`), so nothing here
+asks it.
 
 It never raises for a CPP error: it returns it as error JSON in its `CancelSent` result, so the cancel orchestration
 decides. It is called with a plain call_activity, never retried (see cancel_orchestrator.py): a cancel POST that
@@ -7,60 +13,146 @@ timed out may have been carried out, and a second one could cancel the next publ
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import time
 from typing import Any
 from urllib.parse import quote
 
+from cancel_function import send_once
 from cancel_function.blueprint import activity
-from cancel_function.payloads import CancelSent, load
+from cancel_function.payloads import NOT_RECORDED, CancelSent, joined_error, load
 from cppcancel import identifiers
 from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.contracts import CancelRequest
 from cppcancel.error_info import ErrorInfo
 from cppcancel.settings import Settings, SettingsError, get_settings
+from cppcancel.times import utc_now
 from partner_portal.client import CppClient
 from partner_portal.errors import CppError
 from partner_portal.models import CancelResult
 from partner_portal.tokens import token_provider_from_settings
+from record_store.base import CancelRecord, OfferLock, StoreUnavailable
+from record_store.factory import record_store
 
 log = logging.getLogger(__name__)
 
-PRECHECK_TIMEOUT_S = (2.0, 5.0)  # connect, read: the look before the cancel must not hold it up for long
+JOIN_WAIT_S = 10.0  # how long a joiner waits for the joined cancel's POST answer to name its operation
+QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
 
 
-def publish_being_cancelled(settings: Settings, publisher_id: str, offer_id: str) -> str | None:
-    """The operation URL of the offer's in-flight publish when the Partner Portal says a cancel of it is already
-    under way; None when it does not say so - or cannot be asked quickly, and the cancel is then sent as asked.
-
-    Why: an activity runs at least once. If the host dies while the cancel POST is in flight, the Partner Portal may
-    have carried it out, and `send_cancel` runs again after the restart with nothing in the history to say so; the
-    Partner Portal's own record of the publish is the one mark that survives. The same check keeps a second request
-    for the same publish (a colleague's Confirm, a pipeline) from sending another cancel. It is one quick read (no
-    retries, short timeouts), so a slow or throttling Partner Portal delays the cancel by seconds at most.
-    """
+def publish_to_follow(settings: Settings, publisher_id: str, offer_id: str) -> str | None:
+    """The offer's in-flight publish, else its latest one: what a re-run that must not send again follows, so that
+    the story still ends with a final message. None when the offer cannot be read quickly (or has no publish)."""
     quick = dataclasses.replace(
         settings,
         cpp_max_retries=0,
-        cpp_connect_timeout_s=min(settings.cpp_connect_timeout_s, PRECHECK_TIMEOUT_S[0]),
-        cpp_read_timeout_s=min(settings.cpp_read_timeout_s, PRECHECK_TIMEOUT_S[1]),
+        cpp_connect_timeout_s=min(settings.cpp_connect_timeout_s, QUICK_READ_TIMEOUT_S[0]),
+        cpp_read_timeout_s=min(settings.cpp_read_timeout_s, QUICK_READ_TIMEOUT_S[1]),
     )
     client = CppClient.from_settings(quick, token_provider_from_settings(settings))
     try:
-        in_flight = next((op for op in client.list_operations(publisher_id, offer_id) if op.is_in_flight), None)
-        if in_flight is None or not in_flight.id:
+        operations = client.list_operations(publisher_id, offer_id)
+        chosen = next((op for op in operations if op.is_in_flight), operations[0] if operations else None)
+        if chosen is None or not chosen.id:
             return None
         path = "/api/publishers/{}/offers/{}/operations/{}".format(
-            *(quote(part, safe="") for part in (publisher_id, offer_id, in_flight.id))
+            *(quote(part, safe="") for part in (publisher_id, offer_id, chosen.id))
         )
-        url = client.resolve_operation_url(path)
-        detail = in_flight if in_flight.cancellation_request_state else client.get_operation(url)
-        return url if detail.cancel_under_way else None
+        return client.resolve_operation_url(path)
     except CppError as exc:
-        log.info("could not check whether a cancel is already under way (%s); sending it", exc.code)
+        log.info("could not read %s/%s to follow it (%s)", publisher_id, offer_id, exc.code)
         return None
     finally:
         client.close()
+
+
+def _not_recorded(reason: str) -> CancelSent:
+    return CancelSent.failed(ErrorInfo(NOT_RECORDED, send_once.NOT_RECORDED.format(reason=reason[:200])))
+
+
+def _answered(record: CancelRecord) -> CancelSent:
+    """A re-run after the first run's answer was recorded: that answer again, without a second POST (audited as
+    `replayed`: the act was the first run's, and its record says so already)."""
+    if record.state == "sent" and record.outcome in ("cancelled", "accepted") and record.status_code:
+        outcome: Any = record.outcome
+        return CancelSent.sent(CancelResult(outcome, record.status_code, record.operation_url))
+    message = record.message or "The cancel failed (its answer was recorded before a restart)."
+    return CancelSent.failed(ErrorInfo("failed", message, status_code=record.status_code))
+
+
+def _operation_of_holder(settings: Settings, lock: OfferLock) -> OfferLock:
+    """The joined cancel's lock once its POST's answer names the operation (a few seconds at most), so the joiner
+    can point at what to follow; the lock as it was if that takes longer (the joiner then points at its message)."""
+    deadline = time.monotonic() + JOIN_WAIT_S
+    current: OfferLock | None = lock
+    while current is not None and not current.operation_url and time.monotonic() < deadline:
+        time.sleep(0.2)  # an activity may wait; what it waits for is another request's POST answer
+        try:
+            current = record_store(settings).read_lock(lock.publisher_id, lock.offer_id)
+        except StoreUnavailable:
+            break
+    return current if current is not None and current.holder == lock.holder else lock
+
+
+def _joined(settings: Settings, verdict: send_once.BeforePost) -> CancelSent:
+    lock = verdict.lock if verdict.lock is None else _operation_of_holder(settings, verdict.lock)
+    if lock is None:  # the holder has released meanwhile: its cancel ended
+        holder = verdict.record.joined if verdict.record else None
+        return CancelSent.joined(joined_error(holder or "", "another request", "an earlier time"))
+    return CancelSent.joined(
+        joined_error(
+            lock.holder, lock.requested_by, lock.requested_at, channel=lock.channel, operation_url=lock.operation_url
+        )
+    )
+
+
+def _not_repeated(settings: Settings, request: CancelRequest, verdict: send_once.BeforePost) -> CancelSent:
+    record = verdict.record
+    url = (record.operation_url if record else None) or publish_to_follow(
+        settings, request.publisher_id, request.offer_id
+    )
+    log.warning("cancel %s: its first attempt may have been sent; not sent again", request.instance_id)
+    # This request is done sending: the next request for the offer is a person's fresh decision (their confirmation
+    # shows what is in flight), not a duplicate of this one, so it must not be held up by this lock.
+    with contextlib.suppress(StoreUnavailable):  # else the lock's lease frees the offer
+        send_once.release(record_store(settings), request.publisher_id, request.offer_id, request.instance_id)
+    return CancelSent.not_repeated(url)
+
+
+def _unreachable(client: CppClient, request: CancelRequest) -> ErrorInfo | None:
+    """Whether the Partner Portal cannot be reached at all, asked with a safe read (retried on refused connections,
+    as the POST would be). A host that dies during these retries leaves the record at `recorded`, so its re-run
+    still sends the cancel; only the POST itself is the window where a re-run must not. Any answer - even an error
+    - means the Portal is there, and the POST goes ahead as asked."""
+    try:
+        client.list_operations(request.publisher_id, request.offer_id)
+    except CppError as exc:
+        if exc.code == "connection_error" and not exc.outcome_unknown:
+            return exc.error_info()
+    return None
+
+
+def _post(client: CppClient, request: CancelRequest, record: CancelRecord, emails: tuple[str, ...]) -> CancelSent:
+    store = record_store(get_settings())
+    unreachable = _unreachable(client, request)
+    if unreachable is not None:
+        send_once.not_sent(store, record, unreachable.message, utc_now())
+        return CancelSent.failed(unreachable)
+    sending = send_once.mark_sending(store, record, utc_now())
+    if sending is None:
+        return _not_recorded("it could not be marked as being sent")
+    record = sending
+    try:
+        result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
+    except CppError as exc:
+        answer = send_once.PostAnswer("failed", exc.status_code, message=exc.describe())
+        send_once.after_post(store, record, answer, utc_now())
+        return CancelSent.failed(exc.error_info())
+    answer = send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
+    send_once.after_post(store, record, answer, utc_now())
+    return CancelSent.sent(result)
 
 
 def _send(request: CancelRequest) -> CancelSent:
@@ -77,25 +169,34 @@ def _send(request: CancelRequest) -> CancelSent:
     except SettingsError as exc:
         return CancelSent.failed(ErrorInfo("settings", str(exc)))
     try:
-        publish_url = publish_being_cancelled(settings, request.publisher_id, request.offer_id)
-        if publish_url is not None:
-            log.info("a cancel of %s/%s is already under way: not sent again", request.publisher_id, request.offer_id)
-            return CancelSent.under_way(publish_url)
-        result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
-    except CppError as exc:
-        return CancelSent.failed(exc.error_info())
+        try:
+            store = record_store(settings)
+        except StoreUnavailable as exc:
+            return _not_recorded(str(exc))
+        verdict = send_once.before_post(store, request, utc_now(), settings.cancel_lock_lease_s)
+        if verdict.verdict == "not_recorded":
+            return _not_recorded(verdict.reason or "the record store failed")
+        if verdict.verdict == "answered" and verdict.record is not None:
+            return dataclasses.replace(_answered(verdict.record), replayed=True)
+        if verdict.verdict == "joined":
+            return _joined(settings, verdict)
+        if verdict.verdict == "unconfirmed":
+            return _not_repeated(settings, request, verdict)
+        assert verdict.record is not None
+        return _post(client, request, verdict.record, emails)
     finally:
         client.close()
-    return CancelSent.sent(result)
 
 
 def _audit(request: CancelRequest, sent: CancelSent) -> None:
     result = sent.result
     status = result.status_code if result else sent.error.status_code
     outcome: Outcome
-    if result is not None:
+    if sent.replayed:
+        outcome = "replayed"
+    elif result is not None:
         outcome = result.outcome
-    elif sent.kind == "under_way":
+    elif sent.sent_nothing or sent.error.code == NOT_RECORDED:
         outcome = "not_sent"
     else:  # a 202 without an operation this app may follow was still taken by the Partner Portal
         outcome = "accepted" if status == 202 else "failed"

@@ -7,7 +7,9 @@ learn from the Partner Portal that its own earlier POST was taken. So before eve
    sent the POST, so it is **never sent again**; `sent`/`failed` means its answer was recorded, which is replayed;
    `joined` stays joined; only `recorded` (nothing sent yet) may go on.
 2. the offer's lock is taken. Held by another live request: this one sends nothing and **joins** it.
-3. the record is marked `sending`; only then is the POST made. Its answer is written back after it.
+3. (the caller checks that the Partner Portal can be reached at all - a safe, retried read - so that a host dying
+   while the Portal is unreachable leaves a record that may still send)
+4. the record is marked `sending` (`mark_sending`); only then is the POST made. Its answer is written back after.
 
 Any store failure before the POST means nothing is sent ("could not record the cancel before sending it"): the
 person retries, rather than the app sending something it could not remember. After the POST, the write-back is best
@@ -31,7 +33,7 @@ from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavail
 log = logging.getLogger(__name__)
 
 NOT_RECORDED = (
-    "The cancel could not be recorded before sending it ({reason}), so nothing was sent to the Partner Portal. "
+    "The cancel could not be recorded before sending it, so nothing was sent to the Partner Portal ({reason}). "
     "Try again in a minute."
 )
 
@@ -40,7 +42,7 @@ PostVerdict = Literal["send", "not_recorded", "joined", "answered", "unconfirmed
 
 @dataclass(frozen=True)
 class BeforePost:
-    """What the record says to do. `send` only with the lock held and the record at `sending`."""
+    """What the record says to do. `send`: the lock is held and the record written; `mark_sending` before the POST."""
 
     verdict: PostVerdict
     record: CancelRecord | None = None
@@ -67,7 +69,7 @@ def _earlier(store: RecordStore, existing: CancelRecord) -> BeforePost | None:
     """A re-run's verdict from what its first run recorded; None when nothing was sent yet (go on)."""
     if existing.state == "sending":
         return BeforePost("unconfirmed", existing, store.read_lock(existing.publisher_id, existing.offer_id))
-    if existing.state in ("sent", "failed"):
+    if existing.state in ("sent", "failed", "not_sent"):
         return BeforePost("answered", existing)
     if existing.state == "joined":
         return BeforePost("joined", existing, store.read_lock(existing.publisher_id, existing.offer_id))
@@ -88,16 +90,31 @@ def before_post(store: RecordStore, request: CancelRequest, now: datetime, lease
             joined = replace(record, state="joined", joined=taken.lock.holder, outcome="joined", updated_at=iso(now))
             store.update(joined)
             return BeforePost("joined", joined, taken.lock)
-        sending = replace(record, state="sending", updated_at=iso(now))
-        try:
-            store.update(sending)
-        except StoreUnavailable:
-            _release_quietly(store, record)
-            raise
-        return BeforePost("send", sending, taken.lock)
+        return BeforePost("send", record, taken.lock)
     except StoreUnavailable as exc:
         log.error("cancel of %s/%s not sent: the record store failed: %s", request.publisher_id, request.offer_id, exc)
         return BeforePost("not_recorded", record, reason=str(exc))
+
+
+def mark_sending(store: RecordStore, record: CancelRecord, now: datetime) -> CancelRecord | None:
+    """The last write before the POST: from here a re-run never sends. None (lock released) if it failed."""
+    sending = replace(record, state="sending", updated_at=iso(now))
+    try:
+        store.update(sending)
+    except StoreUnavailable as exc:
+        log.error("cancel %s not sent: it could not be marked as sending: %s", record.instance_id, exc)
+        _release_quietly(store, record)
+        return None
+    return sending
+
+
+def not_sent(store: RecordStore, record: CancelRecord, reason: str, now: datetime) -> None:
+    """Nothing was sent after all (the Portal could not be reached): say so in the record, free the offer."""
+    try:
+        store.update(replace(record, state="not_sent", outcome="failed", message=reason[:500], updated_at=iso(now)))
+    except StoreUnavailable as exc:
+        log.warning("the record of %s could not say nothing was sent: %s", record.instance_id, exc)
+    _release_quietly(store, record)
 
 
 def _release_quietly(store: RecordStore, record: CancelRecord) -> None:

@@ -29,6 +29,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from cancel_function.blueprint import http_with_durable_client
+from cancel_function.payloads import JOINED, NOT_RECORDED, NOT_REPEATED
 from cancel_function.start_once import StartOnce
 from cppcancel import audit
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
@@ -45,6 +46,8 @@ from cppcancel.webhook_request import (
     parse_webhook_body,
     parse_webhook_keys,
 )
+from record_store.base import StoreUnavailable
+from record_store.factory import record_store
 from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
@@ -184,6 +187,23 @@ async def _await_outcome(
         await asyncio.sleep(_POLL_INTERVAL_S)
 
 
+def _joined_answer(req: func.HttpRequest, outcome: CancelOutcome) -> func.HttpResponse:
+    """202: this delivery sent nothing and joined the offer's cancel in flight; its status URL is that cancel's."""
+    assert outcome.error is not None
+    url = _status_url(req, outcome.watch_instance_id) if outcome.watch_instance_id else None
+    body = {
+        "status": "accepted",
+        "joined": True,
+        "instanceId": outcome.watch_instance_id,
+        "statusUrl": url,
+        "operationUrl": outcome.operation_url,
+        "joinedBy": outcome.error.extra.get("joinedBy"),
+        "joinedAt": outcome.error.extra.get("joinedAt"),
+        "message": outcome.error.message,
+    }
+    return json_response(202, body, headers={"Location": url} if url else None)
+
+
 def _answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | None) -> func.HttpResponse:
     outcome = _outcome_of(status) if status else None
     if outcome is None:
@@ -198,14 +218,19 @@ def _answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | No
         )
     if outcome.status == "cancelled":
         return json_response(200, {"status": "cancelled", "statusCode": outcome.status_code})
+    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
+        return _joined_answer(req, outcome)
     if outcome.status == "accepted" and outcome.watch_instance_id:
         url = _status_url(req, outcome.watch_instance_id)
-        body = {
+        body: dict[str, Any] = {
             "status": "accepted",
             "instanceId": outcome.watch_instance_id,
             "statusUrl": url,
             "operationUrl": outcome.operation_url,
         }
+        if outcome.error and outcome.error.code == NOT_REPEATED:  # sent by this request's first run, not again
+            body["notRepeated"] = True
+            body["message"] = outcome.error.message
         return json_response(202, body, headers={"Location": url})
     if outcome.status == "accepted":
         # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
@@ -224,6 +249,8 @@ def _answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | No
         }
         return json_response(202, unwatched)
     error = outcome.error or ErrorInfo.none()
+    if error.code == NOT_RECORDED:  # the app's own record failed: nothing reached the Partner Portal
+        return error_response(503, NOT_RECORDED, error.message, {"Retry-After": "60"})
     code = error.code or "cpp_error"
     message = error.message or "The Partner Portal did not accept the cancel."
     headers = {}
@@ -371,8 +398,35 @@ async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationCl
         "output": status.output if instance_id.startswith("cancel-") else None,
         "createdTime": created,
         "lastUpdatedTime": updated,
+        "requests": _recorded_requests(status.custom_status, instance_id),
     }
     return json_response(200, body)
+
+
+def _recorded_requests(custom_status: object, watch_id: str) -> list[dict[str, Any]] | None:
+    """From the app's own record: the requests behind this watch - the one that sent the cancel and any that
+    joined it - so a caller sees who asked and that nothing was sent twice. None when it cannot be read."""
+    if not isinstance(custom_status, Mapping):
+        return None
+    publisher, offer = custom_status.get("publisherId"), custom_status.get("offerId")
+    if not isinstance(publisher, str) or not isinstance(offer, str):
+        return None
+    try:
+        history = record_store(get_settings()).history(publisher, offer, limit=50)
+    except (StoreUnavailable, SettingsError):
+        return None
+    senders = {r.instance_id for r in history if r.watch_instance_id == watch_id}
+    mine = [r for r in history if r.instance_id in senders or (r.joined in senders and r.state == "joined")]
+    return [
+        {
+            "requestedBy": r.requested_by,
+            "requestedAt": r.requested_at,
+            "source": r.source,
+            "state": r.state,
+            "statusCode": r.status_code,
+        }
+        for r in mine
+    ]
 
 
 @http_with_durable_client("webhooks/cancel", ["POST"], func.AuthLevel.FUNCTION)

@@ -1,14 +1,21 @@
 """The watcher's proof of how a watch ended, as one audit record (an activity: orchestrators replay, so a record
-written from orchestrator code would be written again on every replay)."""
+written from orchestrator code would be written again on every replay) - and the end of the offer's cancel lock,
+when the cancel that holds it is the one this watch followed (so the next cancel of the offer is sent, not joined)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
+from cppcancel.settings import SettingsError, get_settings
 from poll_function.blueprint import activity
 from poll_function.payloads import load
+from record_store.base import StoreUnavailable
+from record_store.factory import record_store
+
+log = logging.getLogger(__name__)
 
 # The watcher's phases (`watch_logic.output`'s "phase") as audit outcomes: the same words.
 WATCH_OUTCOMES: dict[str, Outcome] = {
@@ -43,5 +50,11 @@ def watch_end_record(request: WatchRequest, ending: dict[str, Any]) -> AuditReco
 def record_watch_end(payload: Any) -> bool:
     """Input `{"request": WatchRequest JSON, "ending": the watcher's output}`."""
     data = load(payload)
-    emit(watch_end_record(WatchRequest.from_json(data["request"]), dict(data["ending"])))
+    request = WatchRequest.from_json(data["request"])
+    emit(watch_end_record(request, dict(data["ending"])))
+    try:
+        store = record_store(get_settings())
+        store.release_watched(request.publisher_id, request.offer_id, request.instance_id)
+    except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
+        log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
     return True

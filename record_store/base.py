@@ -258,3 +258,10 @@ class RecordStore(abc.ABC):
             if self._delete(partition, LOCK_ROW, found[1]):
                 return True
         raise StoreUnavailable(f"the lock of {partition} kept changing while it was released")
+
+    def release_watched(self, publisher_id: str, offer_id: str, watch_instance_id: str) -> bool:
+        """The end of a watch frees the offer if the lock's cancel is the one that watch followed."""
+        lock = self.read_lock(publisher_id, offer_id)
+        if lock is None or lock.watch_instance_id != watch_instance_id:
+            return False
+        return self.release(publisher_id, offer_id, lock.holder)

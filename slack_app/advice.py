@@ -45,6 +45,8 @@ _NEXT_STEP: dict[str, str] = {
     "server_error": f"Try again in a minute; if it keeps failing, check `{OPS_COMMAND}` first.",
     "throttled": "The Partner Portal is busy: try again in a minute.",
     "connection_error": "The Partner Portal could not be reached: try again in a minute.",
+    "not_recorded": "Nothing was sent. Try again in a minute; if it keeps failing, ask an admin to check the app's "
+    "storage account (the identity needs Storage Table Data Contributor).",
     "unauthorized": "The app's credentials were refused: ask an admin to check its identity and token.",
     "conflict": f"The offer is not in a state that can be cancelled: check `{OPS_COMMAND}`.",
     "bad_request": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",

@@ -104,10 +104,18 @@ def app_settings(cpp_emulator: Any, slack_standin: SlackStandIn, **overrides: st
 
 @pytest.fixture
 def app_env(
-    monkeypatch: pytest.MonkeyPatch, cpp_emulator: Any, slack_standin: SlackStandIn
+    monkeypatch: pytest.MonkeyPatch, cpp_emulator: Any, slack_standin: SlackStandIn, tmp_path: Path
 ) -> Iterator[dict[str, str]]:
-    """The environment the function app reads, pointed at the loopback stand-ins; settings re-read for each test."""
-    values = app_settings(cpp_emulator, slack_standin, POLL_MAX_INTERVAL_S="1", CPP_MAX_RETRIES="1")
+    """The environment the function app reads, pointed at the loopback stand-ins; settings re-read for each test.
+
+    The cancel record is a SQLite file of the test's own (the in-process dev hosts choose theirs the same way)."""
+    values = app_settings(
+        cpp_emulator,
+        slack_standin,
+        POLL_MAX_INTERVAL_S="1",
+        CPP_MAX_RETRIES="1",
+        RECORD_STORE_SQLITE=str(tmp_path / "records.sqlite3"),
+    )
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     for key in ("AUDIT_CHANNEL_ID", "WEBHOOK_SECRET", "WATCH_TIMEOUT_S"):

@@ -246,6 +246,13 @@ class EmulatorServer:
                 count += 1
         return count
 
+    def cancels_taken(self, publisher_id: str, offer_id: str) -> int:
+        """How many cancel operations the emulator started for the offer: a POST it acted on, answered or not (a
+        held POST whose caller died still counts once it is carried out)."""
+        with self._lock:
+            offer = self._state.offer(publisher_id, offer_id)
+            return len(offer.cancels) if offer is not None else 0
+
     def add_fault(self, fault: Fault) -> None:
         self._faults.add(fault)
 

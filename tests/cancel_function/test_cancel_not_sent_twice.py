@@ -1,10 +1,11 @@
-"""`send_cancel` runs at least once, yet sends the cancel at most once per publish; what the orchestration then does.
+"""`send_cancel` runs at least once, yet sends the cancel at most once per request and once per offer at a time.
 
 Regression tests for docs/reliability.md: a dev host killed while the cancel POST was in flight ran `send_cancel`
-again after the restart and sent a second cancel. Now the activity first asks the Partner Portal whether a cancel of
-the in-flight publish is already under way; if so it sends nothing, and the orchestration joins the live watcher of
-the offer or follows the publish itself. And a 202 that names no operation the app may follow is accepted, not
-failed. End to end (a real SIGKILL): tests/reliability/test_restarts.py.
+again after the restart and sent a second cancel, and two confirmations confirmed together both POSTed. The
+activity now decides from the app's own record (record_store/, cancel_function/send_once.py), with the emulator in
+documented-behaviour mode: it never says a cancel is under way, so nothing here can come from it. The orchestration
+tests below still replay histories from before the record ("already under way" from the Partner Portal). End to
+end (a real SIGKILL): tests/reliability/test_restarts.py; at the same instant: tests/reliability/test_exactly_once.py.
 """
 
 from __future__ import annotations
@@ -13,21 +14,23 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cancel_function import send_once
 from cancel_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from cancel_function.payloads import CANCEL_UNDER_WAY, cancel_under_way_error
+from cancel_function.payloads import JOINED, NOT_RECORDED, NOT_REPEATED, cancel_under_way_error
 from cancel_function.watcher_handover import live_watcher_of
-from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
+from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRequest, watch_instance_id
+from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
-from partner_portal.client import CppClient
 from partner_portal.emulator.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
-from partner_portal.tokens import StaticTokenProvider
+from record_store.sqlite import SqliteRecordStore
 from tests.cancel_function.conftest import cancel_request
 from tests.poll_function.conftest import watch_request
 from tests.poll_function.operations import OPERATION_URL
@@ -38,7 +41,7 @@ PUBLISH_URL = "https://cloudpartner.azure.com/api/publishers/contoso/offers/cont
 Activity = Callable[[str], Callable[..., Any]]
 
 
-# -- the activity, against the emulator --------------------------------------------------------------------------------
+# -- the activity, against the emulator in documented mode -------------------------------------------------------------
 
 
 @pytest.fixture
@@ -47,54 +50,92 @@ def audit(caplog: pytest.LogCaptureFixture) -> Callable[[], list[dict[str, Any]]
     return lambda: [json.loads(r.getMessage()) for r in caplog.records if r.name == "cppcancel.audit"]
 
 
-def send(activity: Activity, offer: str = "contoso-vm-offer") -> dict[str, Any]:
-    result: dict[str, Any] = activity("send_cancel")(payload=cancel_request(offer).to_json())
+@pytest.fixture
+def documented(cpp_emulator: Any, app_env: dict[str, str]) -> Any:
+    """This test's emulator (its own), doing only what Microsoft documents."""
+    cpp_emulator.beyond_docs = False
+    cpp_emulator.reset()
+    return cpp_emulator
+
+
+def send(activity: Activity, request: CancelRequest | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = activity("send_cancel")(payload=(request or cancel_request()).to_json())
     return result
 
 
-@pytest.mark.usefixtures("app_env")
-def test_a_cancel_already_under_way_is_not_sent_again(
-    activity: Activity, cpp_emulator: Any, audit: Callable[[], list[dict[str, Any]]]
-) -> None:
-    cpp_emulator.add_fault(Fault(method="POST", path="/cancel", operation="never_ends"))
-    first = send(activity)
-    assert first["ok"] is True and cpp_emulator.cancel_count() == 1
+def bobs_request() -> CancelRequest:
+    return replace(cancel_request(), request_id="req-2", requester=Requester(display="bob", user_id="U0BOB"))
 
-    again = send(activity)  # what the re-run after a restart does (or a second request for the same publish)
-    assert again["ok"] is False and again["error"]["code"] == CANCEL_UNDER_WAY
+
+def test_a_rerun_after_the_answer_was_recorded_sends_nothing_and_gives_the_same_answer(
+    activity: Activity, documented: Any, audit: Callable[[], list[dict[str, Any]]]
+) -> None:
+    first = send(activity)
+    assert first["ok"] is True and documented.cancel_count() == 1
+    again = send(activity)  # the host died after the answer was recorded, before the activity's result was
+    assert again == first
+    assert documented.cancel_count() == 1
+    assert [(r["outcome"], r["cppStatusCode"]) for r in audit()] == [("accepted", 202), ("replayed", 202)]
+
+
+def test_a_rerun_while_the_post_may_have_been_sent_never_posts_again(
+    activity: Activity, documented: Any, app_env: dict[str, str], audit: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """The record says `sending`: the first run died with its POST in flight. Whatever the Portal did, no second
+    POST; the re-run names the offer's publish to follow, so the story still ends with a final message."""
+    store = SqliteRecordStore(app_env["RECORD_STORE_SQLITE"])
+    first = send_once.before_post(store, cancel_request(), datetime.now(UTC), 3600)
+    assert first.verdict == "send" and first.record is not None
+    assert send_once.mark_sending(store, first.record, datetime.now(UTC)) is not None  # then the host died
+    store.close()
+    again = send(activity)
+    assert again["ok"] is False and again["error"]["code"] == NOT_REPEATED
     assert "not sent again" in again["error"]["message"]
     publish_url = again["error"]["publishOperationUrl"]
-    assert publish_url.startswith(f"{cpp_emulator.base_url}/api/publishers/contoso/offers/contoso-vm-offer/operations/")
-    assert publish_url != first["result"]["operationUrl"], "the publish, not the cancel"
-    assert cpp_emulator.cancel_count() == 1
-    assert [(r["outcome"], r["cppStatusCode"]) for r in audit()] == [("accepted", 202), ("not_sent", None)]
+    assert publish_url.startswith(f"{documented.base_url}/api/publishers/contoso/offers/contoso-vm-offer/operations/")
+    assert documented.cancel_count() == 0
+    assert [r["outcome"] for r in audit()] == ["not_sent"]
 
 
-@pytest.mark.usefixtures("app_env")
-@pytest.mark.parametrize(
-    "fault",
-    [
-        Fault(method="GET", path="/submissions", status=503, times=None),
-        Fault(method="GET", path="/submissions", malformed_json=True),
-        Fault(method="GET", path="/operations/", status=429, retry_after="60"),
-    ],
-    ids=["list-5xx", "list-garbled", "detail-throttled"],
-)
-def test_when_the_offer_cannot_be_read_quickly_the_cancel_is_sent_as_asked(
-    activity: Activity, cpp_emulator: Any, fault: Fault
+def test_a_second_request_for_the_offer_joins_the_first_and_sends_nothing(
+    activity: Activity, documented: Any, audit: Callable[[], list[dict[str, Any]]]
 ) -> None:
-    cpp_emulator.add_fault(fault)
+    documented.add_fault(Fault(method="POST", path="/cancel", operation="never_ends"))
+    first = send(activity)
+    second = send(activity, bobs_request())
+    assert second["ok"] is False and second["error"]["code"] == JOINED
+    assert second["error"]["publishOperationUrl"] == first["result"]["operationUrl"], "the joined cancel's operation"
+    assert second["error"]["joinedBy"] == "U0ALICE"
+    assert "nothing was sent again" in second["error"]["message"]
+    assert documented.cancel_count() == 1
+    assert [r["outcome"] for r in audit()] == ["accepted", "not_sent"]
+
+
+def test_a_record_that_cannot_be_written_means_nothing_is_sent(
+    activity: Activity,
+    documented: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    audit: Callable[[], list[dict[str, Any]]],
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("RECORD_STORE_SQLITE", str(blocker / "records.sqlite3"))
+    reset_settings_cache()
     result = send(activity)
-    assert result["ok"] is True and result["result"]["statusCode"] == 202
-    assert cpp_emulator.cancel_count() == 1
-    reads = [r for r in cpp_emulator.requests if r.method == "GET"]
-    assert len(reads) <= 2, "one quick look: no retries before the cancel"
+    assert result["ok"] is False and result["error"]["code"] == NOT_RECORDED
+    assert "could not be recorded before sending it" in result["error"]["message"]
+    assert "nothing was sent" in result["error"]["message"]
+    assert documented.cancel_count() == 0
+    [record] = audit()
+    assert record["outcome"] == "not_sent" and "could not be recorded" in record["reason"]
 
 
-@pytest.mark.usefixtures("app_env")
-def test_an_offer_with_nothing_in_flight_is_sent_the_cancel(activity: Activity, cpp_emulator: Any) -> None:
-    assert send(activity, "contoso-idle-offer")["ok"] is True
-    assert [r.method for r in cpp_emulator.requests] == ["GET", "POST"], "the list only: nothing in flight to read"
+def test_only_reachability_is_read_before_the_post(activity: Activity, documented: Any) -> None:
+    """The record decides; the Partner Portal is only asked whether it is there (a safe read, so that a host dying
+    while it is unreachable leaves a request that may still send)."""
+    assert send(activity, cancel_request("contoso-idle-offer"))["ok"] is True
+    assert [r.method for r in documented.requests] == ["GET", "POST"], "a reachability read, then the POST"
 
 
 # -- the orchestration ----------------------------------------------------------------------------------------------
@@ -215,15 +256,3 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
 
 def test_find_watcher_without_a_live_watcher_says_none() -> None:
     assert asyncio.run(live_watcher_of(Directory(), "contoso", "contoso-vm-offer")) is None
-
-
-def test_the_look_before_the_cancel_reads_the_cancellation_state_of_the_publish(cpp_emulator: Any) -> None:
-    client = CppClient(cpp_emulator.base_url, StaticTokenProvider(cpp_emulator.token))
-    try:
-        [publish] = [op for op in client.list_operations("contoso", "contoso-vm-offer") if op.is_in_flight]
-        url = client.resolve_operation_url(f"/api/publishers/contoso/offers/contoso-vm-offer/operations/{publish.id}")
-        assert client.get_operation(url).cancel_under_way is False
-        client.cancel("contoso", "contoso-vm-offer")
-        assert client.get_operation(url).cancel_under_way is True
-    finally:
-        client.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cancel_function.send_once import PostAnswer, after_post, before_post, record_of, release
+from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending, not_sent, record_of, release
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from devhost.azurite import connection_string, free_port
 from record_store.base import RecordStore
@@ -29,17 +29,22 @@ def request(key: str = "r1", user: str = "U0ALICE", offer: str = "contoso-vm-off
     )
 
 
-def test_a_first_request_is_recorded_as_sending_with_the_lock_before_its_post(records: RecordStore) -> None:
+def test_a_first_request_is_recorded_and_locked_then_marked_sending_before_its_post(records: RecordStore) -> None:
     verdict = before_post(records, request(), NOW, LEASE_S)
-    assert verdict.verdict == "send"
+    assert verdict.verdict == "send" and verdict.record is not None
     stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
-    assert stored is not None and stored.state == "sending" and stored.requested_by == "U0ALICE"
+    assert stored is not None and stored.state == "recorded" and stored.requested_by == "U0ALICE"
+    assert mark_sending(records, verdict.record, NOW) is not None
+    stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
+    assert stored is not None and stored.state == "sending"
     lock = records.read_lock("contoso", "contoso-vm-offer")
     assert lock is not None and lock.holder == request().instance_id
 
 
 def test_a_rerun_after_the_post_may_have_gone_out_never_sends_again(records: RecordStore) -> None:
-    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"
+    first = before_post(records, request(), NOW, LEASE_S)
+    assert first.verdict == "send" and first.record is not None
+    assert mark_sending(records, first.record, NOW) is not None
     again = before_post(records, request(), NOW + timedelta(minutes=5), LEASE_S)  # the host died in the POST
     assert again.verdict == "unconfirmed"
     assert again.lock is not None and again.lock.holder == request().instance_id
@@ -49,6 +54,17 @@ def test_a_rerun_before_anything_was_sent_sends(records: RecordStore) -> None:
     """Died between recording the request and marking it `sending`: nothing can have reached the Portal."""
     assert records.create(record_of(request(), NOW)) is None
     assert before_post(records, request(), NOW, LEASE_S).verdict == "send"
+    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"  # and again, holding its own lock
+
+
+def test_a_portal_that_cannot_be_reached_frees_the_offer_and_its_rerun_sends_nothing(records: RecordStore) -> None:
+    first = before_post(records, request(), NOW, LEASE_S)
+    assert first.record is not None
+    not_sent(records, first.record, "connection refused", NOW)
+    assert records.read_lock("contoso", "contoso-vm-offer") is None
+    again = before_post(records, request(), NOW, LEASE_S)
+    assert again.verdict == "answered" and again.record is not None and again.record.state == "not_sent"
+    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send", "the next request is not held up"
 
 
 def test_a_rerun_after_the_answer_was_recorded_replays_it(records: RecordStore) -> None:

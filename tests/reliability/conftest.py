@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from standardwebhooks.webhooks import Webhook
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, WATCH_ORCHESTRATOR
 from devhost.durable_store import InstanceRecord
+from devhost.emulators import RECORD_STORE_FILE
 from devhost.host import DevHost, DevHostOptions
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from partner_portal.emulator import EmulatorServer
@@ -175,7 +177,7 @@ def _stack(
     # one that calls it (the dev host copes with an app indexed before it; the fixture does not).
     with (
         restored_environ(),
-        EmulatorServer(step_seconds=0.2) as emulator,
+        EmulatorServer(step_seconds=0.2, beyond_docs=False) as emulator,  # only what Microsoft documents
         SlackStandIn(bot_token=BOT_TOKEN, usergroups={"S0RELEASE": [BOB, *RELEASE_CREW]}) as standin,
     ):
         os.environ.update(
@@ -201,12 +203,20 @@ def _stack(
             host.stop()
 
 
+def _forget_the_cancel_record(host: DevHost) -> None:
+    path = host.data_dir / RECORD_STORE_FILE
+    if path.exists():
+        with contextlib.closing(sqlite3.connect(path)) as db, db:
+            db.execute("DELETE FROM records")
+
+
 @pytest.fixture
 def rig(_stack: tuple[DevHost, EmulatorServer, SlackStandIn], foreign_server: RecordingServer) -> Iterator[Rig]:
     host, emulator, standin = _stack
     for record in host.engine.query():  # earlier tests' instances (all finished or terminated by now)
         with contextlib.suppress(LookupError, RuntimeError):
             host.engine.purge(record.instance_id)
+    _forget_the_cancel_record(host)  # an earlier test's watch, terminated, never released its offer's lock
     seed = next(_seeds)
     emulator.seed = seed  # operation IDs (and so watcher instance IDs) of this test's own
     emulator.reset()

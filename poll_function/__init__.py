@@ -1,10 +1,10 @@
 """Watching: the durable watcher (`watch_operation`, watch_orchestrator.py) that follows one CPP operation on durable
-timers and keeps its Slack message current, its decisions as pure functions (watch_logic.py, over the state it
-carries across continue_as_new in watch_state.py), the watch domain they decide about (watch_view.py: the phase,
-what counts as news, the custom status), the one call into the Slack renderer (watch_slack.py), and its activities - load_watch_params and poll_operation
-(cpp_activities.py), update_slack (slack_activities.py) and record_watch_end, the audit record of how the watch
-ended (audit_activities.py). The JSON those activities return is typed in payloads.py, their registered names are
-in names.py. The watcher is started by cancel_function's orchestration (or joined by it); it starts nothing itself.
+timers and keeps its Slack message current, its decisions as pure functions (watch_logic.py, over the state it carries
+across continue_as_new in watch_state.py), the watch domain they decide about (watch_view.py: the phase, what counts as
+news, the custom status), the one call into the Slack renderer (watch_slack.py), and its activities - load_watch_params
+and poll_operation (cpp_activities.py), update_slack (slack_activities.py) and record_watch_end, the audit record of how
+the watch ended (audit_activities.py). The JSON those activities return is typed in payloads.py, their registered names
+are in names.py. The watcher is started by cancel_function's orchestration (or joined by it); it starts nothing itself.
 Importing the package registers everything on `bp`; function_app.py registers `bp` once.
 """
 

@@ -6,10 +6,11 @@ the body, then the caller bound to the signing key, then the policy - so nothing
 and nothing is started for a refused caller. Every attempt leaves an audit record.
 
 Idempotency comes from the durable instance store: the instance ID is derived from the signed `webhook-id` (and the
-caller), so a retried delivery finds the first delivery's orchestration and gets its answer; it can never cancel
-twice. The answer waits (up to WEBHOOK_WAIT_S) for the orchestration to publish the CPP outcome in its custom
-status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, 202 with a `warning` (and
-no watcher) when it accepted but named no operation this app may follow, a JSON error otherwise, or 202 `pending`
+caller), and the cancel is started through the one start-once service Slack's Confirm uses too
+(`cancel_function.start_once`), so a retried delivery finds the first delivery's orchestration and gets its answer; it
+can never cancel twice. The answer waits (up to WEBHOOK_WAIT_S) for the orchestration to publish the CPP outcome in its
+custom status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, 202 with a `warning`
+(and no watcher) when it accepted but named no operation this app may follow, a JSON error otherwise, or 202 `pending`
 (pointing at the cancel orchestration) when the CPP is slower than the wait.
 """
 

@@ -9,6 +9,7 @@ through real, signed HTTP, exactly as Slack would send it:
 3. alice: `/cpp cancel contoso contoso-vm-offer notify=...` -> a confirmation with a Confirm button
 4. alice clicks Confirm                                       -> the cancel orchestration posts to the channel
 5. the watcher updates the channel until the cancel completed
+6. alice: `/cpp history contoso contoso-vm-offer`             -> the cancel just made, from the app's own record
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
 """
@@ -80,6 +81,7 @@ class Story:
         self.confirm(reply)
         self.follow()
         self.verify()
+        self.history()
 
     # ---- steps ----------------------------------------------------------------------------------------------
     def preflight(self) -> None:
@@ -213,6 +215,14 @@ class Story:
         )
         headline = self.talk.plain(text.splitlines()[0])
         self.passed.append(f"the watcher kept #{CHANNEL_NAME} up to date ({len(edits)} edits); last word: {headline}")
+
+    def history(self) -> None:
+        """The proof afterwards: `/cpp history` shows the cancel just made, from the app's own record."""
+        reply = self.command(ALICE, f"/cpp history {PUBLISHER} {OFFER}")
+        attempts = [line for line in reply.lines() if " via Slack" in line]
+        if not attempts or f"<@{ALICE}>" not in attempts[0] or "accepted" not in attempts[0]:
+            raise StepFailed(f"/cpp history does not show alice's cancel first: {reply.readable()[:400]}")
+        self.passed.append("/cpp history shows alice's cancel, from the app's own record")
 
     # ---- helpers --------------------------------------------------------------------------------------------
     def command(self, user: str, line: str) -> SlackReply:

@@ -7,6 +7,7 @@ ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the sam
     help                                            (also: empty text, unknown verbs)
     ops <publisher> <offer>
     status <publisher> <offer>
+    history <publisher> <offer>
     cancel <publisher> <offer> [notify=a@x.com,b@x.com]
 
 Verbs and the `notify=` key are case-insensitive; IDs are kept as typed. Usage lines carry no command name: the
@@ -27,6 +28,7 @@ USAGE = {
     "ops": "ops <publisher> <offer>",
     "status": "status <publisher> <offer>",
     "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com]",
+    "history": "history <publisher> <offer>",
     "help": "help",
 }
 GENERAL_USAGE = "ops | status | cancel <publisher> <offer> - or help"
@@ -58,13 +60,21 @@ class Status:
 
 
 @dataclass(frozen=True)
+class History:
+    """The offer's last cancel attempts, from the app's own record."""
+
+    publisher_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True)
 class Cancel:
     publisher_id: str
     offer_id: str
     notify: tuple[str, ...] = ()
 
 
-Command = Help | Ops | Status | Cancel
+Command = Help | Ops | Status | History | Cancel
 
 
 class ParseError(ValueError):
@@ -121,6 +131,8 @@ def parse(text: str) -> Command:
         return Ops(*_ids(verb, args))
     if verb == "status":
         return Status(*_ids(verb, args))
+    if verb == "history":
+        return History(*_ids(verb, args))
     if verb == "cancel":
         positional = [arg for arg in args if not arg.lower().startswith(_NOTIFY)]
         options = [arg for arg in args if arg.lower().startswith(_NOTIFY)]
@@ -141,5 +153,7 @@ def render(command: Command) -> str:
         return f"ops {command.publisher_id} {command.offer_id}"
     if isinstance(command, Status):
         return f"status {command.publisher_id} {command.offer_id}"
+    if isinstance(command, History):
+        return f"history {command.publisher_id} {command.offer_id}"
     text = f"cancel {command.publisher_id} {command.offer_id}"
     return text + (f" notify={','.join(command.notify)}" if command.notify else "")

@@ -49,6 +49,7 @@ def help_message(command: str, unknown: str | None = None) -> Message:
         (USAGE["ops"], "recent and in-flight operations, with a Cancel button"),
         (USAGE["status"], "the latest operation and its steps"),
         (USAGE["cancel"], "shows what will be cancelled and asks you to confirm"),
+        (USAGE["history"], "the last 10 cancel attempts: who, where, when, and what came of each"),
         (USAGE["help"], "this message"),
     )
     lines = [f"{code(command + ' ' + usage)}\n      {what}" for usage, what in described]

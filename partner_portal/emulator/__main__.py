@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         help="how a 202 cancel names its operation (default operation-location)",
     )
     parser.add_argument("--operation-shape", choices=["array", "object"], default="array")
+    parser.add_argument(
+        "--beyond-docs",
+        action="store_true",
+        help="also report a running cancel in cancellationRequestState and answer a second cancel POST with the "
+        "running cancel (behaviour no Microsoft source shows; off by default)",
+    )
     args = parser.parse_args(argv)
     try:
         server = EmulatorServer(
@@ -40,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             cancel_mode=args.cancel_mode,
             operation_shape=args.operation_shape,
+            beyond_docs=args.beyond_docs,
         )
     except ValueError as exc:
         parser.error(str(exc))

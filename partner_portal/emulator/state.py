@@ -105,7 +105,7 @@ class PortalState:
         seed: int,
         cancel_mode: CancelMode = CancelMode.OPERATION_LOCATION,
         operation_shape: OperationShape = "array",
-        beyond_docs: bool = True,
+        beyond_docs: bool = False,
     ) -> None:
         """`beyond_docs=False` is the documented-behaviour mode: `cancellationRequestState` is only ever
         `canCancel` (the one value any source shows) and every cancel POST starts a cancel operation of its own

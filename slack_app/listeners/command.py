@@ -13,7 +13,9 @@ from typing import Any
 from slack_bolt import Ack
 
 from partner_portal import errors
-from slack_app import grammar, offers, replies
+from record_store.base import StoreUnavailable
+from record_store.factory import record_store
+from slack_app import grammar, history_reply, offers, replies
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.listeners.confirmation import confirmation
@@ -36,6 +38,18 @@ def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
     ack(**message.to_kwargs(), response_type="ephemeral")
 
 
+def history(rt: Runtime, attempt: Attempt) -> Message:
+    """`/cpp history`: the offer's last cancel attempts from the app's own record (no Partner Portal call)."""
+    p, o = attempt.offer
+    try:
+        records = record_store(rt.settings).history(p, o, limit=history_reply.MAX_SHOWN)
+    except StoreUnavailable as exc:
+        attempt.record("allowed", "failed", reason=f"the cancel record could not be read: {exc}"[:500])
+        return history_reply.history_unavailable_message(p, o, attempt.ref)
+    attempt.record("allowed", "shown")
+    return history_reply.history_message(p, o, records, ref=attempt.ref)
+
+
 def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
     """What to answer to the command in `body` (audited)."""
     name = command_name(body)
@@ -56,6 +70,8 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
         return refusal
     if isinstance(parsed, grammar.Cancel):
         return confirmation(rt, attempt, parsed.notify)
+    if isinstance(parsed, grammar.History):
+        return history(rt, attempt)
     try:
         view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
     except errors.CppError as exc:

@@ -22,20 +22,23 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from cancel_function.blueprint import http_with_durable_client
-from cancel_function.payloads import JOINED, NOT_RECORDED, NOT_REPEATED
 from cancel_function.start_once import StartOnce
+from cancel_function.webhook_answers import (
+    STATUS_ROUTE,
+    answer,
+    error_response,
+    json_response,
+    outcome_of,
+    recorded_requests,
+)
 from cppcancel import audit
-from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
-from cppcancel.error_info import ErrorInfo
-from cppcancel.http_errors import error_body
+from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, StartResult, StatusUnreadable
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.settings import Settings, SettingsError, get_settings
@@ -47,27 +50,16 @@ from cppcancel.webhook_request import (
     parse_webhook_body,
     parse_webhook_keys,
 )
-from record_store.base import StoreUnavailable
-from record_store.factory import record_store
 from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
 
-STATUS_ROUTE = "webhooks/operations/{instanceId}"
 _STATUS_ID_RE = re.compile(r"(watch|cancel-webhook)-[0-9a-f]{32}\Z")
 _POLL_INTERVAL_S = 0.2
 
+
 # CPP error codes (partner_portal.errors) -> the HTTP status the webhook caller sees. The CPP is our upstream, so
 # its refusals are gateway errors; "no such offer" and "conflict" are told as such because the caller can act.
-_CPP_ERROR_STATUS = {
-    "not_found": 404,
-    "conflict": 409,
-    "throttled": 503,
-    "timeout": 504,
-    "token_unavailable": 503,
-}
-
-
 class WebhookRefusal(Exception):
     """A request the webhook answers with a 4xx/5xx JSON error (and an audit record)."""
 
@@ -77,14 +69,6 @@ class WebhookRefusal(Exception):
         self.code = code
         self.message = message
         self.audit_outcome = audit_outcome
-
-
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> func.HttpResponse:
-    return json_response(status, error_body(code, message), headers)
-
-
-def json_response(status: int, body: Mapping[str, Any], headers: dict[str, str] | None = None) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json", headers=headers)
 
 
 def _settings() -> Settings:
@@ -149,27 +133,6 @@ def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> V
     return authorize(policy, subject, request.publisher_id, request.offer_id)
 
 
-def _status_url(req: func.HttpRequest, instance_id: str) -> str:
-    base = req.url.split("/api/", 1)[0]
-    return f"{base}/api/{STATUS_ROUTE.replace('{instanceId}', instance_id)}"
-
-
-def _outcome_of(status: InstanceStatus) -> CancelOutcome | None:
-    """The CPP outcome, once the orchestration has published it (custom status first, then output)."""
-    for candidate in (status.custom_status, status.output):
-        if isinstance(candidate, str):
-            try:
-                candidate = json.loads(candidate)
-            except json.JSONDecodeError:
-                continue
-        if isinstance(candidate, dict) and candidate.get("status") in ("cancelled", "accepted", "failed"):
-            try:
-                return CancelOutcome.from_json(candidate)
-            except ValueError:
-                continue
-    return None
-
-
 async def _status(client: df.DurableOrchestrationClient, instance_id: str) -> InstanceStatus | None:
     """The durable client's status, read once into the typed view."""
     return InstanceStatus.from_client(instance_id, await client.get_status(instance_id))
@@ -181,83 +144,11 @@ async def _await_outcome(
     deadline = time.monotonic() + wait_s
     while True:
         status = await _status(client, instance_id)
-        if status and (_outcome_of(status) is not None or not status.is_running):
+        if status and (outcome_of(status) is not None or not status.is_running):
             return status
         if time.monotonic() >= deadline:
             return status
         await asyncio.sleep(_POLL_INTERVAL_S)
-
-
-def _joined_answer(req: func.HttpRequest, outcome: CancelOutcome) -> func.HttpResponse:
-    """202: this delivery sent nothing and joined the offer's cancel in flight; its status URL is that cancel's."""
-    assert outcome.error is not None
-    url = _status_url(req, outcome.watch_instance_id) if outcome.watch_instance_id else None
-    body = {
-        "status": "accepted",
-        "joined": True,
-        "instanceId": outcome.watch_instance_id,
-        "statusUrl": url,
-        "operationUrl": outcome.operation_url,
-        "joinedBy": outcome.error.extra.get("joinedBy"),
-        "joinedAt": outcome.error.extra.get("joinedAt"),
-        "message": outcome.error.message,
-    }
-    return json_response(202, body, headers={"Location": url} if url else None)
-
-
-def _answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | None) -> func.HttpResponse:
-    outcome = _outcome_of(status) if status else None
-    if outcome is None:
-        if status and not status.is_running:
-            ended = status.runtime_status or ""
-            return error_response(
-                502, "orchestration_failed", f"The cancel orchestration ended ({ended}) without an outcome."
-            )
-        url = _status_url(req, instance_id)
-        return json_response(
-            202, {"status": "pending", "instanceId": instance_id, "statusUrl": url}, headers={"Location": url}
-        )
-    if outcome.status == "cancelled":
-        return json_response(200, {"status": "cancelled", "statusCode": outcome.status_code})
-    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
-        return _joined_answer(req, outcome)
-    if outcome.status == "accepted" and outcome.watch_instance_id:
-        url = _status_url(req, outcome.watch_instance_id)
-        body: dict[str, Any] = {
-            "status": "accepted",
-            "instanceId": outcome.watch_instance_id,
-            "statusUrl": url,
-            "operationUrl": outcome.operation_url,
-        }
-        if outcome.error and outcome.error.code == NOT_REPEATED:  # sent by this request's first run, not again
-            body["notRepeated"] = True
-            body["message"] = outcome.error.message
-        return json_response(202, body, headers={"Location": url})
-    if outcome.status == "accepted":
-        # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
-        # watcher could not be started). A 5xx would invite the pipeline to send the cancel again.
-        why = outcome.error or ErrorInfo.none()
-        warning = {
-            "code": f"cpp_{why.code}" if why.code else "not_watched",
-            "message": why.message or "The cancel was accepted but is not followed: check /cpp ops.",
-        }
-        unwatched: dict[str, Any] = {
-            "status": "accepted",
-            "instanceId": None,
-            "statusUrl": None,
-            "operationUrl": outcome.operation_url,
-            "warning": warning,
-        }
-        return json_response(202, unwatched)
-    error = outcome.error or ErrorInfo.none()
-    if error.code == NOT_RECORDED:  # the app's own record failed: nothing reached the Partner Portal
-        return error_response(503, NOT_RECORDED, error.message, {"Retry-After": "60"})
-    code = error.code or "cpp_error"
-    message = error.message or "The Partner Portal did not accept the cancel."
-    headers = {}
-    if error.retry_after_s:
-        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
-    return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
 
 
 @dataclass
@@ -380,7 +271,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if refused is not None:
         return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
-    return _answer(req, instance_id, status)
+    return answer(req, instance_id, status)
 
 
 async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -399,35 +290,9 @@ async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationCl
         "output": status.output if instance_id.startswith("cancel-") else None,
         "createdTime": created,
         "lastUpdatedTime": updated,
-        "requests": _recorded_requests(status.custom_status, instance_id),
+        "requests": recorded_requests(status.custom_status, instance_id),
     }
     return json_response(200, body)
-
-
-def _recorded_requests(custom_status: object, watch_id: str) -> list[dict[str, Any]] | None:
-    """From the app's own record: the requests behind this watch - the one that sent the cancel and any that
-    joined it - so a caller sees who asked and that nothing was sent twice. None when it cannot be read."""
-    if not isinstance(custom_status, Mapping):
-        return None
-    publisher, offer = custom_status.get("publisherId"), custom_status.get("offerId")
-    if not isinstance(publisher, str) or not isinstance(offer, str):
-        return None
-    try:
-        history = record_store(get_settings()).history(publisher, offer, limit=50)
-    except (StoreUnavailable, SettingsError):
-        return None
-    senders = {r.instance_id for r in history if r.watch_instance_id == watch_id}
-    mine = [r for r in history if r.instance_id in senders or (r.joined in senders and r.state == "joined")]
-    return [
-        {
-            "requestedBy": r.requested_by,
-            "requestedAt": r.requested_at,
-            "source": r.source,
-            "state": r.state,
-            "statusCode": r.status_code,
-        }
-        for r in mine
-    ]
 
 
 @http_with_durable_client("webhooks/cancel", ["POST"], func.AuthLevel.FUNCTION)

@@ -12,6 +12,8 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +51,7 @@ class Azurite:
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.workdir = workdir
+        self._log = workdir / "azurite.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> None:
@@ -65,19 +68,28 @@ class Azurite:
             ],
             cwd=self.workdir,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._log.open("wb"),  # a file, not a pipe: nobody reads it while Azurite runs
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                err = self._log.read_text(errors="replace")
                 raise RuntimeError(f"Azurite exited with {self.process.returncode}: {err[-2000:]}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
+            if self._answers():
+                return
+            time.sleep(0.1)  # polling a starting process, not a test's synchronisation
         self.stop()
-        raise RuntimeError(f"Azurite did not listen on port {self.port} within {timeout} s")
+        raise RuntimeError(f"Azurite did not answer on port {self.port} within {timeout} s")
+
+    def _answers(self) -> bool:
+        """Ready means it answers HTTP (a listening socket comes first; requests then could still fail)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{DEV_ACCOUNT}/Tables", timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # refused without credentials: it is serving
+        except OSError:
+            return False
 
     @property
     def connection_string(self) -> str:

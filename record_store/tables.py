@@ -13,7 +13,7 @@ The table is created on first use (the Bicep creates it too), so a fresh account
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from azure.core import MatchConditions
@@ -94,36 +94,39 @@ class TableRecordStore(RecordStore):
         body = {k: v for k, v in found.items() if k not in _KEYS}
         return body, str(found.metadata["etag"])
 
-    def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
+    def _conditional(self, write: Callable[[], object], what: str) -> bool:
+        """A write conditional on an ETag: False when the entity changed or is gone (412/404), else done."""
         try:
-            self._client().update_entity(
+            write()
+        except (ResourceModifiedError, ResourceNotFoundError):
+            return False
+        except HttpResponseError as exc:
+            if exc.status_code == 412:
+                return False
+            raise _unavailable(exc, what) from exc
+        except AzureError as exc:
+            raise _unavailable(exc, what) from exc
+        return True
+
+    def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
+        return self._conditional(
+            lambda: self._client().update_entity(
                 _payload(partition, row, entity),
                 mode=UpdateMode.REPLACE,
                 etag=version,
                 match_condition=MatchConditions.IfNotModified,
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return False
-        except HttpResponseError as exc:
-            if exc.status_code == 412:
-                return False
-            raise _unavailable(exc, "a conditional update") from exc
-        except AzureError as exc:
-            raise _unavailable(exc, "a conditional update") from exc
-        return True
+            ),
+            "a conditional update",
+        )
 
     def _delete(self, partition: str, row: str, version: str) -> bool:
-        try:
-            self._client().delete_entity(partition, row, etag=version, match_condition=MatchConditions.IfNotModified)
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return False
-        except HttpResponseError as exc:
-            if exc.status_code == 412:
-                return False
-            raise _unavailable(exc, "a conditional delete") from exc
-        except AzureError as exc:
-            raise _unavailable(exc, "a conditional delete") from exc
-        return True
+        # (The SDK treats a 404 on delete as done; `release` reads first, so a lock gone meanwhile is still freed.)
+        return self._conditional(
+            lambda: self._client().delete_entity(
+                partition, row, etag=version, match_condition=MatchConditions.IfNotModified
+            ),
+            "a conditional delete",
+        )
 
     def _put(self, partition: str, row: str, entity: Entity) -> None:
         try:

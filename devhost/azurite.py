@@ -16,6 +16,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from devhost import processes
+
 ROOT = Path(__file__).resolve().parents[1]
 AZURITE_TABLE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
 # The development storage account Azurite serves. Its key is the well-known, published emulator key (Microsoft's
@@ -96,11 +98,5 @@ class Azurite:
         return connection_string(self.port)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        processes.stop(self.process)
         self.process = None

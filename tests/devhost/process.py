@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cppcancel.settings import SETTING_NAMES, STORAGE_SETTING_NAMES
+from devhost import processes
 from devhost.app_loader import REPO_ROOT
 from tests.devhost.conftest import fetch
 
@@ -71,13 +72,7 @@ class DevHostProcess:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        processes.stop(self.process)
         self.process = None
 
     def log(self) -> str:

@@ -88,18 +88,11 @@ def test_who_stopped_the_watch_is_read_tolerantly(event: Any, mention: str) -> N
 
 
 def test_state_round_trips_through_json() -> None:
-    state = replace(
-        STATE,
-        polls=7,
-        generation=2,
-        seen_digest="a",
-        posted_digest="b",
-        announced_status="operation:running",
-        step_key="s",
-        step_since="2026-11-25T10:00:00Z",
-        message_ts="1.2",
-        last_operation=STEP1.to_json(),
-    )
+    every_field_set: dict[str, Any] = {
+        "polls": 7, "generation": 2, "seen_digest": "a", "posted_digest": "b", "announced_status": "operation:running",
+        "step_key": "s", "step_since": "2026-11-25T10:00:00Z", "message_ts": "1.2", "last_operation": STEP1.to_json(),
+    }  # fmt: skip
+    state = replace(STATE, **every_field_set)
     assert WatchState.from_json(state.to_json()) == state
     assert WatchState.from_json(None) == WatchState()
     assert WatchState.from_json({"polls": "x", "params": 3}) == WatchState()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cppcancel.contracts import json_object
-from cppcancel.error_info import BASIC_LAYOUT, ErrorInfo
+from cppcancel.error_info import BASIC_LAYOUT, JOINED, NOT_REPEATED, ErrorInfo
 from partner_portal.models import CancelResult
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
@@ -37,12 +37,6 @@ def cancel_under_way_error(publish_operation_url: str) -> dict[str, Any]:
     return under_way_error(publish_operation_url).to_json()
 
 
-# `send_cancel` sent nothing: another request's cancel of the offer holds the lock (the record's), joined instead.
-JOINED = "joined"
-# `send_cancel` ran again after its first run may have sent the POST (its record says `sending`): not sent again.
-NOT_REPEATED = "not_repeated"
-# `send_cancel` sent nothing because the record could not be written first.
-NOT_RECORDED = "not_recorded"
 _JOINED_KEYS = ("joinedInstanceId", "joinedBy", "joinedAt", "joinedChannel")
 
 

@@ -13,32 +13,33 @@ timed out may have been carried out, and a second one could cancel the next publ
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from cancel_function import send_once
 from cancel_function.blueprint import activity
-from cancel_function.payloads import NOT_RECORDED, CancelSent, joined_error, load
+from cancel_function.payloads import CancelSent, joined_error, load
 from cppcancel import identifiers
 from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.contracts import CancelRequest
-from cppcancel.error_info import ErrorInfo
+from cppcancel.error_info import NOT_RECORDED, ErrorInfo
 from cppcancel.settings import Settings, SettingsError, get_settings
-from cppcancel.times import utc_now
+from cppcancel.times import parse_iso, utc_now
 from partner_portal.client import CppClient
 from partner_portal.errors import CppError
 from partner_portal.models import CancelResult
 from partner_portal.tokens import token_provider_from_settings
-from record_store.base import CancelRecord, OfferLock, StoreUnavailable
+from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable
 from record_store.factory import record_store
 
 log = logging.getLogger(__name__)
 
 JOIN_WAIT_S = 10.0  # how long a joiner waits for the joined cancel's POST answer to name its operation
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
 
 
@@ -54,7 +55,10 @@ def publish_to_follow(settings: Settings, publisher_id: str, offer_id: str) -> s
     client = CppClient.from_settings(quick, token_provider_from_settings(settings))
     try:
         operations = client.list_operations(publisher_id, offer_id)
-        chosen = next((op for op in operations if op.is_in_flight), operations[0] if operations else None)
+        # The docs give the list no order: the latest is the one that changed last (in flight wins).
+        chosen = next((op for op in operations if op.is_in_flight), None) or max(
+            operations, key=lambda op: parse_iso(op.last_action_at or op.created_at) or _EPOCH, default=None
+        )
         if chosen is None or not chosen.id:
             return None
         path = "/api/publishers/{}/offers/{}/operations/{}".format(
@@ -75,14 +79,15 @@ def _not_recorded(reason: str) -> CancelSent:
 def _answered(record: CancelRecord) -> CancelSent:
     """A re-run after the first run's answer was recorded: that answer again, without a second POST (audited as
     `replayed`: the act was the first run's, and its record says so already)."""
-    if record.state == "sent" and record.outcome in ("cancelled", "accepted") and record.status_code:
-        outcome: Any = record.outcome
-        return CancelSent.sent(CancelResult(outcome, record.status_code, record.operation_url))
+    if record.state == "sent" and record.status_code and record.outcome == "cancelled":
+        return CancelSent.sent(CancelResult("cancelled", record.status_code))
+    if record.state == "sent" and record.status_code and record.outcome == "accepted":
+        return CancelSent.sent(CancelResult("accepted", record.status_code, record.operation_url))
     message = record.message or "The cancel failed (its answer was recorded before a restart)."
     return CancelSent.failed(ErrorInfo("failed", message, status_code=record.status_code))
 
 
-def _operation_of_holder(settings: Settings, lock: OfferLock) -> OfferLock:
+def _operation_of_holder(store: RecordStore, lock: OfferLock) -> OfferLock:
     """The joined cancel's lock once its POST's answer names the operation (a few seconds at most), so the joiner
     can point at what to follow; the lock as it was if that takes longer (the joiner then points at its message)."""
     deadline = time.monotonic() + JOIN_WAIT_S
@@ -90,14 +95,14 @@ def _operation_of_holder(settings: Settings, lock: OfferLock) -> OfferLock:
     while current is not None and not current.operation_url and time.monotonic() < deadline:
         time.sleep(0.2)  # an activity may wait; what it waits for is another request's POST answer
         try:
-            current = record_store(settings).read_lock(lock.publisher_id, lock.offer_id)
+            current = store.read_lock(lock.publisher_id, lock.offer_id)
         except StoreUnavailable:
             break
     return current if current is not None and current.holder == lock.holder else lock
 
 
-def _joined(settings: Settings, verdict: send_once.BeforePost) -> CancelSent:
-    lock = verdict.lock if verdict.lock is None else _operation_of_holder(settings, verdict.lock)
+def _joined(store: RecordStore, verdict: send_once.BeforePost) -> CancelSent:
+    lock = verdict.lock if verdict.lock is None else _operation_of_holder(store, verdict.lock)
     if lock is None:  # the holder has released meanwhile: its cancel ended
         holder = verdict.record.joined if verdict.record else None
         return CancelSent.joined(joined_error(holder or "", "another request", "an earlier time"))
@@ -108,7 +113,9 @@ def _joined(settings: Settings, verdict: send_once.BeforePost) -> CancelSent:
     )
 
 
-def _not_repeated(settings: Settings, request: CancelRequest, verdict: send_once.BeforePost) -> CancelSent:
+def _not_repeated(
+    settings: Settings, store: RecordStore, request: CancelRequest, verdict: send_once.BeforePost
+) -> CancelSent:
     record = verdict.record
     url = (record.operation_url if record else None) or publish_to_follow(
         settings, request.publisher_id, request.offer_id
@@ -116,8 +123,7 @@ def _not_repeated(settings: Settings, request: CancelRequest, verdict: send_once
     log.warning("cancel %s: its first attempt may have been sent; not sent again", request.instance_id)
     # This request is done sending: the next request for the offer is a person's fresh decision (their confirmation
     # shows what is in flight), not a duplicate of this one, so it must not be held up by this lock.
-    with contextlib.suppress(StoreUnavailable):  # else the lock's lease frees the offer
-        send_once.release(record_store(settings), request.publisher_id, request.offer_id, request.instance_id)
+    send_once.release(store, request.publisher_id, request.offer_id, request.instance_id)
     return CancelSent.not_repeated(url)
 
 
@@ -134,8 +140,9 @@ def _unreachable(client: CppClient, request: CancelRequest) -> ErrorInfo | None:
     return None
 
 
-def _post(client: CppClient, request: CancelRequest, record: CancelRecord, emails: tuple[str, ...]) -> CancelSent:
-    store = record_store(get_settings())
+def _post(
+    client: CppClient, store: RecordStore, request: CancelRequest, record: CancelRecord, emails: tuple[str, ...]
+) -> CancelSent:
     unreachable = _unreachable(client, request)
     if unreachable is not None:
         send_once.not_sent(store, record, unreachable.message, utc_now())
@@ -147,7 +154,9 @@ def _post(client: CppClient, request: CancelRequest, record: CancelRecord, email
     try:
         result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
     except CppError as exc:
-        answer = send_once.PostAnswer("failed", exc.status_code, message=exc.describe())
+        # A 202 the app may not follow (no operation, or one the token must not go to) was still taken.
+        taken = "accepted" if exc.status_code == 202 else "failed"
+        answer = send_once.PostAnswer(taken, exc.status_code, message=exc.describe())
         send_once.after_post(store, record, answer, utc_now())
         return CancelSent.failed(exc.error_info())
     answer = send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
@@ -179,11 +188,11 @@ def _send(request: CancelRequest) -> CancelSent:
         if verdict.verdict == "answered" and verdict.record is not None:
             return dataclasses.replace(_answered(verdict.record), replayed=True)
         if verdict.verdict == "joined":
-            return _joined(settings, verdict)
+            return _joined(store, verdict)
         if verdict.verdict == "unconfirmed":
-            return _not_repeated(settings, request, verdict)
+            return _not_repeated(settings, store, request, verdict)
         assert verdict.record is not None
-        return _post(client, request, verdict.record, emails)
+        return _post(client, store, request, verdict.record, emails)
     finally:
         client.close()
 

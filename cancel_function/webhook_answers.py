@@ -11,9 +11,8 @@ from typing import Any
 
 import azure.functions as func
 
-from cancel_function.payloads import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.contracts import CancelOutcome
-from cppcancel.error_info import ErrorInfo
+from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED, ErrorInfo
 from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
 from cppcancel.settings import SettingsError, get_settings

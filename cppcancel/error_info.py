@@ -18,7 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BASIC_LAYOUT", "CPP_ERROR_LAYOUT", "ErrorInfo"]
+__all__ = ["BASIC_LAYOUT", "CPP_ERROR_LAYOUT", "JOINED", "NOT_RECORDED", "NOT_REPEATED", "ErrorInfo"]
+
+# The codes of `send_cancel`'s answers that are the app's own, read by the orchestration, the webhook and the Slack
+# report: another request's cancel of the offer holds its lock (joined instead); this request's first run may have
+# sent the POST (not sent again); the record could not be written first (nothing sent).
+JOINED = "joined"
+NOT_REPEATED = "not_repeated"
+NOT_RECORDED = "not_recorded"
 
 # JSON key -> attribute.
 _ATTRIBUTES = {

@@ -71,7 +71,7 @@ class CancelRecord:
         if data.get("state") not in RECORD_STATES:
             data["state"] = "recorded"  # an unknown state is treated as the most careful one that still reads
         status = data.get("status_code")
-        data["status_code"] = int(status) if isinstance(status, (int, float, str)) and str(status).isdigit() else None
+        data["status_code"] = status if isinstance(status, int) and not isinstance(status, bool) else None
         return cls(**data)
 
 

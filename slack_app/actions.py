@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cppcancel import identifiers
+from slack_app.mrkdwn import USER_ID
 
 CONFIRM_CANCEL = "confirm_cancel"
 ABORT_CANCEL = "abort_cancel"
@@ -23,7 +24,6 @@ STOP_WATCHING = "stop_watching"
 MAX_VALUE_LENGTH = 2000  # Slack's limit for a button value
 
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}\Z")
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}\Z")
 # contracts.watch_instance_id(): "watch-" and 32 hex digits. Anything else is refused, so a crafted value can never
 # raise an event on some other orchestration (a cancel, say).
 _WATCH_INSTANCE = re.compile(r"watch-[0-9a-f]{32}\Z")
@@ -104,7 +104,7 @@ class CancelTicket:
             publisher_id=publisher_id,
             offer_id=offer_id,
             notify=emails,
-            asked_by=by if isinstance(by, str) and _USER_ID.match(by) else None,
+            asked_by=by if isinstance(by, str) and USER_ID.match(by) else None,
             asked_at=at if isinstance(at, str) and len(at) <= 40 else None,
         )
 

@@ -7,16 +7,14 @@ because they joined a cancel already in flight, or because their first attempt m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from cppcancel.times import parse_iso
 from record_store.base import CancelRecord
 from slack_app.blockkit import Block, Message, context, message, section
-from slack_app.mrkdwn import code, escape, slack_time, target
+from slack_app.mrkdwn import code, escape, person, slack_time, target
 
 MAX_SHOWN = 10
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 # What each state of the record means for the person reading the history.
 _STATE_TEXT = {
     "recorded": "recorded, not sent yet",
@@ -26,11 +24,6 @@ _STATE_TEXT = {
 }
 _OUTCOME_TEXT = {"cancelled": "cancelled at once", "accepted": "accepted", "failed": "failed"}
 _EMOJI = {"sent": ":white_check_mark:", "failed": ":x:", "joined": ":arrow_right_hook:", "not_sent": ":x:"}
-
-
-def _who(record: CancelRecord) -> str:
-    by = record.requested_by
-    return f"<@{by}>" if _USER_ID.fullmatch(by) else escape(by)
 
 
 def _when(text: str | None) -> str:
@@ -50,7 +43,7 @@ def _what(record: CancelRecord) -> str:
 def attempt_line(record: CancelRecord) -> str:
     where = f" in <#{record.channel}>" if record.channel else ""
     via = "Slack" if record.source == "slack" else f"the {escape(record.source)}"
-    head = f"{_EMOJI.get(record.state, ':hourglass_flowing_sand:')} {_who(record)} via {via}{where}, "
+    head = f"{_EMOJI.get(record.state, ':hourglass_flowing_sand:')} {person(record.requested_by)} via {via}{where}, "
     line = head + f"{_when(record.requested_at)}: {_what(record)}"
     if record.operation_url:
         line += f"\n      operation {code(record.operation_url.split('?', 1)[0].rsplit('/', 1)[-1])}"

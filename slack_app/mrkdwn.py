@@ -25,6 +25,16 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}\Z")
+
+
+def person(requested_by: object) -> str:
+    """Who asked, for Slack: a user ID as a mention, a webhook caller's name (or anything else) as escaped text."""
+    if isinstance(requested_by, str) and USER_ID.match(requested_by):
+        return f"<@{requested_by}>"
+    return escape(str(requested_by or "someone"))
+
+
 def code(text: str) -> str:
     """Inline code (an offer called `my_offer_x` must not turn italic); backticks are not valid in IDs, but a stray
     one must not end the span early."""

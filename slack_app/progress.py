@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from typing import Any, Protocol
 
 from cppcancel.contracts import CancelOutcome, Requester
-from cppcancel.error_info import ErrorInfo
+from cppcancel.error_info import JOINED, NOT_REPEATED, ErrorInfo
 from cppcancel.times import parse_iso
 from partner_portal.models import Operation, StepStatus
 from slack_app.actions import STOP_WATCHING, StopWatch
@@ -37,13 +36,9 @@ from slack_app.blockkit import (
     header,
     section,
 )
-from slack_app.mrkdwn import MAX_BLOCKS, escape, format_duration, slack_time, truncate
+from slack_app.mrkdwn import MAX_BLOCKS, escape, format_duration, person, slack_time, truncate
 from slack_app.operation_text import PROGRESS_STEPS, step_line, step_position
 
-# The codes of send_cancel's "sent nothing" answers (cancel_function.payloads), as the report reads them.
-JOINED_CODE = "joined"
-NOT_REPEATED_CODE = "not_repeated"
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 MAX_STEP_BLOCKS = 40  # leaves room for header, summary, error, context and actions within MAX_BLOCKS
 
 _PHASE_EMOJI: dict[str, str] = {
@@ -243,7 +238,7 @@ def render_cancel_report(
         text = f"✅ {subject}: publish cancelled by {who} at {when}"
         blocks = [section(text), context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
         return Message(text, tuple(blocks), _digest(text))
-    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED_CODE:
+    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
         return _joined_report(subject, who, when, outcome.error)
     if outcome.status == "accepted" and outcome.error and not outcome.watch_instance_id:
         # Taken by the Partner Portal, but there is nothing this app may follow: say both, so nobody sends it again.
@@ -253,7 +248,7 @@ def render_cancel_report(
         return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
     if outcome.status == "accepted":
         text = f"🛑 Cancel of {subject} under way — requested by {who}; following the operation…"
-        if outcome.error and outcome.error.code == NOT_REPEATED_CODE:  # this request's first run may have sent it
+        if outcome.error and outcome.error.code == NOT_REPEATED:  # this request's first run may have sent it
             how = escape(outcome.error.message)
         elif outcome.status_code is None:  # this request sent nothing: a cancel of the publish was already under way
             how = "A cancel of this publish was already under way, so it was not sent again."
@@ -270,17 +265,10 @@ def render_cancel_report(
     return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
 
 
-def _who(requested_by: object) -> str:
-    """A Slack user ID as a mention; a webhook caller's name as text."""
-    if isinstance(requested_by, str) and _USER_ID.fullmatch(requested_by):
-        return f"<@{requested_by}>"
-    return escape(str(requested_by or "someone"))
-
-
 def _joined_report(subject: str, who: str, when: str, joined: ErrorInfo) -> Message:
     """A request that joined another's cancel: a pointer, final in itself (no Stop button, nothing to keep current),
     so it can never be left saying "under way" after that cancel ended. The joined cancel's own message is live."""
-    by = _who(joined.extra.get("joinedBy"))
+    by = person(joined.extra.get("joinedBy"))
     at = joined.extra.get("joinedAt")
     moment = parse_iso(at) if isinstance(at, str) else None
     when_joined = slack_time(moment) if moment else "earlier"

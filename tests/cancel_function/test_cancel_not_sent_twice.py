@@ -23,9 +23,10 @@ import pytest
 
 from cancel_function import send_once
 from cancel_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from cancel_function.payloads import JOINED, NOT_RECORDED, NOT_REPEATED, cancel_under_way_error
+from cancel_function.payloads import cancel_under_way_error
 from cancel_function.watcher_handover import live_watcher_of
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRequest, watch_instance_id
+from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
 from partner_portal.emulator.faults import Fault
@@ -256,3 +257,17 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
 
 def test_find_watcher_without_a_live_watcher_says_none() -> None:
     assert asyncio.run(live_watcher_of(Directory(), "contoso", "contoso-vm-offer")) is None
+
+
+def test_a_202_the_app_may_not_follow_is_recorded_as_taken_and_frees_the_offer(
+    activity: Activity, documented: Any, app_env: dict[str, str]
+) -> None:
+    """The Partner Portal took the cancel (202) but named an operation on another origin: the record says accepted,
+    not failed (its history must not invite a second cancel), and there is nothing to watch to hold the lock for."""
+    documented.add_fault(Fault(method="POST", path="/cancel", operation_location="https://elsewhere.example/op/1"))
+    send(activity)
+    store = SqliteRecordStore(app_env["RECORD_STORE_SQLITE"])
+    record = store.get("contoso", "contoso-vm-offer", cancel_request().instance_id)
+    assert record is not None and (record.state, record.outcome, record.status_code) == ("sent", "accepted", 202)
+    assert store.read_lock("contoso", "contoso-vm-offer") is None
+    store.close()

@@ -12,6 +12,7 @@ from cancel_function import (  # noqa: F401  (importing a module registers its f
     cancel_orchestrator,
     report_activities,
     send_activity,
+    slack_later,
     slack_routes,
     watcher_handover,
     webhook_routes,

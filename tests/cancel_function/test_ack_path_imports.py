@@ -57,7 +57,7 @@ def test_the_first_slash_command_answer_loads_only_what_it_needs() -> None:
         run = cold_start.spawn_once(cold_start.SUBJECTS[0], stand)
     assert run.status == 200
     assert run.modules, "the dev host dumped its modules"
-    assert not run.deferred, "the inline answer was measured, not a \"Looking up…\""
+    assert not run.deferred, 'the inline answer was measured, not a "Looking up…"'
     assert "slack_bolt" in run.modules, "the check looks at a process that really answered through Bolt"
     loaded = sorted(name for name in NOT_ON_THE_ACK_PATH if name in run.modules)
     assert loaded == [], f"the ack path imported {loaded}"

@@ -198,24 +198,16 @@ def _table_name(env: Mapping[str, str], problems: list[str]) -> str:
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
-    """IDENTITY_MODE, and the app registration's IDs that the two app-registration modes cannot work without.
+    """IDENTITY_MODE, one of IDENTITY_MODES (a typo must not silently pick another identity).
 
-    The certificate itself is checked when the first token is needed: it is a Key Vault reference that may not be
-    set yet, and a missing certificate must not stop the Slack commands that never call the Partner Portal.
+    What a mode needs (the app registration's IDs, the managed identity, the certificate) is checked when the first
+    token is needed (partner_portal/credentials.py): while a team is still creating its app registration, the Slack
+    commands that never call the Partner Portal keep working, and the ones that do say exactly what is missing.
     """
     mode = (_text(env, "IDENTITY_MODE") or IDENTITY_MANAGED).lower()
     if mode not in IDENTITY_MODES:
         problems.append(f"IDENTITY_MODE must be one of {', '.join(IDENTITY_MODES)}; got {mode!r}")
         return IDENTITY_MANAGED
-    if mode != IDENTITY_MANAGED:
-        for name in ("IDENTITY_APP_CLIENT_ID", "IDENTITY_APP_TENANT_ID"):
-            if not _text(env, name):
-                problems.append(f"IDENTITY_MODE={mode} needs {name} (the app registration's IDs)")
-    if mode == IDENTITY_APP_FEDERATED and not _text(env, "AZURE_CLIENT_ID"):
-        problems.append(
-            "IDENTITY_MODE=app-federated needs AZURE_CLIENT_ID: the user-assigned managed identity whose token the "
-            "app registration's federated credential trusts (system-assigned identities cannot be used)"
-        )
     return mode
 
 

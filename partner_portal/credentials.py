@@ -23,12 +23,10 @@ import binascii
 import functools
 from typing import TYPE_CHECKING, Any
 
-from cppcancel.settings import IDENTITY_APP_CERTIFICATE, IDENTITY_APP_FEDERATED, IDENTITY_MANAGED
+from cppcancel.settings import IDENTITY_APP_CERTIFICATE, IDENTITY_APP_FEDERATED, IDENTITY_MANAGED, Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
-
-    from cppcancel.settings import Settings
 
 #: The scope of the managed-identity token that an app registration's federated credential accepts as its client
 #: assertion, in Microsoft Entra ID's global service (the audience `api://AzureADTokenExchange`).
@@ -107,10 +105,33 @@ def build_credential(settings: Settings, **options: Any) -> TokenCredential:
     return _managed_identity(settings, **options)
 
 
-@functools.cache
 def credential_from_settings(settings: Settings) -> TokenCredential:
-    """The credential for these settings, built on first use and then shared by every scope and every caller."""
-    return build_credential(settings)
+    """The credential for these settings, built on first use and then shared by every scope and every caller.
+
+    Keyed on the identity settings alone, so that settings objects differing only in, say, timeouts (the quick
+    interactive copies) share one credential and its token cache.
+    """
+    return _shared_credential(_identity_only(settings))
+
+
+def clear_credential_cache() -> None:
+    """For tests and the dev host: forget the shared credentials (their stand-in endpoints have gone)."""
+    _shared_credential.cache_clear()
+
+
+def _identity_only(settings: Settings) -> Settings:
+    return Settings(
+        identity_mode=settings.identity_mode,
+        azure_client_id=settings.azure_client_id,
+        identity_app_client_id=settings.identity_app_client_id,
+        identity_app_tenant_id=settings.identity_app_tenant_id,
+        identity_app_certificate=settings.identity_app_certificate,
+    )
+
+
+@functools.cache
+def _shared_credential(identity: Settings) -> TokenCredential:
+    return build_credential(identity)
 
 
 def _managed_identity(settings: Settings, **options: Any) -> TokenCredential:
@@ -127,7 +148,8 @@ def _app_ids(settings: Settings) -> tuple[str, str]:
     tenant_id, client_id = settings.identity_app_tenant_id, settings.identity_app_client_id
     if not tenant_id or not client_id:
         raise IdentityConfigurationError(
-            f"IDENTITY_MODE={settings.identity_mode} needs IDENTITY_APP_TENANT_ID and IDENTITY_APP_CLIENT_ID"
+            f"IDENTITY_MODE={settings.identity_mode} needs IDENTITY_APP_CLIENT_ID and IDENTITY_APP_TENANT_ID, the app "
+            "registration's Application (client) ID and Directory (tenant) ID (docs/deploy.md, step 5)"
         )
     return tenant_id, client_id
 
@@ -135,7 +157,10 @@ def _app_ids(settings: Settings) -> tuple[str, str]:
 def _federated_app(settings: Settings, **options: Any) -> TokenCredential:
     tenant_id, client_id = _app_ids(settings)
     if not settings.azure_client_id:
-        raise IdentityConfigurationError("IDENTITY_MODE=app-federated needs AZURE_CLIENT_ID (the managed identity)")
+        raise IdentityConfigurationError(
+            "IDENTITY_MODE=app-federated needs AZURE_CLIENT_ID: the user-assigned managed identity whose token the "
+            "app registration's federated credential trusts (system-assigned identities cannot be used)"
+        )
     from azure.identity import ClientAssertionCredential, ManagedIdentityCredential
 
     managed_identity = ManagedIdentityCredential(client_id=settings.azure_client_id)

@@ -26,6 +26,7 @@ from partner_portal.credentials import (
     ManagedIdentityAssertion,
     build_credential,
     certificate_bytes,
+    clear_credential_cache,
     credential_from_settings,
 )
 from partner_portal.errors import TokenUnavailable
@@ -64,11 +65,13 @@ _OTHER_IDENTITY_VARIABLES = (
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     """Credentials are cached per settings; a test's stand-ins live on fresh ports, so start and end clean."""
-    for cache in (credential_from_settings, azure_token_provider, token_provider_from_settings):
-        cache.cache_clear()
+    clear_credential_cache()
+    azure_token_provider.cache_clear()
+    token_provider_from_settings.cache_clear()
     yield
-    for cache in (credential_from_settings, azure_token_provider, token_provider_from_settings):
-        cache.cache_clear()
+    clear_credential_cache()
+    azure_token_provider.cache_clear()
+    token_provider_from_settings.cache_clear()
 
 
 @pytest.fixture
@@ -295,25 +298,36 @@ def test_missing_or_garbled_certificate_is_a_clear_token_error() -> None:
 # --- Settings and cold start ----------------------------------------------------------------------------------------
 
 
+def test_a_mistyped_identity_mode_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="IDENTITY_MODE must be one of managed-identity, app-federated"):
+        load_settings({"IDENTITY_MODE": "service-principal"})
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"IDENTITY_MODE": "service-principal"}, "IDENTITY_MODE must be one of"),
         ({"IDENTITY_MODE": "app-federated", "AZURE_CLIENT_ID": UAMI_CLIENT_ID}, "needs IDENTITY_APP_CLIENT_ID"),
         (
-            {
-                "IDENTITY_MODE": "app-federated",
-                "IDENTITY_APP_CLIENT_ID": APP_CLIENT_ID,
-                "IDENTITY_APP_TENANT_ID": TENANT,
-            },
-            "needs AZURE_CLIENT_ID",
+            {"IDENTITY_MODE": "app-federated", "IDENTITY_APP_CLIENT_ID": APP_CLIENT_ID, "IDENTITY_APP_TENANT_ID": "t"},
+            "needs AZURE_CLIENT_ID: the user-assigned managed identity",
         ),
-        ({"IDENTITY_MODE": "app-certificate", "IDENTITY_APP_CLIENT_ID": APP_CLIENT_ID}, "needs IDENTITY_APP_TENANT_ID"),
+        ({"IDENTITY_MODE": "app-certificate", "IDENTITY_APP_CLIENT_ID": APP_CLIENT_ID}, "IDENTITY_APP_TENANT_ID"),
     ],
 )
-def test_incomplete_identity_settings_are_refused_by_name(env: dict[str, str], message: str) -> None:
-    with pytest.raises(SettingsError, match=message):
-        load_settings(env)
+def test_an_incomplete_identity_path_fails_the_token_request_not_the_app(env: dict[str, str], message: str) -> None:
+    """While the app registration is being set up, settings load (Slack keeps answering); a token says what is
+    missing."""
+    settings = load_settings(env)
+    with pytest.raises(TokenUnavailable, match=message):
+        token_provider_from_settings(settings).get_token()
+
+
+def test_settings_differing_only_elsewhere_share_one_credential() -> None:
+    slow = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "CPP_READ_TIMEOUT_S": "30"})
+    quick = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "CPP_READ_TIMEOUT_S": "3"})
+    other = load_settings({"AZURE_CLIENT_ID": "22222222-2222-2222-2222-222222222222"})
+    assert credential_from_settings(slow) is credential_from_settings(quick)
+    assert credential_from_settings(other) is not credential_from_settings(slow)
 
 
 def test_default_mode_is_the_managed_identity() -> None:

@@ -151,3 +151,11 @@ def has_button(blocks: list[dict[str, Any]], action_id: str) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def check_dialog(dialog: dict[str, Any]) -> None:
+    """Slack's confirmation dialog object: all four fields plain_text (text at most 300), no mrkdwn markup."""
+    for field, limit in (("title", 100), ("text", 300), ("confirm", 30), ("deny", 30)):
+        assert dialog[field]["type"] == "plain_text", field
+        assert 0 < len(dialog[field]["text"]) <= limit, field
+    assert not any(mark in dialog["text"]["text"] for mark in ("*", "`", "<@", "&lt;")), dialog["text"]["text"]

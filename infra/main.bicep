@@ -222,6 +222,8 @@ output PARTNER_CENTER_APPLICATION_NAME string = usesAppRegistration ? appRegistr
 output PARTNER_CENTER_APPLICATION_ID string = usesAppRegistration ? appRegistrationClientId : identity.outputs.clientId
 @description('CPP: Object ID of the application\'s service principal ("Managed application in local directory"). Empty: look it up with az ad sp show.')
 output PARTNER_CENTER_SERVICE_PRINCIPAL_ID string = usesAppRegistration ? appRegistrationServicePrincipalId : identity.outputs.principalId
+@description('Partner Center: the role to give the application (Manager is the CPP\'s Owner; the Product Ingestion API requires Manager).')
+output PARTNER_CENTER_ROLE string = 'Manager'
 @description('app-federated: issuer of the federated credential that trusts the managed identity.')
 output FEDERATED_CREDENTIAL_ISSUER string = federatedIssuer
 @description('app-federated: subject of the federated credential (the managed identity\'s object ID).')

@@ -141,7 +141,7 @@ class AzureIdentityTokenProvider:
             if not isinstance(expires_on, (int, float)) or isinstance(expires_on, bool):
                 raise self._fail("the credential returned a token without an expiry")
             self._token, self._expires_on = token, float(expires_on)
-            log.debug("Got a Partner Portal token expiring in %.0f s", self._expires_on - self._clock())
+            log.debug("Got a token for %s expiring in %.0f s", self._scope, self._expires_on - self._clock())
             return token
 
 

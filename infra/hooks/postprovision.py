@@ -3,7 +3,7 @@
 
 It runs offline and reads nothing but the deployment's outputs: azd hands them to hooks as environment variables;
 without azd, `--outputs FILE` reads the JSON of `az deployment group show ... --query properties.outputs`. The Slack
-manifest template is `slack_app/manifest.yaml`. Standard library only, so that it runs with any Python 3.11+.
+manifest template is `slack_app/manifest.yaml`. Standard library only, so that it runs with any Python 3.
 
     python3 infra/hooks/postprovision.py                      # as azure.yaml runs it
     python3 infra/hooks/postprovision.py --outputs outputs.json --env-name team-a
@@ -24,10 +24,10 @@ MANIFEST_PLACEHOLDER = "https://FUNCTION_APP_HOST"
 
 # Partner Center names the roles (Account settings > User management); Manager is the CPP's "Owner" and the role the
 # Product Ingestion API requires, Developer the CPP's "Contributor".
-ROLE = 'Manager (the Cloud Partner Portal\'s "Owner"; the Product Ingestion API requires Manager)'
+ROLE_NOTE = '(Manager is the Cloud Partner Portal\'s "Owner"; the Product Ingestion API requires Manager)'
 PARTNER_CENTER_SCREEN = (
     "Partner Center > Settings (gear icon) > Account settings > User management > Microsoft Entra applications tab > "
-    "select the application > Add selected > Roles: Manager > Save"
+    "select the application > Add selected > Roles > Save"
 )
 
 
@@ -65,7 +65,7 @@ def _partner_center(outputs: Mapping[str, str], what: str) -> list[str]:
         f"  Application (client) ID:        {app_id}",
         f'  Object ID (service principal, "Managed application in local directory"): {object_id}',
         f"  Directory (tenant) ID:          {_value(outputs, 'AZURE_TENANT_ID')}",
-        f"  Role:                           {ROLE}",
+        f"  Role:                           {_value(outputs, 'PARTNER_CENTER_ROLE', 'Manager')} {ROLE_NOTE}",
         f"  Where:                          {PARTNER_CENTER_SCREEN}",
     ]
 

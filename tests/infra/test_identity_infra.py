@@ -77,6 +77,7 @@ def test_no_secret_parameter_for_any_identity_path(bicep_trees: Trees) -> None:
 def test_outputs_name_what_partner_center_needs(bicep_trees: Trees) -> None:
     outputs = bicep_trees["main.bicep"]["outputs"]
     assert outputs["IDENTITY_MODE"]["value"] == "identityMode"
+    assert outputs["PARTNER_CENTER_ROLE"]["value"] == "Manager"
     for name, app_value, managed_value in (
         ("PARTNER_CENTER_APPLICATION_ID", "appRegistrationClientId", "identity.outputs.clientId"),
         ("PARTNER_CENTER_SERVICE_PRINCIPAL_ID", "appRegistrationServicePrincipalId", "identity.outputs.principalId"),

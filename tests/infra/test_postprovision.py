@@ -50,6 +50,7 @@ def sample_outputs(mode: str, *, app_id: str = "", sp_id: str = "", app_name: st
         "FEDERATED_CREDENTIAL_SUBJECT": UAMI_PRINCIPAL_ID,
         "FEDERATED_CREDENTIAL_AUDIENCE": "api://AzureADTokenExchange",
         "AZURE_KEY_VAULT_CERTIFICATE_NAME": "cppcancel-app" if mode == "app-certificate" else "",
+        "PARTNER_CENTER_ROLE": "Manager",
     }
 
 
@@ -90,7 +91,7 @@ def test_managed_identity_path_prints_the_identity(tmp_path: Path) -> None:
     assert field(out, "Application (client) ID") == UAMI_CLIENT_ID
     assert field(out, 'Object ID (service principal, "Managed application in local directory")') == UAMI_PRINCIPAL_ID
     assert field(out, "Directory (tenant) ID") == TENANT
-    assert field(out, "Role").startswith("Manager")
+    assert field(out, "Role").startswith('Manager (Manager is the Cloud Partner Portal\'s "Owner"')
     assert "User management > Microsoft Entra applications" in field(out, "Where")
     assert "app-federated" in out  # the documented way out if the identity is not offered in the list
 

@@ -94,6 +94,12 @@ def invalid_button_message(ref: str) -> Message:
     return message(text, [section(f":warning: {text}"), *_ref(ref)])
 
 
+def nameless_command_message(ref: str) -> Message:
+    """A command whose signed payload names no user: nothing can be checked against the policy, so nothing is done."""
+    text = "Slack did not say who sent this command, so nothing was done. Try it again from Slack."
+    return message(text, [section(f":warning: {text}"), *_ref(ref)])
+
+
 def ops_message(
     publisher_id: str, offer_id: str, operations: Sequence[Operation], *, command: str, ref: str
 ) -> Message:

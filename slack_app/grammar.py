@@ -10,8 +10,9 @@ ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the sam
     history <publisher> <offer>
     cancel <publisher> <offer> [notify=a@x.com,b@x.com]
 
-Verbs and the `notify=` key are case-insensitive; IDs are kept as typed. Usage lines carry no command name: the
-caller prefixes whatever name the workspace gave the command (`/cpp` by default).
+Verbs and the `notify=` key are case-insensitive; publisher and offer IDs are lowercased (`cppcancel.identifiers`).
+Usage lines carry no command name: the caller prefixes whatever name the workspace gave the command (`/cpp` by
+default).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from slack_app.later import (
 )
 from slack_app.payload import Caller
 
-CALLER = Caller(user_id="U0ALICE", display="alice", team_id="T0LOCAL", channel_id="C0RELEASES")
+CALLER = Caller(user_id="U0ALICE", display="alice", team_id="T0LOCAL", channel_id="C0RELEASES", enterprise_id="E0GRID")
 TICKET = CancelTicket("a" * 32, "contoso", "contoso-vm-offer", ("ops@contoso.com",), "U0ALICE", "2026-12-02T00:00:00Z")
 
 

@@ -82,7 +82,10 @@ class LaterRequest:
         if not isinstance(caller_data, Mapping):
             raise ValueError("the follow-up names no caller")
         names = {f.name for f in dataclasses.fields(Caller)}
-        caller = Caller(**{k: v for k, v in caller_data.items() if k in names})
+        try:
+            caller = Caller(**{k: v for k, v in caller_data.items() if k in names})
+        except TypeError:
+            raise ValueError("the follow-up's caller is incomplete") from None
         ticket_value = data.get("ticket")
         ticket = CancelTicket.from_value(ticket_value) if ticket_value is not None else None
         if kind == "cancel" and ticket is None:

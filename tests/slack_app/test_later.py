@@ -48,7 +48,7 @@ def test_the_confirmation_ticket_travels_unchanged() -> None:
 
 @pytest.mark.parametrize(
     "broken",
-    [{"kind": "stop"}, {"caller": None}, {"ticket": None}, {"ticket": '{"rid": "nope"}'}],
+    [{"kind": "stop"}, {"caller": None}, {"caller": {"display": "x"}}, {"ticket": None}, {"ticket": '{"rid": "x"}'}],
 )
 def test_a_request_this_app_did_not_write_is_refused(broken: dict[str, object]) -> None:
     data = {**request().to_json(), **broken}

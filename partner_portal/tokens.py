@@ -133,3 +133,13 @@ def token_provider_from_settings(settings: Settings) -> TokenProvider:
     if settings.cpp_access_token:
         return StaticTokenProvider(settings.cpp_access_token)
     return AzureIdentityTokenProvider(settings.cpp_token_scope)
+
+
+@functools.cache
+def ingestion_token_provider_from_settings(settings: Settings) -> TokenProvider:
+    """The Product Ingestion API's token: INGESTION_ACCESS_TOKEN when set (local runs), else the managed identity
+    for INGESTION_TOKEN_SCOPE (Microsoft Graph). A provider of its own, never the CPP's: each caches a token for
+    one audience, and neither is ever handed to the other API's client."""
+    if settings.ingestion_access_token:
+        return StaticTokenProvider(settings.ingestion_access_token)
+    return AzureIdentityTokenProvider(settings.ingestion_token_scope)

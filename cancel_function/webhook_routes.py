@@ -227,6 +227,7 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         requested_at=iso(utc_now(), "seconds"),
         notification_emails=body.notification_emails,
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
+        job_id=body.job_id,
     )
     return settings, cancel
 
@@ -243,7 +244,11 @@ def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResul
         return error_response(503, "unavailable", f"The cancel could not be started (ref {delivery.correlation_id}).")
     if isinstance(result, AlreadyRequested):  # a retried delivery, or a concurrent one that lost the start race
         first = result.request
-        if first and (first.publisher_id, first.offer_id) != (cancel.publisher_id, cancel.offer_id):
+        if first and (first.publisher_id, first.offer_id, first.job_id) != (
+            cancel.publisher_id,
+            cancel.offer_id,
+            cancel.job_id,
+        ):
             delivery.record("refused", refused=True, reason="idempotency_conflict")
             return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
         delivery.record("replayed")
@@ -271,7 +276,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if refused is not None:
         return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
-    return answer(req, instance_id, status)
+    return answer(req, instance_id, status, job_id=cancel.job_id)
 
 
 async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:

@@ -19,12 +19,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cppcancel.identifiers import InvalidInput, validate_emails, validate_offer_id, validate_publisher_id
+from cppcancel.identifiers import (
+    InvalidInput,
+    validate_emails,
+    validate_job_id,
+    validate_offer_id,
+    validate_publisher_id,
+)
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
-_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel"}
+_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel", "jobId"}
 
 
 class WebhookInputError(ValueError):
@@ -43,6 +49,7 @@ class WebhookCancel:
     requested_by: str
     notification_emails: tuple[str, ...] = ()
     slack_channel: str | None = None
+    job_id: str | None = None  # cancel this Product Ingestion configure job instead of the CPP publish
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     offer = _string(data, "offerId", required=True) or ""
     requested_by = _string(data, "requestedBy", required=True) or ""
     channel = _string(data, "slackChannel", required=False)
+    job_id = _string(data, "jobId", required=False)
     emails_raw = data.get("notificationEmails", [])
     if emails_raw is None:
         emails_raw = []
@@ -84,6 +92,8 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         validate_publisher_id(publisher)
         validate_offer_id(offer)
         emails = validate_emails(emails_raw)
+        if job_id is not None:
+            validate_job_id(job_id)
     except InvalidInput as exc:
         raise WebhookInputError("invalid_value", str(exc)) from exc
     if not _CALLER_RE.match(requested_by):
@@ -92,7 +102,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         )
     if channel is not None and not _CHANNEL_RE.match(channel):
         raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
-    return WebhookCancel(publisher, offer, requested_by, emails, channel)
+    return WebhookCancel(publisher, offer, requested_by, emails, channel, job_id)
 
 
 def _decodes(secret: str) -> bool:

@@ -1,9 +1,11 @@
-"""Stand in for the outside services that are not configured: the CPP emulator and the Slack Web API stand-in.
+"""Stand in for the outside services that are not configured: the CPP emulator, the Product Ingestion stand-in and
+the Slack Web API stand-in.
 
 Decided per service from the settings the app will read: no CPP_BASE_URL means the in-process CPP emulator, no
 INGESTION_BASE_URL the Product Ingestion stand-in (configure jobs), no SLACK_API_BASE_URL the Slack stand-in. Their
-addresses (and the emulators' tokens, a dummy bot token, a session signing secret) are written into the environment before the app is imported, so the app cannot tell the
-difference. Configured services are left alone - the same dev host then talks to the real ones.
+addresses (and the emulators' tokens, a dummy bot token, a session signing secret) are written into the environment
+before the app is imported, so the app cannot tell the difference. Configured services are left alone - the same
+dev host then talks to the real ones.
 """
 
 from __future__ import annotations

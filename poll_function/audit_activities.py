@@ -54,7 +54,7 @@ def record_watch_end(payload: Any) -> bool:
     emit(watch_end_record(request, dict(data["ending"])))
     try:
         store = record_store(get_settings())
-        store.release_watched(request.publisher_id, request.offer_id, request.instance_id)
+        store.release_watched(request.publisher_id, request.offer_id, request.instance_id, request.job_id)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
         log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
     return True

@@ -18,6 +18,7 @@ from record_store.factory import record_store
 from slack_app import grammar, history_reply, offers, replies
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
+from slack_app.listeners import job_command
 from slack_app.listeners.confirmation import confirmation
 from slack_app.payload import Caller, command_name, command_text
 from slack_app.runtime import Runtime
@@ -68,10 +69,14 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
+    if isinstance(parsed, grammar.Cancel) and parsed.job_id:
+        return job_command.job_confirmation(rt, attempt, parsed.job_id)
     if isinstance(parsed, grammar.Cancel):
         return confirmation(rt, attempt, parsed.notify)
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
+    if isinstance(parsed, grammar.Status) and parsed.job_id:
+        return job_command.job_status(rt, attempt, parsed.job_id, name)
     try:
         view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
     except errors.CppError as exc:

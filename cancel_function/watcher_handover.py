@@ -104,7 +104,8 @@ async def live_watcher_of(
             watch = WatchRequest.from_json(load(status.input_))
         except (KeyError, TypeError, ValueError):
             continue
-        same_job = (watch.job_id or "").lower() == (job_id or "").lower()
+        # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins.
+        same_job = (watch.job_id or "").lower() == (job_id or "").lower() and not watch.registered
         if (
             watch.instance_id == instance_id
             and (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)

@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import azure.durable_functions as df
@@ -116,13 +117,13 @@ def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[st
     raise WebhookRefusal(401, "bad_signature", "No configured key produced webhook-signature for this body.")
 
 
-def _parse(body: bytes) -> WebhookCancel:
+def _parse(body: bytes, parse: Callable[[object], WebhookCancel]) -> WebhookCancel:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise WebhookRefusal(400, "invalid_json", "The body is not valid JSON.", audit_outcome="invalid") from None
     try:
-        return parse_webhook_body(data)
+        return parse(data)
     except WebhookInputError as exc:
         raise WebhookRefusal(400, exc.code, exc.message, audit_outcome="invalid") from None
 
@@ -160,6 +161,7 @@ class Delivery:
     """
 
     webhook_id: str | None
+    command: str = "cancel"  # what the audit record calls the route's act ("register_job" for the jobs route)
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: audit.Decision = "refused"
     caller: str | None = None
@@ -190,7 +192,7 @@ class Delivery:
             audit.record_of(
                 self,
                 source="webhook",
-                command="cancel",
+                command=self.command,
                 decision=decision,
                 outcome=outcome,
                 correlation_id=self.correlation_id,
@@ -200,8 +202,10 @@ class Delivery:
         )
 
 
-def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
-    """Size, signature, body, caller, policy - in that order; the cancel request to start, or WebhookRefusal."""
+def admit(
+    req: func.HttpRequest, delivery: Delivery, parse: Callable[[object], WebhookCancel] = parse_webhook_body
+) -> tuple[Settings, WebhookKey, WebhookCancel]:
+    """Size, signature, body, caller, policy - in that order - for every webhook route; or WebhookRefusal."""
     settings = _settings()
     raw = req.get_body()
     if len(raw) > settings.webhook_max_body_bytes:
@@ -209,13 +213,19 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         raise WebhookRefusal(413, "body_too_large", too_large, audit_outcome="invalid")
     key = verify_signature(_keys(settings), raw, dict(req.headers))
     delivery.caller = key.caller
-    body = delivery.body = _parse(raw)
+    body = delivery.body = _parse(raw, parse)
     if body.requested_by != key.caller:
         raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
     verdict = _authorize(settings, key, body)
     if not verdict.allowed:
         raise WebhookRefusal(403, "forbidden", verdict.explain(body.publisher_id, body.offer_id))
     delivery.decision = "allowed"
+    return settings, key, body
+
+
+def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
+    """The cancel webhook's admission (`admit`); the cancel request to start, or WebhookRefusal."""
+    settings, key, body = admit(req, delivery)
     assert delivery.webhook_id is not None  # verify_signature demands it
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",

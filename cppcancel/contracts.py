@@ -58,6 +58,12 @@ def watch_instance_id(operation_url: str) -> str:
     return f"{WATCH_INSTANCE_PREFIX}{_digest(path)}"
 
 
+def registered_watch_instance_id(status_url: str) -> str:
+    """The watcher that follows a *registered* configure job for its pipeline's channel: one per job, and never the
+    one a cancel of that job starts (which keeps the cancel's own message current)."""
+    return watch_instance_id(status_url.split("?", 1)[0].rstrip("/") + "/registered")
+
+
 def _with_job(job_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
     """`data` with `jobId` added only for a job: a CPP message's JSON stays byte for byte what it was."""
     if job_id:
@@ -190,16 +196,19 @@ class WatchRequest:
     slack: SlackTarget | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
     job_id: str | None = None  # set when the watched "operation" is a configure job (`operation_url`: its status)
+    registered: bool = False  # follows a registered job (POST /api/webhooks/jobs), not a cancel
 
     @property
     def instance_id(self) -> str:
+        if self.registered:
+            return registered_watch_instance_id(self.operation_url)
         return watch_instance_id(self.operation_url)
 
     def with_state(self, state: Mapping[str, Any]) -> WatchRequest:
         return replace(self, state=dict(state))
 
     def to_json(self) -> dict[str, Any]:
-        return _with_job(
+        data = _with_job(
             self.job_id,
             {
                 "operationUrl": self.operation_url,
@@ -212,6 +221,9 @@ class WatchRequest:
                 "state": dict(self.state),
             },
         )
+        if self.registered:
+            data["registered"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchRequest:
@@ -226,6 +238,7 @@ class WatchRequest:
             slack=SlackTarget.from_json(slack) if slack else None,
             state=dict(data.get("state") or {}),
             job_id=_job_of(data),
+            registered=data.get("registered") is True,
         )
 
 

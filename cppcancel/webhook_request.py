@@ -105,6 +105,24 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     return WebhookCancel(publisher, offer, requested_by, emails, channel, job_id)
 
 
+_JOB_FIELDS = {"publisherId", "offerId", "jobId", "requestedBy", "slackChannel"}
+
+
+def parse_job_registration(data: object) -> WebhookCancel:
+    """Validate the body of `POST /api/webhooks/jobs` (a pipeline registering the job its `POST configure` started):
+    the cancel body's rules, with `jobId` required and no `notificationEmails`."""
+    if not isinstance(data, Mapping):
+        raise WebhookInputError("invalid_body", "The body must be a JSON object.")
+    unknown = sorted(str(k) for k in data if k not in _JOB_FIELDS)
+    if unknown:
+        raise WebhookInputError(
+            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(_JOB_FIELDS))}."
+        )
+    if data.get("jobId") is None:
+        raise WebhookInputError("missing_field", "'jobId' is required.")
+    return parse_webhook_body(data)
+
+
 def _decodes(secret: str) -> bool:
     """Whether the key is base64 of at least 16 bytes (what Standard Webhooks signs with)."""
     body = secret.removeprefix("whsec_")

@@ -232,6 +232,10 @@ class RecordStore(abc.ABC):
         ]
         return sorted(jobs, key=lambda j: (j.registered_at, j.job_id), reverse=True)
 
+    def job(self, publisher_id: str, offer_id: str, job_id: str) -> JobRegistration | None:
+        found = self._read(partition_of(publisher_id, offer_id), job_row(job_id))
+        return JobRegistration.from_entity(found[0]) if found else None
+
     def update_job(self, job: JobRegistration) -> None:
         """Write a registration's new state (its one writer at a time: the job's watcher)."""
         self._put(partition_of(job.publisher_id, job.offer_id), job_row(job.job_id), job.to_entity())

@@ -118,6 +118,14 @@ class Rig:
         headers = sign_webhook(data, msg_id=msg_id, **kw)
         return fetch("POST", self.host.function_url("webhooks/cancel"), data, headers, timeout=30)
 
+    def register_job(self, job_id: str, *, msg_id: str | None = None, **changes: Any) -> Response:
+        """A pipeline's `POST /api/webhooks/jobs` right after its `POST configure` (signed like the cancel)."""
+        body = {k: v for k, v in self.webhook_body(**{"jobId": job_id, **changes}).items() if v is not None}
+        data = json.dumps(body).encode("utf-8")
+        return fetch(
+            "POST", self.host.function_url("webhooks/jobs"), data, sign_webhook(data, msg_id=msg_id), timeout=30
+        )
+
     def webhook_status(self, instance_id: str) -> dict[str, Any]:
         answer = fetch("GET", self.host.function_url(f"webhooks/operations/{instance_id}"), timeout=10)
         assert answer.status == 200, answer.body

@@ -48,6 +48,7 @@ from cppcancel.webhook_request import (
     WebhookCancel,
     WebhookInputError,
     WebhookKey,
+    decode_body,
     parse_webhook_body,
     parse_webhook_keys,
 )
@@ -119,11 +120,9 @@ def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[st
 
 def _parse(body: bytes, parse: Callable[[object], WebhookCancel]) -> WebhookCancel:
     try:
-        data = json.loads(body)
+        return parse(decode_body(body))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise WebhookRefusal(400, "invalid_json", "The body is not valid JSON.", audit_outcome="invalid") from None
-    try:
-        return parse(data)
     except WebhookInputError as exc:
         raise WebhookRefusal(400, exc.code, exc.message, audit_outcome="invalid") from None
 

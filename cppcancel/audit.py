@@ -107,6 +107,7 @@ class AuditRecord:
     who: str | None = None
     display: str | None = None
     workspace: str | None = None
+    enterprise: str | None = None
     channel: str | None = None
     publisher: str | None = None
     offer: str | None = None
@@ -133,6 +134,7 @@ class AuditRecord:
             "who": data["who"],
             "display": data["display"],
             "workspace": data["workspace"],
+            "enterprise": data["enterprise"],
             "channel": data["channel"],
             "publisher": data["publisher"],
             "offer": data["offer"],
@@ -191,6 +193,7 @@ def record_of(
         who=(requester.user_id or requester.caller) if requester else None,
         display=(requester.display or None) if requester else None,
         workspace=requester.team_id if requester else None,
+        enterprise=requester.enterprise_id if requester else None,
         channel=request.slack.channel_id if request.slack else None,
         publisher=request.publisher_id,
         offer=request.offer_id,

@@ -78,20 +78,28 @@ def _job_of(data: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class Requester:
-    """Who asked: a Slack user (`user_id`, `team_id`) or a webhook caller (`caller`)."""
+    """Who asked: a Slack user (`user_id`, `team_id`, on Enterprise Grid `enterprise_id`) or a webhook caller.
+
+    `enterpriseId` is written only when set, so requests recorded in orchestration histories before it existed
+    read and write back unchanged.
+    """
 
     display: str
     user_id: str | None = None
     team_id: str | None = None
     caller: str | None = None
+    enterprise_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "display": self.display,
             "userId": self.user_id,
             "teamId": self.team_id,
             "caller": self.caller,
         }
+        if self.enterprise_id is not None:
+            data["enterpriseId"] = self.enterprise_id
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Requester:
@@ -100,6 +108,7 @@ class Requester:
             user_id=data.get("userId"),
             team_id=data.get("teamId"),
             caller=data.get("caller"),
+            enterprise_id=data.get("enterpriseId"),
         )
 
     @property

@@ -12,9 +12,10 @@ MAX_ID_LENGTH = 100
 MAX_EMAILS = 20
 MAX_EMAIL_LENGTH = 254
 
-# Publisher and offer IDs in the Partner Portal are lowercase in practice, but the API documents no casing rule, so
-# letters of either case are accepted. The first character must be alphanumeric so that "." or ".." can never form a
-# path segment.
+# Publisher and offer IDs are lowercase in Partner Center (every documented example is, and the policy already compares
+# them case-insensitively), so either case is accepted as typed and the ID is lowercased once, here, where a request
+# comes in: `CONTOSO` and `contoso` are then one offer everywhere - the POST's path, the offer lock, the record, the
+# live-watcher lookup. The first character must be alphanumeric so that "." or ".." can never form a path segment.
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 # Deliberately plain: an address a CPP notification can reach, not the whole of RFC 5322.
 _EMAIL_RE = re.compile(
@@ -32,7 +33,7 @@ def _printable(value: str) -> str:
 
 
 def validate_id(kind: str, value: str) -> str:
-    """Return `value` if it is a valid publisher/offer ID; raise InvalidInput naming the rule otherwise."""
+    """`value` lowercased if it is a valid publisher/offer ID; raise InvalidInput naming the rule otherwise."""
     if not value:
         raise InvalidInput(f"The {kind} ID is missing.")
     if len(value) > MAX_ID_LENGTH:
@@ -42,7 +43,7 @@ def validate_id(kind: str, value: str) -> str:
             f"The {kind} ID {_printable(value)} is not valid: use letters, digits, '-', '_' and '.', "
             "starting with a letter or digit."
         )
-    return value
+    return value.lower()
 
 
 def validate_publisher_id(value: str) -> str:

@@ -2,7 +2,9 @@
 
 A policy is a list of rules; a request is allowed when one rule matches all of: the publisher and offer (`*` and
 fnmatch-style globs, case-insensitive), the caller (a listed Slack user ID, membership of a listed user group, or a
-listed webhook caller name), and - only where the rule names them - the channel and the workspace (team).
+listed webhook caller name), and - only where the rule names them - the channel, the workspace (team) and the
+Enterprise Grid organization. On Grid a payload names both the workspace (`T…`) and the org (`E…`): `teams` matches
+either, so one rule can cover a whole org, and `enterprises` narrows to orgs alone.
 
 Parsing is strict on purpose: an unknown key is an error rather than ignored, because a typo such as `"chanels"` would
 otherwise silently widen a rule to every channel. Anything wrong with the policy refuses every request (the caller
@@ -44,12 +46,13 @@ _USER_RE = re.compile(r"[UW][A-Z0-9]{2,30}\Z")
 _GROUP_RE = re.compile(r"S[A-Z0-9]{2,30}\Z")
 _CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
 _TEAM_RE = re.compile(r"[TE][A-Z0-9]{2,30}\Z")
+_ENTERPRISE_RE = re.compile(r"E[A-Z0-9]{2,30}\Z")
 # Publisher/offer patterns: the identifier alphabet plus glob characters.
 _PATTERN_RE = re.compile(r"[A-Za-z0-9._\-*?\[\]!]{1,100}\Z")
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:/\-]{0,99}\Z")
 
 _REQUIRED = ("publishers", "offers", "users")
-_OPTIONAL = ("usergroups", "channels", "teams", "callers", "description")
+_OPTIONAL = ("usergroups", "channels", "teams", "enterprises", "callers", "description")
 _TOP_LEVEL = ("rules", "description")
 
 
@@ -62,7 +65,7 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """One grant. `channels`/`teams` set to None mean "not narrowed"; an empty tuple is never produced."""
+    """One grant. `channels`/`teams`/`enterprises` set to None mean "not narrowed"; an empty tuple is never produced."""
 
     publishers: tuple[str, ...]
     offers: tuple[str, ...]
@@ -71,6 +74,7 @@ class Rule:
     channels: tuple[str, ...] | None = None
     teams: tuple[str, ...] | None = None
     callers: tuple[str, ...] = ()
+    enterprises: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Missing(StrEnum):
     POLICY = "policy"  # no usable policy: everything is refused
     OFFER = "publisher/offer"  # no rule covers this publisher and offer
     CALLER = "user/group"  # rules cover the offer, but not this person (nor their groups) or webhook caller
-    WORKSPACE = "workspace"  # ... and this person, but not from this workspace
+    WORKSPACE = "workspace"  # ... and this person, but not from this workspace (or Enterprise Grid org)
     CHANNEL = "channel"  # ... and this workspace, but not from this channel
 
 
@@ -101,12 +105,14 @@ _DEPTH = {Missing.OFFER: 0, Missing.CALLER: 1, Missing.WORKSPACE: 2, Missing.CHA
 
 @dataclass(frozen=True)
 class Subject:
-    """Who asks and from where. Slack requests set `user_id` (and team/channel); webhook requests set `caller`."""
+    """Who asks and from where. Slack requests set `user_id` (and team/channel, and on Enterprise Grid the org's
+    `enterprise_id`); webhook requests set `caller`."""
 
     user_id: str | None = None
     team_id: str | None = None
     channel_id: str | None = None
     caller: str | None = None
+    enterprise_id: str | None = None
 
 
 # `(usergroup_id, user_id) -> True/False`, or None when membership could not be determined (treated as "no").
@@ -142,7 +148,10 @@ class Verdict:
                 text += " Slack could not confirm your user-group membership just now; try again in a minute."
             return text + " Ask the offer's release owner to add you (or your user group)."
         if self.missing is Missing.WORKSPACE:
-            return f"Missing permission: workspace. Requests for {target} are not accepted from this workspace."
+            return (
+                f"Missing permission: workspace. Requests for {target} are not accepted from this workspace "
+                "(or organization)."
+            )
         return (
             f"Missing permission: channel. Requests for {target} are not accepted from this channel; "
             "use the channel your team uses for releases."
@@ -201,7 +210,19 @@ def _rule(rule_no: int, data: object) -> Rule:
         ),
         teams=None
         if "teams" not in data
-        else _strings(rule_no, "teams", data["teams"], _TEAM_RE, allow_empty=False, what="a workspace ID (T...)"),
+        else _strings(
+            rule_no, "teams", data["teams"], _TEAM_RE, allow_empty=False, what="a workspace or org ID (T... or E...)"
+        ),
+        enterprises=None
+        if "enterprises" not in data
+        else _strings(
+            rule_no,
+            "enterprises",
+            data["enterprises"],
+            _ENTERPRISE_RE,
+            allow_empty=False,
+            what="an Enterprise Grid org ID (E...)",
+        ),
         callers=_strings(
             rule_no, "callers", data.get("callers", []), _CALLER_RE, allow_empty=True, what="a webhook caller name"
         ),
@@ -293,12 +314,20 @@ class _Caller:
         return subject.user_id in rule.users or any(self.in_group(group) for group in rule.usergroups)
 
 
+def _in_workspace(rule: Rule, subject: Subject) -> bool:
+    """`teams` names workspaces or orgs (either of the payload's IDs may match); `enterprises` names orgs only."""
+    where = {subject.team_id, subject.enterprise_id} - {None}
+    if rule.teams is not None and not where.intersection(rule.teams):
+        return False
+    return rule.enterprises is None or subject.enterprise_id in rule.enterprises
+
+
 def _failure(rule: Rule, subject: Subject, publisher_id: str, offer_id: str, caller: _Caller) -> Missing | None:
     if not (_matches(publisher_id, rule.publishers) and _matches(offer_id, rule.offers)):
         return Missing.OFFER
     if not caller.matches(rule):
         return Missing.CALLER
-    if rule.teams is not None and subject.team_id not in rule.teams:
+    if not _in_workspace(rule, subject):
         return Missing.WORKSPACE
     if rule.channels is not None and subject.channel_id not in rule.channels:
         return Missing.CHANNEL

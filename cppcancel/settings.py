@@ -26,6 +26,13 @@ DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 
+# How the app gets its Azure AD tokens (partner_portal/credentials.py): the user-assigned managed identity itself, or an
+# app registration that trusts that identity through a federated credential, or one holding a Key Vault certificate.
+IDENTITY_MANAGED = "managed-identity"
+IDENTITY_APP_FEDERATED = "app-federated"
+IDENTITY_APP_CERTIFICATE = "app-certificate"
+IDENTITY_MODES = (IDENTITY_MANAGED, IDENTITY_APP_FEDERATED, IDENTITY_APP_CERTIFICATE)
+
 
 # Every app setting this module reads, plus AZURE_CLIENT_ID (read by azure-identity itself). Tools that start the
 # app with a clean slate (the dev host's tests, the benchmarks) scrub exactly these.
@@ -38,6 +45,10 @@ SETTING_NAMES = (
     "CPP_READ_TIMEOUT_S",
     "CPP_MAX_RETRIES",
     "AZURE_CLIENT_ID",
+    "IDENTITY_MODE",
+    "IDENTITY_APP_CLIENT_ID",
+    "IDENTITY_APP_TENANT_ID",
+    "IDENTITY_APP_CERTIFICATE",
     "SLACK_SIGNING_SECRET",
     "SLACK_BOT_TOKEN",
     "SLACK_API_BASE_URL",
@@ -81,6 +92,12 @@ class Settings:
     cpp_connect_timeout_s: float = 5.0
     cpp_read_timeout_s: float = 30.0
     cpp_max_retries: int = 4
+
+    identity_mode: str = IDENTITY_MANAGED
+    azure_client_id: str | None = None  # the user-assigned managed identity (AZURE_CLIENT_ID)
+    identity_app_client_id: str | None = None
+    identity_app_tenant_id: str | None = None
+    identity_app_certificate: str | None = field(default=None, repr=False)  # holds a private key
 
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -212,6 +229,20 @@ def _check_apart(settings: Settings, problems: list[str]) -> None:
         )
 
 
+def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
+    """IDENTITY_MODE, one of IDENTITY_MODES (a typo must not silently pick another identity).
+
+    What a mode needs (the app registration's IDs, the managed identity, the certificate) is checked when the first
+    token is needed (partner_portal/credentials.py): while a team is still creating its app registration, the Slack
+    commands that never call the Partner Portal keep working, and the ones that do say exactly what is missing.
+    """
+    mode = (_text(env, "IDENTITY_MODE") or IDENTITY_MANAGED).lower()
+    if mode not in IDENTITY_MODES:
+        problems.append(f"IDENTITY_MODE must be one of {', '.join(IDENTITY_MODES)}; got {mode!r}")
+        return IDENTITY_MANAGED
+    return mode
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     problems: list[str] = []
@@ -231,6 +262,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         cpp_connect_timeout_s=_number(env, "CPP_CONNECT_TIMEOUT_S", 5.0, problems),
         cpp_read_timeout_s=_number(env, "CPP_READ_TIMEOUT_S", 30.0, problems),
         cpp_max_retries=_integer(env, "CPP_MAX_RETRIES", 4, problems, minimum=0),
+        identity_mode=_identity_mode(env, problems),
+        azure_client_id=_text(env, "AZURE_CLIENT_ID"),
+        identity_app_client_id=_text(env, "IDENTITY_APP_CLIENT_ID"),
+        identity_app_tenant_id=_text(env, "IDENTITY_APP_TENANT_ID"),
+        identity_app_certificate=_text(env, "IDENTITY_APP_CERTIFICATE"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
         slack_api_base_url=slack_api_base_url,

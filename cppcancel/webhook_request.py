@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,34 @@ class WebhookKey:
     secret: str = field(repr=False)
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def decode_body(body: bytes) -> object:
+    """The body's JSON, refusing any object that repeats a key (at any depth).
+
+    RFC 8259 leaves duplicate names to the parser: Python keeps the last, others keep the first. A body such as
+    `{"publisherId": "fabrikam", "publisherId": "contoso"}` would then name one publisher to this app and another to a
+    proxy, a log reader or the pipeline's own records, so it is refused (`duplicate_key`) rather than guessed at.
+    Raises WebhookInputError; ValueError (not JSON) and RecursionError pass through for the caller to answer.
+    """
+    try:
+        return json.loads(body, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        shown = str(exc)[:40]
+        raise WebhookInputError("duplicate_key", f"The body names {shown!r} more than once.") from None
+
+
 def _string(data: Mapping[str, Any], name: str, *, required: bool) -> str | None:
     value = data.get(name)
     if value is None:
@@ -89,8 +118,8 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     if not isinstance(emails_raw, list) or not all(isinstance(e, str) for e in emails_raw):
         raise WebhookInputError("invalid_type", "'notificationEmails' must be an array of strings.")
     try:
-        validate_publisher_id(publisher)
-        validate_offer_id(offer)
+        publisher = validate_publisher_id(publisher)
+        offer = validate_offer_id(offer)
         emails = validate_emails(emails_raw)
         if job_id is not None:
             validate_job_id(job_id)

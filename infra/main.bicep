@@ -42,6 +42,30 @@ param pythonVersion string = '3.11'
 @minValue(0)
 param durableAlwaysReadyInstances int = 1
 
+@description('Always-ready instances for the HTTP triggers (Slack, webhook), so that a Slack command is answered within Slack\'s 3 s. Each is billed all the time (the always-ready baseline, GB-seconds of its memory while idle, no free grant); 0 lets the HTTP triggers scale to zero and pay a cold start.')
+@minValue(0)
+param httpAlwaysReadyInstances int = 1
+
+@description('Identity the app uses for Azure AD tokens (IDENTITY_MODE; docs/deploy.md step 5): managed-identity (the user-assigned identity itself), app-federated (an app registration whose federated credential trusts that identity; no secret), app-certificate (an app registration with a certificate in this Key Vault).')
+@allowed([
+  'managed-identity'
+  'app-federated'
+  'app-certificate'
+])
+param identityMode string = 'managed-identity'
+
+@description('app-federated / app-certificate: Application (client) ID of the app registration registered in Partner Center. Empty until it exists (the post-provision hook prints how to create it).')
+param appRegistrationClientId string = ''
+
+@description('Optional: Object ID of the app registration\'s service principal ("Managed application in local directory"), only to print it for Partner Center.')
+param appRegistrationServicePrincipalId string = ''
+
+@description('Optional: display name of the app registration, only to print it for Partner Center.')
+param appRegistrationName string = ''
+
+@description('app-certificate: name of the Key Vault certificate of the app registration (IDENTITY_APP_CERTIFICATE refers to its secret).')
+param appCertificateName string = 'cppcancel-app'
+
 @allowed([
   'Standard_LRS'
   'Standard_ZRS'
@@ -75,6 +99,11 @@ var allTags = union(tags, {
   'azd-env-name': environmentName
 })
 var functionAppName = '${abbrs.webSitesFunctions}cppcancel-${resourceToken}'
+var usesAppRegistration = identityMode != 'managed-identity'
+// What a federated identity credential that trusts the managed identity must say (Microsoft Entra: "Configure an
+// application to trust a managed identity"): the tenant's issuer, the identity's object ID, the exchange audience.
+var federatedIssuer = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+var federatedAudience = 'api://AzureADTokenExchange'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 
 module identity 'core/identity/user-assigned-identity.bicep' = {
@@ -130,6 +159,7 @@ module rbac 'app/rbac.bicep' = {
     appPrincipalId: identity.outputs.principalId
     secretsOfficerPrincipalId: principalId
     secretsOfficerPrincipalType: principalType
+    certificatesOfficer: identityMode == 'app-certificate'
   }
 }
 
@@ -153,6 +183,11 @@ module api 'app/api.bicep' = {
     webhookSecretName: keyVault.outputs.webhookSecretName
     pythonVersion: pythonVersion
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    httpAlwaysReadyInstances: httpAlwaysReadyInstances
+    identityMode: identityMode
+    appRegistrationClientId: appRegistrationClientId
+    appRegistrationTenantId: tenant().tenantId
+    appCertificateName: appCertificateName
     cancelPolicy: cancelPolicy
     auditChannelId: auditChannelId
     cppBaseUrl: cppBaseUrl
@@ -174,10 +209,29 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
-@description('Application (client) ID of the identity: register it with the Cloud Partner Portal / Partner Center.')
+@description('Client ID of the user-assigned identity (AZURE_CLIENT_ID).')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-@description('Object (principal) ID of the identity\'s service principal.')
+@description('Object (principal) ID of the identity\'s service principal: the subject of a federated credential that trusts it.')
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+// What the team enters in Partner Center (Account settings > User management > Microsoft Entra applications) for the
+// identity path in use; infra/hooks/postprovision.py prints it after every provision.
+output IDENTITY_MODE string = identityMode
+@description('Partner Center: the application to add (display name).')
+output PARTNER_CENTER_APPLICATION_NAME string = usesAppRegistration ? appRegistrationName : identity.outputs.name
+@description('Partner Center / CPP: the Application (client) ID to add. Empty: the app registration is not created yet.')
+output PARTNER_CENTER_APPLICATION_ID string = usesAppRegistration ? appRegistrationClientId : identity.outputs.clientId
+@description('CPP: Object ID of the application\'s service principal ("Managed application in local directory"). Empty: look it up with az ad sp show.')
+output PARTNER_CENTER_SERVICE_PRINCIPAL_ID string = usesAppRegistration ? appRegistrationServicePrincipalId : identity.outputs.principalId
+@description('Partner Center: the role to give the application (Manager is the CPP\'s Owner; the Product Ingestion API requires Manager).')
+output PARTNER_CENTER_ROLE string = 'Manager'
+@description('app-federated: issuer of the federated credential that trusts the managed identity.')
+output FEDERATED_CREDENTIAL_ISSUER string = federatedIssuer
+@description('app-federated: subject of the federated credential (the managed identity\'s object ID).')
+output FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
+@description('app-federated: audience of the federated credential (Microsoft Entra ID global service).')
+output FEDERATED_CREDENTIAL_AUDIENCE string = federatedAudience
+@description('app-certificate: the Key Vault certificate the app reads (IDENTITY_APP_CERTIFICATE).')
+output AZURE_KEY_VAULT_CERTIFICATE_NAME string = identityMode == 'app-certificate' ? appCertificateName : ''
 output FUNCTION_APP_BASE_URL string = api.outputs.baseUrl
 @description('Slack: Slash Commands > /cpp > Request URL.')
 output SLACK_COMMAND_URL string = '${api.outputs.baseUrl}/api/slack/commands'

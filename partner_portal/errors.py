@@ -141,6 +141,6 @@ class UnsafeUrl(CppError):
 
 
 class TokenUnavailable(CppError):
-    """azure-identity could not produce a token for the CPP audience."""
+    """azure-identity could not produce a token (for the CPP, or another audience such as Microsoft Graph)."""
 
     code = "token_unavailable"

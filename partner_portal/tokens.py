@@ -1,8 +1,9 @@
-"""Bearer tokens for the Partner Portal API.
+"""Bearer tokens for the Partner Portal API (and any other Azure AD audience the app calls).
 
-In Azure the Function App's managed identity (or a service principal) gets tokens through azure-identity's
-`DefaultAzureCredential`; locally and in tests a fixed `CPP_ACCESS_TOKEN` is used instead. The client only ever sees
-the `TokenProvider` protocol, so it does not know or care which.
+In Azure the token comes from the one credential `partner_portal.credentials` builds for the identity path the
+settings choose (the managed identity, or an app registration trusting it, or one with a certificate); locally and in
+tests a fixed `CPP_ACCESS_TOKEN` is used instead. The client only ever sees the `TokenProvider` protocol, so it does
+not know or care which.
 
 azure-identity is imported only when the first token is needed: it is a heavy import and most cold starts (Slack
 acknowledging a command) never call the Partner Portal.
@@ -71,16 +72,24 @@ def _redacted(text: str, limit: int = 500) -> str:
 class AzureIdentityTokenProvider:
     """Tokens from azure-identity, cached until REFRESH_MARGIN_S before they expire; safe to share between threads.
 
-    `DefaultAzureCredential` picks the managed identity in Azure (a user-assigned one when AZURE_CLIENT_ID is set;
-    azure-identity reads that variable itself), a service principal from AZURE_CLIENT_SECRET etc., or a developer's
-    Azure CLI login. `credential` is injectable for tests; `clock` (epoch seconds, like `expires_on`) too.
+    The credential is `credentials.credential_from_settings(settings)`, built on the first token request and shared
+    with every other provider of the same settings (whatever their scope); without settings, the process settings.
+    `credential` is injectable for tests; `clock` (epoch seconds, like `expires_on`) too.
     """
 
-    def __init__(self, scope: str, credential: object | None = None, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        scope: str,
+        credential: object | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not scope:
             raise ValueError("AzureIdentityTokenProvider needs a scope such as https://cloudpartner.azure.com/.default")
         self._scope = scope
         self._credential = cast("_Credential | None", credential)
+        self._settings = settings
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -89,19 +98,32 @@ class AzureIdentityTokenProvider:
     def __repr__(self) -> str:
         return f"AzureIdentityTokenProvider(scope={self._scope!r})"
 
+    def _resolved_settings(self) -> Settings:
+        if self._settings is None:
+            from cppcancel.settings import get_settings
+
+            self._settings = get_settings()
+        return self._settings
+
     def _get_credential(self) -> _Credential:
         if self._credential is None:
-            from azure.identity import DefaultAzureCredential  # heavy: imported on first use only
+            from partner_portal.credentials import credential_from_settings  # azure-identity loads on first use
 
-            self._credential = cast("_Credential", DefaultAzureCredential())
+            self._credential = cast("_Credential", credential_from_settings(self._resolved_settings()))
         return self._credential
 
     def _fail(self, detail: str) -> TokenUnavailable:
+        who = ""
+        if self._settings is not None:
+            from partner_portal.credentials import describe_identity
+
+            who = f" Identity in use (IDENTITY_MODE): {describe_identity(self._settings)}."
         return TokenUnavailable(
-            f"Could not get an Azure AD token for the Partner Portal (scope {self._scope}): {detail}. "
-            "Check that the Function App's managed identity is enabled (AZURE_CLIENT_ID names a user-assigned one) "
-            "and that it is added to the publisher's account (Partner Center > Manage Azure AD applications); "
-            "for local runs set CPP_ACCESS_TOKEN."
+            f"Could not get an Azure AD token (scope {self._scope}): {detail}.{who} "
+            "Check that the Function App's managed identity is enabled (AZURE_CLIENT_ID names a user-assigned one), "
+            "that IDENTITY_MODE and the IDENTITY_APP_* settings name the application registered with the publisher "
+            "(Partner Center > Account settings > User management > Microsoft Entra applications), "
+            "and for local runs set CPP_ACCESS_TOKEN."
         )
 
     def get_token(self) -> str:
@@ -109,7 +131,7 @@ class AzureIdentityTokenProvider:
             if self._token is not None and self._clock() < self._expires_on - REFRESH_MARGIN_S:
                 return self._token
             try:
-                access = self._get_credential().get_token(self._scope)
+                access = self._get_credential().get_token(self._scope)  # building it may fail too: same answer
             except Exception as exc:  # azure-identity raises several types; all mean "no token"
                 raise self._fail(f"{type(exc).__name__}: {_redacted(str(exc))}") from None
             token = getattr(access, "token", None)
@@ -119,27 +141,37 @@ class AzureIdentityTokenProvider:
             if not isinstance(expires_on, (int, float)) or isinstance(expires_on, bool):
                 raise self._fail("the credential returned a token without an expiry")
             self._token, self._expires_on = token, float(expires_on)
-            log.debug("Got a Partner Portal token expiring in %.0f s", self._expires_on - self._clock())
+            log.debug("Got a token for %s expiring in %.0f s", self._scope, self._expires_on - self._clock())
             return token
 
 
 @functools.cache
-def token_provider_from_settings(settings: Settings) -> TokenProvider:
-    """CPP_ACCESS_TOKEN when set (local runs), the managed identity otherwise.
+def azure_token_provider(settings: Settings, scope: str) -> AzureIdentityTokenProvider:
+    """The provider of one scope for these settings, e.g. Microsoft Graph's `https://graph.microsoft.com/.default`.
 
-    One provider per settings object for the life of the worker: the managed-identity token is cached inside it,
-    so every activity and request shares one token (and one credential) instead of fetching a new one per call.
+    One per (settings, scope) for the life of the worker; all of them share the settings' one credential
+    (`credentials.credential_from_settings`), so a second audience costs no second managed-identity setup.
+    """
+    return AzureIdentityTokenProvider(scope, settings=settings)
+
+
+@functools.cache
+def token_provider_from_settings(settings: Settings) -> TokenProvider:
+    """The Partner Portal's tokens: CPP_ACCESS_TOKEN when set (local runs), the configured identity otherwise.
+
+    One provider per settings object for the life of the worker: the token is cached inside it, so every activity
+    and request shares one token (and one credential) instead of fetching a new one per call.
     """
     if settings.cpp_access_token:
         return StaticTokenProvider(settings.cpp_access_token)
-    return AzureIdentityTokenProvider(settings.cpp_token_scope)
+    return azure_token_provider(settings, settings.cpp_token_scope)
 
 
 @functools.cache
 def ingestion_token_provider_from_settings(settings: Settings) -> TokenProvider:
-    """The Product Ingestion API's token: INGESTION_ACCESS_TOKEN when set (local runs), else the managed identity
+    """The Product Ingestion API's token: INGESTION_ACCESS_TOKEN when set (local runs), else the configured identity
     for INGESTION_TOKEN_SCOPE (Microsoft Graph). A provider of its own, never the CPP's: each caches a token for
     one audience, and neither is ever handed to the other API's client."""
     if settings.ingestion_access_token:
         return StaticTokenProvider(settings.ingestion_access_token)
-    return AzureIdentityTokenProvider(settings.ingestion_token_scope)
+    return azure_token_provider(settings, settings.ingestion_token_scope)

@@ -22,6 +22,7 @@ Block = dict[str, Any]
 
 MAX_BUTTON_TEXT = 75
 MAX_FALLBACK_CHARS = 3000
+MAX_DIALOG_TEXT = 300
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,14 @@ def actions(block_id: str, *elements: Block) -> Block:
 def confirm_dialog(
     title: str, text: str, confirm: str, deny: str, *, style: str | None = None, emoji: bool = True
 ) -> Block:
-    """Slack's "Are you sure?" dialog on a button: title (100 characters), mrkdwn text (300), the two labels (30)."""
+    """Slack's "Are you sure?" dialog on a button: title (100 characters), text (300), the two labels (30).
+
+    All four are plain_text: Slack's current Block Kit reference for the confirmation dialog object allows nothing
+    else (mrkdwn there is an old leniency, not the contract), so `text` must not carry `*bold*` or `<@U…>` markup.
+    """
     dialog: Block = {
         "title": plain(title, 100, emoji=emoji),
-        "text": mrkdwn_text(text, 300),
+        "text": plain(text, MAX_DIALOG_TEXT, emoji=emoji),
         "confirm": plain(confirm, 30, emoji=emoji),
         "deny": plain(deny, 30, emoji=emoji),
     }

@@ -10,7 +10,9 @@ body, as received) and that nothing else answers first:
 - a non-numeric `X-Slack-Request-Timestamp` is refused with 401 (slack_sdk's verifier would raise on it, and
   Bolt would answer 500);
 - a body Bolt cannot even parse (not UTF-8, broken JSON in `payload`, a `payload` that is not a JSON object) is
-  checked with slack_sdk's SignatureVerifier: 401 when unsigned, 400 when Slack really signed it.
+  checked with slack_sdk's SignatureVerifier: 401 when unsigned, 400 when Slack really signed it;
+- a click whose `actions` is not a non-empty list of objects gets 400: Bolt's listener matching reads
+  `actions[0]["action_id"]` unguarded and would answer 500.
 
 The durable client reaches the listeners separately, through `slack_app.durable_port`.
 """
@@ -63,7 +65,29 @@ def to_bolt_request(req: func.HttpRequest, context: Mapping[str, Any] | None = N
         raise MalformedRequest(type(exc).__name__) from None
     if not isinstance(parsed, dict):
         raise MalformedRequest(f"the body is a JSON {type(parsed).__name__}, not an object")
+    problem = _shape_problem(parsed)
+    if problem is not None:
+        raise MalformedRequest(problem)
     return BoltRequest(body=body, query=dict(req.params), headers=headers, context=dict(context or {}))
+
+
+# The payload types whose first action Bolt matches listeners against (slack_bolt.request.payload_utils.to_action).
+_ACTION_TYPES = frozenset({"block_actions", "interactive_message"})
+
+
+def _shape_problem(parsed: Mapping[str, Any]) -> str | None:
+    """What in a parsed payload Bolt would crash on, or None. Slack's block_actions always carry a non-empty
+    `actions` list of objects, each with a string `action_id`."""
+    if parsed.get("type") not in _ACTION_TYPES:
+        return None
+    actions = parsed.get("actions")
+    if not isinstance(actions, list) or not actions:
+        return "the payload's actions are not a non-empty list"
+    if not all(isinstance(action, dict) for action in actions):
+        return "the payload's actions are not all objects"
+    if not all(isinstance(action.get("action_id", ""), str) for action in actions):
+        return "an action_id is not a string"
+    return None
 
 
 def to_http_response(resp: BoltResponse) -> func.HttpResponse:
@@ -104,7 +128,10 @@ def handle(
         return json_response(401, error_body("invalid_signature", "invalid request"))
     try:
         bolt_request = to_bolt_request(req, context)
-    except (MalformedRequest, AttributeError, KeyError, TypeError) as exc:
+    except MalformedRequest as exc:
+        log.warning("refused a signed Slack request with a malformed body (%s)", exc)
+        return json_response(400, error_body("malformed_request", "malformed request"))
+    except (AttributeError, KeyError, TypeError) as exc:
         log.warning("Slack sent a body that cannot be parsed (%s)", type(exc).__name__)
         return json_response(400, error_body("malformed_request", "malformed request"))
     response = app.dispatch(bolt_request)

@@ -11,8 +11,9 @@ ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the sam
     cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]
 
 `job=` names a Product Ingestion configure job (the Partner Center API of newer offers) instead of the offer's CPP
-publish. Verbs and the `notify=`/`job=` keys are case-insensitive; IDs are kept as typed. Usage lines carry no
-command name: the caller prefixes whatever name the workspace gave the command (`/cpp` by default).
+publish. Verbs and the `notify=`/`job=` keys are case-insensitive; publisher and offer IDs are lowercased
+(`cppcancel.identifiers`), job IDs kept as typed. Usage lines carry no command name: the caller prefixes whatever
+name the workspace gave the command (`/cpp` by default).
 """
 
 from __future__ import annotations

@@ -38,13 +38,18 @@ class Caller:
     display: str
     team_id: str | None
     channel_id: str | None
+    enterprise_id: str | None = None
 
     @property
     def subject(self) -> policy.Subject:
-        return policy.Subject(user_id=self.user_id, team_id=self.team_id, channel_id=self.channel_id)
+        return policy.Subject(
+            user_id=self.user_id, team_id=self.team_id, channel_id=self.channel_id, enterprise_id=self.enterprise_id
+        )
 
     def requester(self) -> Requester:
-        return Requester(display=self.display, user_id=self.user_id, team_id=self.team_id)
+        return Requester(
+            display=self.display, user_id=self.user_id, team_id=self.team_id, enterprise_id=self.enterprise_id
+        )
 
     @classmethod
     def from_command(cls, body: Mapping[str, Any]) -> Caller:
@@ -56,6 +61,7 @@ class Caller:
             display=text_field(body.get("user_name")) or user_id,
             team_id=text_field(body.get("team_id")),
             channel_id=text_field(body.get("channel_id")),
+            enterprise_id=enterprise_of(body),
         )
 
     @classmethod
@@ -70,7 +76,24 @@ class Caller:
             display=text_field(user.get("username")) or text_field(user.get("name")) or user_id,
             team_id=text_field(team.get("id")) or text_field(user.get("team_id")),
             channel_id=text_field(channel.get("id")) or text_field(container.get("channel_id")),
+            enterprise_id=enterprise_of(body),
         )
+
+
+def enterprise_of(body: Mapping[str, Any]) -> str | None:
+    """The Enterprise Grid org a request comes from, or None outside Grid.
+
+    Where Slack puts it, in the order Bolt's own `extract_enterprise_id` reads it: a click's `enterprise` object
+    (or ID), a command's `enterprise_id` field, then `team.enterprise_id`.
+    """
+    org = body.get("enterprise")
+    if isinstance(org, Mapping):
+        return text_field(org.get("id"))
+    return (
+        text_field(org)
+        or text_field(body.get("enterprise_id"))
+        or text_field(object_field(body.get("team")).get("enterprise_id"))
+    )
 
 
 def first_action(body: Mapping[str, Any]) -> Mapping[str, Any]:

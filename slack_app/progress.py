@@ -103,7 +103,7 @@ def stop_actions(watch_instance_id: str, publisher_id: str, offer_id: str) -> Bl
     """The watcher's "Stop watching" button; its value is `actions.StopWatch`, read back by the Slack listener."""
     dialog = confirm_dialog(
         "Stop watching?",
-        "Only the updates here stop. The cancel itself is *not* undone: it carries on in the Partner Portal.",
+        "Only the updates here stop. The cancel itself is not undone: it carries on in the Partner Portal.",
         "Stop watching",
         "Keep watching",
         emoji=False,

@@ -94,6 +94,12 @@ def invalid_button_message(ref: str) -> Message:
     return message(text, [section(f":warning: {text}"), *_ref(ref)])
 
 
+def nameless_command_message(ref: str) -> Message:
+    """A command whose signed payload names no user: nothing can be checked against the policy, so nothing is done."""
+    text = "Slack did not say who sent this command, so nothing was done. Try it again from Slack."
+    return message(text, [section(f":warning: {text}"), *_ref(ref)])
+
+
 def ops_message(
     publisher_id: str, offer_id: str, operations: Sequence[Operation], *, command: str, ref: str
 ) -> Message:
@@ -159,6 +165,16 @@ def status_message(publisher_id: str, offer_id: str, operation: Operation | None
     return message(fallback + ".", blocks)
 
 
+def notify_note(addresses: tuple[str, ...]) -> str:
+    """What `notify=` does, no more: the addresses go in the request, but the CPP overview (2020) says that for
+    offers migrated to Partner Center the service no longer mails them (it mails the account's seller contact)."""
+    listed = ", ".join(escape(e) for e in addresses)
+    return (
+        f"Sent with the request as its notification e-mails: {listed}. For offers migrated to Partner Center, "
+        "Microsoft says the Partner Portal mails the account's seller contact instead, not these addresses."
+    )
+
+
 def confirmation_message(
     ticket: CancelTicket, in_flight: Operation | None, *, lookup_problem: str | None, ref: str
 ) -> Message:
@@ -180,10 +196,11 @@ def confirmation_message(
         )
     blocks = [section(f":warning: *Cancel the publish of {where}?*"), section(what)]
     if ticket.notify:
-        blocks.append(section("Partner Portal e-mails will go to: " + ", ".join(escape(e) for e in ticket.notify)))
+        blocks.append(section(notify_note(ticket.notify)))
     dialog = confirm_dialog(
         "Cancel this publish?",
-        f"This asks the Partner Portal to cancel the publish of {where}. It cannot be undone.",
+        f"This asks the Partner Portal to cancel the publish of {ticket.publisher_id}/{ticket.offer_id}. "
+        "It cannot be undone.",
         "Yes, cancel it",
         "Keep publishing",
         style="danger",

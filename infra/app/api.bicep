@@ -40,6 +40,23 @@ param maximumInstanceCount int = 40
 @description('Always-ready instances for the Durable Functions trigger group, so that durable timers fire promptly.')
 @minValue(0)
 param durableAlwaysReadyInstances int = 1
+@description('Always-ready instances for the HTTP trigger group (the Slack and webhook routes), so that a Slack command never waits for a cold start.')
+@minValue(0)
+param httpAlwaysReadyInstances int = 1
+
+@description('How the app gets Azure AD tokens (IDENTITY_MODE): managed-identity, app-federated or app-certificate.')
+@allowed([
+  'managed-identity'
+  'app-federated'
+  'app-certificate'
+])
+param identityMode string = 'managed-identity'
+@description('app-federated / app-certificate: Application (client) ID of the app registration (IDENTITY_APP_CLIENT_ID).')
+param appRegistrationClientId string = ''
+@description('Directory (tenant) ID of the app registration (IDENTITY_APP_TENANT_ID).')
+param appRegistrationTenantId string = ''
+@description('app-certificate: name of the Key Vault certificate whose secret holds the app registration\'s private key.')
+param appCertificateName string = ''
 
 @description('Authorization policy (the CANCEL_POLICY JSON), as an object.')
 param cancelPolicy object
@@ -97,12 +114,18 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
-        alwaysReady: (durableAlwaysReadyInstances > 0) ? [
+        // Flex Consumption scales the http, blob and durable trigger groups separately: each needs its own entry.
+        alwaysReady: concat((httpAlwaysReadyInstances > 0) ? [
+          {
+            name: 'http'
+            instanceCount: httpAlwaysReadyInstances
+          }
+        ] : [], (durableAlwaysReadyInstances > 0) ? [
           {
             name: 'durable'
             instanceCount: durableAlwaysReadyInstances
           }
-        ] : []
+        ] : [])
       }
       runtime: {
         name: 'python'
@@ -141,6 +164,24 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AZURE_CLIENT_ID'
           value: identityClientId
+        }
+        // Which identity asks for the CPP (and Microsoft Graph) tokens: partner_portal/credentials.py.
+        {
+          name: 'IDENTITY_MODE'
+          value: identityMode
+        }
+        {
+          name: 'IDENTITY_APP_CLIENT_ID'
+          value: (identityMode == 'managed-identity') ? '' : appRegistrationClientId
+        }
+        {
+          name: 'IDENTITY_APP_TENANT_ID'
+          value: (identityMode == 'managed-identity') ? '' : appRegistrationTenantId
+        }
+        // A Key Vault certificate's private key is read through the secret of the same name (base64 PKCS#12 or PEM).
+        {
+          name: 'IDENTITY_APP_CERTIFICATE'
+          value: (identityMode == 'app-certificate') ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${appCertificateName})' : ''
         }
         // Secrets: Key Vault references, resolved by the platform with keyVaultReferenceIdentity.
         {

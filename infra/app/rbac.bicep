@@ -13,6 +13,8 @@ param secretsOfficerPrincipalId string = ''
   'ServicePrincipal'
 ])
 param secretsOfficerPrincipalType string = 'User'
+@description('IDENTITY_MODE app-certificate: the deploying principal may also create the app registration\'s certificate in the vault.')
+param certificatesOfficer bool = false
 
 // Storage Blob Data Owner: host leases and blobs, Durable Functions large payloads, the Flex deployment package.
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -26,6 +28,8 @@ var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 // Key Vault Secrets Officer: create and update secrets (`az keyvault secret set`), for the deployer only.
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+// Key Vault Certificates Officer: create certificates (`az ad sp create-for-rbac --create-cert --keyvault`), deployer only.
+var keyVaultCertificatesOfficer = 'a4417e6f-fecd-4de8-b567-7b0420556985'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -94,6 +98,16 @@ resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
+    principalId: secretsOfficerPrincipalId
+    principalType: secretsOfficerPrincipalType
+  }
+}
+
+resource certificatesOfficerAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (certificatesOfficer && !empty(secretsOfficerPrincipalId)) {
+  name: guid(vault.id, secretsOfficerPrincipalId, keyVaultCertificatesOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCertificatesOfficer)
     principalId: secretsOfficerPrincipalId
     principalType: secretsOfficerPrincipalType
   }

@@ -16,6 +16,7 @@ from partner_portal import errors
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from slack_app import grammar, history_reply, offers, replies
+from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.listeners import job_command
@@ -30,13 +31,32 @@ def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
     """The slash command's listener: one attempt, one answer, whatever happens."""
     attempt = rt.attempt("command")
     try:
-        attempt.caller = Caller.from_command(body)
+        caller = Caller.from_command(body)
+    except InvalidValue as exc:  # a payload naming no user: invalid input, not a failure of the app
+        log.warning("refused a slash command: %s (ref %s)", exc, attempt.ref)
+        _note_target(attempt, body)
+        attempt.record("none", "invalid", reason=str(exc))
+        ack(**replies.nameless_command_message(attempt.ref).to_kwargs(), response_type="ephemeral")
+        return
+    try:
+        attempt.caller = caller
         message = reply(rt, attempt, body)
     except Exception:
         log.exception("slash command failed (ref %s)", attempt.ref)
         attempt.record("none", "error", reason="unexpected error")
         message = replies.unexpected_error_message(attempt.ref)
     ack(**message.to_kwargs(), response_type="ephemeral")
+
+
+def _note_target(attempt: Attempt, body: Mapping[str, Any]) -> None:
+    """For the audit record of a refused command: what it named, when its text parses (nothing is acted on)."""
+    try:
+        parsed = grammar.parse(command_text(body))
+    except grammar.ParseError:
+        return
+    attempt.command = type(parsed).__name__.lower()
+    if not isinstance(parsed, grammar.Help):
+        attempt.on_offer(parsed.publisher_id, parsed.offer_id)
 
 
 def history(rt: Runtime, attempt: Attempt) -> Message:

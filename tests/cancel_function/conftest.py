@@ -37,9 +37,16 @@ class SlackDriver:
         command: str = "/cpp",
         secret: str = SIGNING_SECRET,
         timestamp: float | None = None,
+        enterprise: str | None = None,
     ) -> Reply:
         body = command_body(
-            text, user=user, channel=channel, team=team, command=command, response_url=self.standin.response_url("cmd")
+            text,
+            user=user,
+            channel=channel,
+            team=team,
+            command=command,
+            response_url=self.standin.response_url("cmd"),
+            enterprise=enterprise,
         )
         return self.host.post("slack/commands", body, signed_headers(body, secret=secret, timestamp=timestamp))
 
@@ -54,9 +61,16 @@ class SlackDriver:
         key: str = "r1",
         secret: str = SIGNING_SECRET,
         timestamp: float | None = None,
+        enterprise: str | None = None,
     ) -> Reply:
         payload = block_actions_payload(
-            action_id, value, user=user, channel=channel, team=team, response_url=self.standin.response_url(key)
+            action_id,
+            value,
+            user=user,
+            channel=channel,
+            team=team,
+            response_url=self.standin.response_url(key),
+            enterprise=enterprise,
         )
         body = interaction_body(payload)
         return self.host.post("slack/interactions", body, signed_headers(body, secret=secret, timestamp=timestamp))

@@ -100,6 +100,25 @@ def test_a_rule_naming_workspaces_refuses_other_workspaces(slack: SlackDriver, u
     assert "Operations of" in slack.command("ops contoso contoso-vm-offer", team="T0OTHER").readable()
 
 
+@pytest.mark.parametrize("key", ["teams", "enterprises"])
+def test_a_rule_naming_an_enterprise_grid_org_covers_commands_and_clicks_from_it(
+    slack: SlackDriver, use_policy: SetPolicy, audit_log: AuditLog, key: str
+) -> None:
+    use_policy({"rules": [{"publishers": ["contoso"], "offers": ["*"], "users": [ALICE], key: ["E0CONTOSO"]}]})
+    assert_refused(slack.command("ops contoso contoso-vm-offer"), "workspace")  # not on Grid
+    assert_refused(slack.command("ops contoso contoso-vm-offer", enterprise="E0OTHER"), "workspace")
+    reply = slack.command("cancel contoso contoso-vm-offer", enterprise="E0CONTOSO", team="T0ANYWHERE")
+    assert "Cancel the publish" in reply.readable()
+    confirm = reply.button("confirm_cancel")["value"]
+    slack.click("confirm_cancel", confirm, team="T0ANYWHERE", key="off-org")  # a click from outside the org
+    assert "Missing permission: workspace." in (slack.only_response("off-org").text or "")
+    slack.click("confirm_cancel", confirm, team="T0ANYWHERE", enterprise="E0CONTOSO", key="on-org")
+    assert f"requested by <@{ALICE}>" in (slack.only_response("on-org").text or "")
+    confirmed = [r for r in audit_log.records() if r["command"] == "confirm_cancel"]
+    assert [(r["decision"], r["enterprise"]) for r in confirmed] == [("refused", None), ("allowed", "E0CONTOSO")]
+    assert confirmed[-1]["workspace"] == "T0ANYWHERE"
+
+
 def test_help_needs_no_permission(slack: SlackDriver) -> None:
     assert "/cpp cancel" in slack.command("help", user=MALLORY).readable()
 

@@ -114,3 +114,24 @@ def test_a_refused_confirm_reaches_neither_the_portal_nor_the_channel(
     time.sleep(1.0)
     assert [r for r in cpp_emulator.requests if r.method == "POST"] == []
     assert [m for m in slack_standin.messages if m.channel == CHANNEL] == []
+
+
+def test_ids_typed_in_another_case_are_one_offer_one_cancel_one_watcher(
+    remote_slack: SlackDriver, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> None:
+    """Partner Center IDs are lowercase: `CONTOSO Contoso-VM-Offer` is contoso/contoso-vm-offer at the door, so a
+    second request typed in another case joins the first instead of starting a second watcher."""
+    slack = remote_slack
+    cpp_emulator.add_fault(Fault(method="POST", path="/cancel", operation="never_ends"))
+    first = slack.command("cancel CONTOSO Contoso-VM-Offer")
+    assert "contoso/contoso-vm-offer" in first.readable() and "CONTOSO" not in first.readable()
+    slack.click("confirm_cancel", first.button("confirm_cancel")["value"], key="upper")
+    stop_button(slack_standin)
+
+    second = slack.command("cancel contoso CONTOSO-vm-offer")
+    slack.click("confirm_cancel", second.button("confirm_cancel")["value"], key="lower")
+    wait_until(lambda: "joined the cancel already in flight" in channel_text(slack_standin), 30, "the join")
+    posts = [r for r in cpp_emulator.requests if r.method == "POST"]
+    assert [r.path.split("?")[0] for r in posts] == ["/api/publishers/contoso/offers/contoso-vm-offer/cancel"]
+    live = {m.ts for m in slack_standin.messages if m.channel == CHANNEL and "stop_watching" in json.dumps(m.blocks)}
+    assert len(live) == 1, "one watcher, one live message"

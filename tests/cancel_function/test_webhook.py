@@ -124,6 +124,15 @@ def test_synchronous_cancel_answers_200(harness: Harness) -> None:
     assert response.json() == {"status": "cancelled", "statusCode": 200}
 
 
+def test_ids_in_another_case_are_the_lowercase_offer(harness: Harness) -> None:
+    before = harness.emulator.cancel_count("contoso-saas-offer")
+    response = harness.post(body("Contoso-SaaS-Offer", publisherId="CONTOSO"))
+    assert response.status == 200, response.body
+    assert harness.emulator.cancel_count("contoso-saas-offer") == before + 1
+    post = [r for r in harness.emulator.requests if r.method == "POST"][-1]
+    assert post.path == "/api/publishers/contoso/offers/contoso-saas-offer/cancel"
+
+
 def test_rotated_key_is_accepted(harness: Harness) -> None:
     assert harness.post(body("contoso-saas-offer"), key=ROTATED_KEY).status == 200
 
@@ -176,6 +185,24 @@ REFUSALS = [
     ("malformed JSON", lambda h: h.post(b"{not json"), 400, "invalid_json"),
     ("deeply nested JSON", lambda h: h.post(b"[" * 5000), 400, "invalid_json"),
     ("not an object", lambda h: h.post(b"[1, 2]"), 400, "invalid_body"),
+    (
+        "duplicate key",
+        lambda h: h.post(
+            b'{"publisherId": "fabrikam", "publisherId": "contoso", "offerId": "contoso-saas-offer", '
+            b'"requestedBy": "release-pipeline"}'
+        ),
+        400,
+        "duplicate_key",
+    ),
+    (
+        "duplicate key, nested",
+        lambda h: h.post(
+            b'{"publisherId": "contoso", "offerId": "contoso-saas-offer", "requestedBy": "release-pipeline", '
+            b'"notificationEmails": [], "x": {"a": 1, "a": 2}}'
+        ),
+        400,
+        "duplicate_key",
+    ),
     ("unknown field", lambda h: h.post(body(force=True)), 400, "unknown_field"),
     ("wrong type", lambda h: h.post(body(notificationEmails="a@b.com")), 400, "invalid_type"),
     ("missing field", lambda h: h.post({"offerId": "x", "requestedBy": "release-pipeline"}), 400, "missing_field"),

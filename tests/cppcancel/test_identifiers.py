@@ -17,7 +17,12 @@ from cppcancel.identifiers import (
 
 @pytest.mark.parametrize("value", ["contoso", "contoso-vm-offer", "Offer_1.2", "a"])
 def test_valid_ids(value: str) -> None:
-    assert validate_offer_id(value) == value
+    assert validate_offer_id(value) == value.lower()
+
+
+def test_ids_are_lowercased_once_where_they_come_in() -> None:
+    assert validate_publisher_id("CONTOSO") == "contoso"
+    assert validate_offer_id("Contoso-VM-Offer") == "contoso-vm-offer"
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,9 @@ def test_the_test_policy_parses() -> None:
         ({"rules": [rule(offers=["con/toso"])]}, "not a publisher/offer ID or pattern"),
         ({"rules": [rule(channels=[])]}, "'channels' must not be empty (leave the key out"),
         ({"rules": [rule(channels=["#releases"])]}, "not a channel ID"),
-        ({"rules": [rule(teams=["local"])]}, "not a workspace ID"),
+        ({"rules": [rule(teams=["local"])]}, "not a workspace or org ID"),
+        ({"rules": [rule(enterprises=["T0LOCAL"])]}, "not an Enterprise Grid org ID"),
+        ({"rules": [rule(enterprises=[])]}, "'enterprises' must not be empty"),
         ({"rules": [rule(usergroups=["release-team"])]}, "not a user group ID"),
         ({"rules": [rule(users=[])]}, "grants nobody"),
         ({"rules": [rule(description=3)]}, "'description' must be a string"),
@@ -161,6 +163,28 @@ def test_narrowing_rules_allow_matching_requests() -> None:
     assert authorize(pol, ALICE_HERE, "CONTOSO", "Contoso-VM-Offer").allowed, "IDs match case-insensitively"
 
 
+ON_GRID = Subject(user_id=ALICE, team_id="T0LOCAL", channel_id="C0RELEASES", enterprise_id="E0ORG")
+
+
+@pytest.mark.parametrize(
+    ("fields", "subject", "allowed"),
+    [
+        ({"teams": ["E0ORG"]}, ON_GRID, True),  # a rule naming the org covers every workspace in it
+        ({"teams": ["T0LOCAL"]}, ON_GRID, True),  # ... and a workspace still matches on Grid
+        ({"teams": ["E0OTHER"]}, ON_GRID, False),
+        ({"teams": ["E0ORG"]}, ALICE_HERE, False),  # not on Grid: an org rule never matches
+        ({"enterprises": ["E0ORG"]}, ON_GRID, True),
+        ({"enterprises": ["E0ORG"]}, ALICE_HERE, False),
+        ({"enterprises": ["E0ORG"], "teams": ["T0OTHER"]}, ON_GRID, False),  # both narrow
+        ({"enterprises": ["E0ORG"], "teams": ["T0LOCAL"]}, ON_GRID, True),
+    ],
+)
+def test_enterprise_grid_orgs_can_be_named(fields: dict[str, Any], subject: Subject, allowed: bool) -> None:
+    verdict = authorize(policy(rule(**fields)), subject, "contoso", "contoso-vm-offer")
+    assert verdict.allowed is allowed
+    assert verdict.missing is (None if allowed else Missing.WORKSPACE)
+
+
 def test_webhook_callers_match_only_rules_that_name_them() -> None:
     pol = parse_policy(TEST_POLICY)
     assert authorize(pol, Subject(caller="release-pipeline"), "contoso", "vm").allowed
@@ -198,7 +222,17 @@ def test_adding_a_rule_never_takes_a_permission_away(
 def test_an_unknown_key_in_a_rule_is_always_an_error(
     extra: dict[str, Any], subject: Subject, target: tuple[str, str]
 ) -> None:
-    known = {"publishers", "offers", "users", "usergroups", "channels", "teams", "callers", "description"}
+    known = {
+        "publishers",
+        "offers",
+        "users",
+        "usergroups",
+        "channels",
+        "teams",
+        "enterprises",
+        "callers",
+        "description",
+    }
     extra = {k: v for k, v in extra.items() if k not in known}
     if extra:
         with pytest.raises(PolicyError, match="unknown keys"):

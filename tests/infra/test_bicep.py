@@ -54,6 +54,10 @@ REQUIRED_SETTINGS = {
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     "AZURE_CLIENT_ID",
+    "IDENTITY_MODE",
+    "IDENTITY_APP_CLIENT_ID",
+    "IDENTITY_APP_TENANT_ID",
+    "IDENTITY_APP_CERTIFICATE",
     "SLACK_SIGNING_SECRET",
     "SLACK_BOT_TOKEN",
     "WEBHOOK_SECRET",
@@ -194,8 +198,32 @@ def test_site_flex_runtime_and_durable_always_ready(bicep_trees: Trees) -> None:
     allowed = decorators(api["parameters"][runtime["version"]])["allowed"]
     assert set(allowed) <= {"3.11", "3.12"}
     assert app_config["deployment"]["storage"]["type"] == "blobContainer"
-    always_ready = [n for n in walk(app_config["scaleAndConcurrency"]) if isinstance(n, dict) and "instanceCount" in n]
-    assert [n["name"] for n in always_ready] == ["durable"]
+
+
+@pytest.mark.parametrize(
+    ("group", "param"), [("http", "httpAlwaysReadyInstances"), ("durable", "durableAlwaysReadyInstances")]
+)
+def test_always_ready_for_the_http_and_durable_groups(group: str, param: str, bicep_trees: Trees) -> None:
+    """Flex Consumption scales the http and durable groups apart: each needs its own always-ready entry (default 1)."""
+    scale = _site(bicep_trees)["properties"]["functionAppConfig"]["scaleAndConcurrency"]
+    entries = [n for n in walk(scale) if isinstance(n, dict) and "instanceCount" in n]
+    assert sorted(n["name"] for n in entries) == ["durable", "http"]
+    assert [n["instanceCount"] for n in entries if n["name"] == group] == [param]
+    # The entry is dropped (not sent with 0) when its count is 0: its guard is "<param> > 0".
+    guards = [
+        n["operator"]["operands"]
+        for n in walk(scale)
+        if isinstance(n, dict) and n.get("operator", {}).get("type") == "conditional"
+    ]
+    (guard,) = [g for g in guards if g["true_value"] and g["true_value"][0]["name"] == group]
+    assert guard["condition"]["operator"] == {"type": "greater_than", "operands": {"operand_1": param, "operand_2": 0}}
+    assert guard["false_value"] == []
+    for file in ("main.bicep", "app/api.bicep"):
+        declared = bicep_trees[file]["parameters"][param]
+        assert declared["type"] == "int" and declared["default"] == 1, file
+        assert decorators(declared)["min_value"] == 0, file
+        assert decorators(declared)["description"], file
+    assert body(bicep_trees["main.bicep"]["modules"]["api"])["params"][param] == param
 
 
 def test_site_is_tagged_for_azd(bicep_trees: Trees) -> None:

@@ -43,8 +43,9 @@ def command_body(
     team: str = TEAM,
     command: str = "/cpp",
     response_url: str = "https://hooks.slack.com/commands/T0LOCAL/1/unused",
+    enterprise: str | None = None,
 ) -> bytes:
-    """The form body Slack POSTs for a slash command."""
+    """The form body Slack POSTs for a slash command (on Enterprise Grid with `enterprise`: the org's fields too)."""
     form = {
         "token": "deprecated-verification-token",
         "team_id": team,
@@ -60,6 +61,8 @@ def command_body(
         "response_url": response_url,
         "trigger_id": "1.2.3",
     }
+    if enterprise is not None:
+        form |= {"enterprise_id": enterprise, "enterprise_name": "Contoso Org", "is_enterprise_install": "true"}
     return urlencode(form).encode("utf-8")
 
 
@@ -72,6 +75,7 @@ def block_actions_payload(
     team: str = TEAM,
     response_url: str,
     block_id: str = "b1",
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
     """A `block_actions` payload for a click on an ephemeral message's button (no `message`, as Slack sends)."""
     now = f"{time.time():.6f}"
@@ -83,8 +87,8 @@ def block_actions_payload(
         "container": {"type": "message", "message_ts": now, "channel_id": channel, "is_ephemeral": True},
         "trigger_id": "1.2.3",
         "team": {"id": team, "domain": "local"},
-        "enterprise": None,
-        "is_enterprise_install": False,
+        "enterprise": None if enterprise is None else {"id": enterprise, "name": "Contoso Org"},
+        "is_enterprise_install": enterprise is not None,
         "channel": {"id": channel, "name": "releases"},
         "state": {"values": {}},
         "response_url": response_url,
@@ -159,3 +163,11 @@ def has_button(blocks: list[dict[str, Any]], action_id: str) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def check_dialog(dialog: dict[str, Any]) -> None:
+    """Slack's confirmation dialog object: all four fields plain_text (text at most 300), no mrkdwn markup."""
+    for field, limit in (("title", 100), ("text", 300), ("confirm", 30), ("deny", 30)):
+        assert dialog[field]["type"] == "plain_text", field
+        assert 0 < len(dialog[field]["text"]) <= limit, field
+    assert not any(mark in dialog["text"]["text"] for mark in ("*", "`", "<@", "&lt;")), dialog["text"]["text"]

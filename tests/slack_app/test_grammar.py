@@ -23,7 +23,7 @@ from slack_app.grammar import Cancel, Help, Ops, ParseError, Status, parse, rend
         ("frobnicate contoso x", Help(unknown="frobnicate")),
         ("ops contoso contoso-vm-offer", Ops("contoso", "contoso-vm-offer")),
         ("  OPS   contoso\tcontoso-vm-offer  ", Ops("contoso", "contoso-vm-offer")),
-        ("status Contoso Offer.v2_x", Status("Contoso", "Offer.v2_x")),
+        ("status Contoso Offer.v2_x", Status("contoso", "offer.v2_x")),
         ("cancel contoso contoso-vm-offer", Cancel("contoso", "contoso-vm-offer")),
         ("cancel contoso o notify=a@x.com", Cancel("contoso", "o", ("a@x.com",))),
         ("cancel contoso o NOTIFY=a@x.com,b@x.com", Cancel("contoso", "o", ("a@x.com", "b@x.com"))),
@@ -76,6 +76,7 @@ ids = st.builds(
     st.sampled_from(ID_ALPHABET),
     st.text(alphabet=ID_ALPHABET + "._-", max_size=30),
 )
+canonical_ids = ids.map(str.lower)  # what a parsed command holds: IDs are lowercased where they come in
 emails = st.builds(
     lambda local, domain, tld: f"{local}@{domain}.{tld}",
     st.text(alphabet="abcxyz0189._+-", min_size=1, max_size=10),
@@ -84,9 +85,9 @@ emails = st.builds(
 )
 commands = st.one_of(
     st.just(Help()),
-    st.builds(Ops, ids, ids),
-    st.builds(Status, ids, ids),
-    st.builds(Cancel, ids, ids, st.lists(emails, max_size=3, unique=True).map(tuple)),
+    st.builds(Ops, canonical_ids, canonical_ids),
+    st.builds(Status, canonical_ids, canonical_ids),
+    st.builds(Cancel, canonical_ids, canonical_ids, st.lists(emails, max_size=3, unique=True).map(tuple)),
 )
 
 
@@ -115,6 +116,13 @@ def test_rendered_commands_parse_back_to_themselves(command: grammar.Command) ->
 def test_verb_case_and_spacing_do_not_matter(command: grammar.Command, case: str, gap: str) -> None:
     verb, *rest = render(command).split(" ")
     assert parse(gap.join([getattr(verb, case)(), *rest])) == command
+
+
+@given(st.sampled_from(["ops", "status", "cancel"]), ids, ids)
+def test_ids_in_any_case_parse_to_one_lowercase_offer(verb: str, publisher: str, offer: str) -> None:
+    parsed = parse(f"{verb} {publisher} {offer}")
+    assert isinstance(parsed, Ops | Status | Cancel)
+    assert (parsed.publisher_id, parsed.offer_id) == (publisher.lower(), offer.lower())
 
 
 bad_ids = st.one_of(

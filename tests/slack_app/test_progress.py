@@ -22,6 +22,7 @@ from slack_app.progress import (
     thread_reply,
 )
 from tests.poll_function.operations import ALICE, BOB, T0, cancel_operation, operation, step, view
+from tests.slack_app.helpers import check_dialog
 
 
 def lines(blocks: list[dict[str, Any]]) -> str:
@@ -52,6 +53,7 @@ def test_running_message_shows_status_steps_elapsed_requester_and_a_stop_button(
     assert json.loads(button["value"]) == {"instanceId": "watch-abc", "publisherId": "contoso", "offerId": "vm-offer"}
     assert button["value"] == '{"instanceId":"watch-abc","publisherId":"contoso","offerId":"vm-offer"}'
     assert "confirm" in button and button["style"] == "danger"
+    check_dialog(button["confirm"])
     assert message.text.startswith("⏳ contoso/vm-offer: cancel under way — status running")
 
 

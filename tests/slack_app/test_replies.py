@@ -15,6 +15,7 @@ from slack_app import replies
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import MAX_BUTTON_TEXT, Message
 from slack_app.mrkdwn import MAX_BLOCKS, MAX_SECTION_CHARS
+from tests.slack_app.helpers import check_dialog
 
 TICKET = CancelTicket("a" * 32, "contoso", "contoso-vm-offer", ("ops@contoso.com",), "U0ALICE", "2026-01-01T00:00:00Z")
 
@@ -55,6 +56,8 @@ def check_limits(message: Message) -> None:
             if element.get("type") == "button":
                 assert len(element["text"]["text"]) <= MAX_BUTTON_TEXT
                 assert len(element["value"]) <= 2000
+                if "confirm" in element:
+                    check_dialog(element["confirm"])
 
 
 def test_status_shows_steps_progress_and_the_latest_step_message() -> None:
@@ -146,3 +149,10 @@ def test_every_cpp_error_comes_with_a_next_step(error: errors.CppError, advice: 
 )
 def test_every_message_has_a_fallback_and_respects_limits(message: Message) -> None:
     check_limits(message)
+
+
+def test_confirmation_never_promises_that_notify_addresses_are_mailed() -> None:
+    """The 2020 CPP overview: for migrated offers the listed addresses are no longer mailed (the seller contact is)."""
+    text = all_text(replies.confirmation_message(TICKET, None, lookup_problem=None, ref="r1"))
+    assert "ops@contoso.com" in text
+    assert "will go to" not in text and "seller contact instead" in text

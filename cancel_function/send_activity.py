@@ -98,7 +98,7 @@ def _operation_of_holder(store: RecordStore, lock: OfferLock) -> OfferLock:
     while current is not None and not current.operation_url and time.monotonic() < deadline:
         time.sleep(0.2)  # an activity may wait; what it waits for is another request's POST answer
         try:
-            current = store.read_lock(lock.publisher_id, lock.offer_id)
+            current = store.read_lock(lock.publisher_id, lock.offer_id, lock.job_id)
         except StoreUnavailable:
             break
     return current if current is not None and current.holder == lock.holder else lock

@@ -323,7 +323,7 @@ class CppClient:
             whose = f"publisher {call.publisher_id!r}" if call.publisher_id else "this publisher"
             return errors.Forbidden(
                 f"This app's identity has no access to {whose} in the Partner Portal; the publisher must add it "
-                "(Partner Center > Manage Azure AD applications).",
+                "(Partner Center > User management > Microsoft Entra applications).",
                 **extra,
             )
         if status == 404:

@@ -23,7 +23,7 @@ def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
     if isinstance(error, errors.Forbidden):
         return (
             f"Ask an admin to add the app's identity to publisher {code(publisher_id)} in Partner Center "
-            "(Manage Azure AD applications)."
+            "(Account settings › User management › Microsoft Entra applications)."
         )
     if isinstance(error, errors.NotFound | errors.InvalidRequest):
         return "Check the publisher and offer IDs (they are the ones in the Partner Portal's URLs)."
@@ -36,7 +36,7 @@ def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
 
 _NEXT_STEP: dict[str, str] = {
     "forbidden": "Ask a Partner Center admin to add this app's identity to the publisher (Partner Center › Account "
-    "settings › User management › Azure AD applications), then try again.",
+    "settings › User management › Microsoft Entra applications), then try again.",
     "not_found": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
     "timeout": f"The outcome is unknown: the cancel may or may not have been taken. Check `{OPS_COMMAND}` before "
     "trying again.",

@@ -73,7 +73,7 @@ def test_real_401_403_404_400_from_the_emulator(emulator: EmulatorServer) -> Non
     with pytest.raises(errors.Forbidden) as forbidden:
         client.cancel("fabrikam", "fabrikam-vm-offer")
     assert "'fabrikam'" in forbidden.value.message
-    assert "Manage Azure AD applications" in forbidden.value.message
+    assert "Microsoft Entra applications" in forbidden.value.message
     with pytest.raises(errors.NotFound):
         client.cancel("contoso", "no-such-offer")
     with pytest.raises(errors.NotFound):

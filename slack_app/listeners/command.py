@@ -19,6 +19,7 @@ from slack_app import grammar, history_reply, offers, replies
 from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
+from slack_app.listeners import job_command
 from slack_app.listeners.confirmation import confirmation
 from slack_app.payload import Caller, command_name, command_text
 from slack_app.runtime import Runtime
@@ -88,16 +89,23 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
+    if isinstance(parsed, grammar.Cancel) and parsed.job_id:
+        return job_command.job_confirmation(rt, attempt, parsed.job_id)
     if isinstance(parsed, grammar.Cancel):
-        return confirmation(rt, attempt, parsed.notify)
+        notify = parsed.notify
+        return job_command.bare_cancel(rt, attempt, notify, lambda: confirmation(rt, attempt, notify))
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
+    if isinstance(parsed, grammar.Status) and parsed.job_id:
+        return job_command.job_status(rt, attempt, parsed.job_id, name)
     try:
         view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
     except errors.CppError as exc:
         attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
-        return replies.cpp_error_message(p, o, exc, attempt.ref)
+        failed = replies.cpp_error_message(p, o, exc, attempt.ref)
+        return job_command.with_registered_jobs(rt, attempt, failed) if isinstance(parsed, grammar.Ops) else failed
     attempt.record("allowed", "shown", status_code=200)
     if isinstance(parsed, grammar.Ops):
-        return replies.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
+        listed = replies.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
+        return job_command.with_registered_jobs(rt, attempt, listed)
     return replies.status_message(p, o, view.focus, command=name, ref=attempt.ref)

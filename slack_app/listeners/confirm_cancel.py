@@ -65,6 +65,7 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
         requested_at=iso(at, "seconds"),
         notification_emails=ticket.notify,
         slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
+        job_id=ticket.job_id,
     )
 
 

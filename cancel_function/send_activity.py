@@ -41,7 +41,6 @@ from record_store.factory import record_store
 
 log = logging.getLogger(__name__)
 
-JOIN_WAIT_S = 10.0  # how long a joiner waits for the joined cancel's POST answer to name its operation
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
 
@@ -90,10 +89,11 @@ def _answered(record: CancelRecord) -> CancelSent:
     return CancelSent.failed(ErrorInfo("failed", message, status_code=record.status_code))
 
 
-def _operation_of_holder(store: RecordStore, lock: OfferLock) -> OfferLock:
+def _operation_of_holder(store: RecordStore, lock: OfferLock, wait_s: float) -> OfferLock:
     """The joined cancel's lock once its POST's answer names the operation (a few seconds at most), so the joiner
-    can point at what to follow; the lock as it was if that takes longer (the joiner then points at its message)."""
-    deadline = time.monotonic() + JOIN_WAIT_S
+    can point at what to follow; the lock as it was if that takes longer than `wait_s` (CANCEL_JOIN_WAIT_S: the
+    joiner then points at the holder's message)."""
+    deadline = time.monotonic() + wait_s
     current: OfferLock | None = lock
     while current is not None and not current.operation_url and time.monotonic() < deadline:
         time.sleep(0.2)  # an activity may wait; what it waits for is another request's POST answer
@@ -104,8 +104,8 @@ def _operation_of_holder(store: RecordStore, lock: OfferLock) -> OfferLock:
     return current if current is not None and current.holder == lock.holder else lock
 
 
-def _joined(store: RecordStore, verdict: send_once.BeforePost) -> CancelSent:
-    lock = verdict.lock if verdict.lock is None else _operation_of_holder(store, verdict.lock)
+def _joined(store: RecordStore, verdict: send_once.BeforePost, wait_s: float) -> CancelSent:
+    lock = verdict.lock if verdict.lock is None else _operation_of_holder(store, verdict.lock, wait_s)
     if lock is None:  # the holder has released meanwhile: its cancel ended
         holder = verdict.record.joined if verdict.record else None
         return CancelSent.joined(joined_error(holder or "", "another request", "an earlier time"))
@@ -195,7 +195,7 @@ def _send(request: CancelRequest) -> CancelSent:
         if verdict.verdict == "answered" and verdict.record is not None:
             return dataclasses.replace(_answered(verdict.record), replayed=True)
         if verdict.verdict == "joined":
-            return _joined(store, verdict)
+            return _joined(store, verdict, settings.cancel_join_wait_s)
         if verdict.verdict == "unconfirmed":
             return _not_repeated(settings, store, request, verdict)
         assert verdict.record is not None

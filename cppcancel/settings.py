@@ -64,6 +64,7 @@ SETTING_NAMES = (
     "RECORD_STORE_SQLITE",
     "RECORD_STORE_TABLE",
     "CANCEL_LOCK_LEASE_S",
+    "CANCEL_JOIN_WAIT_S",
     "INGESTION_BASE_URL",
     "INGESTION_API_VERSION",
     "INGESTION_TOKEN_SCOPE",
@@ -117,6 +118,7 @@ class Settings:
     record_store_sqlite: str | None = None
     record_store_table: str = DEFAULT_RECORD_STORE_TABLE
     cancel_lock_lease_s: float = 3600.0
+    cancel_join_wait_s: float = 10.0
     storage_connection_string: str | None = field(default=None, repr=False)  # may hold an account key
     storage_table_endpoint: str | None = None
     storage_client_id: str | None = None
@@ -283,6 +285,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         record_store_sqlite=_text(env, "RECORD_STORE_SQLITE"),
         record_store_table=_table_name(env, problems),
         cancel_lock_lease_s=_number(env, "CANCEL_LOCK_LEASE_S", 3600.0, problems, minimum=60.0),
+        cancel_join_wait_s=_number(env, "CANCEL_JOIN_WAIT_S", 10.0, problems),
         storage_connection_string=_text(env, "AzureWebJobsStorage"),
         storage_table_endpoint=_table_endpoint(env),
         storage_client_id=_text(env, "AzureWebJobsStorage__clientId") or _text(env, "AZURE_CLIENT_ID"),

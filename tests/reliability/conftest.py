@@ -208,6 +208,9 @@ def _stack(
                 standin,
                 WEBHOOK_SECRET=f"release-pipeline={PIPELINE_KEY}",
                 WEBHOOK_WAIT_S="10",
+                # A joiner of a lock whose holder never answers (a ghost lock) waits this long for its operation:
+                # well inside the webhook's own wait, so the webhook always sees the joined answer.
+                CANCEL_JOIN_WAIT_S="2",
                 CPP_MAX_RETRIES="1",
                 CPP_READ_TIMEOUT_S="1",
                 POLL_INITIAL_INTERVAL_S="0.1",

@@ -216,14 +216,20 @@ def confirmation_message(
     )
 
 
-def requested_message(publisher_id: str, offer_id: str, user_id: str, at: datetime) -> Message:
+def requested_message(
+    publisher_id: str, offer_id: str, user_id: str, at: datetime, *, job_id: str | None = None
+) -> Message:
+    """Confirm's first answer; a configure job's cancel names the job and the API it goes to."""
+    what, api = (
+        ("", "the Partner Portal") if job_id is None else (f"configure job {job_id} of ", "the Product Ingestion API")
+    )
+    rich_what = "" if job_id is None else f"configure job {code(job_id)} of "
     text = (
-        f"Cancel of {publisher_id}/{offer_id} requested by <@{user_id}> at {plain_time(at)}; "
-        "sending it to the Partner Portal…"
+        f"Cancel of {what}{publisher_id}/{offer_id} requested by <@{user_id}> at {plain_time(at)}; sending it to {api}…"
     )
     rich = (
-        f":hourglass_flowing_sand: Cancel of {target(publisher_id, offer_id)} requested by <@{user_id}> "
-        f"at {slack_time(at)}; sending it to the Partner Portal…"
+        f":hourglass_flowing_sand: Cancel of {rich_what}{target(publisher_id, offer_id)} requested by <@{user_id}> "
+        f"at {slack_time(at)}; sending it to {api}…"
     )
     return message(text, [section(rich)])
 

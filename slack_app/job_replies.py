@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from partner_portal import errors
 from product_ingestion.models import PARTIAL_WARNING, ConfigureStatus
 from record_store.jobs import JobRegistration
-from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
+from slack_app.actions import OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
-from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
+from slack_app.blockkit import Block, Message, button, confirm_dialog, context, message, section
 from slack_app.mrkdwn import code, escape, slack_time, target
+from slack_app.replies import confirmation_controls
 
 
 def _ref(ref: str) -> Block:
@@ -94,11 +95,7 @@ def job_confirmation_message(
         "Keep it running",
         style="danger",
     )
-    value = ticket.to_value()
-    confirm = button("Confirm cancel", CONFIRM_CANCEL, value, style="danger", confirm=dialog)
-    blocks.append(actions("cancel_confirmation", confirm, button("Never mind", ABORT_CANCEL, value)))
-    asked = f"Asked by <@{ticket.asked_by}>" if ticket.asked_by else "Asked"
-    blocks.append(context(f"{asked} · only people allowed to cancel this offer can confirm · ref {code(ref)}"))
+    blocks.extend(confirmation_controls(ticket, dialog, ref))
     return message(
         f"Cancel configure job {job} of {ticket.publisher_id}/{ticket.offer_id}? Confirm or never mind.", blocks
     )

@@ -1,5 +1,8 @@
 """The cancel orchestration (`cancel_orchestrator`): issue the CPP cancel once, report it, hand over to a watcher.
 
+A Product Ingestion configure job's cancel (`CancelRequest.job_id`) runs through the same steps: `send_cancel` sends
+it to the job's API, and the watcher follows the job's status.
+
 The Slack Confirm handler and the webhook start this orchestration (instance ID `CancelRequest.instance_id`, input
 `CancelRequest.to_json()`) instead of calling the CPP themselves: Slack's 3-second rule holds however long the CPP
 takes, and a second click or a retried webhook delivery finds the same instance instead of cancelling twice.
@@ -114,6 +117,8 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
     outcome = outcome_of(sent)
     if sent.kind == "under_way" or (sent.kind == "joined" and not outcome.operation_url):
         offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
+        if request.job_id:
+            offer["jobId"] = request.job_id  # only that job's watcher will do (a CPP watch stops something else)
         try:
             watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)
         except Exception:
@@ -147,6 +152,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
             correlation_id=request.correlation_id,
             started_at=iso(context.current_utc_datetime),
             slack=SlackTarget(slack.channel_id, report.message_ts, slack.response_url) if slack else None,
+            job_id=request.job_id,
         )
         try:
             yield context.call_activity_with_retry(START_WATCHER, SAFE_RETRY, watch.to_json())

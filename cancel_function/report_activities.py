@@ -68,6 +68,7 @@ def report_cancel(payload: Any) -> dict[str, Any]:
         requester=request.requester,
         outcome=outcome,
         at=parse_iso(data.get("at")) or utc_now(),
+        job_id=request.job_id,
     )
     client = web_client(get_settings())
     try:

@@ -6,6 +6,9 @@ an offer whose cancel is in flight joins that cancel instead of sending another.
 Partner Portal saying "a cancel is under way" (`cancellationRequestState` is only ever `canCancel`), so nothing here
 asks it.
 
+A configure job's cancel (`request.job_id`) is decided from the same record, under the job's own lock, and sent by
+`job_send` to the Product Ingestion API instead of the CPP.
+
 It never raises for a CPP error: it returns it as error JSON in its `CancelSent` result, so the cancel orchestration
 decides. It is called with a plain call_activity, never retried (see cancel_orchestrator.py): a cancel POST that
 timed out may have been carried out, and a second one could cancel the next publish.
@@ -20,13 +23,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cancel_function import send_once
+from cancel_function import job_send, send_once
 from cancel_function.blueprint import activity
 from cancel_function.payloads import CancelSent, joined_error, load
 from cppcancel import identifiers
 from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.contracts import CancelRequest
-from cppcancel.error_info import NOT_RECORDED, ErrorInfo
+from cppcancel.error_info import ALREADY_COMPLETED, NOT_RECORDED, ErrorInfo
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import parse_iso, utc_now
 from partner_portal.errors import CppError
@@ -39,7 +42,6 @@ if TYPE_CHECKING:  # the HTTP client (requests) is imported when a cancel is sen
 
 log = logging.getLogger(__name__)
 
-JOIN_WAIT_S = 10.0  # how long a joiner waits for the joined cancel's POST answer to name its operation
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
 
@@ -91,22 +93,23 @@ def _answered(record: CancelRecord) -> CancelSent:
     return CancelSent.failed(ErrorInfo("failed", message, status_code=record.status_code))
 
 
-def _operation_of_holder(store: RecordStore, lock: OfferLock) -> OfferLock:
+def _operation_of_holder(store: RecordStore, lock: OfferLock, wait_s: float) -> OfferLock:
     """The joined cancel's lock once its POST's answer names the operation (a few seconds at most), so the joiner
-    can point at what to follow; the lock as it was if that takes longer (the joiner then points at its message)."""
-    deadline = time.monotonic() + JOIN_WAIT_S
+    can point at what to follow; the lock as it was if that takes longer than `wait_s` (CANCEL_JOIN_WAIT_S: the
+    joiner then points at the holder's message)."""
+    deadline = time.monotonic() + wait_s
     current: OfferLock | None = lock
     while current is not None and not current.operation_url and time.monotonic() < deadline:
         time.sleep(0.2)  # an activity may wait; what it waits for is another request's POST answer
         try:
-            current = store.read_lock(lock.publisher_id, lock.offer_id)
+            current = store.read_lock(lock.publisher_id, lock.offer_id, lock.job_id)
         except StoreUnavailable:
             break
     return current if current is not None and current.holder == lock.holder else lock
 
 
-def _joined(store: RecordStore, verdict: send_once.BeforePost) -> CancelSent:
-    lock = verdict.lock if verdict.lock is None else _operation_of_holder(store, verdict.lock)
+def _joined(store: RecordStore, verdict: send_once.BeforePost, wait_s: float) -> CancelSent:
+    lock = verdict.lock if verdict.lock is None else _operation_of_holder(store, verdict.lock, wait_s)
     if lock is None:  # the holder has released meanwhile: its cancel ended
         holder = verdict.record.joined if verdict.record else None
         return CancelSent.joined(joined_error(holder or "", "another request", "an earlier time"))
@@ -121,13 +124,15 @@ def _not_repeated(
     settings: Settings, store: RecordStore, request: CancelRequest, verdict: send_once.BeforePost
 ) -> CancelSent:
     record = verdict.record
-    url = (record.operation_url if record else None) or publish_to_follow(
-        settings, request.publisher_id, request.offer_id
-    )
+    url = record.operation_url if record else None
+    if not url and request.job_id:
+        url = job_send.status_url(settings, request.job_id)  # a job is followed by its ID: nothing to look up
+    elif not url:
+        url = publish_to_follow(settings, request.publisher_id, request.offer_id)
     log.warning("cancel %s: its first attempt may have been sent; not sent again", request.instance_id)
     # This request is done sending: the next request for the offer is a person's fresh decision (their confirmation
     # shows what is in flight), not a duplicate of this one, so it must not be held up by this lock.
-    send_once.release(store, request.publisher_id, request.offer_id, request.instance_id)
+    send_once.release(store, request.publisher_id, request.offer_id, request.instance_id, request.job_id)
     return CancelSent.not_repeated(url)
 
 
@@ -176,11 +181,13 @@ def _send(request: CancelRequest) -> CancelSent:
         identifiers.validate_publisher_id(request.publisher_id)
         identifiers.validate_offer_id(request.offer_id)
         emails = identifiers.validate_emails(request.notification_emails)
+        if request.job_id is not None:
+            identifiers.validate_job_id(request.job_id)
     except identifiers.InvalidInput as exc:
         return CancelSent.failed(ErrorInfo("invalid_input", str(exc)))
     try:
         settings = get_settings()
-        client = CppClient.from_settings(settings)
+        client = CppClient.from_settings(settings)  # builds a session only: a job's cancel never calls it
     except SettingsError as exc:
         return CancelSent.failed(ErrorInfo("settings", str(exc)))
     try:
@@ -194,10 +201,12 @@ def _send(request: CancelRequest) -> CancelSent:
         if verdict.verdict == "answered" and verdict.record is not None:
             return dataclasses.replace(_answered(verdict.record), replayed=True)
         if verdict.verdict == "joined":
-            return _joined(store, verdict)
+            return _joined(store, verdict, settings.cancel_join_wait_s)
         if verdict.verdict == "unconfirmed":
             return _not_repeated(settings, store, request, verdict)
         assert verdict.record is not None
+        if request.job_id is not None:
+            return job_send.post_job_cancel(settings, store, request, verdict.record)
         return _post(client, store, request, verdict.record, emails)
     finally:
         client.close()
@@ -213,13 +222,15 @@ def _audit(request: CancelRequest, sent: CancelSent) -> None:
         outcome = result.outcome
     elif sent.sent_nothing or sent.error.code == NOT_RECORDED:
         outcome = "not_sent"
+    elif sent.error.code == ALREADY_COMPLETED:
+        outcome = "too_late"
     else:  # a 202 without an operation this app may follow was still taken by the Partner Portal
         outcome = "accepted" if status == 202 else "failed"
     emit(
         record_of(
             request,
             source=request.source,
-            command="cancel",
+            command="cancel_job" if request.job_id else "cancel",
             decision="allowed",  # the entry point authorized the request before starting this orchestration
             outcome=outcome,
             correlation_id=request.correlation_id,

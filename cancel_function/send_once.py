@@ -17,6 +17,9 @@ effort: the answer is in the orchestration's history, and a record left at `send
 
 The lock is released when nothing is left to follow (a 200, a failure) or when the watch of the cancel ends
 (`record_watch_end`); its lease (`CANCEL_LOCK_LEASE_S`) bounds a lost release.
+
+A configure job's cancel (`CancelRequest.job_id`) goes through exactly these steps; its record carries the job ID and
+its lock is the job's own (`record_store.base.lock_row`), so it joins only another cancel of the same job.
 """
 
 from __future__ import annotations
@@ -62,17 +65,22 @@ def record_of(request: CancelRequest, now: datetime) -> CancelRecord:
         display=requester.display,
         channel=request.slack.channel_id if request.slack else None,
         updated_at=iso(now),
+        job_id=request.job_id,
     )
+
+
+def _lock_key(record: CancelRecord) -> tuple[str, str, str | None]:
+    return record.publisher_id, record.offer_id, record.job_id
 
 
 def _earlier(store: RecordStore, existing: CancelRecord) -> BeforePost | None:
     """A re-run's verdict from what its first run recorded; None when nothing was sent yet (go on)."""
     if existing.state == "sending":
-        return BeforePost("unconfirmed", existing, store.read_lock(existing.publisher_id, existing.offer_id))
+        return BeforePost("unconfirmed", existing, store.read_lock(*_lock_key(existing)))
     if existing.state in ("sent", "failed", "not_sent"):
         return BeforePost("answered", existing)
     if existing.state == "joined":
-        return BeforePost("joined", existing, store.read_lock(existing.publisher_id, existing.offer_id))
+        return BeforePost("joined", existing, store.read_lock(*_lock_key(existing)))
     return None
 
 
@@ -119,7 +127,7 @@ def not_sent(store: RecordStore, record: CancelRecord, reason: str, now: datetim
 
 def _release_quietly(store: RecordStore, record: CancelRecord) -> None:
     try:
-        store.release(record.publisher_id, record.offer_id, record.instance_id)
+        store.release(record.publisher_id, record.offer_id, record.instance_id, record.job_id)
     except StoreUnavailable as exc:
         log.warning("could not release the lock of %s/%s: %s", record.publisher_id, record.offer_id, exc)
 
@@ -156,19 +164,20 @@ def after_post(store: RecordStore, record: CancelRecord, answer: PostAnswer, now
                 record.instance_id,
                 operation_url=answer.operation_url,
                 watch_instance_id=watch_id,
+                job_id=record.job_id,
             )
         else:
-            store.release(record.publisher_id, record.offer_id, record.instance_id)
+            store.release(record.publisher_id, record.offer_id, record.instance_id, record.job_id)
     except StoreUnavailable as exc:
         # The POST happened and its answer is in the history; a record left at `sending` only stops a re-run.
         log.warning("the answer of %s could not be recorded: %s", record.instance_id, exc)
     return done
 
 
-def release(store: RecordStore, publisher_id: str, offer_id: str, holder: str) -> bool:
-    """End of a watch (or of a cancel with nothing to watch): free the offer for the next cancel."""
+def release(store: RecordStore, publisher_id: str, offer_id: str, holder: str, job_id: str | None = None) -> bool:
+    """End of a watch (or of a cancel with nothing to watch): free the offer (or the job) for the next cancel."""
     try:
-        return store.release(publisher_id, offer_id, holder)
+        return store.release(publisher_id, offer_id, holder, job_id)
     except StoreUnavailable as exc:
         log.warning("could not release the cancel lock of %s/%s (its lease will): %s", publisher_id, offer_id, exc)
         return False

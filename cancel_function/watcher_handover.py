@@ -84,8 +84,11 @@ async def start_watcher(payload: Any, client: StarterClient) -> str:
     return await ensure_watcher(client, WatchRequest.from_json(load(payload)))
 
 
-async def live_watcher_of(client: WatcherDirectory, publisher_id: str, offer_id: str) -> str | None:
-    """The operation URL that an active watcher of `publisher_id`/`offer_id` follows (the newest), or None."""
+async def live_watcher_of(
+    client: WatcherDirectory, publisher_id: str, offer_id: str, job_id: str | None = None
+) -> str | None:
+    """The operation URL that an active watcher of `publisher_id`/`offer_id` follows (the newest), or None; with
+    `job_id`, only a watcher of that configure job (and without it, never one: a job's watch is not the offer's)."""
     found: list[tuple[str, str]] = []
     listed_all = await client.get_status_by(
         runtime_status=live_runtime_statuses(), instance_id_prefix=WATCH_INSTANCE_PREFIX
@@ -101,7 +104,13 @@ async def live_watcher_of(client: WatcherDirectory, publisher_id: str, offer_id:
             watch = WatchRequest.from_json(load(status.input_))
         except (KeyError, TypeError, ValueError):
             continue
-        if watch.instance_id == instance_id and (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id):
+        # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins.
+        same_job = (watch.job_id or "").lower() == (job_id or "").lower() and not watch.registered
+        if (
+            watch.instance_id == instance_id
+            and (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)
+            and same_job
+        ):
             found.append((str(getattr(status, "created_time", "") or ""), watch.operation_url))
     return max(found)[1] if found else None
 
@@ -110,4 +119,6 @@ async def live_watcher_of(client: WatcherDirectory, publisher_id: str, offer_id:
 async def find_watcher(payload: Any, client: WatcherDirectory) -> str | None:
     """Input `{"publisherId", "offerId"}`; output the operation URL a live watcher of that offer follows, or None."""
     data = load(payload)
-    return await live_watcher_of(client, str(data.get("publisherId") or ""), str(data.get("offerId") or ""))
+    job = data.get("jobId")
+    publisher, offer = str(data.get("publisherId") or ""), str(data.get("offerId") or "")
+    return await live_watcher_of(client, publisher, offer, job if isinstance(job, str) and job else None)

@@ -12,10 +12,11 @@ from typing import Any
 import azure.functions as func
 
 from cppcancel.contracts import CancelOutcome
-from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED, ErrorInfo
+from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_RECORDED, NOT_REPEATED, ErrorInfo
 from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
 from cppcancel.settings import SettingsError, get_settings
+from product_ingestion.models import PARTIAL_WARNING
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 
@@ -76,7 +77,25 @@ def joined_answer(req: func.HttpRequest, outcome: CancelOutcome) -> func.HttpRes
     return json_response(202, body, headers={"Location": url} if url else None)
 
 
-def answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | None) -> func.HttpResponse:
+def _too_late(error: ErrorInfo) -> func.HttpResponse:
+    """409 `already_completed`: the configure job had completed; the body says how (not a failure to retry)."""
+    body = error_body(ALREADY_COMPLETED, error.message)
+    detail: dict[str, Any] = dict(body["error"])
+    detail.update({"jobId": error.extra.get("jobId"), "jobResult": error.extra.get("jobResult")})
+    return json_response(409, {"error": detail})
+
+
+def _with_job(body: dict[str, Any], job_id: str | None) -> dict[str, Any]:
+    """A configure job's answers name the job and warn that a cancelled job may have applied part of its work."""
+    if job_id:
+        body["jobId"] = job_id
+        body["partialWarning"] = PARTIAL_WARNING
+    return body
+
+
+def answer(
+    req: func.HttpRequest, instance_id: str, status: InstanceStatus | None, *, job_id: str | None = None
+) -> func.HttpResponse:
     outcome = outcome_of(status) if status else None
     if outcome is None:
         if status and not status.is_running:
@@ -89,7 +108,7 @@ def answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | Non
             202, {"status": "pending", "instanceId": instance_id, "statusUrl": url}, headers={"Location": url}
         )
     if outcome.status == "cancelled":
-        return json_response(200, {"status": "cancelled", "statusCode": outcome.status_code})
+        return json_response(200, _with_job({"status": "cancelled", "statusCode": outcome.status_code}, job_id))
     if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
         return joined_answer(req, outcome)
     if outcome.status == "accepted" and outcome.watch_instance_id:
@@ -103,7 +122,7 @@ def answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | Non
         if outcome.error and outcome.error.code == NOT_REPEATED:  # sent by this request's first run, not again
             body["notRepeated"] = True
             body["message"] = outcome.error.message
-        return json_response(202, body, headers={"Location": url})
+        return json_response(202, _with_job(body, job_id), headers={"Location": url})
     if outcome.status == "accepted":
         # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
         # watcher could not be started). A 5xx would invite the pipeline to send the cancel again.
@@ -123,6 +142,8 @@ def answer(req: func.HttpRequest, instance_id: str, status: InstanceStatus | Non
     error = outcome.error or ErrorInfo.none()
     if error.code == NOT_RECORDED:  # the app's own record failed: nothing reached the Partner Portal
         return error_response(503, NOT_RECORDED, error.message, {"Retry-After": "60"})
+    if error.code == ALREADY_COMPLETED:
+        return _too_late(error)
     code = error.code or "cpp_error"
     message = error.message or "The Partner Portal did not accept the cancel."
     headers = {}

@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import azure.durable_functions as df
@@ -117,9 +118,9 @@ def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[st
     raise WebhookRefusal(401, "bad_signature", "No configured key produced webhook-signature for this body.")
 
 
-def _parse(body: bytes) -> WebhookCancel:
+def _parse(body: bytes, parse: Callable[[object], WebhookCancel]) -> WebhookCancel:
     try:
-        return parse_webhook_body(decode_body(body))
+        return parse(decode_body(body))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise WebhookRefusal(400, "invalid_json", "The body is not valid JSON.", audit_outcome="invalid") from None
     except WebhookInputError as exc:
@@ -159,6 +160,7 @@ class Delivery:
     """
 
     webhook_id: str | None
+    command: str = "cancel"  # what the audit record calls the route's act ("register_job" for the jobs route)
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: audit.Decision = "refused"
     caller: str | None = None
@@ -189,7 +191,7 @@ class Delivery:
             audit.record_of(
                 self,
                 source="webhook",
-                command="cancel",
+                command=self.command,
                 decision=decision,
                 outcome=outcome,
                 correlation_id=self.correlation_id,
@@ -199,8 +201,10 @@ class Delivery:
         )
 
 
-def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
-    """Size, signature, body, caller, policy - in that order; the cancel request to start, or WebhookRefusal."""
+def admit(
+    req: func.HttpRequest, delivery: Delivery, parse: Callable[[object], WebhookCancel] = parse_webhook_body
+) -> tuple[Settings, WebhookKey, WebhookCancel]:
+    """Size, signature, body, caller, policy - in that order - for every webhook route; or WebhookRefusal."""
     settings = _settings()
     raw = req.get_body()
     if len(raw) > settings.webhook_max_body_bytes:
@@ -208,13 +212,19 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         raise WebhookRefusal(413, "body_too_large", too_large, audit_outcome="invalid")
     key = verify_signature(_keys(settings), raw, dict(req.headers))
     delivery.caller = key.caller
-    body = delivery.body = _parse(raw)
+    body = delivery.body = _parse(raw, parse)
     if body.requested_by != key.caller:
         raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
     verdict = _authorize(settings, key, body)
     if not verdict.allowed:
         raise WebhookRefusal(403, "forbidden", verdict.explain(body.publisher_id, body.offer_id))
     delivery.decision = "allowed"
+    return settings, key, body
+
+
+def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
+    """The cancel webhook's admission (`admit`); the cancel request to start, or WebhookRefusal."""
+    settings, key, body = admit(req, delivery)
     assert delivery.webhook_id is not None  # verify_signature demands it
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",
@@ -226,6 +236,7 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         requested_at=iso(utc_now(), "seconds"),
         notification_emails=body.notification_emails,
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
+        job_id=body.job_id,
     )
     return settings, cancel
 
@@ -242,7 +253,11 @@ def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResul
         return error_response(503, "unavailable", f"The cancel could not be started (ref {delivery.correlation_id}).")
     if isinstance(result, AlreadyRequested):  # a retried delivery, or a concurrent one that lost the start race
         first = result.request
-        if first and (first.publisher_id, first.offer_id) != (cancel.publisher_id, cancel.offer_id):
+        if first and (first.publisher_id, first.offer_id, first.job_id) != (
+            cancel.publisher_id,
+            cancel.offer_id,
+            cancel.job_id,
+        ):
             delivery.record("refused", refused=True, reason="idempotency_conflict")
             return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
         delivery.record("replayed")
@@ -270,7 +285,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if refused is not None:
         return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
-    return answer(req, instance_id, status)
+    return answer(req, instance_id, status, job_id=cancel.job_id)
 
 
 async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:

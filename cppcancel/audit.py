@@ -51,6 +51,8 @@ Outcome = Literal[
     "accepted",  # CPP 202
     "not_sent",  # a cancel of the publish was already under way
     "failed",  # refused, unreachable, or an outcome that may be unknown (also how a watch ended)
+    "too_late",  # a configure job had already completed when its cancel arrived
+    "registered",  # a configure job was registered for following (POST /api/webhooks/jobs)
     # how a watch ended: the watcher's phase, or "ended" when it named none
     "watching",
     "completed",

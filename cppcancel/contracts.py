@@ -7,6 +7,10 @@ place:
 - `cancel_instance_id(key)`: one cancel orchestration per confirmation (Slack: the request ID carried by the Confirm
   button; webhook: the signed `webhook-id`). A second click, or a retried delivery, finds the same instance.
 - `watch_instance_id(operation_url)`: one watcher per CPP operation, whoever started it.
+
+A Product Ingestion configure job travels in the same messages: `job_id` names it (`jobId` in the JSON, written only
+when set, so every message of a CPP cancel - and every recorded history - is exactly what it always was). A job's
+watch follows its status URL (`configure/{jobId}/status`), so it too gets one watcher per job.
 """
 
 from __future__ import annotations
@@ -52,6 +56,24 @@ def watch_instance_id(operation_url: str) -> str:
     """Query strings (api-version) do not identify an operation; the path does."""
     path = operation_url.split("?", 1)[0].rstrip("/").lower()
     return f"{WATCH_INSTANCE_PREFIX}{_digest(path)}"
+
+
+def registered_watch_instance_id(status_url: str) -> str:
+    """The watcher that follows a *registered* configure job for its pipeline's channel: one per job, and never the
+    one a cancel of that job starts (which keeps the cancel's own message current)."""
+    return watch_instance_id(status_url.split("?", 1)[0].rstrip("/") + "/registered")
+
+
+def _with_job(job_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with `jobId` added only for a job: a CPP message's JSON stays byte for byte what it was."""
+    if job_id:
+        data["jobId"] = job_id
+    return data
+
+
+def _job_of(data: Mapping[str, Any]) -> str | None:
+    job = data.get("jobId")
+    return job if isinstance(job, str) and job else None
 
 
 @dataclass(frozen=True)
@@ -128,23 +150,27 @@ class CancelRequest:
     requested_at: str
     notification_emails: tuple[str, ...] = ()
     slack: SlackTarget | None = None
+    job_id: str | None = None  # a Product Ingestion configure job to cancel instead of the CPP publish
 
     @property
     def instance_id(self) -> str:
         return cancel_instance_id(self.source, self.request_id)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "requestId": self.request_id,
-            "source": self.source,
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requester": self.requester.to_json(),
-            "correlationId": self.correlation_id,
-            "requestedAt": self.requested_at,
-            "notificationEmails": list(self.notification_emails),
-            "slack": self.slack.to_json() if self.slack else None,
-        }
+        return _with_job(
+            self.job_id,
+            {
+                "requestId": self.request_id,
+                "source": self.source,
+                "publisherId": self.publisher_id,
+                "offerId": self.offer_id,
+                "requester": self.requester.to_json(),
+                "correlationId": self.correlation_id,
+                "requestedAt": self.requested_at,
+                "notificationEmails": list(self.notification_emails),
+                "slack": self.slack.to_json() if self.slack else None,
+            },
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CancelRequest:
@@ -162,6 +188,7 @@ class CancelRequest:
             requested_at=str(data.get("requestedAt") or ""),
             notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
             slack=SlackTarget.from_json(slack) if slack else None,
+            job_id=_job_of(data),
         )
 
 
@@ -177,25 +204,35 @@ class WatchRequest:
     started_at: str
     slack: SlackTarget | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
+    job_id: str | None = None  # set when the watched "operation" is a configure job (`operation_url`: its status)
+    registered: bool = False  # follows a registered job (POST /api/webhooks/jobs), not a cancel
 
     @property
     def instance_id(self) -> str:
+        if self.registered:
+            return registered_watch_instance_id(self.operation_url)
         return watch_instance_id(self.operation_url)
 
     def with_state(self, state: Mapping[str, Any]) -> WatchRequest:
         return replace(self, state=dict(state))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "operationUrl": self.operation_url,
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requester": self.requester.to_json(),
-            "correlationId": self.correlation_id,
-            "startedAt": self.started_at,
-            "slack": self.slack.to_json() if self.slack else None,
-            "state": dict(self.state),
-        }
+        data = _with_job(
+            self.job_id,
+            {
+                "operationUrl": self.operation_url,
+                "publisherId": self.publisher_id,
+                "offerId": self.offer_id,
+                "requester": self.requester.to_json(),
+                "correlationId": self.correlation_id,
+                "startedAt": self.started_at,
+                "slack": self.slack.to_json() if self.slack else None,
+                "state": dict(self.state),
+            },
+        )
+        if self.registered:
+            data["registered"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchRequest:
@@ -209,6 +246,8 @@ class WatchRequest:
             started_at=str(data.get("startedAt") or ""),
             slack=SlackTarget.from_json(slack) if slack else None,
             state=dict(data.get("state") or {}),
+            job_id=_job_of(data),
+            registered=data.get("registered") is True,
         )
 
 

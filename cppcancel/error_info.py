@@ -18,7 +18,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BASIC_LAYOUT", "CPP_ERROR_LAYOUT", "JOINED", "NOT_RECORDED", "NOT_REPEATED", "ErrorInfo"]
+__all__ = [
+    "ALREADY_COMPLETED",
+    "BASIC_LAYOUT",
+    "CPP_ERROR_LAYOUT",
+    "JOINED",
+    "NOT_RECORDED",
+    "NOT_REPEATED",
+    "ErrorInfo",
+]
 
 # The codes of `send_cancel`'s answers that are the app's own, read by the orchestration, the webhook and the Slack
 # report: another request's cancel of the offer holds its lock (joined instead); this request's first run may have
@@ -26,6 +34,9 @@ __all__ = ["BASIC_LAYOUT", "CPP_ERROR_LAYOUT", "JOINED", "NOT_RECORDED", "NOT_RE
 JOINED = "joined"
 NOT_REPEATED = "not_repeated"
 NOT_RECORDED = "not_recorded"
+# A configure job's cancel came too late (HTTP 400 "Cannot cancel job, job has already completed."): not an error of
+# the app, and nothing to retry. The webhook answers 409 with this code.
+ALREADY_COMPLETED = "already_completed"
 
 # JSON key -> attribute.
 _ATTRIBUTES = {

@@ -68,3 +68,20 @@ def validate_emails(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     for value in values:
         seen.setdefault(validate_email(value), None)
     return tuple(seen)
+
+
+# A Product Ingestion job ID is a GUID in every documented example; the rule is a little wider (letters, digits and
+# '-') so that another format is not refused, and narrow enough to be a safe URL segment and record key.
+_JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}\Z")
+
+
+def validate_job_id(value: str) -> str:
+    """Return `value` if it is a valid configure job ID; raise InvalidInput naming the rule otherwise."""
+    if not value:
+        raise InvalidInput("The job ID is missing.")
+    if not _JOB_ID_RE.match(value):
+        raise InvalidInput(
+            f"The job ID {_printable(value)} is not valid: use the job's ID as POST configure returned it "
+            "(letters, digits and '-', at most 64)."
+        )
+    return value

@@ -22,6 +22,9 @@ _log = logging.getLogger(__name__)
 KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
 
 CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
+DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
+DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
+INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 
 # How the app gets its Azure AD tokens (partner_portal/credentials.py): the user-assigned managed identity itself, or an
 # app registration that trusts that identity through a federated credential, or one holding a Key Vault certificate.
@@ -61,6 +64,11 @@ SETTING_NAMES = (
     "RECORD_STORE_SQLITE",
     "RECORD_STORE_TABLE",
     "CANCEL_LOCK_LEASE_S",
+    "CANCEL_JOIN_WAIT_S",
+    "INGESTION_BASE_URL",
+    "INGESTION_API_VERSION",
+    "INGESTION_TOKEN_SCOPE",
+    "INGESTION_ACCESS_TOKEN",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -110,9 +118,16 @@ class Settings:
     record_store_sqlite: str | None = None
     record_store_table: str = DEFAULT_RECORD_STORE_TABLE
     cancel_lock_lease_s: float = 3600.0
+    cancel_join_wait_s: float = 10.0
     storage_connection_string: str | None = field(default=None, repr=False)  # may hold an account key
     storage_table_endpoint: str | None = None
     storage_client_id: str | None = None
+
+    # The Product Ingestion API (configure jobs): its own host, version, audience and token, never the CPP's.
+    ingestion_base_url: str = DEFAULT_INGESTION_BASE_URL
+    ingestion_api_version: str = DEFAULT_INGESTION_API_VERSION
+    ingestion_token_scope: str = INGESTION_TOKEN_SCOPE
+    ingestion_access_token: str | None = field(default=None, repr=False)
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -197,6 +212,25 @@ def _table_name(env: Mapping[str, str], problems: list[str]) -> str:
     return table
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+def _check_apart(settings: Settings, problems: list[str]) -> None:
+    """The two backends' tokens must never meet: their base URLs may not share an origin (each client pins its
+    requests to its own origin, so distinct origins keep each token away from the other API)."""
+    if _origin(settings.ingestion_base_url) == _origin(settings.cpp_base_url):
+        problems.append(
+            "INGESTION_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port), so that neither "
+            "API's token can reach the other"
+        )
+
+
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
     """IDENTITY_MODE, one of IDENTITY_MODES (a typo must not silently pick another identity).
 
@@ -251,10 +285,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         record_store_sqlite=_text(env, "RECORD_STORE_SQLITE"),
         record_store_table=_table_name(env, problems),
         cancel_lock_lease_s=_number(env, "CANCEL_LOCK_LEASE_S", 3600.0, problems, minimum=60.0),
+        cancel_join_wait_s=_number(env, "CANCEL_JOIN_WAIT_S", 10.0, problems),
         storage_connection_string=_text(env, "AzureWebJobsStorage"),
         storage_table_endpoint=_table_endpoint(env),
         storage_client_id=_text(env, "AzureWebJobsStorage__clientId") or _text(env, "AZURE_CLIENT_ID"),
+        ingestion_base_url=_check_base_url(
+            "INGESTION_BASE_URL", (_text(env, "INGESTION_BASE_URL") or DEFAULT_INGESTION_BASE_URL).rstrip("/"), problems
+        ),
+        ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
+        ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
+        ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
     )
+    _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:
         problems.append(
             "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "

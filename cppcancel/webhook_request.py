@@ -20,12 +20,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cppcancel.identifiers import InvalidInput, validate_emails, validate_offer_id, validate_publisher_id
+from cppcancel.identifiers import (
+    InvalidInput,
+    validate_emails,
+    validate_job_id,
+    validate_offer_id,
+    validate_publisher_id,
+)
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
-_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel"}
+_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel", "jobId"}
 
 
 class WebhookInputError(ValueError):
@@ -44,6 +50,7 @@ class WebhookCancel:
     requested_by: str
     notification_emails: tuple[str, ...] = ()
     slack_channel: str | None = None
+    job_id: str | None = None  # cancel this Product Ingestion configure job instead of the CPP publish
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     offer = _string(data, "offerId", required=True) or ""
     requested_by = _string(data, "requestedBy", required=True) or ""
     channel = _string(data, "slackChannel", required=False)
+    job_id = _string(data, "jobId", required=False)
     emails_raw = data.get("notificationEmails", [])
     if emails_raw is None:
         emails_raw = []
@@ -113,6 +121,8 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         publisher = validate_publisher_id(publisher)
         offer = validate_offer_id(offer)
         emails = validate_emails(emails_raw)
+        if job_id is not None:
+            validate_job_id(job_id)
     except InvalidInput as exc:
         raise WebhookInputError("invalid_value", str(exc)) from exc
     if not _CALLER_RE.match(requested_by):
@@ -121,7 +131,25 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         )
     if channel is not None and not _CHANNEL_RE.match(channel):
         raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
-    return WebhookCancel(publisher, offer, requested_by, emails, channel)
+    return WebhookCancel(publisher, offer, requested_by, emails, channel, job_id)
+
+
+_JOB_FIELDS = {"publisherId", "offerId", "jobId", "requestedBy", "slackChannel"}
+
+
+def parse_job_registration(data: object) -> WebhookCancel:
+    """Validate the body of `POST /api/webhooks/jobs` (a pipeline registering the job its `POST configure` started):
+    the cancel body's rules, with `jobId` required and no `notificationEmails`."""
+    if not isinstance(data, Mapping):
+        raise WebhookInputError("invalid_body", "The body must be a JSON object.")
+    unknown = sorted(str(k) for k in data if k not in _JOB_FIELDS)
+    if unknown:
+        raise WebhookInputError(
+            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(_JOB_FIELDS))}."
+        )
+    if data.get("jobId") is None:
+        raise WebhookInputError("missing_field", "'jobId' is required.")
+    return parse_webhook_body(data)
 
 
 def _decodes(secret: str) -> bool:

@@ -76,6 +76,10 @@ def _services(host: DevHost) -> list[str]:
     else:
         how = "CPP_ACCESS_TOKEN set" if is_set(os.environ, "CPP_ACCESS_TOKEN") else "token from Azure identity"
         lines.append(f"Cloud Partner Portal: REAL at {os.environ.get('CPP_BASE_URL')} ({how})")
+    if emulation.ingestion is not None:
+        lines.append(f"Product Ingestion API: EMULATED by the stand-in at {emulation.ingestion.base_url}")
+    else:
+        lines.append(f"Product Ingestion API: REAL at {os.environ.get('INGESTION_BASE_URL')}")
     if emulation.slack is not None:
         lines.append(f"Slack Web API: EMULATED by the stand-in at {emulation.slack.base_url} (messages printed below)")
     else:

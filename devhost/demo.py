@@ -10,6 +10,7 @@ through real, signed HTTP, exactly as Slack would send it:
 4. alice clicks Confirm                                       -> the cancel orchestration posts to the channel
 5. the watcher updates the channel until the cancel completed
 6. alice: `/cpp history contoso contoso-vm-offer`             -> the cancel just made, from the app's own record
+7. alice cancels a Product Ingestion configure job (`job=`)  -> one POST, followed to `completed (cancelled)`
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devhost import demo_jobs
 from devhost.demo_render import Conversation, message_lines
 from devhost.durable_store import InstanceRecord
 from devhost.host import DevHost, DevHostOptions
@@ -53,6 +55,7 @@ _CLEARED = (
     "AUDIT_CHANNEL_ID",
     "WEBHOOK_SECRET",
     "AZURE_CLIENT_ID",
+    *demo_jobs.CLEARED,
 )
 
 
@@ -82,6 +85,7 @@ class Story:
         self.follow()
         self.verify()
         self.history()
+        demo_jobs.job_cancel(self)
 
     # ---- steps ----------------------------------------------------------------------------------------------
     def preflight(self) -> None:

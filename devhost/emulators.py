@@ -1,9 +1,11 @@
-"""Stand in for the outside services that are not configured: the CPP emulator and the Slack Web API stand-in.
+"""Stand in for the outside services that are not configured: the CPP emulator, the Product Ingestion stand-in and
+the Slack Web API stand-in.
 
 Decided per service from the settings the app will read: no CPP_BASE_URL means the in-process CPP emulator, no
-SLACK_API_BASE_URL means the Slack stand-in. Their addresses (and the emulator's token, a dummy bot token, a
-session signing secret) are written into the environment before the app is imported, so the app cannot tell the
-difference. Configured services are left alone - the same dev host then talks to the real ones.
+INGESTION_BASE_URL the Product Ingestion stand-in (configure jobs), no SLACK_API_BASE_URL the Slack stand-in. Their
+addresses (and the emulators' tokens, a dummy bot token, a session signing secret) are written into the environment
+before the app is imported, so the app cannot tell the difference. Configured services are left alone - the same
+dev host then talks to the real ones.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ class Emulation:
     signing_secret_generated: bool = False
     bot_token_dummy: bool = False
     record_store: str | None = None  # the SQLite file the dev host chose for the cancel record
+    ingestion: Any | None = None  # the Product Ingestion stand-in (configure jobs)
 
     def stop(self) -> None:
-        for service in (self.slack, self.cpp):
+        for service in (self.slack, self.cpp, self.ingestion):
             if service is not None:
                 try:
                     service.stop()
@@ -69,6 +72,13 @@ def start_emulators(
             emulation.cpp = emulator
             environ["CPP_BASE_URL"] = str(emulator.base_url).rstrip("/")
             environ["CPP_ACCESS_TOKEN"] = str(getattr(emulator, "token", EMULATOR_TOKEN))
+    if not is_set(environ, "INGESTION_BASE_URL"):
+        from product_ingestion.standin import IngestionStandIn
+
+        ingestion = IngestionStandIn(port=0).start()
+        emulation.ingestion = ingestion
+        environ["INGESTION_BASE_URL"] = ingestion.base_url
+        environ["INGESTION_ACCESS_TOKEN"] = ingestion.token
     if not is_set(environ, "SLACK_API_BASE_URL"):
         from devhost.slack_standin import SlackStandIn
 

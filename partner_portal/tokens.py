@@ -41,13 +41,14 @@ class TokenProvider(Protocol):
 class StaticTokenProvider:
     """A fixed token (CPP_ACCESS_TOKEN): for the local emulator and tests only, since it is never refreshed."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, setting: str = "CPP_ACCESS_TOKEN") -> None:
         if not token or not token.strip():
             raise ValueError("StaticTokenProvider needs a non-empty token")
         self._token = token.strip()
         log.warning(
-            "Using a fixed Partner Portal token from CPP_ACCESS_TOKEN. This is meant for local runs and tests; "
-            "in Azure leave it empty so the managed identity is used."
+            "Using a fixed token from %s. This is meant for local runs and tests; "
+            "in Azure leave it empty so the managed identity is used.",
+            setting,
         )
 
     def get_token(self) -> str:
@@ -165,3 +166,13 @@ def token_provider_from_settings(settings: Settings) -> TokenProvider:
     if settings.cpp_access_token:
         return StaticTokenProvider(settings.cpp_access_token)
     return azure_token_provider(settings, settings.cpp_token_scope)
+
+
+@functools.cache
+def ingestion_token_provider_from_settings(settings: Settings) -> TokenProvider:
+    """The Product Ingestion API's token: INGESTION_ACCESS_TOKEN when set (local runs), else the configured identity
+    for INGESTION_TOKEN_SCOPE (Microsoft Graph). A provider of its own, never the CPP's: each caches a token for
+    one audience, and neither is ever handed to the other API's client."""
+    if settings.ingestion_access_token:
+        return StaticTokenProvider(settings.ingestion_access_token, "INGESTION_ACCESS_TOKEN")
+    return azure_token_provider(settings, settings.ingestion_token_scope)

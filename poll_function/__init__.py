@@ -12,6 +12,7 @@ on `bp`; function_app.py registers `bp` once.
 from poll_function import (
     audit_activities,
     cpp_activities,
+    job_activities,
     slack_activities,
     watch_orchestrator,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "audit_activities",
     "bp",
     "cpp_activities",
+    "job_activities",
     "slack_activities",
     "watch_orchestrator",
 ]

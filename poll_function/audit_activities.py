@@ -5,14 +5,16 @@ when the cancel that holds it is the one this watch followed (so the next cancel
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
 from cppcancel.settings import SettingsError, get_settings
+from cppcancel.times import iso, utc_now
 from poll_function.blueprint import activity
 from poll_function.payloads import load
-from record_store.base import StoreUnavailable
+from record_store.base import RecordStore, StoreUnavailable
 from record_store.factory import record_store
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,28 @@ def record_watch_end(payload: Any) -> bool:
     """Input `{"request": WatchRequest JSON, "ending": the watcher's output}`."""
     data = load(payload)
     request = WatchRequest.from_json(data["request"])
-    emit(watch_end_record(request, dict(data["ending"])))
+    ending = dict(data["ending"])
+    emit(watch_end_record(request, ending))
     try:
         store = record_store(get_settings())
-        store.release_watched(request.publisher_id, request.offer_id, request.instance_id)
+        store.release_watched(request.publisher_id, request.offer_id, request.instance_id, request.job_id)
+        if request.job_id and ending.get("phase") in JOB_ENDED:
+            _job_completed(store, request, request.job_id, ending)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
         log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
     return True
+
+
+# The phases that mean a job's `jobStatus` was `completed` (a stopped or timed-out watch says nothing of the job).
+JOB_ENDED = frozenset({"completed", "canceled", "failed"})
+
+
+def _job_completed(store: RecordStore, request: WatchRequest, job_id: str, ending: dict[str, Any]) -> None:
+    """A registered job that completed is no longer offered by `/cpp ops` or a bare `/cpp cancel`."""
+    job = store.job(request.publisher_id, request.offer_id, job_id)
+    if job is None or not job.running:
+        return
+    said = ending.get("operationStatus")
+    store.update_job(
+        replace(job, state="completed", job_status=said if isinstance(said, str) else None, updated_at=iso(utc_now()))
+    )

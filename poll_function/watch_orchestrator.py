@@ -1,5 +1,8 @@
 """The watcher (`watch_operation`): follow one CPP operation on durable timers and keep its Slack message current.
 
+A Product Ingestion configure job (`WatchRequest.job_id`) is watched the same way: only the poll differs (`poll_job`
+reads `configure/{jobId}/status` and hands back the job as an `Operation`), until `jobStatus` is `completed`.
+
 Monitor pattern, one generation at a time:
 
     [load_watch_params]  (first generation only)
@@ -50,7 +53,7 @@ from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from durable_registration import OrchestrationContext, retry_options
 from poll_function.blueprint import orchestrator
-from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
+from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult, load
 from poll_function.watch_logic import (
     MAX_RATELIMIT_WAITS,
@@ -90,7 +93,12 @@ def _load_params(context: OrchestrationContext) -> Generator[Any, Any, ScheduleP
 
 def _poll(context: OrchestrationContext, request: WatchRequest) -> Generator[Any, Any, PollResult]:
     try:
-        raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})
+        if request.job_id:  # a configure job: its status, read from the Product Ingestion API
+            raw = yield context.call_activity(
+                POLL_JOB, {"operationUrl": request.operation_url, "jobId": request.job_id}
+            )
+        else:
+            raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})
     except Exception as exc:
         failed = ErrorInfo("activity_failed", f"The poll activity failed: {_short(exc)}", transient=True)
         return PollResult(False, error=failed)

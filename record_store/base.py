@@ -14,6 +14,13 @@ raised as `StoreUnavailable`, and callers fail closed: nothing is sent that coul
 Keys: a partition per offer (`{publisher}|{offer}`: identifiers cannot hold `|`, `/`, `#`, `?` or control
 characters, so this is safe as an Azure Tables key), a row per request (`req|{instance id}`) and one row for the
 offer's lock (`lock`).
+
+Product Ingestion configure jobs live in the same partition, kept apart from the CPP's by their keys: a job cancel's
+record is a `req|` row like any other (its `job_id` column names the job, so `/cpp history` lists both kinds), and
+its lock is the job's own row `lock|job|{job id, lowercased}`, with exactly the offer lock's semantics (insert to
+take, ETag-checked takeover of an expired lease, join when held, release by the holder only). So two cancels of one
+job send one POST, while a job cancel and a CPP cancel of the same offer never join each other: they stop different
+things (a CPP publish and a configure job), and neither may silently swallow the other.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from cppcancel.times import iso, parse_iso
+from record_store.jobs import JOB_PREFIX, JobRegistration, job_row
 
 # recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
 # answer is not recorded (a re-run must never send again). sent / failed: the POST's answer is recorded. joined:
@@ -32,6 +40,7 @@ from cppcancel.times import iso, parse_iso
 RecordState = Literal["recorded", "sending", "sent", "failed", "joined", "not_sent"]
 RECORD_STATES: tuple[str, ...] = get_args(RecordState)
 LOCK_ROW = "lock"
+JOB_LOCK_PREFIX = "lock|job|"
 RECORD_PREFIX = "req|"
 Entity = dict[str, Any]
 
@@ -60,6 +69,7 @@ class CancelRecord:
     outcome: str | None = None  # the audit outcome, for the history
     message: str | None = None
     joined: str | None = None  # the instance ID of the cancel this one joined
+    job_id: str | None = None  # a configure job's cancel (None: the CPP publish of the offer)
 
     def to_entity(self) -> Entity:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -90,6 +100,7 @@ class OfferLock:
     message_ts: str | None = None
     operation_url: str | None = None
     watch_instance_id: str | None = None
+    job_id: str | None = None  # the lock of one configure job, not the offer's CPP lock
 
     def to_entity(self) -> Entity:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -114,6 +125,7 @@ class OfferLock:
             expires_at=iso(now + timedelta(seconds=lease_s)),
             display=record.display,
             channel=record.channel,
+            job_id=record.job_id,
         )
 
 
@@ -127,6 +139,11 @@ class LockResult:
 
 def partition_of(publisher_id: str, offer_id: str) -> str:
     return f"{publisher_id}|{offer_id}"
+
+
+def lock_row(job_id: str | None) -> str:
+    """The offer's CPP cancel lock, or one configure job's (job IDs are GUID-like: case does not make another)."""
+    return LOCK_ROW if not job_id else JOB_LOCK_PREFIX + job_id.lower()
 
 
 class RecordStore(abc.ABC):
@@ -195,15 +212,44 @@ class RecordStore(abc.ABC):
         records.sort(key=lambda r: (r.requested_at, r.instance_id), reverse=True)
         return records[:limit]
 
+    # -- registered configure jobs (record_store.jobs) -------------------------------------------------------------
+    def register_job(self, job: JobRegistration) -> JobRegistration | None:
+        """Remember a job (conditional insert). None when new; the stored registration when it was known already."""
+        partition = partition_of(job.publisher_id, job.offer_id)
+        if self._insert(partition, job_row(job.job_id), job.to_entity()):
+            return None
+        found = self._read(partition, job_row(job.job_id))
+        if found is None:
+            raise StoreUnavailable(f"the registration of job {job.job_id} vanished while it was read")
+        return JobRegistration.from_entity(found[0])
+
+    def registered_jobs(self, publisher_id: str, offer_id: str) -> list[JobRegistration]:
+        """The offer's registered jobs, newest first."""
+        jobs = [
+            JobRegistration.from_entity(entity)
+            for row, entity in self._scan(partition_of(publisher_id, offer_id))
+            if row.startswith(JOB_PREFIX)
+        ]
+        return sorted(jobs, key=lambda j: (j.registered_at, j.job_id), reverse=True)
+
+    def job(self, publisher_id: str, offer_id: str, job_id: str) -> JobRegistration | None:
+        found = self._read(partition_of(publisher_id, offer_id), job_row(job_id))
+        return JobRegistration.from_entity(found[0]) if found else None
+
+    def update_job(self, job: JobRegistration) -> None:
+        """Write a registration's new state (its one writer at a time: the job's watcher)."""
+        self._put(partition_of(job.publisher_id, job.offer_id), job_row(job.job_id), job.to_entity())
+
     # -- the per-offer lock ------------------------------------------------------------------------------------------
     def acquire(self, record: CancelRecord, now: datetime, lease_s: float) -> LockResult:
         """Take the offer's lock for `record`, or say who holds it. An expired lease is taken over (ETag-checked)."""
         wanted = OfferLock.for_record(record, now, lease_s)
         partition = partition_of(record.publisher_id, record.offer_id)
+        row = lock_row(record.job_id)
         for _ in range(5):
-            if self._insert(partition, LOCK_ROW, wanted.to_entity()):
+            if self._insert(partition, row, wanted.to_entity()):
                 return LockResult(True, wanted)
-            found = self._read(partition, LOCK_ROW)
+            found = self._read(partition, row)
             if found is None:
                 continue  # released in between: try the insert again
             current = OfferLock.from_entity(found[0])
@@ -211,12 +257,12 @@ class RecordStore(abc.ABC):
                 return LockResult(True, current)  # a re-run of the holder
             if not current.expired(now):
                 return LockResult(False, current)
-            if self._replace(partition, LOCK_ROW, wanted.to_entity(), found[1]):
+            if self._replace(partition, row, wanted.to_entity(), found[1]):
                 return LockResult(True, wanted)
         raise StoreUnavailable(f"the lock of {partition} kept changing while it was taken")
 
-    def read_lock(self, publisher_id: str, offer_id: str) -> OfferLock | None:
-        found = self._read(partition_of(publisher_id, offer_id), LOCK_ROW)
+    def read_lock(self, publisher_id: str, offer_id: str, job_id: str | None = None) -> OfferLock | None:
+        found = self._read(partition_of(publisher_id, offer_id), lock_row(job_id))
         return OfferLock.from_entity(found[0]) if found else None
 
     def annotate(
@@ -228,11 +274,12 @@ class RecordStore(abc.ABC):
         operation_url: str | None = None,
         watch_instance_id: str | None = None,
         message_ts: str | None = None,
+        job_id: str | None = None,
     ) -> bool:
         """Add what joiners need (operation URL, watcher, message ts) to the holder's lock; False if not held."""
-        partition = partition_of(publisher_id, offer_id)
+        partition, row = partition_of(publisher_id, offer_id), lock_row(job_id)
         for _ in range(3):
-            found = self._read(partition, LOCK_ROW)
+            found = self._read(partition, row)
             if found is None:
                 return False
             current = OfferLock.from_entity(found[0])
@@ -244,24 +291,26 @@ class RecordStore(abc.ABC):
                 watch_instance_id=watch_instance_id or current.watch_instance_id,
                 message_ts=message_ts or current.message_ts,
             )
-            if self._replace(partition, LOCK_ROW, changed.to_entity(), found[1]):
+            if self._replace(partition, row, changed.to_entity(), found[1]):
                 return True
         raise StoreUnavailable(f"the lock of {partition} kept changing while it was annotated")
 
-    def release(self, publisher_id: str, offer_id: str, holder: str) -> bool:
+    def release(self, publisher_id: str, offer_id: str, holder: str, job_id: str | None = None) -> bool:
         """Release the lock if `holder` holds it (a late release never frees someone else's lock)."""
-        partition = partition_of(publisher_id, offer_id)
+        partition, row = partition_of(publisher_id, offer_id), lock_row(job_id)
         for _ in range(3):
-            found = self._read(partition, LOCK_ROW)
+            found = self._read(partition, row)
             if found is None or OfferLock.from_entity(found[0]).holder != holder:
                 return False
-            if self._delete(partition, LOCK_ROW, found[1]):
+            if self._delete(partition, row, found[1]):
                 return True
         raise StoreUnavailable(f"the lock of {partition} kept changing while it was released")
 
-    def release_watched(self, publisher_id: str, offer_id: str, watch_instance_id: str) -> bool:
-        """The end of a watch frees the offer if the lock's cancel is the one that watch followed."""
-        lock = self.read_lock(publisher_id, offer_id)
+    def release_watched(
+        self, publisher_id: str, offer_id: str, watch_instance_id: str, job_id: str | None = None
+    ) -> bool:
+        """The end of a watch frees the offer (or the job) if the lock's cancel is the one that watch followed."""
+        lock = self.read_lock(publisher_id, offer_id, job_id)
         if lock is None or lock.watch_instance_id != watch_instance_id:
             return False
-        return self.release(publisher_id, offer_id, lock.holder)
+        return self.release(publisher_id, offer_id, lock.holder, job_id)

@@ -54,6 +54,17 @@ def _ids(publisher: object, offer: object) -> tuple[str, str]:
         raise InvalidValue(str(exc)) from None
 
 
+def _job(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise InvalidValue("the button value's job ID is not a string")
+    try:
+        return identifiers.validate_job_id(raw)
+    except identifiers.InvalidInput as exc:
+        raise InvalidValue(str(exc)) from None
+
+
 def _encode(data: Mapping[str, Any]) -> str:
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     if len(text) > MAX_VALUE_LENGTH:
@@ -71,18 +82,20 @@ class CancelTicket:
     notify: tuple[str, ...] = ()
     asked_by: str | None = None
     asked_at: str | None = None
+    job_id: str | None = None  # a configure job's cancel ("j", written only when set)
 
     def to_value(self) -> str:
-        return _encode(
-            {
-                "rid": self.request_id,
-                "p": self.publisher_id,
-                "o": self.offer_id,
-                "n": list(self.notify),
-                "by": self.asked_by,
-                "at": self.asked_at,
-            }
-        )
+        data: dict[str, Any] = {
+            "rid": self.request_id,
+            "p": self.publisher_id,
+            "o": self.offer_id,
+            "n": list(self.notify),
+            "by": self.asked_by,
+            "at": self.asked_at,
+        }
+        if self.job_id:
+            data["j"] = self.job_id
+        return _encode(data)
 
     @classmethod
     def from_value(cls, raw: object) -> CancelTicket:
@@ -106,23 +119,29 @@ class CancelTicket:
             notify=emails,
             asked_by=by if isinstance(by, str) and USER_ID.match(by) else None,
             asked_at=at if isinstance(at, str) and len(at) <= 40 else None,
+            job_id=_job(data.get("j")),
         )
 
 
 @dataclass(frozen=True)
 class OfferRef:
-    """The "Cancel…" button of `/cpp ops`: which offer to prepare a confirmation for."""
+    """The "Cancel…" button of `/cpp ops`: which offer (and, for a registered configure job, which job) to prepare
+    a confirmation for."""
 
     publisher_id: str
     offer_id: str
+    job_id: str | None = None
 
     def to_value(self) -> str:
-        return _encode({"p": self.publisher_id, "o": self.offer_id})
+        data: dict[str, Any] = {"p": self.publisher_id, "o": self.offer_id}
+        if self.job_id:
+            data["j"] = self.job_id
+        return _encode(data)
 
     @classmethod
     def from_value(cls, raw: object) -> OfferRef:
         data = _object(raw)
-        return cls(*_ids(data.get("p"), data.get("o")))
+        return cls(*_ids(data.get("p"), data.get("o")), _job(data.get("j")))
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ _NEXT_STEP: dict[str, str] = {
     "conflict": f"The offer is not in a state that can be cancelled: check `{OPS_COMMAND}`.",
     "bad_request": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
     "invalid_response": f"The outcome is unknown: check `{OPS_COMMAND}` before trying again.",
+    "already_completed": "Nothing to retry: the job finished before the cancel reached it. `/cpp status <publisher> "
+    "<offer> job=<job ID>` shows how it ended.",
     # A failed cancel with an unsafe URL is a redirect (an accepted cancel with one is reported as accepted).
     "unsafe_url": "The app never follows a redirect (its token stays with the Partner Portal). The outcome is "
     f"unknown: check `{OPS_COMMAND}` before trying again.",

@@ -6,13 +6,14 @@ ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the sam
 
     help                                            (also: empty text, unknown verbs)
     ops <publisher> <offer>
-    status <publisher> <offer>
+    status <publisher> <offer> [job=<jobId>]
     history <publisher> <offer>
-    cancel <publisher> <offer> [notify=a@x.com,b@x.com]
+    cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]
 
-Verbs and the `notify=` key are case-insensitive; publisher and offer IDs are lowercased (`cppcancel.identifiers`).
-Usage lines carry no command name: the caller prefixes whatever name the workspace gave the command (`/cpp` by
-default).
+`job=` names a Product Ingestion configure job (the Partner Center API of newer offers) instead of the offer's CPP
+publish. Verbs and the `notify=`/`job=` keys are case-insensitive; publisher and offer IDs are lowercased
+(`cppcancel.identifiers`), job IDs kept as typed. Usage lines carry no command name: the caller prefixes whatever
+name the workspace gave the command (`/cpp` by default).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ MAX_TEXT_LENGTH = 500
 
 USAGE = {
     "ops": "ops <publisher> <offer>",
-    "status": "status <publisher> <offer>",
-    "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com]",
+    "status": "status <publisher> <offer> [job=<jobId>]",
+    "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]",
     "history": "history <publisher> <offer>",
     "help": "help",
 }
@@ -39,6 +40,7 @@ _MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>")
 # "notify=a@x.com, b@x.com": a space after a comma is a typing habit, not a new argument.
 _COMMA_SPACE = re.compile(r"\s*,\s*")
 _NOTIFY = "notify="
+_JOB = "job="
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Ops:
 class Status:
     publisher_id: str
     offer_id: str
+    job_id: str | None = None  # a configure job's status instead of the CPP's latest operation
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Cancel:
     publisher_id: str
     offer_id: str
     notify: tuple[str, ...] = ()
+    job_id: str | None = None  # cancel this configure job instead of the CPP publish
 
 
 Command = Help | Ops | Status | History | Cancel
@@ -118,6 +122,20 @@ def _notify(value: str) -> tuple[str, ...]:
         raise ParseError(str(exc), USAGE["cancel"]) from None
 
 
+def _job_option(verb: str, args: list[str]) -> tuple[list[str], str | None]:
+    """`job=<jobId>` taken out of `args` (once at most), validated; the other arguments as they were."""
+    jobs = [arg for arg in args if arg.lower().startswith(_JOB)]
+    if len(jobs) > 1:
+        raise ParseError("Give job= once, with one job ID.", USAGE[verb])
+    rest = [arg for arg in args if not arg.lower().startswith(_JOB)]
+    if not jobs:
+        return rest, None
+    try:
+        return rest, identifiers.validate_job_id(jobs[0][len(_JOB) :])
+    except identifiers.InvalidInput as exc:
+        raise ParseError(str(exc), USAGE[verb]) from None
+
+
 def parse(text: str) -> Command:
     """Parse the text after the command name. Raises only ParseError."""
     if len(text) > MAX_TEXT_LENGTH:
@@ -131,17 +149,23 @@ def parse(text: str) -> Command:
     if verb == "ops":
         return Ops(*_ids(verb, args))
     if verb == "status":
-        return Status(*_ids(verb, args))
+        args, job_id = _job_option(verb, args)
+        return Status(*_ids(verb, args), job_id)
     if verb == "history":
         return History(*_ids(verb, args))
     if verb == "cancel":
+        args, job_id = _job_option(verb, args)
         positional = [arg for arg in args if not arg.lower().startswith(_NOTIFY)]
         options = [arg for arg in args if arg.lower().startswith(_NOTIFY)]
         if len(options) > 1:
             raise ParseError("Give notify= once, with the addresses separated by commas.", USAGE["cancel"])
         publisher_id, offer_id = _ids(verb, positional)
         notify = _notify(options[0][len(_NOTIFY) :]) if options else ()
-        return Cancel(publisher_id, offer_id, notify)
+        if notify and job_id:
+            raise ParseError(
+                "notify= is for CPP cancels only: a configure job's cancel sends no e-mail.", USAGE["cancel"]
+            )
+        return Cancel(publisher_id, offer_id, notify, job_id)
     shown = verb if len(verb) <= 30 else verb[:27] + "..."
     return Help(unknown=shown)
 
@@ -153,8 +177,10 @@ def render(command: Command) -> str:
     if isinstance(command, Ops):
         return f"ops {command.publisher_id} {command.offer_id}"
     if isinstance(command, Status):
-        return f"status {command.publisher_id} {command.offer_id}"
+        job = f" job={command.job_id}" if command.job_id else ""
+        return f"status {command.publisher_id} {command.offer_id}{job}"
     if isinstance(command, History):
         return f"history {command.publisher_id} {command.offer_id}"
     text = f"cancel {command.publisher_id} {command.offer_id}"
+    text += f" job={command.job_id}" if command.job_id else ""
     return text + (f" notify={','.join(command.notify)}" if command.notify else "")

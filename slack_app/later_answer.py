@@ -47,7 +47,7 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
     except errors.CppError as exc:
         found = exc
     ask = lookup.Ask(request.kind, request.command, request.response_url, ticket)
-    message = lookup.render(attempt, ask, found)
+    message = lookup.render(rt, attempt, ask, found)
     return post(request.response_url, message, ref=request.ref)
 
 

@@ -73,6 +73,9 @@ def _within(deadline: float, call: Callable[[], _T]) -> _T:
         raise errors.CppTimeout("The Partner Portal did not answer in time for Slack's 3-second limit.") from None
 
 
+within = _within  # for the configure-job reads (slack_app.jobs), under the same budget
+
+
 @dataclass(frozen=True)
 class OfferView:
     """An offer's operations as listed (newest first, as the API orders them), the focus one in detail."""

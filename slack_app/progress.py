@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cppcancel.contracts import CancelOutcome, Requester
-from cppcancel.error_info import JOINED, NOT_REPEATED, ErrorInfo
+from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_REPEATED, ErrorInfo
 from cppcancel.times import parse_iso
 from partner_portal.models import Operation, StepStatus
+from product_ingestion.models import PARTIAL_WARNING, is_job, job_words
 from slack_app.actions import STOP_WATCHING, StopWatch
 from slack_app.advice import NOT_FOLLOWED_NEXT_STEP, OPS_COMMAND, next_step_hint
 from slack_app.blockkit import (
@@ -127,8 +128,19 @@ def _headline(view: ProgressView) -> str:
     }[view.phase]
 
 
+def _job_closing(view: ProgressView) -> str | None:
+    """A configure job's end, in the API's words; a cancelled one may have applied part of its resources."""
+    if view.operation is None or not is_job(view.operation) or view.phase not in ("completed", "canceled"):
+        return None
+    said = f"*The job ended:* {escape(job_words(view.operation))}."
+    return f"{said}\n{PARTIAL_WARNING}" if view.phase == "canceled" else said
+
+
 def _closing_text(view: ProgressView) -> str | None:
     """The section that explains a final state (what happened, and what to do if it is not plain success)."""
+    job = _job_closing(view)
+    if job is not None:
+        return job
     after = format_duration(view.elapsed_s)
     if view.phase == "failed":
         said = view.api_error or "no error text was given"
@@ -189,7 +201,8 @@ def render_progress(view: ProgressView) -> Message:
         blocks.append(section(closing))
     facts = [f"Watch `{view.watch_instance_id}`", f"checked {view.polls}×"]
     if view.operation is not None and view.operation.id:
-        facts.insert(0, f"Operation `{escape(view.operation.id)}`")
+        what = "Job" if is_job(view.operation) else "Operation"
+        facts.insert(0, f"{what} `{escape(view.operation.id)}`")
     blocks.append(context(" · ".join(facts)))
     if not view.is_final:
         blocks.append(stop_actions(view.watch_instance_id, view.publisher_id, view.offer_id))
@@ -205,6 +218,8 @@ def thread_reply(view: ProgressView, previous_status: str | None = None) -> str:
     kind = view.kind
     if view.phase == "completed":
         return f"✅ The {kind} operation completed after {after}."
+    if view.phase == "canceled" and is_job(view.operation):
+        return f"🛑 The {kind} was cancelled (after {after}). {PARTIAL_WARNING}"
     if view.phase == "canceled":
         return f"🛑 The {kind} operation was canceled (after {after})."
     if view.phase == "failed":
@@ -229,11 +244,19 @@ def render_cancel_report(
     requester: Requester,
     outcome: CancelOutcome,
     at: datetime,
+    job_id: str | None = None,
 ) -> Message:
-    """The channel message that reports the cancel POST; on 202 the watcher keeps updating this very message."""
+    """The channel message that reports the cancel POST; on 202 the watcher keeps updating this very message.
+
+    With `job_id` it reports a configure job's cancel (the Product Ingestion API), in that API's words."""
     subject = f"{publisher_id}/{offer_id}"
     who = requester.mention
     when = slack_time(at)
+    if job_id is not None:
+        job_report = _job_report(publisher_id, offer_id, job_id, who, when, outcome)
+        if job_report is not None:
+            return job_report
+        subject = f"configure job {job_id} of {subject}"
     if outcome.status == "cancelled":
         text = f"✅ {subject}: publish cancelled by {who} at {when}"
         blocks = [section(text), context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
@@ -263,6 +286,41 @@ def render_cancel_report(
     text = f"❌ Cancel of {subject} failed — requested by {who} at {when}."
     detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error)}"
     return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
+
+
+def _job_report(
+    publisher_id: str, offer_id: str, job_id: str, who: str, when: str, outcome: CancelOutcome
+) -> Message | None:
+    """A configure job cancelled at once, under way, or too late; None for the reports a CPP cancel shares (a
+    failure, a join, an accepted cancel nobody follows)."""
+    subject = f"{publisher_id}/{offer_id}"
+    job = f"configure job `{escape(job_id)}`"
+    if outcome.status == "cancelled":
+        text = f"✅ {subject}: {job} cancelled by {who} at {when}"
+        note = f"The Product Ingestion API answered: completed (cancelled). {PARTIAL_WARNING}"
+        return Message(text, (section(text), context(note)), _digest([text, note]))
+    if (
+        outcome.status == "accepted"
+        and outcome.watch_instance_id
+        and (outcome.error is None or outcome.error.code == NOT_REPEATED)
+    ):
+        text = f"🛑 Cancel of {job} of {subject} under way — requested by {who}; following the job…"
+        how = (
+            escape(outcome.error.message)
+            if outcome.error
+            else "The Product Ingestion API took the cancel; the job is still finishing."
+        )
+        blocks = [
+            section(text),
+            context(f"Requested at {when}. {how}"),
+            stop_actions(outcome.watch_instance_id, publisher_id, offer_id),
+        ]
+        return Message(text, tuple(blocks), _digest(text))
+    if outcome.status == "failed" and outcome.error and outcome.error.code == ALREADY_COMPLETED:
+        text = f"⏱️ Too late to cancel {job} of {subject} — requested by {who} at {when}."
+        detail = f"*What happened:* {escape(outcome.error.message)}\n*What to do:* {next_step_hint(outcome.error)}"
+        return Message(f"{text} {outcome.error.message}", (section(text), section(detail)), _digest([text, detail]))
+    return None
 
 
 def _joined_report(subject: str, who: str, when: str, joined: ErrorInfo) -> Message:

@@ -175,6 +175,18 @@ def notify_note(addresses: tuple[str, ...]) -> str:
     )
 
 
+def confirmation_controls(ticket: CancelTicket, dialog: Block, ref: str) -> list[Block]:
+    """The end of every "are you sure" (CPP publish or configure job): a danger Confirm behind Slack's dialog,
+    Never mind, and who asked - the same buttons and values, so one listener serves both."""
+    value = ticket.to_value()
+    confirm = button("Confirm cancel", CONFIRM_CANCEL, value, style="danger", confirm=dialog)
+    asked = f"Asked by <@{ticket.asked_by}>" if ticket.asked_by else "Asked"
+    return [
+        actions("cancel_confirmation", confirm, button("Never mind", ABORT_CANCEL, value)),
+        context(f"{asked} · only people allowed to cancel this offer can confirm · ref {code(ref)}"),
+    ]
+
+
 def confirmation_message(
     ticket: CancelTicket, in_flight: Operation | None, *, lookup_problem: str | None, ref: str
 ) -> Message:
@@ -205,25 +217,27 @@ def confirmation_message(
         "Keep publishing",
         style="danger",
     )
-    value = ticket.to_value()
-    confirm = button("Confirm cancel", CONFIRM_CANCEL, value, style="danger", confirm=dialog)
-    blocks.append(actions("cancel_confirmation", confirm, button("Never mind", ABORT_CANCEL, value)))
-    asked = f"Asked by <@{ticket.asked_by}>" if ticket.asked_by else "Asked"
-    blocks.append(context(f"{asked} · only people allowed to cancel this offer can confirm · ref {code(ref)}"))
+    blocks.extend(confirmation_controls(ticket, dialog, ref))
     state = f"in flight: {kind(in_flight)}" if in_flight else "nothing in flight"
     return message(
         f"Cancel the publish of {ticket.publisher_id}/{ticket.offer_id}? ({state}) Confirm or never mind.", blocks
     )
 
 
-def requested_message(publisher_id: str, offer_id: str, user_id: str, at: datetime) -> Message:
+def requested_message(
+    publisher_id: str, offer_id: str, user_id: str, at: datetime, *, job_id: str | None = None
+) -> Message:
+    """Confirm's first answer; a configure job's cancel names the job and the API it goes to."""
+    what, api = (
+        ("", "the Partner Portal") if job_id is None else (f"configure job {job_id} of ", "the Product Ingestion API")
+    )
+    rich_what = "" if job_id is None else f"configure job {code(job_id)} of "
     text = (
-        f"Cancel of {publisher_id}/{offer_id} requested by <@{user_id}> at {plain_time(at)}; "
-        "sending it to the Partner Portal…"
+        f"Cancel of {what}{publisher_id}/{offer_id} requested by <@{user_id}> at {plain_time(at)}; sending it to {api}…"
     )
     rich = (
-        f":hourglass_flowing_sand: Cancel of {target(publisher_id, offer_id)} requested by <@{user_id}> "
-        f"at {slack_time(at)}; sending it to the Partner Portal…"
+        f":hourglass_flowing_sand: Cancel of {rich_what}{target(publisher_id, offer_id)} requested by <@{user_id}> "
+        f"at {slack_time(at)}; sending it to {api}…"
     )
     return message(text, [section(rich)])
 

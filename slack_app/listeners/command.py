@@ -21,7 +21,7 @@ from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY, DurableGateway
-from slack_app.listeners import lookup
+from slack_app.listeners import job_command, lookup
 from slack_app.listeners.confirmation import new_ticket
 from slack_app.payload import Caller, command_name, command_text, response_url
 from slack_app.runtime import Runtime
@@ -93,11 +93,20 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: Durab
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
+    if isinstance(parsed, grammar.Cancel) and parsed.job_id:
+        return job_command.job_confirmation(rt, attempt, parsed.job_id)
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
+    if isinstance(parsed, grammar.Status) and parsed.job_id:
+        return job_command.job_status(rt, attempt, parsed.job_id, name)
     url = response_url(body)
     if isinstance(parsed, grammar.Cancel):
-        ask = lookup.Ask("cancel", name, url, new_ticket(attempt, parsed.notify))
-    else:
-        ask = lookup.Ask("ops" if isinstance(parsed, grammar.Ops) else "status", name, url)
+        notify = parsed.notify
+
+        def publish_confirmation() -> Message:  # the CPP publish's, when no registered job is to be cancelled
+            ask = lookup.Ask("cancel", name, url, new_ticket(attempt, notify))
+            return lookup.answer(rt, attempt, ask, durable)
+
+        return job_command.bare_cancel(rt, attempt, notify, publish_confirmation)
+    ask = lookup.Ask("ops" if isinstance(parsed, grammar.Ops) else "status", name, url)
     return lookup.answer(rt, attempt, ask, durable)

@@ -37,14 +37,14 @@ def confirm_cancel(click: Click) -> None:
     if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
-            _answer(click, found, utc_now())
+            _answer(click, found, utc_now(), ticket.job_id)
             return
         p, o = click.attempt.offer
         click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked)
+    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.job_id)
 
 
 def _fresh(ticket: CancelTicket) -> bool:
@@ -65,10 +65,11 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
         requested_at=iso(at, "seconds"),
         notification_emails=ticket.notify,
         slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
+        job_id=ticket.job_id,
     )
 
 
-def _answer(click: Click, result: StartResult, asked: datetime) -> None:
+def _answer(click: Click, result: StartResult, asked: datetime, job_id: str | None) -> None:
     """Say what the start-once service did (audited; `asked`: when this click asked). The confirmation is replaced
     when this click's own start was decided, and left standing when an earlier one had decided it."""
     attempt = click.attempt
@@ -77,7 +78,8 @@ def _answer(click: Click, result: StartResult, asked: datetime) -> None:
         # Said only once the orchestration exists: a host that dies in between must never leave "requested"
         # standing over a cancel that was not started. The orchestration's own answer on this response_url comes
         # after the cancel POST, so this reply is in practice long there before it.
-        click.say(replies.requested_message(p, o, attempt.who.user_id, asked), replace_original=True)
+        message = replies.requested_message(p, o, attempt.who.user_id, asked, job_id=job_id)
+        click.say(message, replace_original=True)
         attempt.record("allowed", "requested")
     elif isinstance(result, AlreadyRequested):
         attempt.record("allowed", "already_requested")

@@ -22,6 +22,7 @@ from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.durable_port import DurableGateway
+from slack_app.listeners import job_command
 from slack_app.listeners.confirmation import confirmation_reply
 from slack_app.runtime import Runtime
 
@@ -40,18 +41,21 @@ class Ask:
     ticket: CancelTicket | None = None  # for "cancel"
 
 
-def render(attempt: Attempt, ask: Ask, found: offers.OfferView | errors.CppError) -> Message:
-    """The answer for what the reads found (audited): the same inline and in the follow-up."""
+def render(rt: Runtime, attempt: Attempt, ask: Ask, found: offers.OfferView | errors.CppError) -> Message:
+    """The answer for what the reads found (audited): the same inline and in the follow-up. `/cpp ops` lists the
+    offer's registered configure jobs still running below it, whatever the CPP said."""
     p, o = attempt.offer
     if ask.kind == "cancel":
         assert ask.ticket is not None, "a confirmation needs its ticket"
         return confirmation_reply(attempt, ask.ticket, found)
     if isinstance(found, errors.CppError):
         attempt.record("allowed", "failed", status_code=found.status_code, reason=found.describe())
-        return replies.cpp_error_message(p, o, found, attempt.ref)
+        failed = replies.cpp_error_message(p, o, found, attempt.ref)
+        return job_command.with_registered_jobs(rt, attempt, failed) if ask.kind == "ops" else failed
     attempt.record("allowed", "shown", status_code=200)
     if ask.kind == "ops":
-        return replies.ops_message(p, o, found.listed(), command=ask.command, ref=attempt.ref)
+        listed = replies.ops_message(p, o, found.listed(), command=ask.command, ref=attempt.ref)
+        return job_command.with_registered_jobs(rt, attempt, listed)
     return replies.status_message(p, o, found.focus, command=ask.command, ref=attempt.ref)
 
 
@@ -66,11 +70,11 @@ def answer(rt: Runtime, attempt: Attempt, ask: Ask, durable: DurableGateway | No
         except errors.CppTimeout as exc:
             found = exc
         except errors.CppError as exc:  # a real answer (403, 404, 5xx...): waiting longer would not change it
-            return render(attempt, ask, exc)
+            return render(rt, attempt, ask, exc)
         if isinstance(found, offers.OfferView) and not found.incomplete:
-            return render(attempt, ask, found)
+            return render(rt, attempt, ask, found)
     acked = defer(attempt, ask, durable)
-    return acked if acked is not None else render(attempt, ask, found)
+    return acked if acked is not None else render(rt, attempt, ask, found)
 
 
 def defer(attempt: Attempt, ask: Ask, durable: DurableGateway | None) -> Message | None:

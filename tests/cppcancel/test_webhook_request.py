@@ -109,3 +109,32 @@ def test_malformed_keys_are_refused_without_echoing_them(raw: str) -> None:
 def test_no_keys_configured_is_an_empty_tuple() -> None:
     assert parse_webhook_keys(None) == ()
     assert parse_webhook_keys("  ") == ()
+
+
+def test_a_cancel_may_name_a_configure_job() -> None:
+    from cppcancel.webhook_request import parse_webhook_body
+
+    body = {"publisherId": "contoso", "offerId": "o", "requestedBy": "release-pipeline", "jobId": "abc-123"}
+    assert parse_webhook_body(body).job_id == "abc-123"
+    with pytest.raises(WebhookInputError) as caught:
+        parse_webhook_body(body | {"jobId": "a/b"})
+    assert caught.value.code == "invalid_value"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"jobId": None}, "missing_field"),
+        ({"notificationEmails": []}, "unknown_field"),
+        ({"jobId": 7}, "invalid_type"),
+        ({"jobId": "../x"}, "invalid_value"),
+    ],
+)
+def test_a_job_registration_is_as_strict_as_a_cancel(change: dict[str, Any], code: str) -> None:
+    from cppcancel.webhook_request import parse_job_registration
+
+    body = {"publisherId": "Contoso", "offerId": "o", "requestedBy": "release-pipeline", "jobId": "abc-123"}
+    assert parse_job_registration(body).publisher_id == "contoso"
+    with pytest.raises(WebhookInputError) as caught:
+        parse_job_registration({**body, **change})
+    assert caught.value.code == code

@@ -33,6 +33,7 @@ from devhost.emulators import RECORD_STORE_FILE
 from devhost.host import DevHost, DevHostOptions
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from partner_portal.emulator import EmulatorServer
+from product_ingestion.standin import IngestionStandIn
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import BOB, BOT_TOKEN, app_settings
 from tests.devhost.conftest import Response, fetch, restored_environ
@@ -117,6 +118,20 @@ class Rig:
         headers = sign_webhook(data, msg_id=msg_id, **kw)
         return fetch("POST", self.host.function_url("webhooks/cancel"), data, headers, timeout=30)
 
+    def register_job(self, job_id: str, *, msg_id: str | None = None, **changes: Any) -> Response:
+        """A pipeline's `POST /api/webhooks/jobs` right after its `POST configure` (signed like the cancel)."""
+        body = {k: v for k, v in self.webhook_body(**{"jobId": job_id, **changes}).items() if v is not None}
+        data = json.dumps(body).encode("utf-8")
+        return fetch(
+            "POST", self.host.function_url("webhooks/jobs"), data, sign_webhook(data, msg_id=msg_id), timeout=30
+        )
+
+    def webhook_status(self, instance_id: str) -> dict[str, Any]:
+        answer = fetch("GET", self.host.function_url(f"webhooks/operations/{instance_id}"), timeout=10)
+        assert answer.status == 200, answer.body
+        status: dict[str, Any] = answer.json()
+        return status
+
     # -- what happened ---------------------------------------------------------------------------------------------
     def instances(self, name: str | None = None) -> list[InstanceRecord]:
         return [r for r in self.host.engine.query() if name is None or r.name == name]
@@ -138,6 +153,13 @@ class Rig:
 
     def cancel_posts(self) -> int:
         return self.emulator.cancel_count()
+
+    @property
+    def jobs(self) -> IngestionStandIn:
+        """The Product Ingestion stand-in the dev host embeds (no INGESTION_BASE_URL is configured)."""
+        standin = self.host.emulation.ingestion
+        assert isinstance(standin, IngestionStandIn), "the dev host embeds no Product Ingestion stand-in"
+        return standin
 
     def channel_messages(self) -> list[SlackMessage]:
         return [m for m in self.standin.messages if m.channel == self.channel]
@@ -186,6 +208,9 @@ def _stack(
                 standin,
                 WEBHOOK_SECRET=f"release-pipeline={PIPELINE_KEY}",
                 WEBHOOK_WAIT_S="10",
+                # A joiner of a lock whose holder never answers (a ghost lock) waits this long for its operation:
+                # well inside the webhook's own wait, so the webhook always sees the joined answer.
+                CANCEL_JOIN_WAIT_S="2",
                 CPP_MAX_RETRIES="1",
                 CPP_READ_TIMEOUT_S="1",
                 POLL_INITIAL_INTERVAL_S="0.1",
@@ -221,6 +246,8 @@ def rig(_stack: tuple[DevHost, EmulatorServer, SlackStandIn], foreign_server: Re
     emulator.seed = seed  # operation IDs (and so watcher instance IDs) of this test's own
     emulator.reset()
     standin.reset()
+    if host.emulation.ingestion is not None:
+        host.emulation.ingestion.reset()
     foreign_server.visits.clear()
     yield Rig(host, emulator, standin, foreign_server, channel=f"C0REL{seed}")
     live = [r.instance_id for r in host.engine.query(statuses=["Pending", "Running"])]

@@ -137,6 +137,14 @@ class Reply:
     def button(self, action_id: str) -> dict[str, Any]:
         return find_button(self.blocks, action_id)
 
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every button of the reply, in order (in actions blocks and as section accessories)."""
+        found = []
+        for block in self.blocks:
+            elements = [*(block.get("elements") or []), *([block["accessory"]] if block.get("accessory") else [])]
+            found.extend(e for e in elements if isinstance(e, dict) and e.get("type") == "button")
+        return found
+
 
 def find_button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
     for block in blocks:

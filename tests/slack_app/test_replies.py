@@ -156,3 +156,11 @@ def test_confirmation_never_promises_that_notify_addresses_are_mailed() -> None:
     text = all_text(replies.confirmation_message(TICKET, None, lookup_problem=None, ref="r1"))
     assert "ops@contoso.com" in text
     assert "will go to" not in text and "seller contact instead" in text
+
+
+def test_confirms_first_answer_names_the_api_the_cancel_goes_to() -> None:
+    at = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert "sending it to the Partner Portal" in replies.requested_message("contoso", "o", "U0ALICE", at).text
+    job = replies.requested_message("contoso", "o", "U0ALICE", at, job_id="job-7")
+    assert "configure job job-7 of contoso/o" in job.text
+    assert "sending it to the Product Ingestion API" in job.text and "Partner Portal" not in all_text(job)

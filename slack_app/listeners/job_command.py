@@ -1,0 +1,117 @@
+"""`/cpp status ... job=<jobId>` and `/cpp cancel ... job=<jobId>`: a Product Ingestion configure job, read or
+confirmed for cancel (the policy was checked by the caller, for the offer the job belongs to: the same rules).
+
+As for a CPP cancel, nothing is cancelled here: the confirmation carries the job in its `CancelTicket`, and Confirm
+starts the one cancel orchestration for it. A job that has already completed gets no Confirm button: there is
+nothing left to cancel (the API would refuse it as too late).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+from cppcancel.times import iso, utc_now
+from partner_portal import errors
+from record_store.base import StoreUnavailable
+from record_store.factory import record_store
+from record_store.jobs import JobRegistration
+from slack_app import job_replies, jobs
+from slack_app.actions import CancelTicket
+from slack_app.attempt import Attempt
+from slack_app.blockkit import Message
+from slack_app.mrkdwn import MAX_BLOCKS
+from slack_app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def job_status(rt: Runtime, attempt: Attempt, job_id: str, command: str) -> Message:
+    p, o = attempt.offer
+    try:
+        status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
+    except errors.CppError as exc:
+        attempt.record("allowed", "failed", status_code=exc.status_code, reason=f"job {job_id}: {exc.describe()}")
+        return job_replies.job_error_message(p, o, job_id, exc, attempt.ref)
+    attempt.record("allowed", "shown", status_code=200, reason=f"job {job_id}: {status.words}")
+    return job_replies.job_status_message(p, o, job_id, status, command=command, ref=attempt.ref)
+
+
+def job_confirmation(
+    rt: Runtime, attempt: Attempt, job_id: str, *, fallback: Callable[[], Message] | None = None
+) -> Message:
+    """Read the job and build its Confirm/Never mind message (audited). A completed job has nothing to cancel: its
+    registration is marked so and, with `fallback` (a bare `/cpp cancel`), the CPP's confirmation is shown."""
+    p, o = attempt.offer
+    ticket = CancelTicket(uuid.uuid4().hex, p, o, (), attempt.who.user_id, iso(utc_now(), "seconds"), job_id)
+    attempt.request_id = ticket.request_id
+    try:
+        status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
+    except errors.CppError as exc:
+        if not exc.transient:  # 404, 403...: the cancel would fail the same way
+            attempt.request_id = None
+            attempt.record("allowed", "failed", status_code=exc.status_code, reason=f"job {job_id}: {exc.describe()}")
+            return job_replies.job_error_message(p, o, job_id, exc, attempt.ref)
+        attempt.record("allowed", "confirmation_shown", status_code=exc.status_code, reason=f"job {job_id}: {exc.code}")
+        return job_replies.job_confirmation_message(ticket, None, lookup_problem=exc.describe(), ref=attempt.ref)
+    if status.is_completed and fallback is not None:
+        _forget_finished(rt, attempt, job_id, status.words)
+        attempt.request_id = None
+        return fallback()
+    if status.is_completed:
+        _forget_finished(rt, attempt, job_id, status.words)
+        attempt.request_id = None
+        attempt.record("allowed", "too_late", status_code=200, reason=f"job {job_id}: {status.words}")
+        return job_replies.job_finished_message(p, o, job_id, status, attempt.ref)
+    attempt.record("allowed", "confirmation_shown", status_code=200, reason=f"job {job_id}: {status.words}")
+    return job_replies.job_confirmation_message(ticket, status, lookup_problem=None, ref=attempt.ref)
+
+
+def running_jobs(rt: Runtime, attempt: Attempt) -> list[JobRegistration]:
+    """The offer's registered configure jobs still running, from the app's record ([] when it cannot be read: the
+    CPP path then goes on as before, and the log says why)."""
+    p, o = attempt.offer
+    try:
+        return [job for job in record_store(rt.settings).registered_jobs(p, o) if job.running]
+    except StoreUnavailable as exc:
+        log.warning("registered jobs of %s/%s could not be read (ref %s): %s", p, o, attempt.ref, exc)
+        return []
+
+
+def _forget_finished(rt: Runtime, attempt: Attempt, job_id: str, words: str) -> None:
+    """A registered job seen completed: no longer offered (its watcher would say so too, later)."""
+    p, o = attempt.offer
+    try:
+        store = record_store(rt.settings)
+        job = store.job(p, o, job_id)
+        if job is not None and job.running:
+            store.update_job(replace(job, state="completed", job_status=words, updated_at=iso(utc_now())))
+    except StoreUnavailable as exc:
+        log.warning("registered job %s could not be marked completed: %s", job_id, exc)
+
+
+def bare_cancel(rt: Runtime, attempt: Attempt, notify: tuple[str, ...], cpp: Callable[[], Message]) -> Message:
+    """`/cpp cancel <publisher> <offer>`: the offer's one running registered job; a question (with a Cancel button
+    per job) when there are several; the CPP publish when there are none. `notify=` means the CPP (a job's cancel
+    sends no e-mail), and so does a registered job that turns out to have completed."""
+    running = [] if notify else running_jobs(rt, attempt)
+    if not running:
+        return cpp()
+    if len(running) > 1:
+        p, o = attempt.offer
+        attempt.record("allowed", "shown", reason=f"{len(running)} registered jobs running: asked which")
+        return job_replies.which_job_message(p, o, running, attempt.ref)
+    return job_confirmation(rt, attempt, running[0].job_id, fallback=cpp)
+
+
+def with_registered_jobs(rt: Runtime, attempt: Attempt, reply: Message) -> Message:
+    """`/cpp ops`: the CPP's answer, and below it the offer's registered configure jobs still running."""
+    p, o = attempt.offer
+    running = running_jobs(rt, attempt)
+    if not running:
+        return reply
+    blocks = job_replies.registered_jobs_blocks(p, o, running)
+    body = [*reply.blocks[:-1], *blocks, *reply.blocks[-1:]]
+    return Message(f"{reply.text} {len(running)} registered configure job(s) running.", tuple(body[:MAX_BLOCKS]))

@@ -1,0 +1,46 @@
+"""The channel messages of a configure job's cancel: done at once, under way, too late (pure rendering)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cancel_function.job_send import too_late_error
+from cppcancel.contracts import CancelOutcome, Requester
+from product_ingestion.models import PARTIAL_WARNING
+from slack_app.progress import render_cancel_report
+
+JOB = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"
+AT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+ALICE = Requester(display="alice", user_id="U0ALICE")
+
+
+def _report(outcome: CancelOutcome) -> str:
+    message = render_cancel_report(
+        publisher_id="contoso", offer_id="saas", requester=ALICE, outcome=outcome, at=AT, job_id=JOB
+    )
+    return message.text + " " + str(message.blocks)
+
+
+def test_a_job_cancelled_at_once_warns_about_partial_resources() -> None:
+    shown = _report(CancelOutcome("cancelled", 200))
+    assert f"configure job `{JOB}` cancelled by <@U0ALICE>" in shown and PARTIAL_WARNING in shown
+    assert "publish cancelled" not in shown
+
+
+def test_a_job_cancel_under_way_has_the_stop_button() -> None:
+    shown = _report(CancelOutcome("accepted", 200, "https://x/configure/j/status", "watch-" + "0" * 32))
+    assert "under way" in shown and "following the job" in shown and "stop_watching" in shown
+
+
+def test_too_late_says_how_the_job_ended_and_invites_no_retry() -> None:
+    shown = _report(CancelOutcome("failed", 400, error=too_late_error(JOB, "completed (succeeded)")))
+    assert shown.startswith(f"⏱️ Too late to cancel configure job `{JOB}`")
+    assert "completed (succeeded)" in shown and "Nothing to retry" in shown
+    assert "try again" not in shown.lower()
+
+
+def test_a_failed_job_cancel_names_the_job() -> None:
+    from cppcancel.error_info import ErrorInfo
+
+    shown = _report(CancelOutcome("failed", 404, error=ErrorInfo("not_found", "No such job.", status_code=404)))
+    assert f"configure job {JOB} of contoso/saas failed" in shown

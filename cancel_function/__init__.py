@@ -3,10 +3,11 @@ slack_routes.py, the signed webhook in webhook_routes.py, the configure-job regi
 start-the-cancel-once service both use (start_once.py), and the durable cancel orchestration they start
 (cancel_orchestrator.py: send_cancel -> [find_watcher] -> report_cancel -> [point_to_report] -> start_watcher), with
 its activities - the one cancel POST (send_activity.py; job_send.py for a Product Ingestion configure job), the
-channel report and the pointer to it (report_activities.py), and the hand-over to a watcher (watcher_handover.py).
-The JSON those activities return is typed in payloads.py, their registered names are in names.py. Following the
-operation after the hand-over is poll_function's job. Importing the package registers everything on `bp`;
-function_app.py registers `bp` once.
+channel report and the pointer to it (report_activities.py), and the hand-over to a watcher (watcher_handover.py);
+and the durable follow-up of a slash command whose answer did not fit in Slack's ack (slack_later.py). The JSON
+those activities return is typed in payloads.py, their registered names are in names.py. Following the operation
+after the hand-over is poll_function's job. Importing the package registers everything on `bp`; function_app.py
+registers `bp` once.
 """
 
 from cancel_function import (  # noqa: F401  (importing a module registers its functions on bp)
@@ -14,6 +15,7 @@ from cancel_function import (  # noqa: F401  (importing a module registers its f
     job_routes,
     report_activities,
     send_activity,
+    slack_later,
     slack_routes,
     watcher_handover,
     webhook_routes,

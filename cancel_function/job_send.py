@@ -12,6 +12,7 @@ too-late 400 is `already_completed`, with the job's result read from its status,
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from cancel_function import send_once
 from cancel_function.payloads import CancelSent
@@ -21,10 +22,12 @@ from cppcancel.settings import Settings
 from cppcancel.times import utc_now
 from partner_portal.errors import CppError
 from partner_portal.models import CancelResult
-from product_ingestion.client import IngestionClient, JobAlreadyCompleted
 from product_ingestion.models import ConfigureStatus
 from product_ingestion.urlguard import job_url
 from record_store.base import CancelRecord, RecordStore
+
+if TYPE_CHECKING:  # the HTTP client (requests) is imported when a job cancel is sent, not when the app is indexed
+    from product_ingestion.client import IngestionClient
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ def _write_back(store: RecordStore, record: CancelRecord, sent: CancelSent) -> N
 
 def post_job_cancel(settings: Settings, store: RecordStore, request: CancelRequest, record: CancelRecord) -> CancelSent:
     """The record says send: check the API is there, mark `sending`, POST once, write the answer back."""
+    from product_ingestion.client import IngestionClient, JobAlreadyCompleted
+
     job_id = request.job_id
     assert job_id is not None
     client = IngestionClient.from_settings(settings)

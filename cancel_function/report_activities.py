@@ -11,9 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
-
 from cancel_function.blueprint import activity
 from cancel_function.payloads import ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest
@@ -21,7 +18,6 @@ from cppcancel.settings import get_settings
 from cppcancel.times import parse_iso, utc_now
 from slack_app.blockkit import Message
 from slack_app.progress import render_cancel_report, render_channel_pointer, render_without_channel_access
-from slack_app.web import WEB_API_TIMEOUT_S, SlackTransientError, error_code, is_transient, retry_after_s, web_client
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +26,10 @@ NO_CHANNEL_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
 
 def _post_response_url(url: str, message: Message) -> bool:
     """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort."""
+    from slack_sdk.webhook import WebhookClient
+
+    from slack_app.web import WEB_API_TIMEOUT_S
+
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
             text=message.text, blocks=list(message.blocks), replace_original=True
@@ -51,6 +51,11 @@ def report_cancel(payload: Any) -> dict[str, Any]:
     bot may not post in the channel, the full message goes to the response_url instead, saying how to fix that:
     either way one post, so a re-run of this activity can only repeat the post that was in flight.
     """
+    # slack_sdk is imported when the activity runs, not when the app is indexed (cold start of the Slack ack path)
+    from slack_sdk.errors import SlackApiError
+
+    from slack_app.web import SlackTransientError, error_code, is_transient, retry_after_s, web_client
+
     data = load(payload)
     request = CancelRequest.from_json(data["request"])
     outcome = CancelOutcome.from_json(data["outcome"])

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from cancel_function import job_send, send_once
@@ -32,12 +32,13 @@ from cppcancel.contracts import CancelRequest
 from cppcancel.error_info import ALREADY_COMPLETED, NOT_RECORDED, ErrorInfo
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import parse_iso, utc_now
-from partner_portal.client import CppClient
 from partner_portal.errors import CppError
 from partner_portal.models import CancelResult
-from partner_portal.tokens import token_provider_from_settings
 from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable
 from record_store.factory import record_store
+
+if TYPE_CHECKING:  # the HTTP client (requests) is imported when a cancel is sent, not when the app is indexed
+    from partner_portal.client import CppClient
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not
 def publish_to_follow(settings: Settings, publisher_id: str, offer_id: str) -> str | None:
     """The offer's in-flight publish, else its latest one: what a re-run that must not send again follows, so that
     the story still ends with a final message. None when the offer cannot be read quickly (or has no publish)."""
+    from partner_portal.client import CppClient
+    from partner_portal.tokens import token_provider_from_settings
+
     quick = dataclasses.replace(
         settings,
         cpp_max_retries=0,
@@ -170,6 +174,8 @@ def _post(
 
 
 def _send(request: CancelRequest) -> CancelSent:
+    from partner_portal.client import CppClient
+
     try:
         # The entry points validated these; validating again costs nothing and keeps this activity safe on its own.
         identifiers.validate_publisher_id(request.publisher_id)

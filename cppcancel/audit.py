@@ -33,6 +33,7 @@ Decision = Literal["allowed", "refused", "none"]
 Outcome = Literal[
     # the Slack commands and buttons, and the webhook
     "shown",  # ops/status/help answered
+    "deferred",  # acked with "Looking up…": the answer follows through the response_url (slack_app.later)
     "unknown_command",
     "confirmation_shown",
     "requested",  # the cancel orchestration was started

@@ -12,7 +12,6 @@ from typing import Any
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from cppcancel.settings import SettingsError, get_settings
-from partner_portal.client import CppClient
 from partner_portal.errors import CppError
 from poll_function.blueprint import activity
 from poll_function.payloads import PollResult, load
@@ -29,6 +28,8 @@ def load_watch_params(payload: Any) -> dict[str, Any]:
 @activity
 def poll_operation(payload: Any) -> dict[str, Any]:
     """GET the operation once. Input `{"operationUrl": ...}`; output `PollResult` JSON."""
+    from partner_portal.client import CppClient  # requests: loaded when a poll runs, not when the app is indexed
+
     url = str(load(payload).get("operationUrl") or "")
     try:
         client = CppClient.from_settings(get_settings())

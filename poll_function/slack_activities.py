@@ -10,15 +10,15 @@ Slack failures come in three kinds (`slack_app.web`), and each goes where it can
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from typing import TYPE_CHECKING, Any
 
 from cppcancel.settings import get_settings
 from poll_function.blueprint import activity
 from poll_function.payloads import SlackResult, SlackUpdate, load
-from slack_app.web import SlackTransientError, error_code, is_transient, retry_after_s, web_client
+
+if TYPE_CHECKING:  # slack_sdk is imported when the activity runs, not when the app is indexed (cold start)
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_wind
 
 def _refusal(exc: SlackApiError, what: str) -> SlackResult:
     """Rate limit or permanent refusal as a value; transient failures raised for the activity retry."""
+    from slack_app.web import SlackTransientError, error_code, is_transient, retry_after_s
+
     retry_after = retry_after_s(exc)
     if retry_after is not None:
         return SlackResult(False, retry_after_s=retry_after, error="ratelimited")
@@ -38,6 +40,10 @@ def _refusal(exc: SlackApiError, what: str) -> SlackResult:
 
 
 def _write_main_message(client: WebClient, update: SlackUpdate) -> str:
+    from slack_sdk.errors import SlackApiError
+
+    from slack_app.web import error_code
+
     if update.ts:
         try:
             client.chat_update(channel=update.channel, ts=update.ts, text=update.text, blocks=update.blocks)
@@ -59,6 +65,10 @@ def update_slack(payload: Any) -> dict[str, Any]:
     `thread_pending`, and the orchestrator asks again with the new ts. A run that dies in flight is re-run whole,
     so it may repeat only the one post it was making, never a post whose answer it already had.
     """
+    from slack_sdk.errors import SlackApiError
+
+    from slack_app.web import web_client
+
     update = SlackUpdate.from_json(load(payload))
     client = web_client(get_settings())
     try:

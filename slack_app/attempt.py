@@ -6,8 +6,10 @@ correlation ID, so support can go from a screenshot to the log line. `Attempt.re
 front end writes an audit record, through the one factory `cppcancel.audit.record_of` (an attempt tells it who,
 where and which offer, as the orchestrations' requests do).
 
-Time budget: Slack waits 3 s for the ack; everything an attempt does must fit in `ACK_BUDGET_S` of it, counted from
-when the attempt began (`deadline`, a `time.monotonic()` value the CPP read and the group lookups share).
+Time budget: Slack waits 3 s for the ack; everything an attempt does must fit in `ACK_BUDGET_S` of it (`deadline`, a
+`time.monotonic()` value the CPP read and the group lookups share). The HTTP trigger works it out from the handler's
+start and from Slack's send time (`slack_app.deadline`) and the listeners put it on the attempt; an attempt made
+without one counts from when it began.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from dataclasses import dataclass
 from cppcancel.audit import Decision, Outcome, record_of
 from cppcancel.contracts import Requester, SlackTarget
 from slack_app.audit_sink import AuditSink
+from slack_app.deadline import ACK_BUDGET_S, AckClock
 from slack_app.payload import Caller
 
-ACK_BUDGET_S = 2.5  # of Slack's 3 s: the rest is the network between Slack and the app
+__all__ = ["ACK_BUDGET_S", "Attempt"]
 
 
 @dataclass
@@ -41,6 +44,13 @@ class Attempt:
     offer_id: str | None = None
     request_id: str | None = None
     deadline: float = dataclasses.field(default_factory=lambda: time.monotonic() + ACK_BUDGET_S)
+    sent_at: float = dataclasses.field(default_factory=time.time)  # when Slack sent it (epoch s), as far as known
+
+    def timed_by(self, clock: object) -> Attempt:
+        """Take the request's `AckClock` (from the HTTP trigger, through the Bolt context) when there is one."""
+        if isinstance(clock, AckClock):
+            self.deadline, self.sent_at = clock.deadline, clock.sent_at
+        return self
 
     def on_offer(self, publisher_id: str, offer_id: str, request_id: str | None = None) -> tuple[str, str]:
         """Name the offer (and confirmation) the attempt is about, for its audit record; returns the IDs."""

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from cppcancel.settings import Settings
@@ -86,8 +86,8 @@ def build_app(settings: Settings) -> App:
     app.error(_last_resort)
 
     @app.command(re.compile(r".*"))
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
-        command.answer(rt, ack, body)
+    def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        command.answer(rt, ack, body, context)
 
     for action, handler in CLICKS.items():
         app.action(action)(frame.click_listener(rt, action, handler))

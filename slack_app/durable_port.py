@@ -8,6 +8,9 @@ and waits for it with a timeout. The listeners only know the ports:
 - `CancelStarter` (`context["cancels"]`): the one start-the-cancel-once service (`cancel_function.start_once`,
   which the HTTP trigger injects over the same bridge; slack_app does not import the package that hosts it).
 
+Beside them the trigger puts the request's `slack_app.deadline.AckClock` (`context["ack_clock"]`): when the ack
+must be out, worked out before Bolt was even built.
+
 Both are per invocation, so they reach the listeners through the Bolt request context, not through the app, which is
 built once per Settings. The webhook uses the same bridge to call the same service.
 """
@@ -25,6 +28,7 @@ from cppcancel.instances import Found, InstanceStatus, StartResult
 DURABLE_CALL_TIMEOUT_S = 5.0
 CONTEXT_KEY = "durable"
 CANCELS_KEY = "cancels"
+ACK_CLOCK_KEY = "ack_clock"
 _T = TypeVar("_T")
 
 
@@ -33,7 +37,9 @@ class DurableGateway(Protocol):
 
     def status(self, instance_id: str) -> InstanceStatus | None: ...
 
-    def start(self, orchestrator: str, instance_id: str, payload: Mapping[str, Any]) -> str: ...
+    def start(
+        self, orchestrator: str, instance_id: str, payload: Mapping[str, Any], *, timeout_s: float | None = None
+    ) -> str: ...
 
     def raise_event(self, instance_id: str, event_name: str, data: Mapping[str, Any]) -> None: ...
 
@@ -58,7 +64,7 @@ class DurableBridge:
         self._loop = loop
         self._timeout_s = timeout_s
 
-    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+    def _run(self, coroutine: Coroutine[Any, Any, _T], timeout_s: float | None = None) -> _T:
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -66,18 +72,22 @@ class DurableBridge:
         if running is self._loop:
             coroutine.close()
             raise RuntimeError("DurableBridge called on its own event loop; use asyncio.to_thread")
+        timeout = self._timeout_s if timeout_s is None else min(timeout_s, self._timeout_s)
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
-            return future.result(timeout=self._timeout_s)
+            return future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise TimeoutError(f"the durable client did not answer within {self._timeout_s:g} s") from None
+            raise TimeoutError(f"the durable client did not answer within {timeout:g} s") from None
 
     def status(self, instance_id: str) -> InstanceStatus | None:
         return InstanceStatus.from_client(instance_id, self._run(self._client.get_status(instance_id, show_input=True)))
 
-    def start(self, orchestrator: str, instance_id: str, payload: Mapping[str, Any]) -> str:
-        return str(self._run(self._client.start_new(orchestrator, instance_id, dict(payload))))
+    def start(
+        self, orchestrator: str, instance_id: str, payload: Mapping[str, Any], *, timeout_s: float | None = None
+    ) -> str:
+        """Start an orchestration; `timeout_s` shortens the wait (a start that times out may still happen)."""
+        return str(self._run(self._client.start_new(orchestrator, instance_id, dict(payload)), timeout_s))
 
     def raise_event(self, instance_id: str, event_name: str, data: Mapping[str, Any]) -> None:
         self._run(self._client.raise_event(instance_id, event_name, dict(data)))

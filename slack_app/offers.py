@@ -6,7 +6,11 @@ its own socket timeouts - it is a GET, so abandoning it changes nothing). The cl
 app's settings with tighter timeouts and no retries: a person can retry; a Slack timeout helps nobody.
 
 The submissions list carries no steps, so the operation in focus (the one in flight, else the newest) is read
-again on its own, best effort within the same deadline.
+again on its own, best effort within the same deadline; when that second read runs out of time the view says so
+(`incomplete`), so a caller that owes the person the steps can answer later instead (`slack_app.later`).
+
+`read_offer_fully` is the same read for the durable follow-up (`slack_app.later_answer`): on the caller's own
+thread, bounded by the client's own timeouts and retries, so nothing is left running when the activity returns.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from cppcancel.settings import Settings
@@ -78,6 +82,7 @@ class OfferView:
 
     operations: tuple[Operation, ...]
     focus: Operation | None
+    incomplete: bool = False  # the focus operation's own record (its steps) could not be read in time
 
     @property
     def in_flight(self) -> Operation | None:
@@ -99,6 +104,12 @@ def pick_focus(operations: Sequence[Operation]) -> Operation | None:
     return max(operations, key=lambda op: op.created_at or op.last_action_at or "")
 
 
+class _Runner(Protocol):
+    """How one CPP call is run: within a deadline on the pool, or directly."""
+
+    def __call__(self, call: Callable[[], _T]) -> _T: ...
+
+
 def read_offer(client: CppClient, publisher_id: str, offer_id: str, *, deadline: float | None = None) -> OfferView:
     """The list (required: CppError otherwise) and the focus operation's own record (best effort).
 
@@ -106,8 +117,25 @@ def read_offer(client: CppClient, publisher_id: str, offer_id: str, *, deadline:
     given to the Partner Portal again. At most CPP_BUDGET_S either way.
     """
     budget_end = time.monotonic() + CPP_BUDGET_S
-    deadline = budget_end if deadline is None else min(deadline, budget_end)
-    operations = tuple(_within(deadline, lambda: client.list_operations(publisher_id, offer_id)))
+    end = budget_end if deadline is None else min(deadline, budget_end)
+
+    def within(call: Callable[[], _T]) -> _T:
+        return _within(end, call)
+
+    return _read(client, publisher_id, offer_id, within)
+
+
+def read_offer_fully(client: CppClient, publisher_id: str, offer_id: str) -> OfferView:
+    """`read_offer` without a deadline, on this thread: for work that is not inside a Slack request."""
+
+    def directly(call: Callable[[], _T]) -> _T:
+        return call()
+
+    return _read(client, publisher_id, offer_id, directly)
+
+
+def _read(client: CppClient, publisher_id: str, offer_id: str, run: _Runner) -> OfferView:
+    operations = tuple(run(lambda: client.list_operations(publisher_id, offer_id)))
     focus = pick_focus(operations)
     if focus is None or focus.steps or not focus.id:
         return OfferView(operations, focus)
@@ -116,8 +144,8 @@ def read_offer(client: CppClient, publisher_id: str, offer_id: str, *, deadline:
     )
     try:
         url = client.resolve_operation_url(path)
-        detail = _within(deadline, lambda: client.get_operation(url))
+        detail = run(lambda: client.get_operation(url))
     except errors.CppError as exc:
         log.info("operation detail of %s/%s unavailable: %s", publisher_id, offer_id, exc.code)
-        return OfferView(operations, focus)
+        return OfferView(operations, focus, incomplete=isinstance(exc, errors.CppTimeout))
     return OfferView(operations, dataclasses.replace(detail, publisher_id=publisher_id, offer_id=offer_id))

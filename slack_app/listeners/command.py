@@ -1,6 +1,8 @@
 """`/cpp ...`: parse, check the policy, do the one thing, and answer in the ack body (ephemeral).
 
-The answer is the ack itself, so it must be ready within Slack's 3 s: the CPP read shares the attempt's deadline.
+The answer is the ack itself, so it must be ready within Slack's 3 s: the attempt's deadline comes from the request
+(`slack_app.deadline`, via the Bolt context), and an answer that needs the Partner Portal goes through
+`listeners/lookup.py`, which acks "Looking up…" and answers later when the reads do not fit.
 Any unexpected exception becomes "Something went wrong (ref ...)" and a log line with that ref.
 """
 
@@ -12,24 +14,26 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from partner_portal import errors
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-from slack_app import grammar, history_reply, offers, replies
+from slack_app import grammar, history_reply, replies
 from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.listeners import job_command
-from slack_app.listeners.confirmation import confirmation
-from slack_app.payload import Caller, command_name, command_text
+from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY, DurableGateway
+from slack_app.listeners import job_command, lookup
+from slack_app.listeners.confirmation import new_ticket
+from slack_app.payload import Caller, command_name, command_text, response_url
 from slack_app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
-    """The slash command's listener: one attempt, one answer, whatever happens."""
-    attempt = rt.attempt("command")
+def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> None:
+    """The slash command's listener: one attempt, one answer, whatever happens. `context`: Bolt's request context
+    (the request's `AckClock` and durable client, from the HTTP trigger)."""
+    context = context or {}
+    attempt = rt.attempt("command").timed_by(context.get(ACK_CLOCK_KEY))
     try:
         caller = Caller.from_command(body)
     except InvalidValue as exc:  # a payload naming no user: invalid input, not a failure of the app
@@ -40,7 +44,7 @@ def answer(rt: Runtime, ack: Ack, body: Mapping[str, Any]) -> None:
         return
     try:
         attempt.caller = caller
-        message = reply(rt, attempt, body)
+        message = reply(rt, attempt, body, context.get(CONTEXT_KEY))
     except Exception:
         log.exception("slash command failed (ref %s)", attempt.ref)
         attempt.record("none", "error", reason="unexpected error")
@@ -71,8 +75,8 @@ def history(rt: Runtime, attempt: Attempt) -> Message:
     return history_reply.history_message(p, o, records, ref=attempt.ref)
 
 
-def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
-    """What to answer to the command in `body` (audited)."""
+def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: DurableGateway | None = None) -> Message:
+    """What to answer to the command in `body` (audited); `durable`: the request's DurableGateway, if any."""
     name = command_name(body)
     try:
         parsed = grammar.parse(command_text(body))
@@ -85,27 +89,24 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any]) -> Message:
         attempt.record("none", "unknown_command" if parsed.unknown else "shown")
         return replies.help_message(name, parsed.unknown)
     attempt.command = type(parsed).__name__.lower()
-    p, o = attempt.on_offer(parsed.publisher_id, parsed.offer_id)
+    attempt.on_offer(parsed.publisher_id, parsed.offer_id)
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
     if isinstance(parsed, grammar.Cancel) and parsed.job_id:
         return job_command.job_confirmation(rt, attempt, parsed.job_id)
-    if isinstance(parsed, grammar.Cancel):
-        notify = parsed.notify
-        return job_command.bare_cancel(rt, attempt, notify, lambda: confirmation(rt, attempt, notify))
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
     if isinstance(parsed, grammar.Status) and parsed.job_id:
         return job_command.job_status(rt, attempt, parsed.job_id, name)
-    try:
-        view = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
-    except errors.CppError as exc:
-        attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
-        failed = replies.cpp_error_message(p, o, exc, attempt.ref)
-        return job_command.with_registered_jobs(rt, attempt, failed) if isinstance(parsed, grammar.Ops) else failed
-    attempt.record("allowed", "shown", status_code=200)
-    if isinstance(parsed, grammar.Ops):
-        listed = replies.ops_message(p, o, view.listed(), command=name, ref=attempt.ref)
-        return job_command.with_registered_jobs(rt, attempt, listed)
-    return replies.status_message(p, o, view.focus, command=name, ref=attempt.ref)
+    url = response_url(body)
+    if isinstance(parsed, grammar.Cancel):
+        notify = parsed.notify
+
+        def publish_confirmation() -> Message:  # the CPP publish's, when no registered job is to be cancelled
+            ask = lookup.Ask("cancel", name, url, new_ticket(attempt, notify))
+            return lookup.answer(rt, attempt, ask, durable)
+
+        return job_command.bare_cancel(rt, attempt, notify, publish_confirmation)
+    ask = lookup.Ask("ops" if isinstance(parsed, grammar.Ops) else "status", name, url)
+    return lookup.answer(rt, attempt, ask, durable)

@@ -20,7 +20,7 @@ from slack_app import replies
 from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.durable_port import CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
+from slack_app.durable_port import ACK_CLOCK_KEY, CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
 from slack_app.payload import Caller, action_value, response_url
 from slack_app.runtime import Runtime
 
@@ -100,7 +100,8 @@ def click_listener(rt: Runtime, action: str, handler: ClickHandler) -> BoltClick
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         durable, cancels = context.get(CONTEXT_KEY), context.get(CANCELS_KEY)
-        click = Click(rt, rt.attempt(action), action_value(body), response_url(body), respond, durable, cancels)
+        attempt = rt.attempt(action).timed_by(context.get(ACK_CLOCK_KEY))
+        click = Click(rt, attempt, action_value(body), response_url(body), respond, durable, cancels)
         run_click(action, handler, click, body)
 
     listener.__name__ = f"on_{action}"

@@ -1,11 +1,13 @@
 """Fixtures of the cancel tests: the registered cancel orchestration and requests to feed it; for the Slack
-endpoints, the loopback host, a signed-request driver, policies and the audit log."""
+endpoints, the loopback host, a signed-request driver, policies and the audit log; and the dev host as a
+subprocess with the real orchestrations (`remote_slack`)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,9 @@ from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
-from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM, alice
+from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM, alice, app_settings
+from tests.devhost.conftest import fetch, free_port
+from tests.devhost.process import DevHostProcess
 from tests.slack_app.helpers import Reply, block_actions_payload, command_body, interaction_body, signed_headers
 
 
@@ -89,6 +93,34 @@ class SlackDriver:
         found = self.responses(key)
         assert len(found) == 1, [m.to_json() for m in found]
         return found[0]
+
+
+class RemoteHost:
+    """The dev host subprocess, as SlackDriver's transport."""
+
+    def __init__(self, process: DevHostProcess) -> None:
+        self.process = process
+
+    def post(self, route: str, body: bytes, headers: dict[str, str]) -> Reply:
+        answer = fetch("POST", f"{self.process.origin}/api/{route}", body, headers, timeout=15)
+        return Reply(answer.status, dict(answer.headers), answer.body)
+
+
+@pytest.fixture
+def remote_slack(tmp_path: Path, cpp_emulator: Any, slack_standin: SlackStandIn) -> Iterator[SlackDriver]:
+    """The dev host as a subprocess (`function_app:app`, the real orchestrations), played by a SlackDriver."""
+    process = DevHostProcess(
+        app="function_app:app",
+        port=free_port(),
+        data_dir=tmp_path / "data",
+        env=app_settings(cpp_emulator, slack_standin),
+        log_path=tmp_path / "devhost.log",
+    )
+    process.start()
+    try:
+        yield SlackDriver(RemoteHost(process), slack_standin)  # type: ignore[arg-type]
+    finally:
+        process.stop()
 
 
 @pytest.fixture(scope="session")

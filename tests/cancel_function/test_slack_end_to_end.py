@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,39 +17,11 @@ import pytest
 from devhost.slack_standin import SlackStandIn
 from partner_portal.emulator import Fault
 from tests.cancel_function.conftest import SlackDriver
-from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, app_settings
-from tests.devhost.conftest import fetch, free_port, wait_until
-from tests.devhost.process import DevHostProcess
-from tests.slack_app.helpers import Reply, find_button
+from tests.conftest import ALICE, BOB, CHANNEL, MALLORY
+from tests.devhost.conftest import wait_until
+from tests.slack_app.helpers import find_button
 
 pytestmark = pytest.mark.e2e
-
-
-class RemoteHost:
-    """The dev host subprocess, as SlackDriver's transport."""
-
-    def __init__(self, process: DevHostProcess) -> None:
-        self.process = process
-
-    def post(self, route: str, body: bytes, headers: dict[str, str]) -> Reply:
-        answer = fetch("POST", f"{self.process.origin}/api/{route}", body, headers, timeout=15)
-        return Reply(answer.status, dict(answer.headers), answer.body)
-
-
-@pytest.fixture
-def remote_slack(tmp_path: Path, cpp_emulator: Any, slack_standin: SlackStandIn) -> Iterator[SlackDriver]:
-    process = DevHostProcess(
-        app="function_app:app",
-        port=free_port(),
-        data_dir=tmp_path / "data",
-        env=app_settings(cpp_emulator, slack_standin),
-        log_path=tmp_path / "devhost.log",
-    )
-    process.start()
-    try:
-        yield SlackDriver(RemoteHost(process), slack_standin)  # type: ignore[arg-type]
-    finally:
-        process.stop()
 
 
 def stop_button(standin: SlackStandIn) -> dict[str, Any]:

@@ -21,6 +21,8 @@ PURE = [
     "slack_app.actions",
     "slack_app.mrkdwn",
     "slack_app.progress",
+    "slack_app.deadline",
+    "slack_app.later",
 ]
 FORBIDDEN = ("slack_bolt", "slack_sdk", "azure", "requests", "aiohttp")
 

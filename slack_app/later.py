@@ -1,0 +1,115 @@
+"""An answer that did not fit in the ack: what the durable follow-up is asked to deliver, and the ack that says so
+(pure: no I/O).
+
+When the Partner Portal reads behind `/cpp ops`, `/cpp status` or the `/cpp cancel` confirmation cannot finish
+before the ack's deadline (`slack_app.deadline`), the command acks at once with `looking_up_message` and starts the
+orchestration `answer_slack_later` (registered by `cancel_function.slack_later`) with a `LaterRequest`; its one
+activity reads the offer without Slack's 3-second limit and replaces the "Looking up…" message through the
+command's response_url (`slack_app.later_answer`). Durable, so the work survives the function returning (no thread
+is left behind) and a host restart (the activity runs again: at-least-once).
+
+Slack's response_url rules: at most 5 posts within 30 minutes of the command. The follow-up makes one post (a
+re-run after a crash may repeat it; `replace_original` makes that harmless), and none once
+`RESPONSE_URL_TTL_S` (less a margin) has passed since Slack sent the command. A confirmation's ticket (its request
+ID, the future cancel's instance ID) is made at the ack and carried here, so a re-run posts the same Confirm button.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from slack_app.actions import CancelTicket
+from slack_app.blockkit import Message, context, message, section
+from slack_app.mrkdwn import code, target
+from slack_app.payload import Caller
+
+ANSWER_LATER_ORCHESTRATOR = "answer_slack_later"  # histories hold these names: never rename them
+ANSWER_LATER_ACTIVITY = "answer_slack_command"
+RESPONSE_URL_TTL_S = 30 * 60.0  # Slack: a response_url takes up to 5 posts within 30 minutes
+RESPONSE_URL_MARGIN_S = 60.0  # do not start a post that could land after that
+
+Kind = Literal["ops", "status", "cancel"]
+KINDS: tuple[Kind, ...] = ("ops", "status", "cancel")
+
+
+def instance_id(ref: str) -> str:
+    """One follow-up per command: the attempt's ref (a fresh uuid hex) names it."""
+    return f"slack-later-{ref}"
+
+
+def response_url_usable(sent_at: float, now: float) -> bool:
+    """Whether a post to the command's response_url can still land within Slack's 30 minutes."""
+    return now - sent_at < RESPONSE_URL_TTL_S - RESPONSE_URL_MARGIN_S
+
+
+@dataclass(frozen=True)
+class LaterRequest:
+    """What the follow-up needs: the question, who asked where (for the audit record), and where to answer."""
+
+    kind: Kind
+    command: str  # the slash command as the workspace named it, for usage lines
+    publisher_id: str
+    offer_id: str
+    caller: Caller
+    ref: str  # the attempt's ref: the audit records of the ack and of the answer share it
+    response_url: str
+    sent_at: float  # when Slack sent the command (epoch seconds): the response_url's 30 minutes count from it
+    ticket: CancelTicket | None = None  # for "cancel": the confirmation, made at the ack
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "command": self.command,
+            "publisherId": self.publisher_id,
+            "offerId": self.offer_id,
+            "caller": dataclasses.asdict(self.caller),
+            "ref": self.ref,
+            "responseUrl": self.response_url,
+            "sentAt": self.sent_at,
+            "ticket": self.ticket.to_value() if self.ticket is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LaterRequest:
+        """Strict: the input was written by this app, so anything odd is a bug (ValueError), not a guess."""
+        kind = data.get("kind")
+        if kind not in KINDS:
+            raise ValueError(f"unknown follow-up kind {kind!r}")
+        caller_data = data.get("caller")
+        if not isinstance(caller_data, Mapping):
+            raise ValueError("the follow-up names no caller")
+        names = {f.name for f in dataclasses.fields(Caller)}
+        try:
+            caller = Caller(**{k: v for k, v in caller_data.items() if k in names})
+        except TypeError:
+            raise ValueError("the follow-up's caller is incomplete") from None
+        ticket_value = data.get("ticket")
+        ticket = CancelTicket.from_value(ticket_value) if ticket_value is not None else None
+        if kind == "cancel" and ticket is None:
+            raise ValueError("a confirmation follow-up carries no ticket")
+        return cls(
+            kind=cast(Kind, kind),
+            command=str(data["command"]),
+            publisher_id=str(data["publisherId"]),
+            offer_id=str(data["offerId"]),
+            caller=caller,
+            ref=str(data["ref"]),
+            response_url=str(data["responseUrl"]),
+            sent_at=float(data["sentAt"]),
+            ticket=ticket,
+        )
+
+
+def looking_up_message(publisher_id: str, offer_id: str, ref: str) -> Message:
+    """The ack when the answer comes later: it is replaced in place by the answer."""
+    where = target(publisher_id, offer_id)
+    return message(
+        f"Looking up {publisher_id}/{offer_id}… the answer will replace this message.",
+        [
+            section(f":hourglass_flowing_sand: Looking up {where}…"),
+            context(f"The Partner Portal is taking its time; the answer will replace this message · ref {code(ref)}"),
+        ],
+    )

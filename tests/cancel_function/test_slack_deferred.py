@@ -1,0 +1,118 @@
+"""Never a Slack timeout: when the Partner Portal is too slow for the ack, or the request is already old when it
+arrives, the command acks "Looking up…" at once and the full answer follows through the response_url.
+
+Over real signed HTTP to the dev host as a subprocess (`function_app:app`, the real Durable orchestrations), with
+the CPP emulator (slowed by its latency fault) and the Slack stand-in serving the response_urls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from devhost.slack_standin import SlackMessage, SlackStandIn
+from partner_portal.emulator import Fault
+from tests.cancel_function.conftest import SlackDriver
+from tests.conftest import ALICE, BOB, MALLORY
+from tests.devhost.conftest import wait_until
+from tests.slack_app.helpers import Reply, find_button, has_button
+
+pytestmark = pytest.mark.e2e
+
+SLACK_LIMIT_S = 3.0
+SLOW_READ_S = 2.8  # per Partner Portal read: one read alone is more than what the ack has left
+
+
+def timed(call: Callable[[], Reply]) -> tuple[Reply, float]:
+    started = time.monotonic()
+    reply = call()
+    return reply, time.monotonic() - started
+
+
+def looked_up(reply: Reply, target: str) -> None:
+    """The ack of a deferred answer: ephemeral, says what is being looked up, offers nothing to click yet."""
+    assert reply.status == 200, reply.body
+    assert reply.json["response_type"] == "ephemeral"
+    assert f"Looking up {target}" in reply.text
+    assert not has_button(reply.blocks, "confirm_cancel")
+
+
+def answer_on(standin: SlackStandIn, key: str = "cmd", timeout: float = 30) -> SlackMessage:
+    """The one post that replaced the "Looking up…" message on the command's response_url."""
+    found = wait_until(
+        lambda: [m for m in standin.messages if m.method == "response_url" and m.response_key == key],
+        timeout,
+        "the deferred answer on the command's response_url",
+    )
+    time.sleep(0.5)  # room for a second, wrong post to show up
+    posts = [m for m in standin.messages if m.method == "response_url" and m.response_key == key]
+    assert len(posts) == 1, [m.to_json() for m in posts]
+    assert found[0].replace_original and found[0].response_type == "ephemeral"
+    return found[0]
+
+
+def test_a_slow_portal_gets_an_ack_in_time_and_a_working_confirmation_later(
+    remote_slack: SlackDriver, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> None:
+    slack = remote_slack
+    cpp_emulator.add_fault(Fault(method="GET", latency_s=SLOW_READ_S, times=None))
+    cpp_emulator.add_fault(Fault(method="POST", path="/cancel", operation="never_ends", times=None))
+
+    reply, elapsed = timed(lambda: slack.command("cancel contoso contoso-vm-offer"))
+    assert elapsed < SLACK_LIMIT_S, f"acked after {elapsed:.2f} s"
+    looked_up(reply, "contoso/contoso-vm-offer")
+
+    answer = answer_on(slack_standin)
+    assert "In flight" in (answer.text or "") + str(answer.blocks), "the confirmation shows what is in flight"
+    confirm = find_button(answer.blocks, "confirm_cancel")
+    assert confirm["style"] == "danger" and confirm["confirm"], "Slack's are-you-sure dialog, as inline"
+    assert "POST" not in [r.method for r in cpp_emulator.requests], "nothing is cancelled before Confirm"
+
+    # The delivered Confirm works exactly like the inline one: the policy for whoever clicks, one cancel per ticket.
+    refused = slack.click("confirm_cancel", confirm["value"], user=MALLORY, key="m")
+    assert refused.status == 200
+    assert "Missing permission" in (slack.only_response("m").text or "")
+    for user, key in ((ALICE, "a1"), (BOB, "b1"), (ALICE, "a2")):
+        assert slack.click("confirm_cancel", confirm["value"], user=user, key=key).status == 200
+    wait_until(lambda: cpp_emulator.cancel_count() == 1, 60, "the one cancel POST")
+    time.sleep(1.0)  # room for a wrongly started second cancel to show up
+    assert cpp_emulator.cancel_count() == 1
+    assert "requested by <@U0ALICE>" in (slack.responses("a1")[0].text or "")
+    assert "already requested by <@U0ALICE>" in (slack.only_response("b1").text or "")
+
+
+@pytest.mark.parametrize("verb", ["ops", "status"])
+def test_a_request_already_two_seconds_old_is_acked_at_once_and_answered_later(
+    remote_slack: SlackDriver, cpp_emulator: Any, slack_standin: SlackStandIn, verb: str
+) -> None:
+    """Slack's 3 s count from when it sent the request: a request that arrives ~2 s late (a cold worker) leaves no
+    time for the Partner Portal, however fast it is - the ack goes out without trying."""
+    slack = remote_slack
+    slack.command("help")  # warm the worker: this test is about the request's age, not about imports
+    before = len(cpp_emulator.requests)
+    reply, elapsed = timed(lambda: slack.command(f"{verb} contoso contoso-vm-offer", timestamp=time.time() - 2.0))
+    assert elapsed < 1.0, f"acked after {elapsed:.2f} s"
+    looked_up(reply, "contoso/contoso-vm-offer")
+
+    answer = answer_on(slack_standin)
+    assert len(cpp_emulator.requests) > before, "the follow-up read the Partner Portal"
+    shown = (answer.text or "") + str(answer.blocks)
+    assert "contoso-vm-offer" in shown and "Looking up" not in shown
+    if verb == "ops":
+        assert has_button(answer.blocks, "open_cancel"), "the in-flight operation gets its Cancel… button"
+    else:
+        assert "Step" in shown or "step" in shown, "the status shows the operation's steps"
+
+
+def test_a_fast_portal_answers_inline_as_before(
+    remote_slack: SlackDriver, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> None:
+    slack = remote_slack
+    slack.command("help")
+    reply = slack.command("cancel contoso contoso-vm-offer")
+    assert reply.status == 200 and reply.button("confirm_cancel")
+    time.sleep(0.5)
+    assert [m for m in slack_standin.messages if m.method == "response_url"] == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -32,7 +34,9 @@ def test_azure_yaml_deploys_the_api_service(azure_yaml: dict[str, Any]) -> None:
     assert azure_yaml["infra"]["provider"] == "bicep"
     assert azure_yaml["infra"]["path"] == "infra"
     assert azure_yaml["infra"].get("module", "main") == "main"
-    assert azure_yaml["services"] == {"api": {"project": ".", "language": "python", "host": "function"}}
+    api = {key: value for key, value in azure_yaml["services"]["api"].items() if key != "hooks"}
+    assert set(azure_yaml["services"]) == {"api"}
+    assert api == {"project": ".", "language": "python", "host": "function"}
 
 
 def test_host_route_prefix_is_api() -> None:
@@ -89,3 +93,23 @@ def test_deploy_doc_names_what_the_templates_define(bicep_trees: Trees) -> None:
     mapped = set(re.findall(r"\$\{(\w+)\}", PARAMETERS_FILE.read_text())) | azd_builtins
     for name in re.findall(r"azd env set (\w+)", doc):
         assert name in mapped, f"docs/deploy.md sets {name}, which main.parameters.json does not read"
+
+
+def test_the_package_ships_the_app_byte_compiled(azure_yaml: dict[str, Any]) -> None:
+    """A cold worker on a read-only package mount cannot write __pycache__: the prepackage hook compiles the app
+    (checked-hash pycs, never used once stale) and .funcignore keeps them in the zip."""
+    hooks = azure_yaml["services"]["api"]["hooks"]["prepackage"]
+    assert hooks["posix"]["run"].strip() == "python3 infra/hooks/prepackage.py"
+    assert hooks["windows"]["run"].strip() == "python infra/hooks/prepackage.py"
+    ignored = (REPO_ROOT / ".funcignore").read_text(encoding="utf-8").split()
+    assert "__pycache__" not in ignored and "tests" in ignored
+    sources = (REPO_ROOT / "infra" / "hooks" / "prepackage.py").read_text(encoding="utf-8")
+    for package in ("cancel_function", "poll_function", "slack_app", "cppcancel", "partner_portal", "record_store"):
+        assert f'"{package}"' in sources
+    run = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "infra" / "hooks" / "prepackage.py")], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    pyc = REPO_ROOT / "slack_app" / "__pycache__" / f"bolt_app.{sys.implementation.cache_tag}.pyc"
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b11, "checked-hash: Python checks the source's hash before using it"

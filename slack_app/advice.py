@@ -63,13 +63,25 @@ NOT_FOLLOWED_NEXT_STEP = (
 )
 
 
-def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None) -> str:
+def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None, *, job_status: str | None = None) -> str:
     """What a person should do after a failed cancel, from its error (`code`, `statusCode`; JSON is parsed first).
 
     When the cancel may have been carried out (`outcomeUnknown`: a timeout, a dropped connection or a 5xx after it
     was sent), the advice is always to look before trying again, whatever the error's kind: "try again" could cancel
     twice - or cancel the next publish.
+
+    `job_status`: for a configure job's cancel, the command that shows the job (`/cpp status <p> <o> job=<id>`),
+    which is where to look instead of `/cpp ops`, and the API is the Product Ingestion API.
     """
+    key, hint = _hint(error)
+    if job_status is None:
+        return hint
+    if key in ("not_found", "bad_request"):
+        return f"Check the job ID (the one POST configure returned) with `{job_status}`."
+    return hint.replace(f"`{OPS_COMMAND}`", f"`{job_status}`").replace("Partner Portal", "Product Ingestion API")
+
+
+def _hint(error: ErrorInfo | Mapping[str, Any] | None) -> tuple[str | None, str]:
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_json(error or {})
     key, status, retry_after = info.code, info.status_code, info.retry_after_s
     if info.outcome_unknown:
@@ -77,5 +89,5 @@ def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None) -> str:
     if key not in _NEXT_STEP and status is not None:
         key = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else key)
     if key == "throttled" and retry_after is not None and 0 < retry_after <= 3600:
-        return f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
-    return _NEXT_STEP.get(key, f"Check `{OPS_COMMAND}` before trying again.")
+        return key, f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
+    return key, _NEXT_STEP.get(key or "", f"Check `{OPS_COMMAND}` before trying again.")

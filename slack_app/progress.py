@@ -252,11 +252,13 @@ def render_cancel_report(
     subject = f"{publisher_id}/{offer_id}"
     who = requester.mention
     when = slack_time(at)
+    look = None
     if job_id is not None:
         job_report = _job_report(publisher_id, offer_id, job_id, who, when, outcome)
         if job_report is not None:
             return job_report
         subject = f"configure job {job_id} of {subject}"
+        look = f"/cpp status {publisher_id} {offer_id} job={job_id}"
     if outcome.status == "cancelled":
         text = f"✅ {subject}: publish cancelled by {who} at {when}"
         blocks = [section(text), context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
@@ -284,7 +286,7 @@ def render_cancel_report(
     error = outcome.error or ErrorInfo.none()
     what = escape(error.message or "The cancel failed for an unknown reason.")
     text = f"❌ Cancel of {subject} failed — requested by {who} at {when}."
-    detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error)}"
+    detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error, job_status=look)}"
     return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from cancel_function.job_send import too_late_error
 from cppcancel.contracts import CancelOutcome, Requester
+from cppcancel.error_info import ErrorInfo
 from product_ingestion.models import PARTIAL_WARNING
 from slack_app.progress import render_cancel_report
 
@@ -39,8 +40,15 @@ def test_too_late_says_how_the_job_ended_and_invites_no_retry() -> None:
     assert "try again" not in shown.lower()
 
 
-def test_a_failed_job_cancel_names_the_job() -> None:
-    from cppcancel.error_info import ErrorInfo
-
+def test_a_failed_job_cancel_names_the_job_and_where_to_look() -> None:
     shown = _report(CancelOutcome("failed", 404, error=ErrorInfo("not_found", "No such job.", status_code=404)))
     assert f"configure job {JOB} of contoso/saas failed" in shown
+    assert f"Check the job ID (the one POST configure returned) with `/cpp status contoso saas job={JOB}`" in shown
+    assert "publisher and offer IDs" not in shown
+
+
+def test_a_job_cancel_with_an_unknown_outcome_says_look_at_the_job_not_the_offers_operations() -> None:
+    error = ErrorInfo("timeout", "No answer.", outcome_unknown=True)
+    shown = _report(CancelOutcome("failed", None, error=error))
+    assert f"Check `/cpp status contoso saas job={JOB}` before trying again" in shown
+    assert "/cpp ops" not in shown and "Partner Portal" not in shown

@@ -26,9 +26,11 @@ class CppError(Exception):
         api_message: str | None = None,
         retry_after_s: float | None = None,
         outcome_unknown: bool = False,
+        service: str = "the Partner Portal",
     ) -> None:
         """`outcome_unknown`: the request changes something (the cancel) and may have been carried out although no
-        usable answer came back (a timeout, a dropped connection or a 5xx after it was sent)."""
+        usable answer came back (a timeout, a dropped connection or a 5xx after it was sent). `service`: whose
+        words `api_message` are (the Product Ingestion client passes its own name)."""
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -36,12 +38,13 @@ class CppError(Exception):
         self.api_message = api_message
         self.retry_after_s = retry_after_s
         self.outcome_unknown = outcome_unknown
+        self.service = service
 
     def describe(self) -> str:
         """One sentence for a person: what happened, the API's own message, and the status code."""
         parts = [self.message]
         if self.api_message and self.api_message not in self.message:
-            parts.append(f"The Partner Portal said: {self.api_message}")
+            parts.append(f"{self.service[:1].upper()}{self.service[1:]} said: {self.api_message}")
         if self.status_code is not None:
             parts.append(f"(HTTP {self.status_code})")
         return " ".join(parts)

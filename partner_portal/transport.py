@@ -160,13 +160,22 @@ def _cause(exc: BaseException) -> object:
     return reason.reason if isinstance(reason, MaxRetryError) else reason
 
 
-def _read_capped(response: requests.Response) -> bytes:
+#: Who the messages name: the CPP by default; the Product Ingestion client passes its own name.
+CPP_SERVICE = "the Partner Portal"
+
+
+def _sentence(service: str) -> str:
+    """`service` at the start of a sentence."""
+    return service[:1].upper() + service[1:]
+
+
+def _read_capped(response: requests.Response, service: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(chunk_size=64 * 1024):
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise InvalidResponse(f"The Partner Portal's answer is larger than {MAX_BODY_BYTES // 1024} KiB.")
+            raise InvalidResponse(f"{_sentence(service)}'s answer is larger than {MAX_BODY_BYTES // 1024} KiB.")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -185,19 +194,21 @@ def send(
     params: Mapping[str, str] | None = None,
     body: bytes | None = None,
     unknown_outcome_hint: str | None = None,
+    service: str = CPP_SERVICE,
 ) -> Exchange:
     """Send one request (urllib3 does the retries underneath) and map transport failures to CppError types.
 
     `unknown_outcome_hint` is set for requests that change something (the cancel): when the request may have
     reached the server but no answer came back, the error says the outcome is unknown and what to check.
+    `service` is who the error messages name ("the Partner Portal", "the Product Ingestion API").
     """
     path = urlsplit(url).path
     started = time.monotonic()
     status: int | str = "error"
     try:
-        response = _open(session, method, url, headers, timeout, params, body, unknown_outcome_hint)
+        response = _open(session, method, url, headers, timeout, params, body, unknown_outcome_hint, service)
         status = response.status_code
-        content = _read_body(response, unknown_outcome_hint)
+        content = _read_body(response, unknown_outcome_hint, service)
         return Exchange(response.status_code, response.headers, content, time.monotonic() - started)
     finally:
         log.debug("CPP %s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
@@ -212,10 +223,12 @@ def _open(
     params: Mapping[str, str] | None,
     body: bytes | None,
     unknown_outcome_hint: str | None,
+    service: str,
 ) -> requests.Response:
     """Send the request; the response comes back with its body unread. A failure before the status line arrived
     becomes the CppError that says whether anything can have been sent."""
     unknown = unknown_outcome_hint is not None
+    who = _sentence(service)
     try:
         return session.request(
             method,
@@ -229,35 +242,35 @@ def _open(
         )
     except requests.exceptions.ConnectTimeout:
         raise CppConnectionError(
-            f"Could not connect to the Partner Portal within {timeout[0]:g} s (nothing was sent)."
+            f"Could not connect to {service} within {timeout[0]:g} s (nothing was sent)."
         ) from None
     except requests.exceptions.ReadTimeout:
-        message = f"The Partner Portal did not answer within {timeout[1]:g} s."
+        message = f"{who} did not answer within {timeout[1]:g} s."
         raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
     except requests.exceptions.ConnectionError as exc:
         cause = _cause(exc)
         if isinstance(cause, NewConnectionError):
-            raise CppConnectionError("Could not connect to the Partner Portal (nothing was sent).") from None
+            raise CppConnectionError(f"Could not connect to {service} (nothing was sent).") from None
         if isinstance(cause, ReadTimeoutError):  # a GET whose retries all timed out
-            message = f"The Partner Portal did not answer within {timeout[1]:g} s."
+            message = f"{who} did not answer within {timeout[1]:g} s."
             raise CppTimeout(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
-        message = "The connection to the Partner Portal dropped before it answered."
+        message = f"The connection to {service} dropped before it answered."
         raise CppConnectionError(_with_hint(message, unknown_outcome_hint), outcome_unknown=unknown) from None
     except requests.exceptions.RequestException as exc:
-        raise InvalidResponse(f"The Partner Portal's answer could not be read ({type(exc).__name__}).") from None
+        raise InvalidResponse(f"{who}'s answer could not be read ({type(exc).__name__}).") from None
 
 
-def _read_body(response: requests.Response, unknown_outcome_hint: str | None) -> bytes:
+def _read_body(response: requests.Response, unknown_outcome_hint: str | None, service: str) -> bytes:
     """The body, capped, and the connection closed. A body lost on the way fails a read; for a request that
     changed something the status line already says what it did, so its body is then taken as empty."""
     try:
-        return _read_capped(response)
+        return _read_capped(response, service)
     except CppError:
         raise
     except requests.exceptions.RequestException:
         if unknown_outcome_hint is None:
             raise CppConnectionError(
-                f"The connection to the Partner Portal dropped while reading its answer (HTTP {response.status_code})."
+                f"The connection to {service} dropped while reading its answer (HTTP {response.status_code})."
             ) from None
         return b""  # the status line already says what the POST did; its body is optional
     finally:

@@ -32,6 +32,9 @@ DEFAULT_API_VERSION = "2022-03-01-preview2"
 TOO_LATE_TEXT = "already completed"
 
 
+SERVICE = "the Product Ingestion API"  # who this client's error messages name
+
+
 class JobAlreadyCompleted(errors.CppError):
     """400 "Cannot cancel job, job has already completed.": too late to cancel; the job's result says how it ended."""
 
@@ -143,6 +146,7 @@ class IngestionClient:
             headers=headers,
             timeout=self._timeout,
             unknown_outcome_hint=hint if is_cancel else None,
+            service=SERVICE,
         )
         if not 200 <= exchange.status_code < 300:
             raise self._error_for(exchange, what, is_cancel)
@@ -151,7 +155,7 @@ class IngestionClient:
     def _error_for(self, exchange: transport.Exchange, what: str, is_cancel: bool) -> errors.CppError:
         status = exchange.status_code
         code, message = error_details(exchange.body)
-        extra: dict[str, Any] = {"status_code": status, "api_code": code, "api_message": message}
+        extra: dict[str, Any] = {"status_code": status, "api_code": code, "api_message": message, "service": SERVICE}
         retry_after = parse_retry_after(exchange.headers.get("Retry-After"))
         if status == 400 and is_cancel and message and TOO_LATE_TEXT in message.lower():
             too_late = "Too late: the job had already completed, so it could not be cancelled."

@@ -71,3 +71,20 @@ def test_the_adapter_refuses_a_token_outside_the_path(standin: IngestionStandIn,
     with pytest.raises(errors.UnsafeUrl):
         session.get(f"{standin.origin}/v1.0/me", headers={"Authorization": "Bearer x"}, timeout=2)
     assert standin.requests == []
+
+
+def test_transport_failures_and_the_apis_own_words_name_the_product_ingestion_api(standin: IngestionStandIn) -> None:
+    from tests.devhost.conftest import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/rp/product-ingestion"
+    client = IngestionClient(closed, StaticTokenProvider("t"), max_retries=0)
+    with pytest.raises(errors.CppConnectionError) as refused:
+        client.get_status(JOB)
+    assert "Could not connect to the Product Ingestion API" in refused.value.describe()
+    assert "Partner Portal" not in refused.value.describe()
+    standin.add_job(JOB, status="completed", result="succeeded")
+    ok = IngestionClient(standin.base_url, StaticTokenProvider(standin.token), max_retries=0)
+    with pytest.raises(JobAlreadyCompleted) as late:
+        ok.cancel(JOB)
+    assert f"The Product Ingestion API said: {TOO_LATE_MESSAGE}" in late.value.describe()
+    assert "Partner Portal" not in late.value.describe()

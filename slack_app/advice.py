@@ -34,29 +34,36 @@ def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
     return "Try again in a minute; if it keeps failing, ask an admin and quote the ref below."
 
 
+# What to do after a failed cancel, by error code. `{look}` is where to look (`/cpp ops`, or for a configure job
+# `/cpp status <p> <o> job=<id>`), `{api}` / `{Api}` the API the cancel went to.
 _NEXT_STEP: dict[str, str] = {
     "forbidden": "Ask a Partner Center admin to add this app's identity to the publisher (Partner Center › Account "
     "settings › User management › Microsoft Entra applications), then try again.",
-    "not_found": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
-    "timeout": f"The outcome is unknown: the cancel may or may not have been taken. Check `{OPS_COMMAND}` before "
+    "not_found": "Check the publisher and offer IDs with `{look}`.",
+    "timeout": "The outcome is unknown: the cancel may or may not have been taken. Check `{look}` before trying again.",
+    "unknown_outcome": "The outcome is unknown: the cancel may or may not have been taken. Check `{look}` before "
     "trying again.",
-    "unknown_outcome": f"The outcome is unknown: the cancel may or may not have been taken. Check `{OPS_COMMAND}` "
-    "before trying again.",
-    "server_error": f"Try again in a minute; if it keeps failing, check `{OPS_COMMAND}` first.",
-    "throttled": "The Partner Portal is busy: try again in a minute.",
-    "connection_error": "The Partner Portal could not be reached: try again in a minute.",
+    "server_error": "Try again in a minute; if it keeps failing, check `{look}` first.",
+    "throttled": "{Api} is busy: try again in {wait}.",
+    "connection_error": "{Api} could not be reached: try again in a minute.",
     "not_recorded": "Nothing was sent. Try again in a minute; if it keeps failing, ask an admin to check the app's "
     "storage account (the identity needs Storage Table Data Contributor).",
     "unauthorized": "The app's credentials were refused: ask an admin to check its identity and token.",
-    "conflict": f"The offer is not in a state that can be cancelled: check `{OPS_COMMAND}`.",
-    "bad_request": f"Check the publisher and offer IDs with `{OPS_COMMAND}`.",
-    "invalid_response": f"The outcome is unknown: check `{OPS_COMMAND}` before trying again.",
+    "conflict": "The offer is not in a state that can be cancelled: check `{look}`.",
+    "bad_request": "Check the publisher and offer IDs with `{look}`.",
+    "invalid_response": "The outcome is unknown: check `{look}` before trying again.",
     "already_completed": "Nothing to retry: the job finished before the cancel reached it. `/cpp status <publisher> "
     "<offer> job=<job ID>` shows how it ended.",
     # A failed cancel with an unsafe URL is a redirect (an accepted cancel with one is reported as accepted).
-    "unsafe_url": "The app never follows a redirect (its token stays with the Partner Portal). The outcome is "
-    f"unknown: check `{OPS_COMMAND}` before trying again.",
+    "unsafe_url": "The app never follows a redirect (its token stays with {api}). The outcome is unknown: check "
+    "`{look}` before trying again.",
 }
+# A configure job is named by its ID, not by the publisher and offer.
+_JOB_NEXT_STEP: dict[str, str] = {
+    "not_found": "Check the job ID (the one POST configure returned) with `{look}`.",
+    "bad_request": "Check the job ID (the one POST configure returned) with `{look}`.",
+}
+_DEFAULT_NEXT_STEP = "Check `{look}` before trying again."
 _STATUS_NEXT_STEP: dict[int, str] = {403: "forbidden", 404: "not_found", 429: "throttled"}
 NOT_FOLLOWED_NEXT_STEP = (
     f"The Partner Portal took the cancel: do not send it again. Follow it with `{OPS_COMMAND}` until it ends."
@@ -73,21 +80,13 @@ def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None, *, job_status: s
     `job_status`: for a configure job's cancel, the command that shows the job (`/cpp status <p> <o> job=<id>`),
     which is where to look instead of `/cpp ops`, and the API is the Product Ingestion API.
     """
-    key, hint = _hint(error)
-    if job_status is None:
-        return hint
-    if key in ("not_found", "bad_request"):
-        return f"Check the job ID (the one POST configure returned) with `{job_status}`."
-    return hint.replace(f"`{OPS_COMMAND}`", f"`{job_status}`").replace("Partner Portal", "Product Ingestion API")
-
-
-def _hint(error: ErrorInfo | Mapping[str, Any] | None) -> tuple[str | None, str]:
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_json(error or {})
-    key, status, retry_after = info.code, info.status_code, info.retry_after_s
+    key, status, retry_after = info.code or "", info.status_code, info.retry_after_s
     if info.outcome_unknown:
         key = "unknown_outcome"
     if key not in _NEXT_STEP and status is not None:
         key = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else key)
-    if key == "throttled" and retry_after is not None and 0 < retry_after <= 3600:
-        return key, f"The Partner Portal is busy: try again in {format_duration(retry_after)}."
-    return key, _NEXT_STEP.get(key or "", f"Check `{OPS_COMMAND}` before trying again.")
+    template = (_JOB_NEXT_STEP.get(key) if job_status else None) or _NEXT_STEP.get(key, _DEFAULT_NEXT_STEP)
+    api = "the Product Ingestion API" if job_status else "the Partner Portal"
+    wait = format_duration(retry_after) if retry_after is not None and 0 < retry_after <= 3600 else "a minute"
+    return template.format(look=job_status or OPS_COMMAND, api=api, Api=api[:1].upper() + api[1:], wait=wait)

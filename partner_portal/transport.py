@@ -133,14 +133,18 @@ class OriginPinnedAdapter(HTTPAdapter):
         return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
-def build_session(base_url: str, retry: Retry) -> requests.Session:
+def build_session(
+    base_url: str, retry: Retry, *, adapter: type[OriginPinnedAdapter] = OriginPinnedAdapter
+) -> requests.Session:
+    """A session that ignores the environment's proxies and sends its token only through `adapter`'s fence (the
+    CPP's origin; the Product Ingestion client passes one pinned to its path too)."""
     session = requests.Session()
     session.trust_env = False
     session.proxies = {}
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-    adapter = OriginPinnedAdapter(base_url, retry)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    pinned = adapter(base_url, retry)
+    session.mount("https://", pinned)
+    session.mount("http://", pinned)
     return session
 
 

@@ -52,14 +52,7 @@ class IngestionPinnedAdapter(transport.OriginPinnedAdapter):
 
 def _session(base_url: str, max_retries: int, backoff_factor: float, max_retry_after_s: float) -> requests.Session:
     retry = transport.build_retry(max_retries, backoff_factor=backoff_factor, max_retry_after_s=max_retry_after_s)
-    session = requests.Session()
-    session.trust_env = False
-    session.proxies = {}
-    session.headers.update({"User-Agent": transport.USER_AGENT, "Accept": "application/json"})
-    adapter = IngestionPinnedAdapter(base_url, retry)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    return transport.build_session(base_url, retry, adapter=IngestionPinnedAdapter)
 
 
 class IngestionClient:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from cancel_function import send_once
 from cancel_function.payloads import CancelSent
 from cppcancel.contracts import CancelRequest
-from cppcancel.error_info import ALREADY_COMPLETED, BASIC_LAYOUT, NOT_RECORDED, ErrorInfo
+from cppcancel.error_info import ALREADY_COMPLETED, BASIC_LAYOUT, ErrorInfo
 from cppcancel.settings import Settings
 from cppcancel.times import utc_now
 from partner_portal.errors import CppError
@@ -82,13 +82,12 @@ def _answer_of(client: IngestionClient, job_id: str, status: ConfigureStatus) ->
     return CancelSent.sent(CancelResult("accepted", 200, operation_url=client.status_url(job_id)))
 
 
-def _write_back(store: RecordStore, record: CancelRecord, sent: CancelSent) -> None:
+def _post_answer(sent: CancelSent) -> send_once.PostAnswer:
+    """What the record keeps of the job cancel's answer."""
     result = sent.result
     if result is not None:
-        answer = send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
-    else:
-        answer = send_once.PostAnswer("failed", sent.error.status_code, message=sent.error.message)
-    send_once.after_post(store, record, answer, utc_now())
+        return send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
+    return send_once.PostAnswer("failed", sent.error.status_code, message=sent.error.message)
 
 
 def post_job_cancel(settings: Settings, store: RecordStore, request: CancelRequest, record: CancelRecord) -> CancelSent:
@@ -98,22 +97,19 @@ def post_job_cancel(settings: Settings, store: RecordStore, request: CancelReque
     job_id = request.job_id
     assert job_id is not None
     client = IngestionClient.from_settings(settings)
-    try:
-        unreachable = _unreachable(client, job_id)
-        if unreachable is not None:
-            send_once.not_sent(store, record, unreachable.message, utc_now())
-            return CancelSent.failed(unreachable)
-        sending = send_once.mark_sending(store, record, utc_now())
-        if sending is None:
-            reason = "it could not be marked as being sent"
-            return CancelSent.failed(ErrorInfo(NOT_RECORDED, send_once.NOT_RECORDED.format(reason=reason)))
+
+    def post() -> tuple[CancelSent, send_once.PostAnswer]:
         try:
             sent = _answer_of(client, job_id, client.cancel(job_id))
         except JobAlreadyCompleted:
             sent = CancelSent.failed(too_late_error(job_id, _result_of(client, job_id)))
         except CppError as exc:
             sent = CancelSent.failed(exc.error_info())
-        _write_back(store, sending, sent)
-        return sent
+        return sent, _post_answer(sent)
+
+    try:
+        return send_once.post_once(
+            store, record, unreachable=lambda: _unreachable(client, job_id), post=post, clock=utc_now
+        )
     finally:
         client.close()

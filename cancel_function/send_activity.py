@@ -152,25 +152,20 @@ def _unreachable(client: CppClient, request: CancelRequest) -> ErrorInfo | None:
 def _post(
     client: CppClient, store: RecordStore, request: CancelRequest, record: CancelRecord, emails: tuple[str, ...]
 ) -> CancelSent:
-    unreachable = _unreachable(client, request)
-    if unreachable is not None:
-        send_once.not_sent(store, record, unreachable.message, utc_now())
-        return CancelSent.failed(unreachable)
-    sending = send_once.mark_sending(store, record, utc_now())
-    if sending is None:
-        return _not_recorded("it could not be marked as being sent")
-    record = sending
-    try:
-        result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
-    except CppError as exc:
-        # A 202 the app may not follow (no operation, or one the token must not go to) was still taken.
-        taken = "accepted" if exc.status_code == 202 else "failed"
-        answer = send_once.PostAnswer(taken, exc.status_code, message=exc.describe())
-        send_once.after_post(store, record, answer, utc_now())
-        return CancelSent.failed(exc.error_info())
-    answer = send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
-    send_once.after_post(store, record, answer, utc_now())
-    return CancelSent.sent(result)
+    def post() -> tuple[CancelSent, send_once.PostAnswer]:
+        try:
+            result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
+        except CppError as exc:
+            # A 202 the app may not follow (no operation, or one the token must not go to) was still taken.
+            taken = "accepted" if exc.status_code == 202 else "failed"
+            return CancelSent.failed(exc.error_info()), send_once.PostAnswer(
+                taken, exc.status_code, message=exc.describe()
+            )
+        return CancelSent.sent(result), send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
+
+    return send_once.post_once(
+        store, record, unreachable=lambda: _unreachable(client, request), post=post, clock=utc_now
+    )
 
 
 def _send(request: CancelRequest) -> CancelSent:

@@ -25,11 +25,15 @@ its lock is the job's own (`record_store.base.lock_row`), so it joins only anoth
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from cancel_function.payloads import CancelSent
 from cppcancel.contracts import CancelRequest, watch_instance_id
+from cppcancel.error_info import NOT_RECORDED as NOT_RECORDED_CODE
+from cppcancel.error_info import ErrorInfo
 from cppcancel.times import iso
 from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable
 
@@ -181,3 +185,27 @@ def release(store: RecordStore, publisher_id: str, offer_id: str, holder: str, j
     except StoreUnavailable as exc:
         log.warning("could not release the cancel lock of %s/%s (its lease will): %s", publisher_id, offer_id, exc)
         return False
+
+
+def post_once(
+    store: RecordStore,
+    record: CancelRecord,
+    *,
+    unreachable: Callable[[], ErrorInfo | None],
+    post: Callable[[], tuple[CancelSent, PostAnswer]],
+    clock: Callable[[], datetime],
+) -> CancelSent:
+    """Steps 3 and 4 in their one order, for either backend (the CPP, a configure job): the API reachable at all
+    (`unreachable()`: the error if not, else None), the record marked `sending`, the one `post()`, and the answer it
+    gives for the record written back."""
+    problem = unreachable()
+    if problem is not None:
+        not_sent(store, record, problem.message, clock())
+        return CancelSent.failed(problem)
+    sending = mark_sending(store, record, clock())
+    if sending is None:
+        reason = "it could not be marked as being sent"
+        return CancelSent.failed(ErrorInfo(NOT_RECORDED_CODE, NOT_RECORDED.format(reason=reason)))
+    sent, answer = post()
+    after_post(store, sending, answer, clock())
+    return sent

@@ -98,15 +98,21 @@ def _string(data: Mapping[str, Any], name: str, *, required: bool) -> str | None
     return value
 
 
-def parse_webhook_body(data: object) -> WebhookCancel:
-    """Validate a decoded JSON body; raise WebhookInputError naming the first problem."""
+def _object_with_only(data: object, fields: set[str]) -> Mapping[str, Any]:
+    """A JSON object naming no field outside `fields` (a misspelt field is an error, never ignored)."""
     if not isinstance(data, Mapping):
         raise WebhookInputError("invalid_body", "The body must be a JSON object.")
-    unknown = sorted(str(k) for k in data if k not in _FIELDS)
+    unknown = sorted(str(k) for k in data if k not in fields)
     if unknown:
         raise WebhookInputError(
-            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(_FIELDS))}."
+            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(fields))}."
         )
+    return data
+
+
+def parse_webhook_body(data: object) -> WebhookCancel:
+    """Validate a decoded JSON body; raise WebhookInputError naming the first problem."""
+    data = _object_with_only(data, _FIELDS)
     publisher = _string(data, "publisherId", required=True) or ""
     offer = _string(data, "offerId", required=True) or ""
     requested_by = _string(data, "requestedBy", required=True) or ""
@@ -140,13 +146,7 @@ _JOB_FIELDS = {"publisherId", "offerId", "jobId", "requestedBy", "slackChannel"}
 def parse_job_registration(data: object) -> WebhookCancel:
     """Validate the body of `POST /api/webhooks/jobs` (a pipeline registering the job its `POST configure` started):
     the cancel body's rules, with `jobId` required and no `notificationEmails`."""
-    if not isinstance(data, Mapping):
-        raise WebhookInputError("invalid_body", "The body must be a JSON object.")
-    unknown = sorted(str(k) for k in data if k not in _JOB_FIELDS)
-    if unknown:
-        raise WebhookInputError(
-            "unknown_field", f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(_JOB_FIELDS))}."
-        )
+    data = _object_with_only(data, _JOB_FIELDS)
     if data.get("jobId") is None:
         raise WebhookInputError("missing_field", "'jobId' is required.")
     return parse_webhook_body(data)

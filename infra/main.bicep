@@ -176,7 +176,6 @@ module api 'app/api.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
-    workspaceId: monitoring.outputs.workspaceId
     keyVaultName: keyVault.outputs.name
     slackSigningSecretName: keyVault.outputs.slackSigningSecretName
     slackBotTokenName: keyVault.outputs.slackBotTokenName

@@ -16,7 +16,6 @@ param storageAccountName string
 param storageBlobEndpoint string
 param deploymentContainerName string
 param applicationInsightsConnectionString string
-param workspaceId string
 
 param keyVaultName string
 param slackSigningSecretName string
@@ -246,25 +245,8 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource siteDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
-  name: 'to-log-analytics'
-  scope: site
-  properties: {
-    workspaceId: workspaceId
-    logs: [
-      {
-        category: 'FunctionAppLogs'
-        enabled: true
-      }
-    ]
-    metrics: [
-      {
-        category: 'AllMetrics'
-        enabled: true
-      }
-    ]
-  }
-}
+// No diagnostic setting on the site: Microsoft's Flex Consumption page lists "Diagnostic settings aren't currently
+// supported". Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING above) carries the app's logs.
 
 output name string = site.name
 output defaultHostName string = site.properties.defaultHostName

@@ -326,22 +326,37 @@ def test_application_insights_uses_entra_auth(bicep_trees: Trees) -> None:
     only_resource(bicep_trees, "Microsoft.OperationalInsights/workspaces")
 
 
+def _diagnostic_targets(bicep_trees: Trees) -> list[tuple[str, str]]:
+    """(file, resource type) of what each diagnostic setting is scoped to; a scope that names no resource of its own
+    file (an expression, a resourceId()) fails: what it points at could not be checked."""
+    targets = []
+    for file, _, setting in resources_of_type(bicep_trees, "Microsoft.Insights/diagnosticSettings"):
+        scope = setting.get("scope")
+        resources = bicep_trees[file].get("resources", {})
+        assert isinstance(scope, str) and scope in resources, f"{file}: diagnostic setting scoped to {scope!r}"
+        targets.append((file, resources[scope]["type"]))
+    return targets
+
+
 def test_diagnostic_settings_on(bicep_trees: Trees) -> None:
-    """Site, Key Vault and storage (account and its blob, queue and table services) all log to the workspace."""
-    covered = set()
+    """Key Vault and storage (account and its blob, queue and table services) log to the workspace."""
     for file, _, setting in resources_of_type(bicep_trees, "Microsoft.Insights/diagnosticSettings"):
         assert setting["properties"]["workspaceId"], file
         assert setting["properties"].get("logs") or setting["properties"].get("metrics"), file
-        target = bicep_trees[file]["resources"][setting["scope"]]
-        covered.add(target["type"])
-    assert covered >= {
-        "Microsoft.Web/sites",
+    assert {target for _, target in _diagnostic_targets(bicep_trees)} >= {
         "Microsoft.KeyVault/vaults",
         "Microsoft.Storage/storageAccounts",
         "Microsoft.Storage/storageAccounts/blobServices",
         "Microsoft.Storage/storageAccounts/queueServices",
         "Microsoft.Storage/storageAccounts/tableServices",
     }
+
+
+def test_no_diagnostic_setting_on_the_flex_function_app(bicep_trees: Trees) -> None:
+    """Microsoft's Flex Consumption page: "Diagnostic settings aren't currently supported". One scoped to the site
+    could make the deployment fail for every team; Application Insights carries the app's logs instead."""
+    on_sites = [file for file, target in _diagnostic_targets(bicep_trees) if target.lower() == "microsoft.web/sites"]
+    assert on_sites == [], f"diagnostic settings scoped to the Flex Consumption function app in {on_sites}"
 
 
 # --- Role assignments -----------------------------------------------------------------------------------------------

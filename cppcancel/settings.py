@@ -26,12 +26,15 @@ DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 
-# How the app gets its Azure AD tokens (partner_portal/credentials.py): the user-assigned managed identity itself, or an
-# app registration that trusts that identity through a federated credential, or one holding a Key Vault certificate.
-IDENTITY_MANAGED = "managed-identity"
+# How the app gets its Azure AD tokens (partner_portal/credentials.py). The default is an app registration that trusts
+# the user-assigned managed identity through a federated credential: Partner Center admits Microsoft Entra
+# applications, and no Microsoft source shows a managed identity added there directly. Then an app registration with a
+# Key Vault certificate, and the managed identity itself (only if a team's Partner Center lists it).
 IDENTITY_APP_FEDERATED = "app-federated"
 IDENTITY_APP_CERTIFICATE = "app-certificate"
-IDENTITY_MODES = (IDENTITY_MANAGED, IDENTITY_APP_FEDERATED, IDENTITY_APP_CERTIFICATE)
+IDENTITY_MANAGED = "managed-identity"
+IDENTITY_MODES = (IDENTITY_APP_FEDERATED, IDENTITY_APP_CERTIFICATE, IDENTITY_MANAGED)
+DEFAULT_IDENTITY_MODE = IDENTITY_APP_FEDERATED
 
 
 # Every app setting this module reads, plus AZURE_CLIENT_ID (read by azure-identity itself). Tools that start the
@@ -94,7 +97,7 @@ class Settings:
     cpp_read_timeout_s: float = 30.0
     cpp_max_retries: int = 4
 
-    identity_mode: str = IDENTITY_MANAGED
+    identity_mode: str = DEFAULT_IDENTITY_MODE
     azure_client_id: str | None = None  # the user-assigned managed identity (AZURE_CLIENT_ID)
     identity_app_client_id: str | None = None
     identity_app_tenant_id: str | None = None
@@ -236,12 +239,14 @@ def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
 
     What a mode needs (the app registration's IDs, the managed identity, the certificate) is checked when the first
     token is needed (partner_portal/credentials.py): while a team is still creating its app registration, the Slack
-    commands that never call the Partner Portal keep working, and the ones that do say exactly what is missing.
+    commands that never call the Partner Portal keep working, and the ones that do say exactly what is missing. A
+    local run needs no identity at all: the dev host's emulators take a fixed token (CPP_ACCESS_TOKEN,
+    INGESTION_ACCESS_TOKEN), which is used before any identity is asked.
     """
-    mode = (_text(env, "IDENTITY_MODE") or IDENTITY_MANAGED).lower()
+    mode = (_text(env, "IDENTITY_MODE") or DEFAULT_IDENTITY_MODE).lower()
     if mode not in IDENTITY_MODES:
         problems.append(f"IDENTITY_MODE must be one of {', '.join(IDENTITY_MODES)}; got {mode!r}")
-        return IDENTITY_MANAGED
+        return DEFAULT_IDENTITY_MODE
     return mode
 
 

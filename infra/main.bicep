@@ -46,13 +46,13 @@ param durableAlwaysReadyInstances int = 1
 @minValue(0)
 param httpAlwaysReadyInstances int = 1
 
-@description('Identity the app uses for Azure AD tokens (IDENTITY_MODE; docs/deploy.md step 5): managed-identity (the user-assigned identity itself), app-federated (an app registration whose federated credential trusts that identity; no secret), app-certificate (an app registration with a certificate in this Key Vault).')
+@description('Identity the app uses for Azure AD tokens (IDENTITY_MODE; docs/deploy.md step 5): app-federated (default: an app registration whose federated credential trusts the user-assigned identity; no secret), app-certificate (an app registration with a certificate in this Key Vault), managed-identity (the user-assigned identity itself: not shown by Microsoft\'s documents; only if your Partner Center lists the identity).')
 @allowed([
-  'managed-identity'
   'app-federated'
   'app-certificate'
+  'managed-identity'
 ])
-param identityMode string = 'managed-identity'
+param identityMode string = 'app-federated'
 
 @description('app-federated / app-certificate: Application (client) ID of the app registration registered in Partner Center. Empty until it exists (the post-provision hook prints how to create it).')
 param appRegistrationClientId string = ''
@@ -221,7 +221,7 @@ output PARTNER_CENTER_APPLICATION_NAME string = usesAppRegistration ? appRegistr
 output PARTNER_CENTER_APPLICATION_ID string = usesAppRegistration ? appRegistrationClientId : identity.outputs.clientId
 @description('CPP: Object ID of the application\'s service principal ("Managed application in local directory"). Empty: look it up with az ad sp show.')
 output PARTNER_CENTER_SERVICE_PRINCIPAL_ID string = usesAppRegistration ? appRegistrationServicePrincipalId : identity.outputs.principalId
-@description('Partner Center: the role to give the application (Manager is the CPP\'s Owner; the Product Ingestion API requires Manager).')
+@description('Partner Center: the role to give the application (the Product Ingestion API requires Manager).')
 output PARTNER_CENTER_ROLE string = 'Manager'
 @description('app-federated: issuer of the federated credential that trusts the managed identity.')
 output FEDERATED_CREDENTIAL_ISSUER string = federatedIssuer

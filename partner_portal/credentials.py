@@ -1,14 +1,20 @@
 """The one Azure AD credential of the app, chosen by IDENTITY_MODE and shared by every audience it calls.
 
-Three paths, all through azure-identity (see docs/deploy.md, "Register the identity"):
+Three paths, all through azure-identity (see docs/deploy.md, "Register the identity"). Partner Center admits
+Microsoft Entra *applications* (Account settings > User management > Microsoft Entra applications); no Microsoft
+source shows a managed identity added there, so an app registration is the default:
 
-- `managed-identity`: the function app's user-assigned managed identity itself (`AZURE_CLIENT_ID`). With no
-  AZURE_CLIENT_ID (a developer's machine) `DefaultAzureCredential` is used instead, as before.
-- `app-federated`: an app registration whose federated identity credential trusts that managed identity. No secret
-  anywhere: the managed identity's token for `api://AzureADTokenExchange` is the client assertion
-  (Microsoft Entra "Configure an application to trust a managed identity").
+- `app-federated` (the default): an app registration whose federated identity credential trusts the function app's
+  user-assigned managed identity (`AZURE_CLIENT_ID`). No secret anywhere: the managed identity's token for
+  `api://AzureADTokenExchange` is the client assertion (Microsoft Entra "Configure an application to trust a managed
+  identity").
 - `app-certificate`: an app registration with a certificate kept in the team's Key Vault; the app setting
   `IDENTITY_APP_CERTIFICATE` is a Key Vault reference to the certificate's secret (base64 PKCS#12 or PEM).
+- `managed-identity`: the user-assigned managed identity itself, for a team whose Partner Center lists it (not shown
+  by Microsoft's documents). With no AZURE_CLIENT_ID (a developer's machine) `DefaultAzureCredential` is used instead.
+
+A local run against the emulators needs none of them: a fixed token (CPP_ACCESS_TOKEN, INGESTION_ACCESS_TOKEN) is
+used before any identity is asked (`partner_portal.tokens`).
 
 The credential is built once per settings object and serves any scope: the Cloud Partner Portal
 (`https://cloudpartner.azure.com/.default`) and Microsoft Graph (`https://graph.microsoft.com/.default`, for the
@@ -149,7 +155,8 @@ def _app_ids(settings: Settings) -> tuple[str, str]:
     if not tenant_id or not client_id:
         raise IdentityConfigurationError(
             f"IDENTITY_MODE={settings.identity_mode} needs IDENTITY_APP_CLIENT_ID and IDENTITY_APP_TENANT_ID, the app "
-            "registration's Application (client) ID and Directory (tenant) ID (docs/deploy.md, step 5)"
+            "registration's Application (client) ID and Directory (tenant) ID (docs/deploy.md, step 5; on a "
+            "developer's machine, set CPP_ACCESS_TOKEN instead)"
         )
     return tenant_id, client_id
 

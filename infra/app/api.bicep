@@ -43,13 +43,13 @@ param durableAlwaysReadyInstances int = 1
 @minValue(0)
 param httpAlwaysReadyInstances int = 1
 
-@description('How the app gets Azure AD tokens (IDENTITY_MODE): managed-identity, app-federated or app-certificate.')
+@description('How the app gets Azure AD tokens (IDENTITY_MODE): app-federated (default), app-certificate or managed-identity.')
 @allowed([
-  'managed-identity'
   'app-federated'
   'app-certificate'
+  'managed-identity'
 ])
-param identityMode string = 'managed-identity'
+param identityMode string = 'app-federated'
 @description('app-federated / app-certificate: Application (client) ID of the app registration (IDENTITY_APP_CLIENT_ID).')
 param appRegistrationClientId string = ''
 @description('Directory (tenant) ID of the app registration (IDENTITY_APP_TENANT_ID).')

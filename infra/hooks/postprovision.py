@@ -22,9 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_TEMPLATE = REPO_ROOT / "slack_app" / "manifest.yaml"
 MANIFEST_PLACEHOLDER = "https://FUNCTION_APP_HOST"
 
-# Partner Center names the roles (Account settings > User management); Manager is the CPP's "Owner" and the role the
-# Product Ingestion API requires, Developer the CPP's "Contributor".
-ROLE_NOTE = '(Manager is the Cloud Partner Portal\'s "Owner"; the Product Ingestion API requires Manager)'
+# The role Microsoft's Product Ingestion API page requires of the Entra application (Partner Center > Account settings >
+# User management). No source maps Partner Center's roles onto the legacy Cloud Partner Portal's: none is claimed here.
+ROLE_NOTE = "(the Product Ingestion API requires Manager)"
+DEFAULT_MODE = "app-federated"  # main.bicep's identityMode default, and the app's (cppcancel/settings.py)
 PARTNER_CENTER_SCREEN = (
     "Partner Center > Settings (gear icon) > Account settings > User management > Microsoft Entra applications tab > "
     "select the application > Add selected > Roles > Save"
@@ -91,9 +92,10 @@ def _set_app_and_provision(name: str) -> list[str]:
 
 def _managed_identity_lines(outputs: Mapping[str, str]) -> list[str]:
     return [
+        "Not shown by Microsoft's documents: Partner Center admits Microsoft Entra applications, and no source shows a",
+        "managed identity added there. Try it only if your Partner Center lists the identity; otherwise go back to the",
+        "default, IDENTITY_MODE=app-federated (docs/deploy.md, step 5): an app registration trusting this identity.",
         *_partner_center(outputs, "the function app's user-assigned managed identity"),
-        "  No Microsoft source says a managed identity is offered in that list. If it is not, switch to",
-        "  IDENTITY_MODE=app-federated (docs/deploy.md, step 5, path B): an app registration trusting this identity.",
     ]
 
 
@@ -108,7 +110,9 @@ def _federated_lines(outputs: Mapping[str, str], env_name: str) -> list[str]:
             '  SP_ID=$(az ad sp create --id "$APP_ID" --query id -o tsv)',
             f"  az ad app federated-credential create --id \"$APP_ID\" --parameters '{credential}'",
             *_set_app_and_provision(name),
-            "Then run this hook again (azd provision does) for what to enter in Partner Center.",
+            f"Then add the app registration {name} in Partner Center, role Manager {ROLE_NOTE}:",
+            f"  {PARTNER_CENTER_SCREEN}",
+            "(azd provision runs this hook again and prints its IDs to check against.)",
         ]
     return [
         *_partner_center(outputs, "app registration; its federated credential trusts the managed identity"),
@@ -143,15 +147,15 @@ def _certificate_lines(outputs: Mapping[str, str], env_name: str) -> list[str]:
 
 def identity_lines(outputs: Mapping[str, str], env_name: str = "team") -> list[str]:
     """What the team enters in Partner Center for the identity path in use, from the deployment's outputs."""
-    mode = _value(outputs, "IDENTITY_MODE", "managed-identity")
+    mode = _value(outputs, "IDENTITY_MODE", DEFAULT_MODE)
     header = f"Identity for the Partner Portal and Microsoft Graph: IDENTITY_MODE={mode}"
-    if mode == "managed-identity":
-        return [header, *_managed_identity_lines(outputs)]
     if mode == "app-federated":
         return [header, *_federated_lines(outputs, env_name)]
     if mode == "app-certificate":
         return [header, *_certificate_lines(outputs, env_name)]
-    return [header, f"Unknown IDENTITY_MODE {mode!r}: expected managed-identity, app-federated or app-certificate."]
+    if mode == "managed-identity":
+        return [header, *_managed_identity_lines(outputs)]
+    return [header, f"Unknown IDENTITY_MODE {mode!r}: expected app-federated, app-certificate or managed-identity."]
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from cppcancel.settings import IDENTITY_MANAGED, IDENTITY_MODES
+from cppcancel.settings import IDENTITY_APP_FEDERATED, IDENTITY_MANAGED, IDENTITY_MODES, Settings, load_settings
 from partner_portal.credentials import TOKEN_EXCHANGE_AUDIENCE
-from tests.infra.helpers import body, decorators, only_resource, resources_of_type
+from tests.infra.helpers import REPO_ROOT, body, decorators, only_resource, resources_of_type
 
 Trees = dict[str, dict[str, Any]]
 
@@ -36,8 +37,25 @@ def test_identity_mode_parameter_offers_exactly_the_modes_the_app_reads(bicep_tr
     for file in ("main.bicep", "app/api.bicep"):
         mode = bicep_trees[file]["parameters"]["identityMode"]
         assert tuple(decorators(mode)["allowed"]) == IDENTITY_MODES, file
-        assert mode["default"] == IDENTITY_MANAGED, file
     assert body(bicep_trees["main.bicep"]["modules"]["api"])["params"]["identityMode"] == "identityMode"
+
+
+def test_the_default_identity_is_an_app_registration_trusting_the_managed_identity(bicep_trees: Trees) -> None:
+    """Partner Center admits Microsoft Entra applications; no Microsoft source shows a managed identity added there.
+    The documented path (an app registration whose federated credential trusts the user-assigned identity, no
+    secret) is the default wherever a team meets it: the Bicep, the app's own default, the example settings and
+    the README's settings table."""
+    for file in ("main.bicep", "app/api.bicep"):
+        assert bicep_trees[file]["parameters"]["identityMode"]["default"] == IDENTITY_APP_FEDERATED, file
+    assert load_settings({}).identity_mode == Settings().identity_mode == IDENTITY_APP_FEDERATED
+    example = json.loads((REPO_ROOT / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
+    assert example["IDENTITY_MODE"] == IDENTITY_APP_FEDERATED
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    row = re.search(r"^\| `IDENTITY_MODE` \| `([a-z-]+)` \|", readme, re.MULTILINE)
+    assert row and row.group(1) == IDENTITY_APP_FEDERATED, "the README's settings table names the default"
+    deploy = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert f"| `{IDENTITY_APP_FEDERATED}` (default) |" in deploy, "docs/deploy.md's identity paths name the default"
+    assert '"Owner"' not in deploy and '"Contributor"' not in deploy, "no source maps Partner Center's roles"
 
 
 def test_every_path_gets_its_settings(bicep_trees: Trees) -> None:

@@ -91,9 +91,28 @@ def test_managed_identity_path_prints_the_identity(tmp_path: Path) -> None:
     assert field(out, "Application (client) ID") == UAMI_CLIENT_ID
     assert field(out, 'Object ID (service principal, "Managed application in local directory")') == UAMI_PRINCIPAL_ID
     assert field(out, "Directory (tenant) ID") == TENANT
-    assert field(out, "Role").startswith('Manager (Manager is the Cloud Partner Portal\'s "Owner"')
+    assert field(out, "Role") == "Manager (the Product Ingestion API requires Manager)"
     assert "User management > Microsoft Entra applications" in field(out, "Where")
-    assert "app-federated" in out  # the documented way out if the identity is not offered in the list
+    assert "Not shown by Microsoft's documents" in out and "only if your Partner Center lists the identity" in out
+    assert "IDENTITY_MODE=app-federated" in out  # the documented default to go back to
+
+
+@pytest.mark.parametrize("mode", ["app-federated", "app-certificate", "managed-identity"])
+def test_no_path_claims_a_role_mapping_no_source_gives(tmp_path: Path, mode: str) -> None:
+    """No Microsoft source maps Partner Center's Manager/Developer onto the old portal's Owner/Contributor."""
+    for outputs in (sample_outputs(mode), sample_outputs(mode, app_id=APP_ID, app_name="cppcancel-team-a")):
+        proc = run_hook(tmp_path, outputs)
+        assert proc.returncode == 0, proc.stderr
+        assert "Owner" not in proc.stdout and "Contributor" not in proc.stdout
+    assert "Owner" not in SCRIPT.read_text() and "Contributor" not in SCRIPT.read_text()
+
+
+def test_without_an_identity_mode_output_the_hook_assumes_the_bicep_default(tmp_path: Path, bicep_trees: Trees) -> None:
+    default = bicep_trees["main.bicep"]["parameters"]["identityMode"]["default"]
+    outputs = {k: v for k, v in sample_outputs(default).items() if k != "IDENTITY_MODE"}
+    proc = run_hook(tmp_path, outputs)
+    assert proc.returncode == 0, proc.stderr
+    assert f"IDENTITY_MODE={default}" in proc.stdout
 
 
 def test_federated_path_prints_the_app_registration_and_its_trust(tmp_path: Path) -> None:
@@ -123,6 +142,8 @@ def test_federated_path_without_an_app_prints_how_to_create_it(tmp_path: Path) -
     assert (credential["subject"], credential["audiences"]) == (UAMI_PRINCIPAL_ID, ["api://AzureADTokenExchange"])
     assert 'azd env set IDENTITY_APP_CLIENT_ID "$APP_ID"' in out and "azd provision" in out
     assert "Application (client) ID" not in out  # nothing to paste yet
+    assert "add the app registration cppcancel-team-a in Partner Center, role Manager" in out
+    assert "User management > Microsoft Entra applications" in out
 
 
 def test_certificate_path_prints_the_app_and_the_vault_steps(tmp_path: Path) -> None:

@@ -96,6 +96,10 @@ def entra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EntraToke
     server.close()
 
 
+def managed_identity_settings() -> Settings:
+    return load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "IDENTITY_MODE": "managed-identity"})
+
+
 def federated_settings(**extra: str) -> Settings:
     return load_settings(
         {
@@ -118,7 +122,7 @@ def trusting_app(subject: str = UAMI_PRINCIPAL_ID) -> AppRegistration:
 
 
 def test_managed_identity_token_from_the_app_service_endpoint(identity_endpoint: ManagedIdentityEndpoint) -> None:
-    settings = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID})
+    settings = managed_identity_settings()
     provider = token_provider_from_settings(settings)
     token = provider.get_token()
     assert decode_managed_identity_token(token)["aud"] == "https://cloudpartner.azure.com"
@@ -134,7 +138,7 @@ def test_managed_identity_token_from_the_app_service_endpoint(identity_endpoint:
 
 
 def test_managed_identity_serves_graph_with_the_same_credential(identity_endpoint: ManagedIdentityEndpoint) -> None:
-    settings = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID})
+    settings = managed_identity_settings()
     cpp = token_provider_from_settings(settings)
     graph = azure_token_provider(settings, GRAPH)
     assert decode_managed_identity_token(graph.get_token())["aud"] == "https://graph.microsoft.com"
@@ -149,7 +153,7 @@ def test_managed_identity_serves_graph_with_the_same_credential(identity_endpoin
 
 def test_managed_identity_refusal_becomes_token_unavailable(identity_endpoint: ManagedIdentityEndpoint) -> None:
     identity_endpoint.header_secret = "something-else"  # the platform rotated it; ours is stale
-    provider = token_provider_from_settings(load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID}))
+    provider = token_provider_from_settings(managed_identity_settings())
     with pytest.raises(TokenUnavailable) as info:
         provider.get_token()
     text = info.value.describe()
@@ -299,7 +303,7 @@ def test_missing_or_garbled_certificate_is_a_clear_token_error() -> None:
 
 
 def test_a_mistyped_identity_mode_is_refused_by_name() -> None:
-    with pytest.raises(SettingsError, match="IDENTITY_MODE must be one of managed-identity, app-federated"):
+    with pytest.raises(SettingsError, match="IDENTITY_MODE must be one of app-federated, app-certificate, managed-id"):
         load_settings({"IDENTITY_MODE": "service-principal"})
 
 
@@ -323,16 +327,31 @@ def test_an_incomplete_identity_path_fails_the_token_request_not_the_app(env: di
 
 
 def test_settings_differing_only_elsewhere_share_one_credential() -> None:
-    slow = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "CPP_READ_TIMEOUT_S": "30"})
-    quick = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "CPP_READ_TIMEOUT_S": "3"})
-    other = load_settings({"AZURE_CLIENT_ID": "22222222-2222-2222-2222-222222222222"})
+    slow = federated_settings(CPP_READ_TIMEOUT_S="30")
+    quick = federated_settings(CPP_READ_TIMEOUT_S="3")
+    other = federated_settings(AZURE_CLIENT_ID="22222222-2222-2222-2222-222222222222")
     assert credential_from_settings(slow) is credential_from_settings(quick)
     assert credential_from_settings(other) is not credential_from_settings(slow)
 
 
-def test_default_mode_is_the_managed_identity() -> None:
-    settings = load_settings({})
-    assert settings.identity_mode == "managed-identity"
+def test_default_mode_is_the_app_registration_trusting_the_managed_identity() -> None:
+    """Partner Center admits Entra applications: the default is the app registration with a federated credential."""
+    settings = federated_settings(IDENTITY_MODE="")
+    assert settings.identity_mode == "app-federated"
+    assert type(build_credential(settings)).__name__ == "ClientAssertionCredential"
+
+
+def test_a_local_run_needs_no_identity_only_a_token() -> None:
+    """With the default mode and nothing configured, a fixed token is used and no identity is ever asked; without
+    one, the first token request says what to set."""
+    static = load_settings({"CPP_ACCESS_TOKEN": "local-token"})
+    assert token_provider_from_settings(static).get_token() == "local-token"
+    with pytest.raises(TokenUnavailable, match="CPP_ACCESS_TOKEN"):
+        token_provider_from_settings(load_settings({})).get_token()
+
+
+def test_the_managed_identity_mode_uses_the_identity_or_a_developer_login() -> None:
+    settings = load_settings({"IDENTITY_MODE": "managed-identity"})
     assert "DefaultAzureCredential" in credentials.describe_identity(settings)
     assert type(build_credential(settings)).__name__ == "DefaultAzureCredential"
     named = load_settings({"AZURE_CLIENT_ID": UAMI_CLIENT_ID, "IDENTITY_MODE": "Managed-Identity"})

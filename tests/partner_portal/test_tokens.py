@@ -160,7 +160,7 @@ def test_from_settings_picks_static_or_managed_identity() -> None:
     assert static.get_token() == "abc"
     managed = token_provider_from_settings(load_settings({}))
     assert isinstance(managed, AzureIdentityTokenProvider)
-    assert managed._credential is None  # DefaultAzureCredential is built on first use only
+    assert managed._credential is None  # the credential is built on first use only
     assert managed._scope == SCOPE
 
 

@@ -231,7 +231,9 @@ class Story:
     # ---- helpers --------------------------------------------------------------------------------------------
     def command(self, user: str, line: str) -> SlackReply:
         self.talk.user_types(user, line)
-        reply = self.slack.command(line, user=user, channel=CHANNEL, response_url=self.response_url(user.lower()))
+        reply = self.slack.command(
+            line, user=user, channel=CHANNEL, response_url=self.response_url(user.lower(), command=True)
+        )
         self.expect_ok(reply, COMMANDS_ROUTE)
         self.talk.app_reply(user, reply.lines(), in_channel=reply.in_channel)
         return reply
@@ -248,10 +250,12 @@ class Story:
         body = reply.raw.decode("utf-8", errors="replace")[:300]
         raise StepFailed(f"POST /api/{route} answered HTTP {reply.status}{': ' + hint if hint else ''}. Body: {body}")
 
-    def response_url(self, key: str) -> str:
+    def response_url(self, key: str, *, command: bool = False) -> str:
+        """A fresh response_url: a slash command's (its ack cannot be replaced) or a click's."""
         standin = self.host.emulation.slack
         assert standin is not None
-        return str(standin.response_url(f"{key}-{secrets.token_hex(3)}"))
+        unique = f"{key}-{secrets.token_hex(3)}"
+        return str(standin.command_response_url(unique) if command else standin.response_url(unique))
 
     def messages(self) -> list[Any]:
         standin = self.host.emulation.slack

@@ -121,7 +121,7 @@ class Conversation:
         elif method == "chat.postMessage":
             self.block(f"cpp (app) · new message in #{channel}", lines)
         elif method == "response_url":
-            verb = "replaces its earlier reply" if getattr(message, "replace_original", False) else "replies"
+            verb = "replaces its earlier reply" if getattr(message, "replaced", False) else "replies"
             self.block(f"cpp (app) · {verb} (only visible to the person who clicked)", lines)
         else:
             self.block(f"cpp (app) · {method}", lines)

@@ -259,7 +259,9 @@ def run_slash(
     info = _devhost_info(url)
     standin = info.get("slackStandIn")
     key = secrets.token_hex(4)
-    response_url = f"{standin}response/slash-{key}" if standin else "https://hooks.slack.com/commands/T0LOCAL/0/devhost"
+    # Like Slack's own, a slash command's response_url differs from a click's (whose post may replace the message).
+    response_url = f"{standin}commands/slash-{key}" if standin else "https://hooks.slack.com/commands/T0LOCAL/0/devhost"
+    click_url = f"{standin}response/click-{key}" if standin else "https://hooks.slack.com/actions/T0LOCAL/0/devhost"
     client = SlackClient(url, secret)
     print(f"{user}: {command_line}")
     try:
@@ -276,7 +278,7 @@ def run_slash(
             print(f"the reply has no button with action_id {click!r}", file=sys.stderr)
             return 1
         print(f'{user} clicks "{button.text}"')
-        answer = client.click(button, user=user, channel=channel, response_url=response_url, reply=reply)
+        answer = client.click(button, user=user, channel=channel, response_url=click_url, reply=reply)
         _print_reply(answer)
         if answer.status != 200:
             return 1

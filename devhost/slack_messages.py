@@ -23,9 +23,15 @@ class SlackMessage:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     user: str | None = None
     response_type: str | None = None
-    replace_original: bool = False
+    replace_original: bool = False  # what the app asked for
     delete_original: bool = False
     response_key: str | None = None
+    # A response_url post: whose URL it was ("command": a slash command's, "interaction": a click's), and what Slack
+    # did with the flags. Slack honours replace/delete_original on a click's response_url only; on a slash
+    # command's, the post is a new ephemeral message (slackapi/bolt-js#2287, slackapi/bolt-python#1268).
+    response_kind: str | None = None
+    replaced: bool = False
+    deleted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +64,10 @@ def blocks_to_text(blocks: list[dict[str, Any]]) -> list[str]:
     return [line for line in lines if line is not None]
 
 
+def _asked_in_vain(message: SlackMessage) -> bool:
+    return (message.replace_original or message.delete_original) and not (message.replaced or message.deleted)
+
+
 def describe(message: SlackMessage) -> str:
     """A readable, multi-line rendering of one recorded message (for the demo and for failing-test output)."""
     where = message.channel or "(response_url)"
@@ -66,8 +76,9 @@ def describe(message: SlackMessage) -> str:
         "chat.update": f"#{where} message {message.ts} updated",
         "chat.postEphemeral": f"#{where} only visible to {message.user}",
         "response_url": "reply via response_url"
-        + (" (replaces the original)" if message.replace_original else "")
-        + (" (deletes the original)" if message.delete_original else ""),
+        + (" (replaces the original)" if message.replaced else "")
+        + (" (deletes the original)" if message.deleted else "")
+        + (" (a second message: a slash command's reply cannot be replaced)" if _asked_in_vain(message) else ""),
     }.get(message.method, f"{message.method} #{where}")
     body = blocks_to_text(message.blocks) or [message.text or ""]
     return "\n".join([head, *("  | " + line for line in body)])

@@ -26,8 +26,15 @@ from devhost.slack_messages import SlackMessage, blocks_to_text, describe
 __all__ = ["SlackFault", "SlackMessage", "SlackStandIn", "blocks_to_text", "describe"]
 
 
+# The two kinds of response_url, as Slack's own differ (`hooks.slack.com/commands/...` for a slash command,
+# `hooks.slack.com/actions/...` for a click): a click's may replace or delete the message with the button, a slash
+# command's may not touch its ephemeral ack - a post there is a new message, whatever it asks.
+_RESPONSE_PATHS = {"response/": "interaction", "commands/": "command"}
+
+
 class SlackStandIn:
-    """The Web API methods the app uses, plus `response_url`s: `{base_url}response/<key>`."""
+    """The Web API methods the app uses, plus `response_url`s: `{base_url}response/<key>` for a click,
+    `{base_url}commands/<key>` for a slash command."""
 
     def __init__(
         self,
@@ -93,8 +100,14 @@ class SlackStandIn:
         return f"http://{self._host}:{port}/api/"
 
     def response_url(self, key: str = "r1") -> str:
-        """A response_url the app may post to; its posts are recorded with `response_key=key`."""
+        """A click's response_url; its posts are recorded with `response_key=key` and may replace the message that
+        carried the button."""
         return f"{self.base_url}response/{key}"
+
+    def command_response_url(self, key: str = "cmd") -> str:
+        """A slash command's response_url; its posts are recorded with `response_key=key` and are always new
+        ephemeral messages: they cannot replace (or delete) the command's ack."""
+        return f"{self.base_url}commands/{key}"
 
     # ---- test helpers ----------------------------------------------------------------------------------------
     def add_fault(self, fault: SlackFault) -> None:
@@ -147,9 +160,10 @@ class SlackStandIn:
             return
         params = self._params(request, raw)
         name = path.removeprefix("/api/")
-        if name.startswith("response/"):
-            self._response_url(request, name.removeprefix("response/"), params)
-            return
+        for prefix, kind in _RESPONSE_PATHS.items():
+            if name.startswith(prefix):
+                self._response_url(request, name.removeprefix(prefix), kind, params)
+                return
         with self._lock:
             self.calls.append((name, params))
         fault = self._take_fault(name, params)
@@ -246,29 +260,33 @@ class SlackStandIn:
             return {"ok": True, "users": list(self.usergroups[group])}
         return {"ok": False, "error": "unknown_method"}
 
-    def _response_url(self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any]) -> None:
+    def _response_url(self, request: BaseHTTPRequestHandler, key: str, kind: str, params: dict[str, Any]) -> None:
         fault = self._take_fault("response_url", params)
         try:
-            self._response_post(request, key, params, fault)
+            self._response_post(request, key, kind, params, fault)
         finally:
             self._landed(fault)
 
     def _response_post(
-        self, request: BaseHTTPRequestHandler, key: str, params: dict[str, Any], fault: SlackFault | None
+        self, request: BaseHTTPRequestHandler, key: str, kind: str, params: dict[str, Any], fault: SlackFault | None
     ) -> None:
         if fault is not None and not fault.proceed:
             self._send(request, fault.status, {"ok": False, "error": fault.error})
             return
         blocks = params.get("blocks") if isinstance(params.get("blocks"), list) else []
+        replace, delete = bool(params.get("replace_original")), bool(params.get("delete_original"))
         self._record(
             SlackMessage(
                 "response_url",
                 text=params.get("text"),
                 blocks=list(blocks or []),
                 response_type=params.get("response_type"),
-                replace_original=bool(params.get("replace_original")),
-                delete_original=bool(params.get("delete_original")),
+                replace_original=replace,
+                delete_original=delete,
                 response_key=key,
+                response_kind=kind,
+                replaced=replace and kind == "interaction",
+                deleted=delete and kind == "interaction",
             )
         )
         self._send(request, 200, {"ok": True})

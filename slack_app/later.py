@@ -4,14 +4,17 @@
 When the Partner Portal reads behind `/cpp ops`, `/cpp status` or the `/cpp cancel` confirmation cannot finish
 before the ack's deadline (`slack_app.deadline`), the command acks at once with `looking_up_message` and starts the
 orchestration `answer_slack_later` (registered by `cancel_function.slack_later`) with a `LaterRequest`; its one
-activity reads the offer without Slack's 3-second limit and replaces the "Looking up…" message through the
-command's response_url (`slack_app.later_answer`). Durable, so the work survives the function returning (no thread
-is left behind) and a host restart (the activity runs again: at-least-once).
+activity reads the offer without Slack's 3-second limit and posts the answer through the command's response_url
+(`slack_app.later_answer`). Durable, so the work survives the function returning (no thread is left behind) and a
+host restart (the activity runs again: at-least-once).
 
-Slack's response_url rules: at most 5 posts within 30 minutes of the command. The follow-up makes one post (a
-re-run after a crash may repeat it; `replace_original` makes that harmless), and none once
-`RESPONSE_URL_TTL_S` (less a margin) has passed since Slack sent the command. A confirmation's ticket (its request
-ID, the future cancel's instance ID) is made at the ack and carried here, so a re-run posts the same Confirm button.
+Slack's response_url rules: at most 5 posts within 30 minutes of the command, and a *slash command's* response_url
+cannot replace the ephemeral ack (slackapi/bolt-js#2287, slackapi/bolt-python#1268): the answer arrives as a second
+ephemeral message, so the ack is worded to read well above it ("Looking up…, the answer follows in a moment") and
+promises nothing about being replaced. The follow-up makes one post, and none once `RESPONSE_URL_TTL_S` (less a
+margin) has passed since Slack sent the command. A re-run after a crash may post the answer again (a third message):
+harmless, because a confirmation's ticket (its request ID, the future cancel's instance ID) is made at the ack and
+carried here, so every copy carries the same Confirm button, and Confirm starts one cancel per ticket.
 """
 
 from __future__ import annotations
@@ -104,12 +107,13 @@ class LaterRequest:
 
 
 def looking_up_message(publisher_id: str, offer_id: str, ref: str) -> Message:
-    """The ack when the answer comes later: it is replaced in place by the answer."""
+    """The ack when the answer comes later. It stays: Slack cannot replace a slash command's ack, so the answer is
+    the next message, and this one says so."""
     where = target(publisher_id, offer_id)
     return message(
-        f"Looking up {publisher_id}/{offer_id}… the answer will replace this message.",
+        f"Looking up {publisher_id}/{offer_id}… the answer follows in a moment.",
         [
-            section(f":hourglass_flowing_sand: Looking up {where}…"),
-            context(f"The Partner Portal is taking its time; the answer will replace this message · ref {code(ref)}"),
+            section(f":hourglass_flowing_sand: Looking up {where}… the answer follows in a moment."),
+            context(f"The Partner Portal is taking its time; the answer comes as the next message · ref {code(ref)}"),
         ],
     )

@@ -1,5 +1,6 @@
-"""The durable follow-up's work: read the offer without Slack's 3-second limit and replace the "Looking up…" ack
-through the command's response_url (see `slack_app.later` for the contract and Slack's response_url rules).
+"""The durable follow-up's work: read the offer without Slack's 3-second limit and post the answer after the
+"Looking up…" ack through the command's response_url (see `slack_app.later` for the contract and Slack's
+response_url rules: a slash command's ack cannot be replaced, so the answer is a second ephemeral message).
 
 Runs inside an activity (`cancel_function.slack_later`), so it may block: the reads use the app's full CPP settings
 (its timeouts and retries, on this thread: nothing is left running when the activity returns) and the answer is
@@ -52,10 +53,11 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
 
 
 def post(url: str, message: Message, *, ref: str) -> dict[str, Any]:
-    """Replace the "Looking up…" message (ephemeral, as the ack was)."""
+    """Post the answer as the next ephemeral message. No `replace_original`: on a slash command's response_url Slack
+    ignores it (the ack stays), and asking for it would only pretend otherwise."""
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
-            text=message.text, blocks=list(message.blocks), response_type="ephemeral", replace_original=True
+            text=message.text, blocks=list(message.blocks), response_type="ephemeral"
         )
     except Exception as exc:  # connection refused, timeout: Slack may take the next try
         log.warning("the answer of ref %s did not reach the response_url: %s", ref, type(exc).__name__)

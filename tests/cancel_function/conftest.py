@@ -49,7 +49,7 @@ class SlackDriver:
             channel=channel,
             team=team,
             command=command,
-            response_url=self.standin.response_url("cmd"),
+            response_url=self.standin.command_response_url("cmd"),
             enterprise=enterprise,
         )
         return self.host.post("slack/commands", body, signed_headers(body, secret=secret, timestamp=timestamp))

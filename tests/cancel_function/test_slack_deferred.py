@@ -41,7 +41,8 @@ def looked_up(reply: Reply, target: str) -> None:
 
 
 def answer_on(standin: SlackStandIn, key: str = "cmd", timeout: float = 30) -> SlackMessage:
-    """The one post that replaced the "Looking up…" message on the command's response_url."""
+    """The one post after the "Looking up…" ack on the command's response_url: a second ephemeral message (Slack
+    cannot replace a slash command's ack, and the stand-in does not pretend it can)."""
     found = wait_until(
         lambda: [m for m in standin.messages if m.method == "response_url" and m.response_key == key],
         timeout,
@@ -50,7 +51,8 @@ def answer_on(standin: SlackStandIn, key: str = "cmd", timeout: float = 30) -> S
     time.sleep(0.5)  # room for a second, wrong post to show up
     posts = [m for m in standin.messages if m.method == "response_url" and m.response_key == key]
     assert len(posts) == 1, [m.to_json() for m in posts]
-    assert found[0].replace_original and found[0].response_type == "ephemeral"
+    assert found[0].response_kind == "command" and found[0].response_type == "ephemeral"
+    assert not found[0].replace_original and not found[0].replaced
     return found[0]
 
 

@@ -75,7 +75,10 @@ def test_confirm_cancel_watch_survives_sigkill_and_finishes(
 ) -> None:
     slack = SlackClient(devhost.origin, SIGNING_SECRET)
     reply = slack.command(
-        f"/cpp cancel {PUBLISHER} {OFFER}", user=ALICE, channel=CHANNEL, response_url=slack_standin.response_url("cmd")
+        f"/cpp cancel {PUBLISHER} {OFFER}",
+        user=ALICE,
+        channel=CHANNEL,
+        response_url=slack_standin.command_response_url("cmd"),
     )
     assert reply.status == 200, reply.raw
     confirm = reply.button("confirm_cancel")

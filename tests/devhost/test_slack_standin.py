@@ -48,15 +48,34 @@ def test_usergroup_members(slack_standin: SlackStandIn) -> None:
     assert _client(slack_standin).usergroups_users_list(usergroup="S0RELEASE")["users"] == ["U0BOB"]
 
 
-def test_response_url_posts_are_recorded(slack_standin: SlackStandIn) -> None:
-    body = json.dumps({"text": "Done", "replace_original": True}).encode()
-    request = urllib.request.Request(
-        slack_standin.response_url("k1"), data=body, headers={"Content-Type": "application/json"}
-    )
+def _post_json(url: str, payload: dict[str, object]) -> None:
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
+
+
+def test_response_url_posts_are_recorded(slack_standin: SlackStandIn) -> None:
+    _post_json(slack_standin.response_url("k1"), {"text": "Done", "replace_original": True})
     [message] = slack_standin.wait_for(lambda ms: len(ms) == 1, timeout=2)
     assert (message.method, message.response_key, message.replace_original) == ("response_url", "k1", True)
+    assert message.replaced, "a click's response_url replaces the message that carried the button"
+    assert "(replaces the original)" in describe(message)
+
+
+def test_a_slash_commands_response_url_cannot_replace_its_ephemeral_ack(slack_standin: SlackStandIn) -> None:
+    """Slack (slackapi/bolt-js#2287, bolt-python#1268): replace_original does nothing on a slash command's
+    response_url; the post arrives as a second ephemeral message. The stand-in is no kinder."""
+    url = slack_standin.command_response_url("c1")
+    assert url != slack_standin.response_url("c1")
+    _post_json(url, {"text": "The answer", "response_type": "ephemeral", "replace_original": True})
+    _post_json(url, {"text": "Gone?", "delete_original": True})
+    first, second = slack_standin.wait_for(lambda ms: len(ms) == 2, timeout=2)
+    assert (first.method, first.response_key, first.response_kind) == ("response_url", "c1", "command")
+    assert first.replace_original, "what the app asked for is recorded"
+    assert not first.replaced and not second.deleted, "what Slack did: neither replaced nor deleted the ack"
+    assert "replaces the original" not in describe(first) and "deletes the original" not in describe(second)
+    assert "second message" in describe(first)
 
 
 def test_a_latency_fault_holds_the_call_then_fails_it_or_lets_it_through(slack_standin: SlackStandIn) -> None:

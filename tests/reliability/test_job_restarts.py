@@ -46,7 +46,7 @@ class JobFlow:
             f"/cpp cancel contoso contoso-vm-offer job={JOB}",
             user=ALICE,
             channel=CHANNEL,
-            response_url=self.standin.response_url(),
+            response_url=self.standin.command_response_url(),
         )
         button = reply.button("confirm_cancel")
         assert reply.status == 200 and button is not None, reply.readable()

@@ -73,7 +73,7 @@ class Flow:
             "/cpp cancel contoso contoso-vm-offer",
             user=ALICE,
             channel=CHANNEL,
-            response_url=self.standin.response_url(),
+            response_url=self.standin.command_response_url(),
         )
         assert reply.status == 200, reply.raw
         assert reply.button("confirm_cancel") is not None, reply.readable()

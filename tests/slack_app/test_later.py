@@ -69,9 +69,12 @@ def test_the_response_url_is_not_used_near_the_end_of_its_thirty_minutes() -> No
     assert not response_url_usable(sent, sent + 2 * 3600)
 
 
-def test_the_ack_says_what_is_being_looked_up_and_that_the_answer_replaces_it() -> None:
+def test_the_ack_says_what_is_being_looked_up_and_that_the_answer_follows() -> None:
+    """A slash command's response_url cannot replace the ack: the answer is a second message, and the pair must
+    read well - so the ack never promises to be replaced."""
     ack = looking_up_message("contoso", "contoso-vm-offer", "b" * 32)
-    assert ack.text.startswith("Looking up contoso/contoso-vm-offer…")
+    assert ack.text == "Looking up contoso/contoso-vm-offer… the answer follows in a moment."
     shown = str(ack.blocks)
-    assert "replace this message" in shown and "b" * 32 in shown
+    assert "the answer follows" in shown and "b" * 32 in shown
+    assert "replace" not in (ack.text + shown)
     assert "confirm_cancel" not in shown, "nothing to click before the answer"

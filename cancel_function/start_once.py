@@ -5,9 +5,10 @@ confirmation's request ID, or from the webhook caller and its `webhook-id`), so 
 construction - as long as every entry point asks the same way:
 
 1. read the instance's status: if it exists, say who requested it and when (`AlreadyRequested`) and start nothing;
-2. otherwise start it; a refused start (Azure's overridableExistingInstanceStates and the dev host refuse a second
-   start of a live ID) is read back the same way: someone else won the race (`AlreadyRequested`), or it really could
-   not be started (`NotStarted`);
+2. otherwise start it; any failed start is read back the same way, because a refusal cannot be told from other
+   failures (the extension's default overridableExistingInstanceStates, NonRunningStates, refuses a start of an ID
+   that is Pending, Running, ContinuedAsNew or Suspended, and the client sees an HTTP 500; the dev host answers
+   alike): someone else won the race (`AlreadyRequested`), or it really could not be started (`NotStarted`);
 3. when the status cannot be read, nothing is started (`StatusUnreadable`): fail closed. NonRunningStates refuses a
    second start only while an instance is live - a finished one would be replaced and the cancel sent again, so
    "unknown" must never be taken for "absent".

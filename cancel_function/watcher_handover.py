@@ -1,12 +1,14 @@
 """The cancel's hand-over to watching: `start_watcher` starts the one watcher of an operation unless it already
 runs; `find_watcher` finds the live watcher a cancel that sent nothing should join.
 
-Both are `async def` activities with a durable client binding. `client.start_new` silently replaces a running
-instance with the same ID (and with host.json's `overridableExistingInstanceStates: NonRunningStates` it may refuse
-instead), so `start_watcher` checks the status first: an instance that is pending, running, continuing as new or
-suspended is left alone ("starting it again is a no-op"). A start_new that fails because a concurrent start won the
-race is a no-op too; any other failure is raised so that the orchestrator's retry applies. A finished watcher of the
-same operation is replaced: someone asked to follow the operation again.
+Both are `async def` activities with a durable client binding. `client.start_new` does not replace a live instance
+(whatever the SDK's docstring says): the extension's default, `overridableExistingInstanceStates: NonRunningStates`
+(also in host.json), refuses a start while the instance is Pending, Running, ContinuedAsNew or Suspended, and the
+Python client sees that refusal as an HTTP 500 from the extension's HTTP API - an exception that does not say why.
+So `start_watcher` checks the status first (an active watcher is left alone: "starting it again is a no-op"), and
+after *any* failed start it looks at the status again: an active watcher there means a concurrent start won the
+race (a no-op too); otherwise the failure is raised so that the orchestrator's retry applies. A finished watcher of
+the same operation is replaced: someone asked to follow the operation again.
 
 `find_watcher` answers the opposite question - which operation, if any, a live watcher of an offer follows - for a
 cancel that found a cancel of the publish already under way and so sent none (see
@@ -69,7 +71,7 @@ async def ensure_watcher(client: StarterClient, watch: WatchRequest) -> str:
         return instance_id
     try:
         await client.start_new(WATCH_ORCHESTRATOR, instance_id, watch.to_json())
-    except Exception:
+    except Exception:  # a refusal is an HTTP 500 like any other failure: only the status says which it was
         if is_active(await client.get_status(instance_id)):
             log.info("watcher %s was started concurrently", instance_id)
             return instance_id

@@ -3,7 +3,9 @@
 The DFApp's `durable_client_input` middleware builds the client from a JSON string (`binding_json`); the client then
 calls the extension at `rpcBaseUrl` with aiohttp. The routes, verbs, status codes and bodies below follow the
 extension's HttpApiHandler, because the SDK branches on them: start answers 202 with the management payload, 400
-with `ExceptionMessage` for an unknown orchestrator and 409 for a live instance ID (the SDK raises on both);
+with `ExceptionMessage` for an unknown orchestrator, and 500 ("Something went wrong while processing your request")
+for an instance ID that is Pending, Running, ContinuedAsNew or Suspended - the extension has no 409 there: the
+refusal falls through to its catch-all - while a finished instance is replaced (the SDK raises on 400 and 500);
 status answers 202 while running, 200 when done, and an empty 404 that the SDK turns into a falsy status object;
 raiseEvent and terminate answer 202, 404 or 410.
 
@@ -113,10 +115,11 @@ def client_json(body: bytes) -> str | None:
 
 
 def _error(status: int, message: str, exception: Exception | None = None) -> WireResponse:
-    """ASP.NET's HttpError shape (`Message`, `ExceptionMessage`), which the SDK reads for 400s."""
+    """ASP.NET's HttpError shape (`Message`, `ExceptionMessage`, `ExceptionType`), which the SDK reads for 400s."""
     body: dict[str, Any] = {"Message": message}
     if exception is not None:
-        body.update({"ExceptionMessage": str(exception), "ExceptionType": type(exception).__name__})
+        kind = getattr(exception, "exception_type", type(exception).__name__)
+        body.update({"ExceptionMessage": str(exception), "ExceptionType": kind})
     return json_response(status, body)
 
 
@@ -215,8 +218,8 @@ class DurableHttpApi:
             instance_id = self._engine.start_new(name, instance_id, client_json(request.body))
         except (OrchestratorNotFound, InvalidInstanceId) as exc:
             return _error(400, "One or more of the arguments submitted is incorrect", exc)
-        except InstanceAlreadyRunning as exc:
-            return _error(409, str(exc))
+        except InstanceAlreadyRunning as exc:  # HttpApiHandler's catch-all, as on Azure
+            return _error(500, "Something went wrong while processing your request", exc)
         urls = self.management_urls(quote(instance_id, safe=""))
         urls["id"] = instance_id
         return json_response(202, urls, {"Location": urls["statusQueryGetUri"], "Retry-After": "10"})

@@ -1,8 +1,9 @@
 """What the durable engine refuses, one class per refusal, and the instance-ID rules behind one of them.
 
 They are separate classes because the Durable HTTP API (`durable_api`) answers each with its own status code, as the
-extension does, and the SDK branches on those: 400 for an unknown orchestrator or a bad ID, 409 for a live instance
-ID, 404 for an unknown instance, 410 for a finished one.
+extension does, and the SDK branches on those: 400 for an unknown orchestrator or a bad ID, 500 for a start of a live
+instance ID (the extension lets DurableTask's OrchestrationAlreadyExistsException fall through to its catch-all),
+404 for an unknown instance, 410 for a finished one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ class InvalidInstanceId(ValueError):
 
 
 class InstanceAlreadyRunning(RuntimeError):
+    """A start of an instance ID that is Pending, Running, ContinuedAsNew or Suspended (DurableTask.Core's
+    OrchestrationAlreadyExistsException, an InvalidOperationException)."""
+
+    exception_type = "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException"
+
     def __init__(self, instance_id: str, status: str) -> None:
         super().__init__(f"An Orchestration instance with the status {status} already exists: {instance_id}")
         self.instance_id = instance_id

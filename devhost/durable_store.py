@@ -21,6 +21,10 @@ from typing import Any
 SCHEMA_VERSION = "1"
 
 RUNNING_STATES = frozenset({"Pending", "Running"})
+# The extension's default `overridableExistingInstanceStates` (NonRunningStates, DurableTaskOptions.cs): a start of an
+# instance ID in one of these is refused; a finished instance is replaced. ContinuedAsNew and Suspended are states the
+# dev host does not enter itself, but a start must not replace an instance in them either.
+NOT_OVERRIDABLE_STATES = frozenset({"Pending", "Running", "ContinuedAsNew", "Suspended"})
 TERMINAL_STATES = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
 
 _SCHEMA = """
@@ -123,14 +127,15 @@ class DurableStore:
             _upsert(db, record)
 
     def create_unless_running(self, record: InstanceRecord) -> InstanceRecord | None:
-        """Insert or replace `record` atomically unless an instance with its ID is Pending/Running; return that one.
+        """Insert or replace `record` atomically unless an instance with its ID is Pending, Running, ContinuedAsNew
+        or Suspended; return that one.
 
         This is the `overridableExistingInstanceStates: NonRunningStates` rule: a finished instance may be replaced,
         a live one may not - the app relies on it for "one cancel per confirmation".
         """
         with self._transaction() as db:
             row = db.execute("SELECT * FROM instances WHERE instance_id = ?", (record.instance_id,)).fetchone()
-            if row is not None and row[3] in RUNNING_STATES:
+            if row is not None and row[3] in NOT_OVERRIDABLE_STATES:
                 return _record(row)
             _upsert(db, record)
             return None

@@ -1,21 +1,29 @@
 """`start_watcher`: one watcher per operation; starting it again is a no-op.
 
-These tests give the activity a stand-in for `DurableOrchestrationClient` (the two calls it makes). The same
-activity against the dev host's Durable HTTP API (devhost/durable_engine.py) belongs to the dev host's e2e tests.
+The first tests give the activity a stand-in for `DurableOrchestrationClient` (the two calls it makes); the last
+ones run the real client against the dev host's Durable HTTP API, which refuses a live instance ID the way the
+extension does (an HTTP 500), so "any failure to start means look at the status again" is tested against that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import azure.durable_functions as df
 import pytest
 
 from cancel_function.watcher_handover import ensure_watcher, is_active, start_watcher
 from cppcancel.contracts import WATCH_ORCHESTRATOR
+from devhost import event_loop
+from devhost.durable_api import WEBHOOK_PATH
+from devhost.durable_store import InstanceRecord
+from tests.cancel_function.local_host import LocalFunctions
+from tests.devhost.conftest import Response, fetch, wait_until
 from tests.poll_function.conftest import watch_request
 
 
@@ -107,3 +115,86 @@ def test_the_activity_takes_its_input_as_json_text_or_value() -> None:
     for payload in (WATCH.to_json(), json.dumps(WATCH.to_json())):
         client = FakeClient()
         assert asyncio.run(start_watcher(payload, client)) == WATCH.instance_id
+
+
+# ---- against the dev host's Durable HTTP API, which answers as the extension does -----------------------------------
+# The extension's default (overridableExistingInstanceStates NonRunningStates) refuses to start an instance ID that is
+# Pending, Running, ContinuedAsNew or Suspended, and a Python client sees the refusal as an HTTP 500 from the
+# extension's HTTP API ("Something went wrong while processing your request"). A finished instance is replaced.
+
+LIVE_STATES = ("Pending", "Running", "ContinuedAsNew", "Suspended")
+FINISHED_STATES = ("Completed", "Failed", "Terminated")
+
+
+def _watcher_in_state(host: LocalFunctions, state: str, watch: Any = WATCH) -> InstanceRecord:
+    """A (parked) watcher of `watch` under its instance ID, put into `state` once its first turn is over."""
+    host.engine.start_new(WATCH_ORCHESTRATOR, watch.instance_id, json.dumps(watch.to_json()))
+    record = wait_until(
+        lambda: (r := host.engine.get(watch.instance_id)) is not None and r.runtime_status == "Running" and r,
+        10,
+        "the watcher's first turn",
+    )
+    record.runtime_status = state
+    host.engine.store.put(record)
+    return record
+
+
+def _start_over_http(host: LocalFunctions, watch: Any) -> Response:
+    url = f"{host.origin}{WEBHOOK_PATH}/orchestrators/{WATCH_ORCHESTRATOR}/{watch.instance_id}"
+    return fetch("POST", url, json.dumps(json.dumps(watch.to_json())), {"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_the_dev_host_refuses_a_live_instance_id_with_the_extensions_500(
+    local_host: LocalFunctions, state: str
+) -> None:
+    existing = _watcher_in_state(local_host, state)
+    refused = _start_over_http(local_host, WATCH)
+    assert refused.status == 500
+    assert refused.json()["Message"] == "Something went wrong while processing your request"
+    assert state in refused.json()["ExceptionMessage"] and "already exists" in refused.json()["ExceptionMessage"]
+    kept = local_host.engine.get(WATCH.instance_id)
+    assert kept is not None and (kept.execution_id, kept.runtime_status) == (existing.execution_id, state)
+
+
+@pytest.mark.parametrize("state", FINISHED_STATES)
+def test_the_dev_host_replaces_a_finished_instance_id(local_host: LocalFunctions, state: str) -> None:
+    existing = _watcher_in_state(local_host, state)
+    assert _start_over_http(local_host, WATCH).status == 202
+    replaced = local_host.engine.get(WATCH.instance_id)
+    assert replaced is not None and replaced.execution_id != existing.execution_id
+
+
+class LosesTheRace:
+    """The real client, except that another start of the same watcher lands between our status read and our start,
+    and leaves that watcher in `state` (the window the status check cannot close)."""
+
+    def __init__(self, host: LocalFunctions, state: str, rival: Any) -> None:
+        self._client = df.DurableOrchestrationClient(host.binding_json())
+        self._host, self._state, self._rival = host, state, rival
+        self.refusals: list[str] = []
+
+    async def get_status(self, instance_id: str) -> Any:
+        status = await self._client.get_status(instance_id)
+        if not self.refusals and self._host.engine.get(instance_id) is None:
+            await asyncio.to_thread(_watcher_in_state, self._host, self._state, self._rival)
+        return status
+
+    async def start_new(self, orchestration_function_name: str, instance_id: str, client_input: Any) -> str:
+        try:
+            return await self._client.start_new(orchestration_function_name, instance_id, client_input)
+        except Exception as exc:
+            self.refusals.append(str(exc))
+            raise
+
+
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_a_start_the_host_refuses_is_read_back_as_the_live_watcher(local_host: LocalFunctions, state: str) -> None:
+    """Any failure to start means: look at the status again. The refusal is a 500, not a 409; the status read after
+    it finds the watcher that won, in whichever live state, and nothing is replaced."""
+    rival = dataclasses.replace(WATCH, publisher_id="rival")
+    client = LosesTheRace(local_host, state, rival)
+    assert event_loop.submit(ensure_watcher(client, WATCH)).result(30) == WATCH.instance_id
+    assert len(client.refusals) == 1 and "Something went wrong" in client.refusals[0]
+    (only,) = local_host.instances(WATCH_ORCHESTRATOR)
+    assert (only.runtime_status, json.loads(only.input_json or "{}")) == (state, rival.to_json())

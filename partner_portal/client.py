@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from cppcancel import identifiers
+from cppcancel import identifiers, offer_apis
 from cppcancel.settings import is_loopback_host
 from partner_portal import errors, transport, urlguard
 from partner_portal.models import CancelResult, Operation
@@ -48,6 +48,7 @@ class _Call:
     what: str
     publisher_id: str | None = None
     is_cancel: bool = False
+    about_offer: bool = False  # a 404 may mean the offer lives behind another API (cppcancel.offer_apis)
 
 
 def _checked_base_url(base_url: str) -> str:
@@ -188,7 +189,7 @@ class CppClient:
             notification_emails = [e for e in re.split(r"[,;\s]+", notification_emails) if e]
         emails = identifiers.validate_emails(tuple(notification_emails))
         metadata = {"notification-emails": ",".join(emails)} if emails else {}
-        call = _Call(f"the cancel of {publisher_id}/{offer_id}", publisher_id, is_cancel=True)
+        call = _Call(f"the cancel of {publisher_id}/{offer_id}", publisher_id, is_cancel=True, about_offer=True)
         exchange = self._send(
             "POST",
             self._offer_url(publisher_id, offer_id, "cancel"),
@@ -236,7 +237,7 @@ class CppClient:
                     f"The status filter {filtered_status[:40]!r} is not valid: use a word such as 'running'."
                 )
             params["status"] = filtered_status
-        call = _Call(f"the operations of {publisher_id}/{offer_id}", publisher_id)
+        call = _Call(f"the operations of {publisher_id}/{offer_id}", publisher_id, about_offer=True)
         exchange = self._send("GET", self._offer_url(publisher_id, offer_id, "submissions/"), call, params=params)
         if exchange.status_code == 204:
             return []
@@ -327,8 +328,9 @@ class CppClient:
                 **extra,
             )
         if status == 404:
+            where = f" {offer_apis.NOT_IN_CPP}" if call.about_offer else ""
             return errors.NotFound(
-                f"The Partner Portal found nothing for {call.what}: check the publisher and offer IDs.", **extra
+                f"The Partner Portal found nothing for {call.what}: check the publisher and offer IDs.{where}", **extra
             )
         if status == 409:
             return errors.Conflict(

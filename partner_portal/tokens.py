@@ -47,7 +47,7 @@ class StaticTokenProvider:
         self._token = token.strip()
         log.warning(
             "Using a fixed token from %s. This is meant for local runs and tests; "
-            "in Azure leave it empty so the managed identity is used.",
+            "in Azure leave it empty so the configured identity (IDENTITY_MODE) is used.",
             setting,
         )
 

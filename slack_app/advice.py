@@ -25,7 +25,13 @@ def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
             f"Ask an admin to add the app's identity to publisher {code(publisher_id)} in Partner Center "
             "(Account settings › User management › Microsoft Entra applications)."
         )
-    if isinstance(error, errors.NotFound | errors.InvalidRequest):
+    if isinstance(error, errors.NotFound):
+        return (
+            "Check the publisher and offer IDs (they are the ones in the Partner Portal's URLs). If they are right, "
+            "the offer is served by another API: for the Product Ingestion API, name its configure job with "
+            f"{code('job=<jobId>')} (`/cpp help` says which API serves which offer)."
+        )
+    if isinstance(error, errors.InvalidRequest):
         return "Check the publisher and offer IDs (they are the ones in the Partner Portal's URLs)."
     if isinstance(error, errors.Unauthorized | errors.TokenUnavailable):
         return "The app could not sign in to the Partner Portal: ask an admin to check its identity."

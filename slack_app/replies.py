@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from cppcancel import offer_apis
 from cppcancel.audit import AuditRecord
 from partner_portal import errors
 from partner_portal.models import Operation
@@ -55,7 +56,18 @@ def help_message(command: str, unknown: str | None = None) -> Message:
     lines = [f"{code(command + ' ' + usage)}\n      {what}" for usage, what in described]
     example = f"Example: {code(f'{command} cancel contoso contoso-vm-offer notify=release@contoso.com')}"
     text = f"{'Unknown command. ' if unknown else ''}Usage: {command} ops|status|cancel <publisher> <offer>"
-    return message(text, [section(intro), section("\n".join(lines)), context(example)])
+    return message(text, [section(intro), section("\n".join(lines)), _which_api(), context(example)])
+
+
+def _which_api() -> Block:
+    """Which API serves which offer (`cppcancel.offer_apis`), and how to name a cancel through each."""
+    return section(
+        "*Which API serves your offer*\n"
+        f"• {escape(offer_apis.CPP_OFFERS)}: name the publisher and offer.\n"
+        f"• {escape(offer_apis.INGESTION_OFFERS)}: add {code('job=<jobId>')}, the ID your pipeline's "
+        "`POST configure` returned (or let the pipeline register its job).\n"
+        f"• {escape(offer_apis.SUBMISSION_OFFERS)}."
+    )
 
 
 def parse_error_message(command: str, problem: str, usage: str) -> Message:

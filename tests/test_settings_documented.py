@@ -32,3 +32,14 @@ def test_every_setting_is_in_the_example_file() -> None:
 def test_every_setting_is_in_the_readme_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert {name for name in _settings_read_by_the_app() if f"`{name}`" not in readme} == set()
+
+
+def test_the_readme_says_which_api_serves_which_offer() -> None:
+    """The CPP for offers integrated before Partner Center (maintenance mode), the Product Ingestion API for SaaS,
+    VM, container and private offers, the Partner Center submission API (not yet supported) for Azure Applications."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Two backends", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in table.splitlines() if line.startswith("| which offers"))
+    assert "maintenance mode" in row and "before the move to Partner Center" in row
+    assert "SaaS, VM, container and private offers" in row and "preview" in row
+    assert "Azure Application" in table and "Partner Center submission API" in table

@@ -195,3 +195,23 @@ def test_redirect_is_never_followed(emulator: EmulatorServer) -> None:
         client.list_operations(*VM)
     assert info.value.status_code == 302
     assert len(emulator.requests) == 1
+
+
+def test_an_offer_the_partner_portal_does_not_know_says_where_to_look(emulator: EmulatorServer) -> None:
+    """The CPP is in maintenance mode, for offers integrated before Partner Center: its 404 for an offer names the
+    APIs that serve the others (the Product Ingestion API with a configure job, Azure Applications elsewhere)."""
+    client = make_client(emulator, max_retries=0)
+    for call in (lambda: client.list_operations("contoso", "no-such-offer"), lambda: client.cancel("contoso", "nope")):
+        with pytest.raises(errors.NotFound) as info:
+            call()
+        said = info.value.describe()
+        assert "check the publisher and offer IDs" in said
+        assert "before the move to Partner Center" in said and "Product Ingestion API" in said and "job" in said
+        assert "Azure Application" in said and "Partner Center submission API" in said
+
+
+def test_a_missing_operation_is_not_blamed_on_the_offers_api(emulator: EmulatorServer) -> None:
+    client = make_client(emulator, max_retries=0)
+    with pytest.raises(errors.NotFound) as info:
+        client.get_operation(f"{emulator.base_url}/api/publishers/contoso/offers/contoso-vm-offer/operations/nope")
+    assert "Product Ingestion API" not in info.value.describe()

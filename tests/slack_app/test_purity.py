@@ -12,6 +12,7 @@ PURE = [
     "cppcancel.audit",
     "cppcancel.webhook_request",
     "cppcancel.http_errors",
+    "cppcancel.offer_apis",
     "slack_app.grammar",
     "slack_app.replies",
     "slack_app.blockkit",

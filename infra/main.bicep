@@ -207,6 +207,8 @@ output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+@description('Application Insights of the app (its logs: docs/deploy.md queries the byte-code line there).')
+output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 @description('Client ID of the user-assigned identity (AZURE_CLIENT_ID).')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

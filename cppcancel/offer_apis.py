@@ -17,8 +17,8 @@ SUBMISSION_OFFERS = "Azure Application offers (the Partner Center submission API
 
 #: Appended to the CPP's 404 for an offer: the offer may simply live behind another API.
 NOT_IN_CPP = (
-    "The Cloud Partner Portal API is in maintenance mode and knows only offers integrated before the move to Partner "
-    "Center. SaaS, VM, container and private offers published in Partner Center go through the Product Ingestion "
-    'API: cancel the configure job by its ID (job=<jobId> in Slack, "jobId" in the webhook). Azure Application offers '
-    "use the Partner Center submission API, which this app does not support yet."
+    "The Cloud Partner Portal API (maintenance mode) knows only offers integrated before the move to Partner Center. "
+    "SaaS, VM, container and private offers go through the Product Ingestion API: cancel the configure job by its ID "
+    '(job=<jobId> in Slack, "jobId" in the webhook). Azure Application offers use the Partner Center submission API, '
+    "not supported here yet."
 )

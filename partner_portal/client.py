@@ -328,9 +328,10 @@ class CppClient:
                 **extra,
             )
         if status == 404:
-            where = f" {offer_apis.NOT_IN_CPP}" if call.about_offer else ""
             return errors.NotFound(
-                f"The Partner Portal found nothing for {call.what}: check the publisher and offer IDs.{where}", **extra
+                f"The Partner Portal found nothing for {call.what}: check the publisher and offer IDs.",
+                where_to_look=offer_apis.NOT_IN_CPP if call.about_offer else None,
+                **extra,
             )
         if status == 409:
             return errors.Conflict(

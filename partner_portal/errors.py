@@ -27,10 +27,12 @@ class CppError(Exception):
         retry_after_s: float | None = None,
         outcome_unknown: bool = False,
         service: str = "the Partner Portal",
+        where_to_look: str | None = None,
     ) -> None:
         """`outcome_unknown`: the request changes something (the cancel) and may have been carried out although no
         usable answer came back (a timeout, a dropped connection or a 5xx after it was sent). `service`: whose
-        words `api_message` are (the Product Ingestion client passes its own name)."""
+        words `api_message` are (the Product Ingestion client passes its own name). `where_to_look`: a longer
+        pointer for the person (for example which other API serves an offer the CPP does not know), said last."""
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -39,14 +41,18 @@ class CppError(Exception):
         self.retry_after_s = retry_after_s
         self.outcome_unknown = outcome_unknown
         self.service = service
+        self.where_to_look = where_to_look
 
     def describe(self) -> str:
-        """One sentence for a person: what happened, the API's own message, and the status code."""
+        """For a person: what happened, the API's own message and the status code, then where to look (last, so
+        that a record that keeps only the first few hundred characters keeps the facts)."""
         parts = [self.message]
         if self.api_message and self.api_message not in self.message:
             parts.append(f"{self.service[:1].upper()}{self.service[1:]} said: {self.api_message}")
         if self.status_code is not None:
             parts.append(f"(HTTP {self.status_code})")
+        if self.where_to_look:
+            parts.append(self.where_to_look)
         return " ".join(parts)
 
     def error_info(self) -> ErrorInfo:

@@ -206,6 +206,7 @@ def test_an_offer_the_partner_portal_does_not_know_says_where_to_look(emulator: 
             call()
         said = info.value.describe()
         assert "check the publisher and offer IDs" in said
+        assert said.index("(HTTP 404)") < said.index("maintenance mode"), "the facts first, then where to look"
         assert "before the move to Partner Center" in said and "Product Ingestion API" in said and "job" in said
         assert "Azure Application" in said and "Partner Center submission API" in said
 

@@ -150,3 +150,11 @@ def test_a_job_cancel_and_a_cpp_cancel_of_one_offer_at_once_each_send_theirs(rig
     for a in answers:
         rig.output(a.json()["instanceId"], timeout=30)
     assert rig.jobs.cancel_count(JOB) == 1 and rig.cancel_posts() == 1
+
+
+def test_a_null_job_id_is_refused_never_read_as_the_offers_publish(rig: Rig) -> None:
+    answer = rig.webhook(rig.webhook_body(jobId=None))  # a pipeline that lost its job's ID
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_field" and "jobId" in error["message"], error
+    assert rig.cancel_posts() == 0 and rig.jobs.cancel_count() == 0 and rig.cancels() == []

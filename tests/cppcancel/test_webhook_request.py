@@ -72,7 +72,15 @@ def test_arbitrary_json_either_parses_or_is_refused_with_a_code(data: object) ->
         code = "ok"
         assert isinstance(data, dict)
         assert parsed.publisher_id == data["publisherId"]
-    assert code in {"ok", "invalid_body", "unknown_field", "missing_field", "invalid_field", "invalid_type", "invalid_value"}
+    assert code in {
+        "ok",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "invalid_type",
+        "invalid_value",
+    }
 
 
 def test_keys_bind_callers_and_allow_rotation() -> None:

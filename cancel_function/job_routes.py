@@ -67,12 +67,20 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
         watch_instance_id=watch.instance_id,
     )
     try:
-        existing = record_store(settings).register_job(job)
+        registered = record_store(settings).register_job(job)
     except StoreUnavailable as exc:
         log.error("job %s not registered: the record store failed: %s", body.job_id, exc)
         delivery.record("failed", reason="the job could not be recorded")
         message = "The job could not be recorded, so it is not followed. Retry in a minute."
         return error_response(503, NOT_RECORDED, message, {"Retry-After": "60"})
+    if registered.outcome == "elsewhere":
+        message = (
+            f"Configure job {body.job_id} is already registered under another offer, not {body.publisher_id}/"
+            f"{body.offer_id}. A job belongs to the offer it was first registered for; nothing was changed."
+        )
+        delivery.record("refused", refused=True, reason=f"job_offer_mismatch: {message}")
+        return error_response(409, "job_offer_mismatch", message)
+    existing = registered.job if registered.outcome == "known" else None
     try:
         await ensure_watcher(client, watch)  # a no-op when its watcher runs already (a retried registration)
     except Exception:

@@ -57,7 +57,12 @@ def record_watch_end(payload: Any) -> bool:
     emit(watch_end_record(request, ending))
     try:
         store = record_store(get_settings())
-        store.release_watched(request.publisher_id, request.offer_id, request.instance_id, request.job_id)
+        # The cancel this watch followed holds the lock: matched by this watcher, or - when the lock never learnt it
+        # (a store failure after the POST) - by the cancel's correlation ID, which its watcher carries.
+        holder = None if request.registered else request.correlation_id or None
+        store.release_watched(
+            request.publisher_id, request.offer_id, request.instance_id, request.job_id, correlation_id=holder
+        )
         if request.job_id and ending.get("phase") in JOB_ENDED:
             _job_completed(store, request, request.job_id, ending)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands

@@ -31,6 +31,7 @@ from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
 from partner_portal.emulator.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
+from record_store.base import CancelRecord
 from record_store.sqlite import SqliteRecordStore
 from tests.cancel_function.conftest import cancel_request
 from tests.poll_function.conftest import watch_request
@@ -87,7 +88,8 @@ def test_a_rerun_while_the_post_may_have_been_sent_never_posts_again(
     store = SqliteRecordStore(app_env["RECORD_STORE_SQLITE"])
     first = send_once.before_post(store, cancel_request(), datetime.now(UTC), 3600)
     assert first.verdict == "send" and first.record is not None
-    assert send_once.mark_sending(store, first.record, datetime.now(UTC)) is not None  # then the host died
+    marked = send_once.mark_sending(store, first.record, datetime.now(UTC), 3600)
+    assert isinstance(marked, CancelRecord)  # then the host died
     store.close()
     again = send(activity)
     assert again["ok"] is False and again["error"]["code"] == NOT_REPEATED

@@ -36,6 +36,7 @@ from record_store.primitives import Entity, Primitives, StoreUnavailable
 
 JobState = Literal["running", "completed", "not_found"]
 JOB_STATES: tuple[str, ...] = ("running", "completed", "not_found")
+NOT_FOUND_STATUS = "not found by the Product Ingestion API (HTTP 404)"  # `job_status` of a `not_found` job
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from cppcancel.times import iso, utc_now
 from partner_portal import errors
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-from record_store.jobs import JobRegistration
+from record_store.jobs import NOT_FOUND_STATUS, JobRegistration, JobState
 from slack_app import job_replies, jobs, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
@@ -86,6 +86,11 @@ def job_confirmation(
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
     except errors.CppError as exc:
+        if isinstance(exc, errors.NotFound):  # the API does not know it: never offered again
+            _forget_finished(rt, attempt, job_id, NOT_FOUND_STATUS, state="not_found")
+            if fallback is not None:
+                attempt.request_id = None
+                return fallback()
         if not exc.transient:  # 404, 403...: the cancel would fail the same way
             attempt.request_id = None
             attempt.record("allowed", "failed", status_code=exc.status_code, reason=f"job {job_id}: {exc.describe()}")
@@ -116,14 +121,14 @@ def running_jobs(rt: Runtime, attempt: Attempt) -> list[JobRegistration]:
         return []
 
 
-def _forget_finished(rt: Runtime, attempt: Attempt, job_id: str, words: str) -> None:
-    """A registered job seen completed: no longer offered (its watcher would say so too, later)."""
+def _forget_finished(rt: Runtime, attempt: Attempt, job_id: str, words: str, *, state: JobState = "completed") -> None:
+    """A registered job seen completed (or unknown to the API): no longer offered (its watcher would say so too)."""
     p, o = attempt.offer
     try:
         store = record_store(rt.settings)
         job = store.job(p, o, job_id)
         if job is not None and job.running:
-            store.update_job(replace(job, state="completed", job_status=words, updated_at=iso(utc_now())))
+            store.update_job(replace(job, state=state, job_status=words, updated_at=iso(utc_now())))
     except StoreUnavailable as exc:
         log.warning("registered job %s could not be marked completed: %s", job_id, exc)
 

@@ -76,3 +76,43 @@ def test_a_job_is_registered_once_listed_newest_first_and_marked_completed(recor
     running = [j.job_id for j in records.registered_jobs("contoso", "contoso-vm-offer") if j.running]
     assert running == [OTHER]
     assert records.history("contoso", "contoso-vm-offer") == [], "registrations are not cancel attempts"
+
+
+def test_the_first_registration_decides_the_jobs_offer_found_by_its_id_alone(records: RecordStore) -> None:
+    assert records.job_owner(JOB) is None
+    assert records.register_job(registration()).outcome == "registered"
+    owner = records.job_owner(JOB.upper())
+    assert owner is not None and (owner.publisher_id, owner.offer_id, owner.requested_by) == (
+        "contoso",
+        "contoso-vm-offer",
+        "release-pipeline",
+    )
+    elsewhere = records.register_job(replace(registration(), offer_id="contoso-saas-offer"))
+    assert elsewhere == Registered("elsewhere"), "a job belongs to one offer: nothing is written"
+    assert records.registered_jobs("contoso", "contoso-saas-offer") == []
+    assert records.job_owner(JOB) == owner
+
+
+def test_a_callers_running_registrations_are_counted_and_stale_entries_dropped(records: RecordStore) -> None:
+    for n, job_id in enumerate((JOB, OTHER)):
+        records.register_job(registration(job_id, f"2026-12-01T10:0{n}:00Z"))
+    assert records.running_jobs_of_caller("release-pipeline", check_from=10) == 2
+    records.update_job(replace(registration(), state="not_found"))
+    assert records.running_jobs_of_caller("release-pipeline", check_from=10) == 1, "an ended job leaves the index"
+    assert records.running_jobs_of_caller("someone-else", check_from=1) == 0
+    # An index entry whose removal was lost (the store failed then) is checked and dropped once a cap is near.
+    records._put(
+        "caller|release-pipeline",
+        "running-job|" + JOB,
+        {"publisher_id": "contoso", "offer_id": "contoso-vm-offer", "job_id": JOB},
+    )
+    assert records.running_jobs_of_caller("release-pipeline", check_from=10) == 2, "below the cap: counted as it is"
+    assert records.running_jobs_of_caller("release-pipeline", check_from=2) == 1, "near the cap: checked"
+    assert records.running_jobs_of_caller("release-pipeline", check_from=10) == 1, "and dropped"
+
+
+def test_a_job_the_api_does_not_know_is_no_longer_running(records: RecordStore) -> None:
+    records.register_job(registration())
+    records.update_job(replace(registration(), state="not_found", job_status="not found"))
+    [job] = records.registered_jobs("contoso", "contoso-vm-offer")
+    assert job.state == "not_found" and not job.running

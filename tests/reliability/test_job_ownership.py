@@ -105,3 +105,13 @@ def test_a_confirmation_is_checked_again_when_the_job_was_registered_elsewhere_m
     assert slack.click("confirm_cancel", value, channel=rig.channel).status == 200
     assert "registered with this app under another offer" in (slack.last_response().text or "")
     assert rig.cancels() == [] and rig.jobs.cancel_count(JOB) == 0
+
+
+def test_a_refused_webhook_caller_is_told_in_a_callers_words(narrow_policy: Rig) -> None:
+    """Issue #21, item 5: a pipeline has no user group; its fix is the rule's `callers`."""
+    answer = narrow_policy.webhook(narrow_policy.webhook_body("contoso-vm-offer"))  # its rule covers contoso-saas-*
+    assert answer.status == 403, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "forbidden" and "caller 'release-pipeline'" in error["message"], error
+    assert "user group" not in error["message"] and "'callers'" in error["message"], error
+    assert narrow_policy.cancel_posts() == 0

@@ -257,6 +257,16 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
     assert {s.value for s in query["runtime_status"]} == {"Pending", "Running", "ContinuedAsNew"}
 
 
+def test_find_watcher_finds_a_jobs_watcher_by_the_job_whatever_offer_it_was_named_under() -> None:
+    job = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0501"
+    watch = replace(watch_request(url=OPERATION_URL + "5"), offer_id="contoso-saas-a", job_id=job)
+    listed = Listed(watch.instance_id, input_=json.dumps(watch.to_json()))
+    cpp = watcher_of(OPERATION_URL + "6")
+    directory = Directory([listed, cpp])
+    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b", job.upper())) == OPERATION_URL + "5"
+    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b")) is None, "the CPP's: by the offer"
+
+
 def test_find_watcher_without_a_live_watcher_says_none() -> None:
     assert asyncio.run(live_watcher_of(Directory(), "contoso", "contoso-vm-offer")) is None
 

@@ -277,22 +277,38 @@ class FaultyStore:
     direct: TableRecordStore  # the same table, read past the proxy (never refused)
 
 
+@contextlib.contextmanager
+def settings_changed(monkeypatch: pytest.MonkeyPatch, **values: str | None) -> Iterator[None]:
+    """The app's settings with `values` (None: unset) inside the block: the dev host's functions read them anew."""
+    for name, value in values.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    reset_settings_cache()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+
 @pytest.fixture
 def faulty_store(
     rig: Rig, _faulty_tables: FaultyTables, azurite: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FaultyStore]:
     """Point the dev host's app at Azure Table Storage through the fault proxy (instead of its SQLite file)."""
     table = f"faulty{next(_seeds)}"
-    monkeypatch.delenv("RECORD_STORE_SQLITE", raising=False)
-    monkeypatch.setenv("AzureWebJobsStorage", _faulty_tables.connection_string)
-    monkeypatch.setenv("RECORD_STORE_TABLE", table)
-    reset_settings_cache()
     direct = TableRecordStore.from_connection_string(azurite.connection_string, table)
+    store_settings = {
+        "RECORD_STORE_SQLITE": None,
+        "AzureWebJobsStorage": _faulty_tables.connection_string,
+        "RECORD_STORE_TABLE": table,
+    }
     try:
-        yield FaultyStore(_faulty_tables, direct)
+        with settings_changed(monkeypatch, **store_settings):
+            yield FaultyStore(_faulty_tables, direct)
     finally:
         _faulty_tables.heal()
         _faulty_tables.refused.clear()
         direct.close()
-        monkeypatch.undo()
-        reset_settings_cache()

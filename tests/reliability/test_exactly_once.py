@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from cppcancel.settings import reset_settings_cache
 from devhost.azurite import connection_string, free_port
 from devhost.slack_standin import SlackMessage, describe
 from partner_portal.emulator import Fault
@@ -28,7 +27,7 @@ from record_store.base import CancelRecord, OfferLock, partition_of
 from record_store.sqlite import SqliteRecordStore
 from tests.conftest import ALICE, BOB
 from tests.devhost.conftest import fetch
-from tests.reliability.conftest import OPERATION_PATH, Rig, sign_webhook
+from tests.reliability.conftest import OPERATION_PATH, Rig, settings_changed, sign_webhook
 
 T = TypeVar("T")
 
@@ -134,14 +133,9 @@ def test_a_record_store_that_is_down_sends_nothing_and_says_so(
 ) -> None:
     rig = documented
     caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
-    monkeypatch.delenv("RECORD_STORE_SQLITE", raising=False)
-    monkeypatch.setenv("AzureWebJobsStorage", connection_string(free_port()))  # nothing listens there
-    reset_settings_cache()
-    try:
+    nowhere = connection_string(free_port())  # nothing listens there
+    with settings_changed(monkeypatch, RECORD_STORE_SQLITE=None, AzureWebJobsStorage=nowhere):
         answer = rig.webhook(rig.webhook_body())
-    finally:
-        monkeypatch.undo()
-        reset_settings_cache()
     assert answer.status == 503, answer.body
     error = answer.json()["error"]
     assert error["code"] == "not_recorded" and "nothing was sent" in error["message"], error

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from cppcancel.settings import reset_settings_cache
 from tests.conftest import ALICE, BOB
-from tests.reliability.conftest import Rig
+from tests.reliability.conftest import Rig, settings_changed
 from tests.slack_app.helpers import has_button
 
 pytestmark = pytest.mark.e2e
@@ -36,13 +35,8 @@ NARROW_POLICY: dict[str, Any] = {
 @pytest.fixture
 def narrow_policy(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
     """The rig under NARROW_POLICY (no rule trusts anyone with an unregistered job)."""
-    monkeypatch.setenv("CANCEL_POLICY", json.dumps(NARROW_POLICY))
-    reset_settings_cache()
-    try:
+    with settings_changed(monkeypatch, CANCEL_POLICY=json.dumps(NARROW_POLICY)):
         yield rig
-    finally:
-        monkeypatch.undo()
-        reset_settings_cache()
 
 
 def audits(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cppcancel.settings import reset_settings_cache
 from tests.conftest import MALLORY
-from tests.reliability.conftest import Rig
+from tests.reliability.conftest import Rig, settings_changed
 from tests.reliability.test_exactly_once import records
 from tests.slack_app.helpers import has_button
 
@@ -107,14 +106,8 @@ def test_a_bare_cancel_asks_which_job_when_several_run(rig: Rig) -> None:
 @pytest.fixture
 def capped(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
     """At most 2 running registrations per offer and 3 per caller."""
-    monkeypatch.setenv("JOB_REGISTRATION_MAX_PER_OFFER", "2")
-    monkeypatch.setenv("JOB_REGISTRATION_MAX_PER_CALLER", "3")
-    reset_settings_cache()
-    try:
+    with settings_changed(monkeypatch, JOB_REGISTRATION_MAX_PER_OFFER="2", JOB_REGISTRATION_MAX_PER_CALLER="3"):
         yield rig
-    finally:
-        monkeypatch.undo()
-        reset_settings_cache()
 
 
 def test_running_registrations_are_capped_per_offer_and_per_caller(capped: Rig) -> None:

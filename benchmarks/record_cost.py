@@ -31,7 +31,7 @@ from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from partner_portal.client import CppClient
 from partner_portal.emulator import EmulatorServer, Fault
 from partner_portal.tokens import StaticTokenProvider
-from record_store.base import RecordStore
+from record_store.base import CancelRecord, RecordStore
 from record_store.sqlite import SqliteRecordStore
 
 TITLE = "Cancel record cost (figure 5)"
@@ -65,8 +65,8 @@ def _with_record(client: CppClient, store: RecordStore, n: int) -> None:
     now = datetime.now(UTC)
     verdict = before_post(store, _request(n), now, LEASE_S)
     assert verdict.verdict == "send" and verdict.record is not None, verdict
-    sending = mark_sending(store, verdict.record, now)
-    assert sending is not None
+    sending = mark_sending(store, verdict.record, now, LEASE_S)
+    assert isinstance(sending, CancelRecord), sending
     done = after_post(store, sending, _post(client), now)
     store.release(done.publisher_id, done.offer_id, done.instance_id)  # the watch's end, for the next round
 

@@ -109,7 +109,12 @@ def post_job_cancel(settings: Settings, store: RecordStore, request: CancelReque
 
     try:
         return send_once.post_once(
-            store, record, unreachable=lambda: _unreachable(client, job_id), post=post, clock=utc_now
+            store,
+            record,
+            unreachable=lambda: _unreachable(client, job_id),
+            post=post,
+            clock=utc_now,
+            lease_s=settings.cancel_lock_lease_s,
         )
     finally:
         client.close()

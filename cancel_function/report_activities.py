@@ -25,11 +25,16 @@ NO_CHANNEL_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
 
 
 def _post_response_url(url: str, message: Message) -> bool:
-    """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort."""
+    """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort; never to
+    a URL that is not Slack's (`slack_app.response_urls`: the request's input is durable state, checked again)."""
     from slack_sdk.webhook import WebhookClient
 
+    from slack_app.response_urls import usable_response_url
     from slack_app.web import WEB_API_TIMEOUT_S
 
+    if usable_response_url(url, get_settings().slack_api_base_url) is None:
+        log.warning("response_url not posted to: it is not Slack's")
+        return False
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
             text=message.text, blocks=list(message.blocks), replace_original=True

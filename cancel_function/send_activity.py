@@ -150,7 +150,12 @@ def _unreachable(client: CppClient, request: CancelRequest) -> ErrorInfo | None:
 
 
 def _post(
-    client: CppClient, store: RecordStore, request: CancelRequest, record: CancelRecord, emails: tuple[str, ...]
+    client: CppClient,
+    store: RecordStore,
+    request: CancelRequest,
+    record: CancelRecord,
+    emails: tuple[str, ...],
+    lease_s: float,
 ) -> CancelSent:
     def post() -> tuple[CancelSent, send_once.PostAnswer]:
         try:
@@ -164,7 +169,7 @@ def _post(
         return CancelSent.sent(result), send_once.PostAnswer(result.outcome, result.status_code, result.operation_url)
 
     return send_once.post_once(
-        store, record, unreachable=lambda: _unreachable(client, request), post=post, clock=utc_now
+        store, record, unreachable=lambda: _unreachable(client, request), post=post, clock=utc_now, lease_s=lease_s
     )
 
 
@@ -202,7 +207,7 @@ def _send(request: CancelRequest) -> CancelSent:
         assert verdict.record is not None
         if request.job_id is not None:
             return job_send.post_job_cancel(settings, store, request, verdict.record)
-        return _post(client, store, request, verdict.record, emails)
+        return _post(client, store, request, verdict.record, emails, settings.cancel_lock_lease_s)
     finally:
         client.close()
 

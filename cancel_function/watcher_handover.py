@@ -90,7 +90,8 @@ async def live_watcher_of(
     client: WatcherDirectory, publisher_id: str, offer_id: str, job_id: str | None = None
 ) -> str | None:
     """The operation URL that an active watcher of `publisher_id`/`offer_id` follows (the newest), or None; with
-    `job_id`, only a watcher of that configure job (and without it, never one: a job's watch is not the offer's)."""
+    `job_id`, only a watcher of that configure job, under whatever offer it was named (and without it, never one: a
+    job's watch is not the offer's)."""
     found: list[tuple[str, str]] = []
     listed_all = await client.get_status_by(
         runtime_status=live_runtime_statuses(), instance_id_prefix=WATCH_INSTANCE_PREFIX
@@ -106,13 +107,12 @@ async def live_watcher_of(
             watch = WatchRequest.from_json(load(status.input_))
         except (KeyError, TypeError, ValueError):
             continue
-        # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins.
+        # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins. A job's
+        # cancel is the job's whatever offer it was named under (its lock is keyed by the job alone), so its
+        # watcher is found by the job; the CPP's by the offer.
         same_job = (watch.job_id or "").lower() == (job_id or "").lower() and not watch.registered
-        if (
-            watch.instance_id == instance_id
-            and (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)
-            and same_job
-        ):
+        same_offer = job_id is not None or (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)
+        if watch.instance_id == instance_id and same_offer and same_job:
             found.append((str(getattr(status, "created_time", "") or ""), watch.operation_url))
     return max(found)[1] if found else None
 

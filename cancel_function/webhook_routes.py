@@ -40,7 +40,9 @@ from cancel_function.webhook_answers import (
 )
 from cppcancel import audit
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.error_info import NOT_RECORDED
 from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, StartResult, StatusUnreadable
+from cppcancel.job_access import job_refusal
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import iso, utc_now
@@ -52,6 +54,8 @@ from cppcancel.webhook_request import (
     parse_webhook_body,
     parse_webhook_keys,
 )
+from record_store.base import StoreUnavailable
+from record_store.factory import record_store
 from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
@@ -65,12 +69,21 @@ _POLL_INTERVAL_S = 0.2
 class WebhookRefusal(Exception):
     """A request the webhook answers with a 4xx/5xx JSON error (and an audit record)."""
 
-    def __init__(self, status: int, code: str, message: str, *, audit_outcome: audit.Outcome = "refused") -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        audit_outcome: audit.Outcome = "refused",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.audit_outcome = audit_outcome
+        self.headers = headers
 
 
 def _settings() -> Settings:
@@ -217,14 +230,46 @@ def admit(
         raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
     verdict = _authorize(settings, key, body)
     if not verdict.allowed:
-        raise WebhookRefusal(403, "forbidden", verdict.explain(body.publisher_id, body.offer_id))
+        explained = verdict.explain(body.publisher_id, body.offer_id, webhook_caller=key.caller)
+        raise WebhookRefusal(403, "forbidden", explained)
     delivery.decision = "allowed"
     return settings, key, body
 
 
+def _check_job(settings: Settings, key: WebhookKey, body: WebhookCancel, job_id: str) -> None:
+    """A job is cancelled on the rights of the offer it belongs to (`cppcancel.job_access`), read from the app's
+    record by the job's ID: WebhookRefusal (403) otherwise, and 503 when the record cannot say (nothing is sent)."""
+    try:
+        owner = record_store(settings).job_owner(job_id)
+    except StoreUnavailable as exc:
+        log.error("job %s not cancelled: its registration could not be read: %s", job_id, exc)
+        message = "Which offer the job is registered under could not be read, so nothing was sent. Retry in a minute."
+        raise WebhookRefusal(
+            503, NOT_RECORDED, message, audit_outcome="not_sent", headers={"Retry-After": "60"}
+        ) from None
+    refusal = job_refusal(
+        load_policy_logged(settings.cancel_policy),
+        Subject(caller=key.caller, channel_id=body.slack_channel),
+        body.publisher_id,
+        body.offer_id,
+        job_id,
+        (owner.publisher_id, owner.offer_id) if owner else None,
+        webhook_caller=key.caller,
+    )
+    if refusal is not None:
+        raise WebhookRefusal(403, refusal.code, refusal.message)
+
+
 def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
-    """The cancel webhook's admission (`admit`); the cancel request to start, or WebhookRefusal."""
+    """The cancel webhook's admission (`admit`, then a job's own offer); the cancel request to start, or
+    WebhookRefusal."""
     settings, key, body = admit(req, delivery)
+    if body.job_id is not None:
+        try:
+            _check_job(settings, key, body, body.job_id)
+        except WebhookRefusal as refusal:
+            delivery.decision = "refused" if refusal.status == 403 else delivery.decision
+            raise
     assert delivery.webhook_id is not None  # verify_signature demands it
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",
@@ -277,7 +322,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
         settings, cancel = _admit(req, delivery)
     except WebhookRefusal as refusal:
         delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
-        return error_response(refusal.status, refusal.code, refusal.message)
+        return error_response(refusal.status, refusal.code, refusal.message, refusal.headers)
     instance_id = cancel.instance_id
     starter = StartOnce(DurableBridge(client, asyncio.get_running_loop()))
     result = await asyncio.to_thread(starter.start_once, instance_id, cancel)

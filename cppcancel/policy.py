@@ -23,9 +23,11 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from cppcancel import refusals
+from cppcancel.refusals import Missing
 
 __all__ = [
     "Membership",
@@ -52,7 +54,7 @@ _PATTERN_RE = re.compile(r"[A-Za-z0-9._\-*?\[\]!]{1,100}\Z")
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:/\-]{0,99}\Z")
 
 _REQUIRED = ("publishers", "offers", "users")
-_OPTIONAL = ("usergroups", "channels", "teams", "enterprises", "callers", "description")
+_OPTIONAL = ("usergroups", "channels", "teams", "enterprises", "callers", "unregisteredJobs", "description")
 _TOP_LEVEL = ("rules", "description")
 
 
@@ -75,6 +77,9 @@ class Rule:
     teams: tuple[str, ...] | None = None
     callers: tuple[str, ...] = ()
     enterprises: tuple[str, ...] | None = None
+    # `"unregisteredJobs": true` trusts the rule's callers to name the offer of a configure job nobody registered
+    # (the Product Ingestion API cannot tie a running job to its offer): off, such a job is never cancelled.
+    unregistered_jobs: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,18 +94,8 @@ class Policy:
         return any(rule.usergroups for rule in self.rules)
 
 
-class Missing(StrEnum):
-    """The permission a refused request lacks, from the outermost check inwards."""
-
-    POLICY = "policy"  # no usable policy: everything is refused
-    OFFER = "publisher/offer"  # no rule covers this publisher and offer
-    CALLER = "user/group"  # rules cover the offer, but not this person (nor their groups) or webhook caller
-    WORKSPACE = "workspace"  # ... and this person, but not from this workspace (or Enterprise Grid org)
-    CHANNEL = "channel"  # ... and this workspace, but not from this channel
-
-
 # How far a rule got before failing; the deepest failure over all rules is the one reported.
-_DEPTH = {Missing.OFFER: 0, Missing.CALLER: 1, Missing.WORKSPACE: 2, Missing.CHANNEL: 3}
+_DEPTH = {Missing.OFFER: 0, Missing.CALLER: 1, Missing.WORKSPACE: 2, Missing.CHANNEL: 3, Missing.UNREGISTERED_JOB: 4}
 
 
 @dataclass(frozen=True)
@@ -130,31 +125,13 @@ class Verdict:
     missing: Missing | None = None
     membership_unknown: bool = False
 
-    def explain(self, publisher_id: str, offer_id: str) -> str:
-        """One or two sentences for the person refused (Slack mrkdwn-free plain text)."""
-        target = f"{publisher_id}/{offer_id}"
+    def explain(self, publisher_id: str, offer_id: str, *, webhook_caller: str | None = None) -> str:
+        """One or two sentences for the one refused (`cppcancel.refusals`): a person in Slack, or - with
+        `webhook_caller` - a pipeline."""
         if self.allowed:
-            return f"Allowed for {target}."
-        if self.missing is Missing.POLICY:
-            return (
-                "Cancel permissions are not configured correctly, so every request is refused. "
-                "Ask an admin to check the app's CANCEL_POLICY setting."
-            )
-        if self.missing is Missing.OFFER:
-            return f"Missing permission: publisher/offer. Nobody is allowed to act on {target} through this app."
-        if self.missing is Missing.CALLER:
-            text = f"Missing permission: user/group. You are not on the list of people allowed to act on {target}."
-            if self.membership_unknown:
-                text += " Slack could not confirm your user-group membership just now; try again in a minute."
-            return text + " Ask the offer's release owner to add you (or your user group)."
-        if self.missing is Missing.WORKSPACE:
-            return (
-                f"Missing permission: workspace. Requests for {target} are not accepted from this workspace "
-                "(or organization)."
-            )
-        return (
-            f"Missing permission: channel. Requests for {target} are not accepted from this channel; "
-            "use the channel your team uses for releases."
+            return f"Allowed for {publisher_id}/{offer_id}."
+        return refusals.explain(
+            self.missing, publisher_id, offer_id, webhook_caller=webhook_caller, unknown=self.membership_unknown
         )
 
 
@@ -229,7 +206,10 @@ def _rule(rule_no: int, data: object) -> Rule:
     )
     if not (rule.users or rule.usergroups or rule.callers):
         raise PolicyError(f"rule {rule_no} grants nobody: name at least one of 'users', 'usergroups', 'callers'")
-    return rule
+    trusted = data.get("unregisteredJobs", False)
+    if not isinstance(trusted, bool):
+        raise PolicyError(f"rule {rule_no}: 'unregisteredJobs' must be true or false")
+    return replace(rule, unregistered_jobs=trusted)
 
 
 def parse_policy(data: object) -> Policy:
@@ -322,7 +302,9 @@ def _in_workspace(rule: Rule, subject: Subject) -> bool:
     return rule.enterprises is None or subject.enterprise_id in rule.enterprises
 
 
-def _failure(rule: Rule, subject: Subject, publisher_id: str, offer_id: str, caller: _Caller) -> Missing | None:
+def _failure(
+    rule: Rule, subject: Subject, publisher_id: str, offer_id: str, caller: _Caller, unregistered_job: bool
+) -> Missing | None:
     if not (_matches(publisher_id, rule.publishers) and _matches(offer_id, rule.offers)):
         return Missing.OFFER
     if not caller.matches(rule):
@@ -331,6 +313,8 @@ def _failure(rule: Rule, subject: Subject, publisher_id: str, offer_id: str, cal
         return Missing.WORKSPACE
     if rule.channels is not None and subject.channel_id not in rule.channels:
         return Missing.CHANNEL
+    if unregistered_job and not rule.unregistered_jobs:
+        return Missing.UNREGISTERED_JOB
     return None
 
 
@@ -341,8 +325,11 @@ def authorize(
     offer_id: str,
     *,
     is_member: Membership | None = None,
+    unregistered_job: bool = False,
 ) -> Verdict:
     """Allowed when one rule matches everything. `policy=None` (none loaded) refuses with `Missing.POLICY`.
+    `unregistered_job`: the request names a configure job nobody registered, so the rule must also trust its
+    callers to name the job's offer (`"unregisteredJobs": true`).
 
     Group lookups happen only for rules that already match the publisher and offer and do not list the user
     directly, so a request that needs no group costs no Slack API call.
@@ -352,7 +339,7 @@ def authorize(
     caller = _Caller(subject, is_member)
     deepest: Missing = Missing.OFFER
     for rule in policy.rules:
-        failure = _failure(rule, subject, publisher_id, offer_id, caller)
+        failure = _failure(rule, subject, publisher_id, offer_id, caller, unregistered_job)
         if failure is None:
             return Verdict(True)
         if _DEPTH[failure] > _DEPTH[deepest]:

@@ -68,6 +68,8 @@ SETTING_NAMES = (
     "RECORD_STORE_TABLE",
     "CANCEL_LOCK_LEASE_S",
     "CANCEL_JOIN_WAIT_S",
+    "JOB_REGISTRATION_MAX_PER_OFFER",
+    "JOB_REGISTRATION_MAX_PER_CALLER",
     "INGESTION_BASE_URL",
     "INGESTION_API_VERSION",
     "INGESTION_TOKEN_SCOPE",
@@ -122,6 +124,9 @@ class Settings:
     record_store_table: str = DEFAULT_RECORD_STORE_TABLE
     cancel_lock_lease_s: float = 3600.0
     cancel_join_wait_s: float = 10.0
+    # Running registered configure jobs (POST /api/webhooks/jobs): each is a stored row and a watcher polling the API.
+    job_registration_max_per_offer: int = 10
+    job_registration_max_per_caller: int = 100
     storage_connection_string: str | None = field(default=None, repr=False)  # may hold an account key
     storage_table_endpoint: str | None = None
     storage_client_id: str | None = None
@@ -291,6 +296,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         record_store_table=_table_name(env, problems),
         cancel_lock_lease_s=_number(env, "CANCEL_LOCK_LEASE_S", 3600.0, problems, minimum=60.0),
         cancel_join_wait_s=_number(env, "CANCEL_JOIN_WAIT_S", 10.0, problems),
+        job_registration_max_per_offer=_integer(env, "JOB_REGISTRATION_MAX_PER_OFFER", 10, problems, minimum=1),
+        job_registration_max_per_caller=_integer(env, "JOB_REGISTRATION_MAX_PER_CALLER", 100, problems, minimum=1),
         storage_connection_string=_text(env, "AzureWebJobsStorage"),
         storage_table_endpoint=_table_endpoint(env),
         storage_client_id=_text(env, "AzureWebJobsStorage__clientId") or _text(env, "AZURE_CLIENT_ID"),

@@ -110,9 +110,21 @@ def _object_with_only(data: object, fields: set[str]) -> Mapping[str, Any]:
     return data
 
 
+def _no_null_job(data: Mapping[str, Any]) -> None:
+    """`"jobId": null` is a pipeline that lost its job's ID, never "the offer's CPP publish" (only an absent key means
+    that): cancelling something else than what was meant is the one answer worse than a refusal."""
+    if "jobId" in data and data["jobId"] is None:
+        raise WebhookInputError(
+            "invalid_field",
+            "'jobId' is null. Send the configure job's ID, or leave the key out to cancel the offer's CPP publish; "
+            "nothing was cancelled.",
+        )
+
+
 def parse_webhook_body(data: object) -> WebhookCancel:
     """Validate a decoded JSON body; raise WebhookInputError naming the first problem."""
     data = _object_with_only(data, _FIELDS)
+    _no_null_job(data)
     publisher = _string(data, "publisherId", required=True) or ""
     offer = _string(data, "offerId", required=True) or ""
     requested_by = _string(data, "requestedBy", required=True) or ""
@@ -147,6 +159,7 @@ def parse_job_registration(data: object) -> WebhookCancel:
     """Validate the body of `POST /api/webhooks/jobs` (a pipeline registering the job its `POST configure` started):
     the cancel body's rules, with `jobId` required and no `notificationEmails`."""
     data = _object_with_only(data, _JOB_FIELDS)
+    _no_null_job(data)
     if data.get("jobId") is None:
         raise WebhookInputError("missing_field", "'jobId' is required.")
     return parse_webhook_body(data)

@@ -10,7 +10,7 @@ through real, signed HTTP, exactly as Slack would send it:
 4. alice clicks Confirm                                       -> the cancel orchestration posts to the channel
 5. the watcher updates the channel until the cancel completed
 6. alice: `/cpp history contoso contoso-vm-offer`             -> the cancel just made, from the app's own record
-7. alice cancels a Product Ingestion configure job (`job=`)  -> one POST, followed to `completed (cancelled)`
+7. the pipeline registers a configure job; alice cancels it (`job=`) -> one POST, followed to `completed (cancelled)`
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
 """
@@ -41,7 +41,7 @@ PUBLISHER, OFFER = "contoso", "contoso-vm-offer"
 NOTIFY = "release@contoso.com"
 CANCEL_ORCHESTRATOR, WATCH_ORCHESTRATOR = "cancel_orchestrator", "watch_operation"
 CONFIRM_ACTION = "confirm_cancel"
-DEMO_POLICY = {"rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]}]}
+DEMO_POLICY = {"rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]}, demo_jobs.PIPELINE_RULE]}
 STEP_WAIT_S = 15.0
 _COMPLETED = re.compile(r"\b(complete[d]?|cancel(?:l)?ed)\b", re.IGNORECASE)
 _FAILED = re.compile(r"\bfail(?:ed|ure)\b", re.IGNORECASE)
@@ -370,7 +370,7 @@ def _demo_host(app: str, data_dir: Path, talk: Conversation) -> DevHost:
         "POLL_INITIAL_INTERVAL_S": "0.5",
         "POLL_MAX_INTERVAL_S": "2",
         "WATCH_TIMEOUT_S": "300",
-    }
+    } | demo_jobs.settings()
     return DevHost(
         DevHostOptions(
             app=app,

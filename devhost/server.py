@@ -4,6 +4,9 @@ A thread per connection matters here: an `async def` function that uses the dura
 same server (the durable API), so the listener must never wait for a function before accepting another request.
 Bodies are capped (413), chunked uploads included. A body somewhat over the cap is read and discarded before the
 413 is sent: closing on a client that is still sending makes it see a connection reset instead of the answer.
+
+The listen backlog is `LISTEN_BACKLOG`, not socketserver's default of 5: a burst of connections (a channel's worth
+of slash commands at once) queues in the kernel until the accept loop takes them, instead of being reset.
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DRAIN_FACTOR = 8  # read and discard up to 8x the cap before answering 413; beyond that, just close
 
 
+LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 on current Linux)
+
+
 class BodyTooLarge(Exception):
     pass
+
+
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
 
 
 class DevHostServer:
@@ -38,7 +48,7 @@ class DevHostServer:
     ) -> None:
         self._dispatch = dispatch
         self._max_body = max_body_bytes
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _Listener((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._stopped = False

@@ -16,6 +16,7 @@ from poll_function.blueprint import activity
 from poll_function.payloads import load
 from record_store.base import RecordStore, StoreUnavailable
 from record_store.factory import record_store
+from record_store.jobs import NOT_FOUND_STATUS
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,13 @@ def record_watch_end(payload: Any) -> bool:
     emit(watch_end_record(request, ending))
     try:
         store = record_store(get_settings())
-        store.release_watched(request.publisher_id, request.offer_id, request.instance_id, request.job_id)
-        if request.job_id and ending.get("phase") in JOB_ENDED:
+        # The cancel this watch followed holds the lock: matched by this watcher, or - when the lock never learnt it
+        # (a store failure after the POST) - by the cancel's correlation ID, which its watcher carries.
+        holder = None if request.registered else request.correlation_id or None
+        store.release_watched(
+            request.publisher_id, request.offer_id, request.instance_id, request.job_id, correlation_id=holder
+        )
+        if request.job_id and (ending.get("phase") in JOB_ENDED or ending.get("errorCode") == NOT_FOUND):
             _job_completed(store, request, request.job_id, ending)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
         log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
@@ -67,14 +73,17 @@ def record_watch_end(payload: Any) -> bool:
 
 # The phases that mean a job's `jobStatus` was `completed` (a stopped or timed-out watch says nothing of the job).
 JOB_ENDED = frozenset({"completed", "canceled", "failed"})
+NOT_FOUND = "not_found"  # the watch was lost because the API does not know the job (404)
 
 
 def _job_completed(store: RecordStore, request: WatchRequest, job_id: str, ending: dict[str, Any]) -> None:
-    """A registered job that completed is no longer offered by `/cpp ops` or a bare `/cpp cancel`."""
+    """A registered job that completed - or that the API does not know - is no longer offered by `/cpp ops` or a
+    bare `/cpp cancel`, and no longer counts against the registration caps."""
     job = store.job(request.publisher_id, request.offer_id, job_id)
     if job is None or not job.running:
         return
     said = ending.get("operationStatus")
-    store.update_job(
-        replace(job, state="completed", job_status=said if isinstance(said, str) else None, updated_at=iso(utc_now()))
-    )
+    ended = replace(job, state="completed", job_status=said if isinstance(said, str) else None)
+    if ending.get("errorCode") == NOT_FOUND:
+        ended = replace(job, state="not_found", job_status=NOT_FOUND_STATUS)
+    store.update_job(replace(ended, updated_at=iso(utc_now())))

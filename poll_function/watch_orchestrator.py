@@ -135,10 +135,17 @@ def _publish(
 
 
 def _end(
-    context: OrchestrationContext, request: WatchRequest, state: WatchState, view: WatchView
+    context: OrchestrationContext,
+    request: WatchRequest,
+    state: WatchState,
+    view: WatchView,
+    error_code: str | None = None,
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """The watch's output, after leaving an audit record of how it ended (a failed record never fails the watch)."""
+    """The watch's output, after leaving an audit record of how it ended (a failed record never fails the watch).
+    `error_code`: the code of the read that ended a lost watch (`not_found`: the API does not know the operation)."""
     ending = output(request, state, view)
+    if error_code and view.phase == "lost":
+        ending["errorCode"] = error_code  # only lost watches carry it: recorded histories of other endings unchanged
     with contextlib.suppress(Exception):  # the activity logs its own failure; the watch's outcome stands
         yield context.call_activity(RECORD_WATCH_END, {"request": request.to_json(), "ending": ending})
     return ending
@@ -176,7 +183,8 @@ def watch_operation(context: OrchestrationContext) -> Steps:
         decision = after_poll(request, state, result, started_at, now)
         state = yield from _publish(context, request, decision.state, decision.view)
         if decision.view.is_final:
-            return (yield from _end(context, request, state, decision.view))
+            code = None if result.ok else result.error.code
+            return (yield from _end(context, request, state, decision.view, code))
         polls_here += 1
         fire_at = min(now + timedelta(seconds=decision.delay_s), deadline)
         if fire_at > now:

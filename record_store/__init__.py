@@ -1,6 +1,9 @@
-"""The app's own durable record of cancels and the per-offer cancel lock (see `base.py` for why it exists).
+"""The app's own durable record of cancels, the cancel locks and the registered jobs (see `base.py` for why it exists
+and where each row lives).
 
-- `base.py`: the record, the lock and their semantics, on five storage primitives; `StoreUnavailable`.
+- `base.py`: `RecordStore` (the record itself) and the key layout; `primitives.py`: what a backend implements and
+  `StoreUnavailable`; `keys.py`: the keys; `records.py`: `CancelRecord`; `locks.py`: the per-offer and per-job cancel
+  locks, and when a holder holds nothing; `jobs.py`: registered configure jobs and the offer each belongs to.
 - `sqlite.py`: the embedded backend (the dev host's data dir), so `make demo` needs only Python.
 - `tables.py`: Azure Table Storage (the function app's storage account, or Azurite), via azure-data-tables.
 - `factory.py`: which backend the settings select, one store per settings object.

@@ -1,188 +1,78 @@
-"""The app's own durable record of every cancel, and the per-offer lock, on top of five storage primitives.
+"""The app's own durable record of every cancel, its cancel locks and its registered jobs, on six storage primitives.
 
 Why it exists: the Partner Portal cannot tell the app that its own earlier cancel POST was taken (no source shows a
 `cancellationRequestState` but `canCancel`), and an activity runs at least once. So "was this request's POST
 already sent?" and "is another cancel of this offer in flight?" are answered from a record the app writes itself,
 outside the orchestration history, *before* every POST.
 
-The semantics live here, once; a backend implements only `_insert` (conditional: fails if the key exists), `_read`
-(with an opaque version, the ETag), `_replace` and `_delete` (conditional on that version), `_put` (unconditional)
-and `_scan` (a partition). That is the idempotency-layer shape of AWS Lambda Powertools: one small base class,
-several backends, one contract test suite (tests/record_store) that every backend passes. Any backend failure is
-raised as `StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
+The semantics live here and in `locks.py` / `jobs.py`, once; a backend implements only the primitives of
+`primitives.py`: `_insert` (conditional: fails if the key exists), `_read` (with an opaque version, the ETag),
+`_replace` and `_delete` (conditional on that version), `_put` (unconditional) and `_scan` (a partition). That is the
+idempotency-layer shape of AWS Lambda Powertools: one small base class, several backends, one contract test suite
+(tests/record_store) that every backend - SQLite and Azure Tables on Azurite - passes. Any backend failure is raised
+as `StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
 
-Keys: a partition per offer (`{publisher}|{offer}`: identifiers cannot hold `|`, `/`, `#`, `?` or control
-characters, so this is safe as an Azure Tables key), a row per request (`req|{instance id}`) and one row for the
-offer's lock (`lock`).
+Keys (spelled in `keys.py`; identifiers cannot hold `|`, `/`, `#`, `?` or control characters, so each is a valid
+Azure Tables key):
 
-Product Ingestion configure jobs live in the same partition, kept apart from the CPP's by their keys: a job cancel's
-record is a `req|` row like any other (its `job_id` column names the job, so `/cpp history` lists both kinds), and
-its lock is the job's own row `lock|job|{job id, lowercased}`, with exactly the offer lock's semantics (insert to
-take, ETag-checked takeover of an expired lease, join when held, release by the holder only). So two cancels of one
-job send one POST, while a job cancel and a CPP cancel of the same offer never join each other: they stop different
-things (a CPP publish and a configure job), and neither may silently swallow the other.
+- offer partition `{publisher}|{offer}`:
+  - `req|{instance id}`: one cancel request's record (a CPP publish's, or a configure job's: its `job_id` column),
+    so `/cpp history` lists both;
+  - `lock`: the offer's CPP cancel lock (`locks.py`);
+  - `job|{job id}`: a job registered under the offer: what `/cpp ops` lists and a bare `/cpp cancel` targets
+    (`jobs.py`).
+- job partition `job|{job id}`:
+  - `cancel-lock`: the job's cancel lock, keyed by the job alone: one POST per job, whatever offer it is named under;
+  - `registration`: which publisher/offer the job is registered under (the first registration wins): the offer a job
+    cancel is authorised against.
+- caller partition `caller|{webhook caller}`:
+  - `running-job|{job id}`: one of the caller's registrations still running (the per-caller cap).
+
+Job IDs are lowercased in keys (GUID-like: case does not make another job). A job's partition is where anything
+known about the job *by its ID alone* belongs; a row added there takes a key of its own (issue #22 adds the job's
+last status read) that is none of the above and, like them, never equal to an offer partition's (`lock`, `req|…`,
+`job|…`), so that even a publisher named `job` (or `caller`) collides with nothing.
+
+The two kinds of lock have the same semantics (`locks.py`: insert to take, `mark_sending` before the POST, a takeover
+of a holder that holds nothing, release by the holder). A job cancel and a CPP cancel of one offer never join each
+other: they stop different things (a CPP publish and a configure job), and neither may silently swallow the other.
 """
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timedelta
-from typing import Any, Literal, get_args
+from record_store.jobs import JobOps, JobOwner, JobRegistration, Registered
+from record_store.keys import RECORD_PREFIX, partition_of, record_row
+from record_store.locks import LOCK_CLAIM_S, LockLost, LockOps, LockResult, OfferLock, holds
+from record_store.primitives import Entity, StoreUnavailable
+from record_store.records import RECORD_STATES, CancelRecord, RecordState
 
-from cppcancel.times import iso, parse_iso
-from record_store.jobs import JOB_PREFIX, JobRegistration, job_row
-
-# recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
-# answer is not recorded (a re-run must never send again). sent / failed: the POST's answer is recorded. joined:
-# another cancel of the offer held the lock; nothing was sent. not_sent: refused before sending (for the history).
-RecordState = Literal["recorded", "sending", "sent", "failed", "joined", "not_sent"]
-RECORD_STATES: tuple[str, ...] = get_args(RecordState)
-LOCK_ROW = "lock"
-JOB_LOCK_PREFIX = "lock|job|"
-RECORD_PREFIX = "req|"
-Entity = dict[str, Any]
-
-
-class StoreUnavailable(RuntimeError):
-    """The store could not be read or written (down, throttled, no permission): callers send nothing."""
-
-
-@dataclass(frozen=True)
-class CancelRecord:
-    """One cancel request, as the app recorded it. Field names are the stored column names."""
-
-    publisher_id: str
-    offer_id: str
-    instance_id: str  # the cancel orchestration's instance ID: one record per request
-    source: str  # "slack" or "webhook"
-    requested_by: str  # a Slack user ID or a webhook caller name
-    requested_at: str  # ISO time the entry point accepted the request
-    state: RecordState = "recorded"
-    display: str | None = None
-    channel: str | None = None
-    updated_at: str | None = None
-    status_code: int | None = None
-    operation_url: str | None = None
-    watch_instance_id: str | None = None
-    outcome: str | None = None  # the audit outcome, for the history
-    message: str | None = None
-    joined: str | None = None  # the instance ID of the cancel this one joined
-    job_id: str | None = None  # a configure job's cancel (None: the CPP publish of the offer)
-
-    def to_entity(self) -> Entity:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_entity(cls, entity: Mapping[str, Any]) -> CancelRecord:
-        names = {f.name for f in fields(cls)}
-        data = {k: v for k, v in entity.items() if k in names}
-        if data.get("state") not in RECORD_STATES:
-            data["state"] = "recorded"  # an unknown state is treated as the most careful one that still reads
-        status = data.get("status_code")
-        data["status_code"] = status if isinstance(status, int) and not isinstance(status, bool) else None
-        return cls(**data)
+__all__ = [
+    "LOCK_CLAIM_S",
+    "RECORD_STATES",
+    "CancelRecord",
+    "Entity",
+    "JobOwner",
+    "JobRegistration",
+    "LockLost",
+    "LockResult",
+    "OfferLock",
+    "RecordState",
+    "RecordStore",
+    "Registered",
+    "StoreUnavailable",
+    "holds",
+    "partition_of",
+]
 
 
-@dataclass(frozen=True)
-class OfferLock:
-    """Who holds an offer's cancel lock, until when, and where its cancel can be followed."""
+class RecordStore(LockOps, JobOps):
+    """The record, the locks and the registered jobs. Thread-safe as far as the backend is; every method may raise
+    StoreUnavailable."""
 
-    publisher_id: str
-    offer_id: str
-    holder: str  # the holding request's instance ID
-    requested_by: str
-    requested_at: str
-    expires_at: str
-    display: str | None = None
-    channel: str | None = None
-    message_ts: str | None = None
-    operation_url: str | None = None
-    watch_instance_id: str | None = None
-    job_id: str | None = None  # the lock of one configure job, not the offer's CPP lock
-
-    def to_entity(self) -> Entity:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_entity(cls, entity: Mapping[str, Any]) -> OfferLock:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in entity.items() if k in names})
-
-    def expired(self, now: datetime) -> bool:
-        expires = parse_iso(self.expires_at)
-        return expires is None or expires <= now
-
-    @classmethod
-    def for_record(cls, record: CancelRecord, now: datetime, lease_s: float) -> OfferLock:
-        return cls(
-            publisher_id=record.publisher_id,
-            offer_id=record.offer_id,
-            holder=record.instance_id,
-            requested_by=record.requested_by,
-            requested_at=record.requested_at,
-            expires_at=iso(now + timedelta(seconds=lease_s)),
-            display=record.display,
-            channel=record.channel,
-            job_id=record.job_id,
-        )
-
-
-@dataclass(frozen=True)
-class LockResult:
-    """`acquired`: this request holds the lock now (also when it already did). Otherwise `lock` is the holder's."""
-
-    acquired: bool
-    lock: OfferLock
-
-
-def partition_of(publisher_id: str, offer_id: str) -> str:
-    return f"{publisher_id}|{offer_id}"
-
-
-def lock_row(job_id: str | None) -> str:
-    """The offer's CPP cancel lock, or one configure job's (job IDs are GUID-like: case does not make another)."""
-    return LOCK_ROW if not job_id else JOB_LOCK_PREFIX + job_id.lower()
-
-
-class RecordStore(abc.ABC):
-    """The record and the lock. Thread-safe as far as the backend is; every method may raise StoreUnavailable."""
-
-    # -- the five primitives a backend implements -------------------------------------------------------------------
-    @abc.abstractmethod
-    def _insert(self, partition: str, row: str, entity: Entity) -> bool:
-        """Create the entity; False (and no change) if one with that key exists."""
-
-    @abc.abstractmethod
-    def _read(self, partition: str, row: str) -> tuple[Entity, str] | None:
-        """The entity and its version (ETag), or None."""
-
-    @abc.abstractmethod
-    def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
-        """Replace the entity if it is still at `version`; False if it changed or is gone."""
-
-    @abc.abstractmethod
-    def _delete(self, partition: str, row: str, version: str) -> bool:
-        """Delete the entity if it is still at `version`; False if it changed or is gone."""
-
-    @abc.abstractmethod
-    def _put(self, partition: str, row: str, entity: Entity) -> None:
-        """Create or replace the entity, unconditionally (for rows with one writer: a request's own record)."""
-
-    @abc.abstractmethod
-    def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
-        """Every (row key, entity) of a partition, in any order."""
-
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Release connections; the store is unusable afterwards."""
-
-    # -- records ---------------------------------------------------------------------------------------------------
     def create(self, record: CancelRecord) -> CancelRecord | None:
         """Record a new request (conditional insert). None when created; the stored record when it existed."""
         partition = partition_of(record.publisher_id, record.offer_id)
-        row = RECORD_PREFIX + record.instance_id
+        row = record_row(record.instance_id)
         if self._insert(partition, row, record.to_entity()):
             return None
         existing = self._read(partition, row)
@@ -191,14 +81,14 @@ class RecordStore(abc.ABC):
         return CancelRecord.from_entity(existing[0])
 
     def get(self, publisher_id: str, offer_id: str, instance_id: str) -> CancelRecord | None:
-        found = self._read(partition_of(publisher_id, offer_id), RECORD_PREFIX + instance_id)
+        found = self._read(partition_of(publisher_id, offer_id), record_row(instance_id))
         return CancelRecord.from_entity(found[0]) if found else None
 
     def update(self, record: CancelRecord) -> CancelRecord:
         """Write the record's new state. Unconditional, in one round trip: a request's record has one writer, the
         request's own activity (a re-run of it only ever runs after the first run died)."""
         self._put(
-            partition_of(record.publisher_id, record.offer_id), RECORD_PREFIX + record.instance_id, record.to_entity()
+            partition_of(record.publisher_id, record.offer_id), record_row(record.instance_id), record.to_entity()
         )
         return record
 
@@ -211,106 +101,3 @@ class RecordStore(abc.ABC):
         ]
         records.sort(key=lambda r: (r.requested_at, r.instance_id), reverse=True)
         return records[:limit]
-
-    # -- registered configure jobs (record_store.jobs) -------------------------------------------------------------
-    def register_job(self, job: JobRegistration) -> JobRegistration | None:
-        """Remember a job (conditional insert). None when new; the stored registration when it was known already."""
-        partition = partition_of(job.publisher_id, job.offer_id)
-        if self._insert(partition, job_row(job.job_id), job.to_entity()):
-            return None
-        found = self._read(partition, job_row(job.job_id))
-        if found is None:
-            raise StoreUnavailable(f"the registration of job {job.job_id} vanished while it was read")
-        return JobRegistration.from_entity(found[0])
-
-    def registered_jobs(self, publisher_id: str, offer_id: str) -> list[JobRegistration]:
-        """The offer's registered jobs, newest first."""
-        jobs = [
-            JobRegistration.from_entity(entity)
-            for row, entity in self._scan(partition_of(publisher_id, offer_id))
-            if row.startswith(JOB_PREFIX)
-        ]
-        return sorted(jobs, key=lambda j: (j.registered_at, j.job_id), reverse=True)
-
-    def job(self, publisher_id: str, offer_id: str, job_id: str) -> JobRegistration | None:
-        found = self._read(partition_of(publisher_id, offer_id), job_row(job_id))
-        return JobRegistration.from_entity(found[0]) if found else None
-
-    def update_job(self, job: JobRegistration) -> None:
-        """Write a registration's new state (its one writer at a time: the job's watcher)."""
-        self._put(partition_of(job.publisher_id, job.offer_id), job_row(job.job_id), job.to_entity())
-
-    # -- the per-offer lock ------------------------------------------------------------------------------------------
-    def acquire(self, record: CancelRecord, now: datetime, lease_s: float) -> LockResult:
-        """Take the offer's lock for `record`, or say who holds it. An expired lease is taken over (ETag-checked)."""
-        wanted = OfferLock.for_record(record, now, lease_s)
-        partition = partition_of(record.publisher_id, record.offer_id)
-        row = lock_row(record.job_id)
-        for _ in range(5):
-            if self._insert(partition, row, wanted.to_entity()):
-                return LockResult(True, wanted)
-            found = self._read(partition, row)
-            if found is None:
-                continue  # released in between: try the insert again
-            current = OfferLock.from_entity(found[0])
-            if current.holder == record.instance_id:
-                return LockResult(True, current)  # a re-run of the holder
-            if not current.expired(now):
-                return LockResult(False, current)
-            if self._replace(partition, row, wanted.to_entity(), found[1]):
-                return LockResult(True, wanted)
-        raise StoreUnavailable(f"the lock of {partition} kept changing while it was taken")
-
-    def read_lock(self, publisher_id: str, offer_id: str, job_id: str | None = None) -> OfferLock | None:
-        found = self._read(partition_of(publisher_id, offer_id), lock_row(job_id))
-        return OfferLock.from_entity(found[0]) if found else None
-
-    def annotate(
-        self,
-        publisher_id: str,
-        offer_id: str,
-        holder: str,
-        *,
-        operation_url: str | None = None,
-        watch_instance_id: str | None = None,
-        message_ts: str | None = None,
-        job_id: str | None = None,
-    ) -> bool:
-        """Add what joiners need (operation URL, watcher, message ts) to the holder's lock; False if not held."""
-        partition, row = partition_of(publisher_id, offer_id), lock_row(job_id)
-        for _ in range(3):
-            found = self._read(partition, row)
-            if found is None:
-                return False
-            current = OfferLock.from_entity(found[0])
-            if current.holder != holder:
-                return False
-            changed = replace(
-                current,
-                operation_url=operation_url or current.operation_url,
-                watch_instance_id=watch_instance_id or current.watch_instance_id,
-                message_ts=message_ts or current.message_ts,
-            )
-            if self._replace(partition, row, changed.to_entity(), found[1]):
-                return True
-        raise StoreUnavailable(f"the lock of {partition} kept changing while it was annotated")
-
-    def release(self, publisher_id: str, offer_id: str, holder: str, job_id: str | None = None) -> bool:
-        """Release the lock if `holder` holds it (a late release never frees someone else's lock)."""
-        partition, row = partition_of(publisher_id, offer_id), lock_row(job_id)
-        for _ in range(3):
-            found = self._read(partition, row)
-            if found is None or OfferLock.from_entity(found[0]).holder != holder:
-                return False
-            if self._delete(partition, row, found[1]):
-                return True
-        raise StoreUnavailable(f"the lock of {partition} kept changing while it was released")
-
-    def release_watched(
-        self, publisher_id: str, offer_id: str, watch_instance_id: str, job_id: str | None = None
-    ) -> bool:
-        """The end of a watch frees the offer (or the job) if the lock's cancel is the one that watch followed."""
-        lock = self.read_lock(publisher_id, offer_id, job_id)
-        if lock is None or lock.watch_instance_id != watch_instance_id:
-            return False
-        return self.release(publisher_id, offer_id, lock.holder, job_id)

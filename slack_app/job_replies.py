@@ -61,6 +61,15 @@ def job_error_message(publisher_id: str, offer_id: str, job_id: str, error: erro
     )
 
 
+def job_unverified_message(publisher_id: str, offer_id: str, job_id: str, ref: str) -> Message:
+    """The app's record could not say which offer the job belongs to: nothing is offered, nothing sent."""
+    text = (
+        f"I could not check which offer configure job {job_id} is registered under (the app's record could not be "
+        "read), so nothing was done. Try again in a minute."
+    )
+    return message(text, [section(f":warning: {escape(text)}"), _ref(ref)])
+
+
 def job_finished_message(publisher_id: str, offer_id: str, job_id: str, status: ConfigureStatus, ref: str) -> Message:
     text = (
         f"Configure job {job_id} of {publisher_id}/{offer_id} has already completed ({status.words}): there is "

@@ -25,6 +25,7 @@ from slack_app import later, offers
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.listeners import lookup
+from slack_app.response_urls import usable_response_url
 from slack_app.runtime import runtime
 from slack_app.web import WEB_API_TIMEOUT_S, SlackTransientError
 
@@ -37,6 +38,9 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
     attempt = Attempt(rt.audit, request.kind, ref=request.ref, caller=request.caller)
     ticket = request.ticket
     attempt.on_offer(request.publisher_id, request.offer_id, ticket.request_id if ticket else None)
+    if _foreign(settings, request):
+        attempt.record("allowed", "failed", reason="the command's response_url is not Slack's: nothing was posted")
+        return {"posted": False, "reason": "foreign_response_url"}
     if not later.response_url_usable(request.sent_at, time.time() if now is None else now):
         attempt.record("allowed", "expired", reason="the command's response_url expired before the answer was ready")
         return {"posted": False, "reason": "response_url_expired"}
@@ -50,6 +54,11 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
     ask = lookup.Ask(request.kind, request.command, request.response_url, ticket)
     message = lookup.render(rt, attempt, ask, found)
     return post(request.response_url, message, ref=request.ref)
+
+
+def _foreign(settings: Settings, request: later.LaterRequest) -> bool:
+    """The request's response_url is not Slack's (`slack_app.response_urls`): checked again, it is durable input."""
+    return usable_response_url(request.response_url, settings.slack_api_base_url) is None
 
 
 def post(url: str, message: Message, *, ref: str) -> dict[str, Any]:

@@ -230,7 +230,10 @@ def confirmation_message(
         style="danger",
     )
     blocks.extend(confirmation_controls(ticket, dialog, ref))
-    state = f"in flight: {kind(in_flight)}" if in_flight else "nothing in flight"
+    if in_flight is not None:
+        state = f"in flight: {kind(in_flight)}"
+    else:  # the fallback text says what the blocks say: never "nothing in flight" when it could not be checked
+        state = "could not check what is in flight" if lookup_problem is not None else "nothing in flight"
     return message(
         f"Cancel the publish of {ticket.publisher_id}/{ticket.offer_id}? ({state}) Confirm or never mind.", blocks
     )

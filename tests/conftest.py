@@ -31,10 +31,25 @@ BOT_TOKEN = "xoxb-test-bot-token"
 ALICE, BOB, MALLORY = "U0ALICE", "U0BOB", "U0MALLORY"
 TEAM, CHANNEL = "T0LOCAL", "C0RELEASES"
 
+# Both rules trust their people and callers to name the offer of a configure job nobody registered
+# (`unregisteredJobs`), so the job tests can use a job by its ID alone; tests/reliability/test_job_ownership.py
+# runs without that trust.
 TEST_POLICY: dict[str, Any] = {
     "rules": [
-        {"publishers": ["contoso"], "offers": ["*"], "users": [ALICE], "usergroups": ["S0RELEASE"]},
-        {"publishers": ["contoso"], "offers": ["*"], "users": [], "callers": ["release-pipeline"]},
+        {
+            "publishers": ["contoso"],
+            "offers": ["*"],
+            "users": [ALICE],
+            "usergroups": ["S0RELEASE"],
+            "unregisteredJobs": True,
+        },
+        {
+            "publishers": ["contoso"],
+            "offers": ["*"],
+            "users": [],
+            "callers": ["release-pipeline"],
+            "unregisteredJobs": True,
+        },
     ]
 }
 

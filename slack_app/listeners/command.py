@@ -24,6 +24,7 @@ from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY, DurableGateway
 from slack_app.listeners import job_command, lookup
 from slack_app.listeners.confirmation import new_ticket
 from slack_app.payload import Caller, command_name, command_text, response_url
+from slack_app.response_urls import usable_response_url
 from slack_app.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: Durab
         return history(rt, attempt)
     if isinstance(parsed, grammar.Status) and parsed.job_id:
         return job_command.job_status(rt, attempt, parsed.job_id, name)
-    url = response_url(body)
+    url = usable_response_url(response_url(body), rt.settings.slack_api_base_url)  # None: answered inline only
     if isinstance(parsed, grammar.Cancel):
         notify = parsed.notify
 

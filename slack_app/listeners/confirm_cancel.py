@@ -3,7 +3,8 @@
 Nothing here issues the CPP cancel: the cancel orchestration does, started through the one start-once service
 (`cancel_function.start_once`, injected as `click.cancels`) under an instance ID derived from the confirmation's
 request ID, so a double click or a second person finds the same instance instead of starting another. The policy is
-checked again for the person who clicks (whoever typed the command), and a confirmation older than
+checked again for the person who clicks (whoever typed the command) - for a configure job, with the job's own offer
+(`job_command.refusal`) - and a confirmation older than
 `CONFIRMATION_TTL` starts nothing: what is in flight may have changed since it was shown.
 """
 
@@ -17,6 +18,7 @@ from cppcancel.instances import AlreadyRequested, NotStarted, Started, StartResu
 from cppcancel.times import iso, parse_iso, utc_now
 from slack_app import replies
 from slack_app.actions import CancelTicket
+from slack_app.listeners import job_command
 from slack_app.listeners.frame import Click
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ _CLOCK_SKEW = timedelta(minutes=5)
 def confirm_cancel(click: Click) -> None:
     ticket = click.ticket()
     refusal = click.refusal()  # the clicker, whoever typed the command
+    if refusal is None and ticket.job_id:  # and the job still belongs to the offer, for the clicker
+        refusal = job_command.refusal(click.rt, click.attempt, ticket.job_id)
     if refusal is not None:
         click.say(refusal, replace_original=False)
         return

@@ -22,6 +22,7 @@ from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.durable_port import ACK_CLOCK_KEY, CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
 from slack_app.payload import Caller, action_value, response_url
+from slack_app.response_urls import usable_response_url
 from slack_app.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,11 @@ class Click:
         return ticket
 
     def say(self, message: Message, *, replace_original: bool) -> None:
-        """Answer through response_url; a failure is logged, never raised (the click itself has been handled)."""
+        """Answer through response_url; a failure is logged, never raised (the click itself has been handled). A
+        payload whose response_url is not Slack's (`slack_app.response_urls`) gets no answer at all."""
+        if self.response_url is None:
+            log.warning("no answer to the click (ref %s): its response_url is missing or not Slack's", self.attempt.ref)
+            return
         try:
             response = self.respond(**message.to_kwargs(), response_type="ephemeral", replace_original=replace_original)
         except Exception as exc:
@@ -101,7 +106,8 @@ def click_listener(rt: Runtime, action: str, handler: ClickHandler) -> BoltClick
         ack()
         durable, cancels = context.get(CONTEXT_KEY), context.get(CANCELS_KEY)
         attempt = rt.attempt(action).timed_by(context.get(ACK_CLOCK_KEY))
-        click = Click(rt, attempt, action_value(body), response_url(body), respond, durable, cancels)
+        url = usable_response_url(response_url(body), rt.settings.slack_api_base_url)
+        click = Click(rt, attempt, action_value(body), url, respond, durable, cancels)
         run_click(action, handler, click, body)
 
     listener.__name__ = f"on_{action}"

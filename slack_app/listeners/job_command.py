@@ -1,5 +1,7 @@
 """`/cpp status ... job=<jobId>` and `/cpp cancel ... job=<jobId>`: a Product Ingestion configure job, read or
-confirmed for cancel (the policy was checked by the caller, for the offer the job belongs to: the same rules).
+confirmed for cancel. The policy was checked by the caller for the offer named; `refusal` checks that the job belongs
+to it (`cppcancel.job_access`: a registered job only under its registered offer; an unregistered one only for a
+caller a policy rule trusts to name its offer) - for `job=`, a bare `/cpp cancel`, the Cancel… button and Confirm.
 
 As for a CPP cancel, nothing is cancelled here: the confirmation carries the job in its `CancelTicket`, and Confirm
 starts the one cancel orchestration for it. A job that has already completed gets no Confirm button: there is
@@ -13,12 +15,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
+from cppcancel.job_access import job_refusal
 from cppcancel.times import iso, utc_now
 from partner_portal import errors
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-from record_store.jobs import JobRegistration
-from slack_app import job_replies, jobs
+from record_store.jobs import NOT_FOUND_STATUS, JobRegistration, JobState
+from slack_app import job_replies, jobs, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
@@ -28,8 +31,37 @@ from slack_app.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def refusal(rt: Runtime, attempt: Attempt, job_id: str, *, cancel: bool = True) -> Message | None:
+    """The job's own check for the attempt's caller (audited when refused): None when it may go on."""
+    p, o = attempt.offer
+    try:
+        owner = record_store(rt.settings).job_owner(job_id)
+    except StoreUnavailable as exc:
+        log.warning("the registration of job %s could not be read (ref %s): %s", job_id, attempt.ref, exc)
+        attempt.record("allowed", "failed", reason=f"job {job_id}: its registration could not be read")
+        return job_replies.job_unverified_message(p, o, job_id, attempt.ref)
+    pol = rt.policy
+    refused = job_refusal(
+        pol,
+        attempt.who.subject,
+        p,
+        o,
+        job_id,
+        (owner.publisher_id, owner.offer_id) if owner else None,
+        cancel=cancel,
+        is_member=rt.directory.is_member if pol is not None and pol.names_usergroups else None,
+    )
+    if refused is None:
+        return None
+    attempt.record("refused", "refused", reason=f"{refused.code}: job {job_id}")
+    return replies.refusal_message(refused.message, attempt.ref)
+
+
 def job_status(rt: Runtime, attempt: Attempt, job_id: str, command: str) -> Message:
     p, o = attempt.offer
+    refused = refusal(rt, attempt, job_id, cancel=False)
+    if refused is not None:
+        return refused
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
     except errors.CppError as exc:
@@ -43,13 +75,22 @@ def job_confirmation(
     rt: Runtime, attempt: Attempt, job_id: str, *, fallback: Callable[[], Message] | None = None
 ) -> Message:
     """Read the job and build its Confirm/Never mind message (audited). A completed job has nothing to cancel: its
-    registration is marked so and, with `fallback` (a bare `/cpp cancel`), the CPP's confirmation is shown."""
+    registration is marked so and, with `fallback` (a bare `/cpp cancel`), the CPP's confirmation is shown. A job
+    that does not belong to the offer (`refusal`) gets no confirmation."""
     p, o = attempt.offer
+    refused = refusal(rt, attempt, job_id)
+    if refused is not None:
+        return refused
     ticket = CancelTicket(uuid.uuid4().hex, p, o, (), attempt.who.user_id, iso(utc_now(), "seconds"), job_id)
     attempt.request_id = ticket.request_id
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
     except errors.CppError as exc:
+        if isinstance(exc, errors.NotFound):  # the API does not know it: never offered again
+            _forget_finished(rt, attempt, job_id, NOT_FOUND_STATUS, state="not_found")
+            if fallback is not None:
+                attempt.request_id = None
+                return fallback()
         if not exc.transient:  # 404, 403...: the cancel would fail the same way
             attempt.request_id = None
             attempt.record("allowed", "failed", status_code=exc.status_code, reason=f"job {job_id}: {exc.describe()}")
@@ -80,14 +121,14 @@ def running_jobs(rt: Runtime, attempt: Attempt) -> list[JobRegistration]:
         return []
 
 
-def _forget_finished(rt: Runtime, attempt: Attempt, job_id: str, words: str) -> None:
-    """A registered job seen completed: no longer offered (its watcher would say so too, later)."""
+def _forget_finished(rt: Runtime, attempt: Attempt, job_id: str, words: str, *, state: JobState = "completed") -> None:
+    """A registered job seen completed (or unknown to the API): no longer offered (its watcher would say so too)."""
     p, o = attempt.offer
     try:
         store = record_store(rt.settings)
         job = store.job(p, o, job_id)
         if job is not None and job.running:
-            store.update_job(replace(job, state="completed", job_status=words, updated_at=iso(utc_now())))
+            store.update_job(replace(job, state=state, job_status=words, updated_at=iso(utc_now())))
     except StoreUnavailable as exc:
         log.warning("registered job %s could not be marked completed: %s", job_id, exc)
 

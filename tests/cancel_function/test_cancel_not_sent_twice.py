@@ -31,6 +31,7 @@ from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
 from partner_portal.emulator.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
+from record_store.base import CancelRecord
 from record_store.sqlite import SqliteRecordStore
 from tests.cancel_function.conftest import cancel_request
 from tests.poll_function.conftest import watch_request
@@ -87,7 +88,8 @@ def test_a_rerun_while_the_post_may_have_been_sent_never_posts_again(
     store = SqliteRecordStore(app_env["RECORD_STORE_SQLITE"])
     first = send_once.before_post(store, cancel_request(), datetime.now(UTC), 3600)
     assert first.verdict == "send" and first.record is not None
-    assert send_once.mark_sending(store, first.record, datetime.now(UTC)) is not None  # then the host died
+    marked = send_once.mark_sending(store, first.record, datetime.now(UTC), 3600)
+    assert isinstance(marked, CancelRecord)  # then the host died
     store.close()
     again = send(activity)
     assert again["ok"] is False and again["error"]["code"] == NOT_REPEATED
@@ -253,6 +255,16 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
     [query] = directory.queries
     assert query["instance_id_prefix"] == "watch-"
     assert {s.value for s in query["runtime_status"]} == {"Pending", "Running", "ContinuedAsNew"}
+
+
+def test_find_watcher_finds_a_jobs_watcher_by_the_job_whatever_offer_it_was_named_under() -> None:
+    job = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0501"
+    watch = replace(watch_request(url=OPERATION_URL + "5"), offer_id="contoso-saas-a", job_id=job)
+    listed = Listed(watch.instance_id, input_=json.dumps(watch.to_json()))
+    cpp = watcher_of(OPERATION_URL + "6")
+    directory = Directory([listed, cpp])
+    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b", job.upper())) == OPERATION_URL + "5"
+    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b")) is None, "the CPP's: by the offer"
 
 
 def test_find_watcher_without_a_live_watcher_says_none() -> None:

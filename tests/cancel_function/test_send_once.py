@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending, not_sent, record_of, release
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from devhost.azurite import connection_string, free_port
-from record_store.base import RecordStore
+from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
 from record_store.tables import TableRecordStore
 from tests.record_store.test_contract import all_at_once
 
@@ -34,17 +35,17 @@ def test_a_first_request_is_recorded_and_locked_then_marked_sending_before_its_p
     assert verdict.verdict == "send" and verdict.record is not None
     stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
     assert stored is not None and stored.state == "recorded" and stored.requested_by == "U0ALICE"
-    assert mark_sending(records, verdict.record, NOW) is not None
+    assert isinstance(mark_sending(records, verdict.record, NOW, LEASE_S), CancelRecord)
     stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
     assert stored is not None and stored.state == "sending"
     lock = records.read_lock("contoso", "contoso-vm-offer")
-    assert lock is not None and lock.holder == request().instance_id
+    assert lock is not None and (lock.holder, lock.state) == (request().instance_id, "sending")
 
 
 def test_a_rerun_after_the_post_may_have_gone_out_never_sends_again(records: RecordStore) -> None:
     first = before_post(records, request(), NOW, LEASE_S)
     assert first.verdict == "send" and first.record is not None
-    assert mark_sending(records, first.record, NOW) is not None
+    assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)
     again = before_post(records, request(), NOW + timedelta(minutes=5), LEASE_S)  # the host died in the POST
     assert again.verdict == "unconfirmed"
     assert again.lock is not None and again.lock.holder == request().instance_id
@@ -114,7 +115,9 @@ def test_the_end_of_the_watch_frees_the_offer(records: RecordStore) -> None:
 
 
 def test_a_lost_release_blocks_the_offer_only_for_its_lease(records: RecordStore) -> None:
-    before_post(records, request("r1"), NOW, LEASE_S)
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)  # then its POST, its answer lost
     assert before_post(records, request("r2"), NOW + timedelta(seconds=LEASE_S - 1), LEASE_S).verdict == "joined"
     assert before_post(records, request("r3"), NOW + timedelta(seconds=LEASE_S), LEASE_S).verdict == "send"
 
@@ -132,3 +135,51 @@ def test_requests_for_one_offer_at_the_same_instant_send_exactly_once(records: R
     assert len(senders) == 1 and len(verdicts) == 8
     joiners = [v for v in verdicts if v.verdict == "joined"]
     assert len(joiners) == 7 and {v.lock.holder for v in joiners if v.lock} == set(senders)
+
+
+# -- a holder that holds nothing (issue #21: a store outage at the wrong moment) -------------------------------------
+
+
+def test_a_holder_whose_record_says_nothing_was_sent_is_taken_over_at_once(records: RecordStore) -> None:
+    """Marking `sending` failed, the record said `not_sent`, and the release failed too: the lock holds nothing."""
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    records.update(replace(first.record, state="not_sent"))
+    assert records.read_lock("contoso", "contoso-vm-offer") is not None, "the release was lost"
+    second = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=1), LEASE_S)
+    assert second.verdict == "send" and second.lock is not None and second.lock.holder == request("r2").instance_id
+
+
+def test_a_holder_that_never_marked_sending_holds_the_offer_only_for_its_claim(records: RecordStore) -> None:
+    """The whole store was down after the lock was taken: nothing could be written. The next request joins while
+    the holder may still be about to send, and takes over after LOCK_CLAIM_S; the old holder then sends nothing."""
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    soon = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=LOCK_CLAIM_S - 1), LEASE_S)
+    assert soon.verdict == "joined", "it may still be about to send: joining it is true"
+    late = before_post(records, request("r3", "U0CAROL"), NOW + timedelta(seconds=LOCK_CLAIM_S), LEASE_S)
+    assert late.verdict == "send"
+    lost = mark_sending(records, first.record, NOW + timedelta(seconds=LOCK_CLAIM_S + 1), LEASE_S)
+    assert isinstance(lost, OfferLock) and lost.holder == request("r3").instance_id, "r1 joins r3, sends nothing"
+    stored = records.get("contoso", "contoso-vm-offer", request("r1").instance_id)
+    assert stored is not None and (stored.state, stored.joined) == ("joined", request("r3").instance_id)
+
+
+def test_a_failed_mark_sending_leaves_a_record_that_frees_the_offer(records: RecordStore) -> None:
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    not_sent(records, first.record, "the record store failed before the cancel was sent", NOW)
+    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send"
+
+
+def test_the_end_of_a_watch_frees_the_offer_by_its_correlation_id_when_the_lock_never_named_it(
+    records: RecordStore,
+) -> None:
+    """Writing back the POST's answer and annotating the lock failed: the lock knows no watcher."""
+    first = before_post(records, request("r1"), NOW, LEASE_S)
+    assert first.record is not None
+    assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)
+    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "joined", "sent: joining it is true"
+    assert not records.release_watched("contoso", "contoso-vm-offer", "watch-other", correlation_id="corr-other")
+    assert records.release_watched("contoso", "contoso-vm-offer", "watch-1", correlation_id="corr-r1")
+    assert before_post(records, request("r3"), NOW, LEASE_S).verdict == "send"

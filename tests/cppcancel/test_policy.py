@@ -29,7 +29,7 @@ def policy(*rules: dict[str, Any]) -> Policy:
 
 def test_the_test_policy_parses() -> None:
     parsed = parse_policy(TEST_POLICY)
-    assert parsed.rules[0] == Rule(("contoso",), ("*",), (ALICE,), ("S0RELEASE",))
+    assert parsed.rules[0] == Rule(("contoso",), ("*",), (ALICE,), ("S0RELEASE",), unregistered_jobs=True)
     assert parsed.rules[1].callers == ("release-pipeline",) and parsed.names_usergroups
 
 
@@ -55,6 +55,7 @@ def test_the_test_policy_parses() -> None:
         ({"rules": [rule(usergroups=["release-team"])]}, "not a user group ID"),
         ({"rules": [rule(users=[])]}, "grants nobody"),
         ({"rules": [rule(description=3)]}, "'description' must be a string"),
+        ({"rules": [rule(unregisteredJobs="yes")]}, "'unregisteredJobs' must be true or false"),
         ({"rules": ["contoso"]}, "rule 1 must be a JSON object"),
     ],
 )
@@ -194,6 +195,28 @@ def test_webhook_callers_match_only_rules_that_name_them() -> None:
     assert authorize(narrowed, Subject(caller="release-pipeline"), "contoso", "vm").missing is Missing.CHANNEL
 
 
+def test_an_unregistered_job_needs_a_rule_that_trusts_the_caller_to_name_its_offer() -> None:
+    plain = policy(rule(users=[], callers=["release-pipeline"]))
+    trusting = policy(rule(users=[], callers=["release-pipeline"], unregisteredJobs=True))
+    pipeline = Subject(caller="release-pipeline")
+    assert authorize(plain, pipeline, "contoso", "vm").allowed, "the offer itself: allowed"
+    refused = authorize(plain, pipeline, "contoso", "vm", unregistered_job=True)
+    assert refused.missing is Missing.UNREGISTERED_JOB
+    assert "not registered" in refused.explain("contoso", "vm", webhook_caller="release-pipeline")
+    assert authorize(trusting, pipeline, "contoso", "vm", unregistered_job=True).allowed
+    assert not parse_policy({"rules": [rule()]}).rules[0].unregistered_jobs, "off unless a rule says so"
+
+
+def test_a_refused_webhook_caller_is_told_in_a_callers_words() -> None:
+    pol = parse_policy(TEST_POLICY)
+    refused = authorize(pol, Subject(caller="incident-bot"), "contoso", "vm")
+    text = refused.explain("contoso", "vm", webhook_caller="incident-bot")
+    assert "caller 'incident-bot'" in text and "'callers'" in text, text
+    assert "user group" not in text and "user/group" not in text, "a pipeline has no user group"
+    person = refused.explain("contoso", "vm")
+    assert "your user group" in person, "a person in Slack keeps the Slack wording"
+
+
 # ---- properties -----------------------------------------------------------------------------------------------------
 
 slack_ids = st.sampled_from([ALICE, BOB, MALLORY, "U0CAROL"])
@@ -231,6 +254,7 @@ def test_an_unknown_key_in_a_rule_is_always_an_error(
         "teams",
         "enterprises",
         "callers",
+        "unregisteredJobs",
         "description",
     }
     extra = {k: v for k, v in extra.items() if k not in known}

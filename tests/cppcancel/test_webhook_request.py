@@ -72,7 +72,15 @@ def test_arbitrary_json_either_parses_or_is_refused_with_a_code(data: object) ->
         code = "ok"
         assert isinstance(data, dict)
         assert parsed.publisher_id == data["publisherId"]
-    assert code in {"ok", "invalid_body", "unknown_field", "missing_field", "invalid_type", "invalid_value"}
+    assert code in {
+        "ok",
+        "invalid_body",
+        "unknown_field",
+        "missing_field",
+        "invalid_field",
+        "invalid_type",
+        "invalid_value",
+    }
 
 
 def test_keys_bind_callers_and_allow_rotation() -> None:
@@ -121,10 +129,20 @@ def test_a_cancel_may_name_a_configure_job() -> None:
     assert caught.value.code == "invalid_value"
 
 
+def test_only_an_absent_job_id_means_the_cpp_publish_and_a_null_one_is_refused() -> None:
+    from cppcancel.webhook_request import parse_webhook_body
+
+    body = {"publisherId": "contoso", "offerId": "o", "requestedBy": "release-pipeline"}
+    assert parse_webhook_body(body).job_id is None
+    with pytest.raises(WebhookInputError) as caught:
+        parse_webhook_body(body | {"jobId": None})
+    assert caught.value.code == "invalid_field" and "'jobId' is null" in caught.value.message
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        ({"jobId": None}, "missing_field"),
+        ({"jobId": None}, "invalid_field"),
         ({"notificationEmails": []}, "unknown_field"),
         ({"jobId": 7}, "invalid_type"),
         ({"jobId": "../x"}, "invalid_value"),

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from record_store.base import CancelRecord, RecordStore
+from record_store.base import CancelRecord, LockResult, RecordStore
 
 T = TypeVar("T")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -90,10 +90,25 @@ def test_values_round_trip_exactly(records: RecordStore) -> None:
 # -- the per-offer lock ------------------------------------------------------------------------------------------------
 
 
+def ask(records: RecordStore, request: CancelRecord, now: datetime = NOW) -> LockResult:
+    """A request as the cancel path makes it: its record first, then the lock."""
+    records.create(request)
+    return records.acquire(request, now, LEASE_S)
+
+
+def hold(records: RecordStore, request: CancelRecord, now: datetime = NOW) -> LockResult:
+    """A request that took the lock and marked it `sending` (its POST went, or is going)."""
+    taken = ask(records, request, now)
+    assert taken.acquired, taken
+    records.update(replace(request, state="sending"))
+    records.mark_sending(request, now, LEASE_S)
+    return taken
+
+
 def test_the_first_request_takes_the_lock_and_a_second_sees_who_holds_it(records: RecordStore) -> None:
-    first = records.acquire(record("cancel-a", requested_by="U0ALICE"), NOW, LEASE_S)
+    first = ask(records, record("cancel-a", requested_by="U0ALICE"))
     assert first.acquired and first.lock.holder == "cancel-a"
-    second = records.acquire(record("cancel-b", requested_by="U0BOB"), NOW, LEASE_S)
+    second = ask(records, record("cancel-b", requested_by="U0BOB"))
     assert not second.acquired
     assert (second.lock.holder, second.lock.requested_by) == ("cancel-a", "U0ALICE")
     assert second.lock.expires_at == "2026-12-01T10:10:00Z"
@@ -107,15 +122,15 @@ def test_the_holder_taking_the_lock_again_keeps_it(records: RecordStore) -> None
 
 
 def test_concurrent_requests_for_one_offer_let_exactly_one_take_the_lock(records: RecordStore) -> None:
-    results = all_at_once(8, lambda i: records.acquire(record(f"cancel-{i}"), NOW, LEASE_S))
+    results = all_at_once(8, lambda i: ask(records, record(f"cancel-{i}")))
     winners = [r.lock.holder for r in results if r.acquired]
     assert len(winners) == 1 and len(results) == 8
     assert {r.lock.holder for r in results} == set(winners)  # every loser names the one winner
 
 
 def test_an_expired_lease_is_taken_over(records: RecordStore) -> None:
-    assert records.acquire(record("cancel-a"), NOW, LEASE_S).acquired
-    assert not records.acquire(record("cancel-b"), NOW + timedelta(seconds=LEASE_S - 1), LEASE_S).acquired
+    hold(records, record("cancel-a"))
+    assert not ask(records, record("cancel-b"), NOW + timedelta(seconds=LEASE_S - 1)).acquired
     later = records.acquire(record("cancel-b"), NOW + timedelta(seconds=LEASE_S), LEASE_S)
     assert later.acquired and later.lock.holder == "cancel-b"
     assert not records.release("contoso", "contoso-vm-offer", "cancel-a"), "a late release frees nobody else's lock"

@@ -28,16 +28,20 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, WATCH_ORCHESTRATOR
+from cppcancel.settings import reset_settings_cache
+from devhost.azurite import Azurite
 from devhost.durable_store import InstanceRecord
 from devhost.emulators import RECORD_STORE_FILE
 from devhost.host import DevHost, DevHostOptions
 from devhost.slack_standin import SlackMessage, SlackStandIn
 from partner_portal.emulator import EmulatorServer
 from product_ingestion.standin import IngestionStandIn
+from record_store.tables import TableRecordStore
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import BOB, BOT_TOKEN, app_settings
 from tests.devhost.conftest import Response, fetch, restored_environ
 from tests.partner_portal.conftest import RecordingServer
+from tests.reliability.store_faults import FaultyTables
 from tests.slack_app.helpers import Reply
 
 PIPELINE_KEY = "whsec_" + "cmVsaWFiaWxpdHktcGlwZWxpbmUta2V5LTEy"
@@ -257,3 +261,54 @@ def rig(_stack: tuple[DevHost, EmulatorServer, SlackStandIn], foreign_server: Re
     # An activity already under way (a terminated instance's last Slack post) must land before the next test resets
     # the stand-ins, or it would show up as that test's output.
     assert host.engine.wait_for(lambda engine: engine.activities_in_flight() == 0, 20), "an activity never ended"
+
+
+@pytest.fixture(scope="package")
+def _faulty_tables(azurite: Azurite) -> Iterator[FaultyTables]:
+    with FaultyTables(azurite.port) as proxy:
+        yield proxy
+
+
+@dataclass
+class FaultyStore:
+    """The app's record on Azure Table Storage (Azurite behind `FaultyTables`), for one test: a table of its own."""
+
+    proxy: FaultyTables
+    direct: TableRecordStore  # the same table, read past the proxy (never refused)
+
+
+@contextlib.contextmanager
+def settings_changed(monkeypatch: pytest.MonkeyPatch, **values: str | None) -> Iterator[None]:
+    """The app's settings with `values` (None: unset) inside the block: the dev host's functions read them anew."""
+    for name, value in values.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    reset_settings_cache()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+
+@pytest.fixture
+def faulty_store(
+    rig: Rig, _faulty_tables: FaultyTables, azurite: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FaultyStore]:
+    """Point the dev host's app at Azure Table Storage through the fault proxy (instead of its SQLite file)."""
+    table = f"faulty{next(_seeds)}"
+    direct = TableRecordStore.from_connection_string(azurite.connection_string, table)
+    store_settings = {
+        "RECORD_STORE_SQLITE": None,
+        "AzureWebJobsStorage": _faulty_tables.connection_string,
+        "RECORD_STORE_TABLE": table,
+    }
+    try:
+        with settings_changed(monkeypatch, **store_settings):
+            yield FaultyStore(_faulty_tables, direct)
+    finally:
+        _faulty_tables.heal()
+        _faulty_tables.refused.clear()
+        direct.close()

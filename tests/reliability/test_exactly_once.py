@@ -13,13 +13,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from cppcancel.settings import reset_settings_cache
 from devhost.azurite import connection_string, free_port
 from devhost.slack_standin import SlackMessage, describe
 from partner_portal.emulator import Fault
@@ -27,7 +27,7 @@ from record_store.base import CancelRecord, OfferLock, partition_of
 from record_store.sqlite import SqliteRecordStore
 from tests.conftest import ALICE, BOB
 from tests.devhost.conftest import fetch
-from tests.reliability.conftest import Rig, sign_webhook
+from tests.reliability.conftest import OPERATION_PATH, Rig, settings_changed, sign_webhook
 
 T = TypeVar("T")
 
@@ -133,14 +133,9 @@ def test_a_record_store_that_is_down_sends_nothing_and_says_so(
 ) -> None:
     rig = documented
     caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
-    monkeypatch.delenv("RECORD_STORE_SQLITE", raising=False)
-    monkeypatch.setenv("AzureWebJobsStorage", connection_string(free_port()))  # nothing listens there
-    reset_settings_cache()
-    try:
+    nowhere = connection_string(free_port())  # nothing listens there
+    with settings_changed(monkeypatch, RECORD_STORE_SQLITE=None, AzureWebJobsStorage=nowhere):
         answer = rig.webhook(rig.webhook_body())
-    finally:
-        monkeypatch.undo()
-        reset_settings_cache()
     assert answer.status == 503, answer.body
     error = answer.json()["error"]
     assert error["code"] == "not_recorded" and "nothing was sent" in error["message"], error
@@ -153,7 +148,8 @@ def test_a_record_store_that_is_down_sends_nothing_and_says_so(
 
 
 def _ghost_lock(rig: Rig, *, expires_in_s: float) -> None:
-    """Another cancel of the offer holds the lock (its watch never released it): written as that request would."""
+    """Another cancel of the offer holds the lock (it was sent and is being watched, but its watch never released
+    the lock): its record and its lock, written as that request would."""
     now = datetime.now(UTC)
     ghost = CancelRecord(
         publisher_id="contoso",
@@ -163,9 +159,13 @@ def _ghost_lock(rig: Rig, *, expires_in_s: float) -> None:
         requested_by="incident-bot",
         requested_at=(now - timedelta(hours=2)).isoformat().replace("+00:00", "Z"),
         state="sent",
+        status_code=202,
+        outcome="accepted",
+        operation_url=f"{rig.emulator.base_url}{OPERATION_PATH}",
     )
     store = records(rig)
-    lock = OfferLock.for_record(ghost, now, expires_in_s)
+    store.update(ghost)
+    lock = replace(OfferLock.for_record(ghost, now, expires_in_s), state="sending")
     with sqlite3.connect(store.path) as db:
         db.execute(
             "INSERT OR REPLACE INTO records (partition, row, version, body) VALUES (?, 'lock', 'ghost-1', ?)",

@@ -150,3 +150,28 @@ def test_a_job_cancel_and_a_cpp_cancel_of_one_offer_at_once_each_send_theirs(rig
     for a in answers:
         rig.output(a.json()["instanceId"], timeout=30)
     assert rig.jobs.cancel_count(JOB) == 1 and rig.cancel_posts() == 1
+
+
+def test_a_null_job_id_is_refused_never_read_as_the_offers_publish(rig: Rig) -> None:
+    answer = rig.webhook(rig.webhook_body(jobId=None))  # a pipeline that lost its job's ID
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_field" and "jobId" in error["message"], error
+    assert rig.cancel_posts() == 0 and rig.jobs.cancel_count() == 0 and rig.cancels() == []
+
+
+def test_one_job_named_under_two_offers_at_the_same_instant_is_cancelled_once(rig: Rig) -> None:
+    """Issue #21, item 3: a job's lock is keyed by the job alone, not by the offer it is named under."""
+    rig.jobs.add_job(JOB, cancel_after_reads=3)
+    bodies = [json.dumps(rig.webhook_body(offer, jobId=JOB)).encode() for offer in ("contoso-saas-a", "contoso-saas-b")]
+
+    def deliver(body: bytes) -> Any:
+        return fetch("POST", rig.host.function_url("webhooks/cancel"), body, sign_webhook(body), timeout=30)
+
+    answers = at_the_same_instant(*(lambda b=b: deliver(b) for b in bodies))
+    assert [a.status for a in answers] == [202, 202], [a.body for a in answers]
+    assert sorted(bool(a.json().get("joined")) for a in answers) == [False, True], [a.body for a in answers]
+    for a in answers:
+        if a.json()["instanceId"]:
+            rig.output(a.json()["instanceId"], timeout=30)
+    assert rig.jobs.cancel_count(JOB) == 1, "one job, one POST, whatever offer it was named under"

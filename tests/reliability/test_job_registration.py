@@ -8,11 +8,12 @@ given by hand; the registration lives in the same record store as the cancel rec
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import MALLORY
-from tests.reliability.conftest import Rig
+from tests.reliability.conftest import Rig, settings_changed
 from tests.reliability.test_exactly_once import records
 from tests.slack_app.helpers import has_button
 
@@ -100,3 +101,46 @@ def test_a_bare_cancel_asks_which_job_when_several_run(rig: Rig) -> None:
     assert rig.slack.click("open_cancel", chosen["value"], channel=rig.channel, key="pick").status == 200
     picked = rig.slack.last_response("pick")
     assert f"Cancel configure job `{OTHER}`" in (picked.text or "") + json.dumps(picked.blocks)
+
+
+@pytest.fixture
+def capped(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    """At most 2 running registrations per offer and 3 per caller."""
+    with settings_changed(monkeypatch, JOB_REGISTRATION_MAX_PER_OFFER="2", JOB_REGISTRATION_MAX_PER_CALLER="3"):
+        yield rig
+
+
+def test_running_registrations_are_capped_per_offer_and_per_caller(capped: Rig) -> None:
+    rig = capped
+    jobs = [f"d4261631-ad84-4a9b-9f1e-5b7e8a1c02{n:02d}" for n in range(5)]
+    for job in jobs:
+        rig.jobs.add_job(job, finish_after_reads=1000)
+    assert [rig.register_job(job, slackChannel=None).status for job in jobs[:2]] == [201, 201]
+    third = rig.register_job(jobs[2], slackChannel=None)
+    assert third.status == 429 and third.headers.get("retry-after"), third.body
+    error = third.json()["error"]
+    assert error["code"] == "too_many_jobs" and "JOB_REGISTRATION_MAX_PER_OFFER is 2" in error["message"], error
+    assert rig.register_job(jobs[0], slackChannel=None).status == 200, "a known job is not a new one"
+    assert rig.register_job(jobs[2], offerId="contoso-saas-offer", slackChannel=None).status == 201
+    fourth = rig.register_job(jobs[3], offerId="contoso-other-offer", slackChannel=None)
+    assert fourth.status == 429 and "JOB_REGISTRATION_MAX_PER_CALLER is 3" in fourth.json()["error"]["message"]
+    assert len(rig.watchers()) == 3, "nothing is followed beyond the caps"
+
+    rig.jobs.job(jobs[0]).reads_left = 1  # one of them ends at its next status read: its place is free again
+    assert rig.host.engine.wait_for(
+        lambda engine: sum(w.runtime_status == "Completed" for w in rig.watchers()) == 1, 30
+    )
+    assert rig.register_job(jobs[3], offerId="contoso-other-offer", slackChannel=None).status == 201
+
+
+def test_a_registration_the_api_does_not_know_ends_and_is_not_offered(rig: Rig) -> None:
+    answer = rig.register_job(OTHER, slackChannel=None)  # no such job: the API answers 404
+    assert answer.status == 201, answer.body
+    watch = rig.output(answer.json()["instanceId"])
+    assert watch["phase"] == "lost", watch
+    [job] = records(rig).registered_jobs("contoso", "contoso-vm-offer")
+    assert job.state == "not_found" and not job.running
+    ops = rig.slack.command("ops contoso contoso-vm-offer", channel=rig.channel)
+    assert OTHER not in ops.readable() and "registered configure job" not in ops.json["text"]
+    bare = rig.slack.command("cancel contoso contoso-vm-offer", channel=rig.channel)
+    assert "Cancel the publish of" in bare.readable(), "the CPP publish, not a job the API does not know"

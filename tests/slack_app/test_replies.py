@@ -108,6 +108,8 @@ def test_confirmation_with_long_ids_stays_within_dialog_limits() -> None:
 def test_confirmation_when_the_lookup_failed_explains_and_still_offers_confirm() -> None:
     message = replies.confirmation_message(TICKET, None, lookup_problem="timeout <x>", ref="r1")
     assert "I could not check what is in flight (timeout &lt;x&gt;)" in all_text(message)
+    assert "(could not check what is in flight)" in message.text, "the fallback text agrees with the blocks"
+    assert "nothing in flight" not in message.text.lower()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,60 @@
+"""Whether a configure job may be acted on under the offer a caller names (pure): the job's offer is a fact about
+the job, never what the caller says.
+
+The Product Ingestion API addresses a job by its ID alone, and the app's one identity may cancel any job of the
+seller account, so permission on the offer a caller *names* proves nothing about the job. A registered job belongs to
+the offer its pipeline registered it under (`record_store.jobs.JobOwner`, found by the job's ID): named under any
+other offer it is refused (`job_offer_mismatch`), whatever the caller may do there. An unregistered job cannot be
+tied to an offer while it runs (`GET configure/{jobId}` fails before the job completes), so cancelling one is refused
+(`job_not_registered`, saying how to register jobs) unless a policy rule that matches the caller opts in with
+`"unregisteredJobs": true` - it trusts the caller to name the job's offer. Reading a job's status is the same, except
+that an unregistered job may be read (a read cancels nothing; a registered job still only under its own offer).
+
+The caller's permission on the named offer is checked before this, as for any request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cppcancel import refusals
+from cppcancel.policy import Membership, Policy, Subject, authorize
+from cppcancel.refusals import JOB_NOT_REGISTERED, JOB_OFFER_MISMATCH, Missing
+
+__all__ = ["JOB_NOT_REGISTERED", "JOB_OFFER_MISMATCH", "JobRefusal", "job_refusal"]
+
+
+@dataclass(frozen=True)
+class JobRefusal:
+    """Why the job is refused (`code`, for the webhook and the audit record) and what to tell the caller."""
+
+    code: str
+    message: str
+
+
+def job_refusal(
+    policy: Policy | None,
+    subject: Subject,
+    publisher_id: str,
+    offer_id: str,
+    job_id: str,
+    registered_under: tuple[str, str] | None,
+    *,
+    cancel: bool = True,
+    is_member: Membership | None = None,
+    webhook_caller: str | None = None,
+) -> JobRefusal | None:
+    """None when the job may be acted on under `publisher_id`/`offer_id`; `registered_under`: the job's registered
+    (publisher, offer), None when nobody registered it."""
+    if registered_under is not None:
+        if registered_under == (publisher_id, offer_id):
+            return None
+        return JobRefusal(JOB_OFFER_MISMATCH, refusals.offer_mismatch(job_id, publisher_id, offer_id))
+    if not cancel:
+        return None
+    verdict = authorize(policy, subject, publisher_id, offer_id, is_member=is_member, unregistered_job=True)
+    if verdict.allowed:
+        return None
+    if verdict.missing is not Missing.UNREGISTERED_JOB:  # not allowed on the offer at all (normally checked first)
+        return JobRefusal("forbidden", verdict.explain(publisher_id, offer_id, webhook_caller=webhook_caller))
+    return JobRefusal(JOB_NOT_REGISTERED, refusals.not_registered(job_id, webhook_caller=webhook_caller))

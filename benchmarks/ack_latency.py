@@ -40,7 +40,7 @@ from pathlib import Path
 from benchmarks import fixtures, report
 from benchmarks.ack_breakdown import breakdown
 from benchmarks.ack_session import Session, running_host
-from devhost.slack_client import SlackReply
+from devhost.standins.slack.client import SlackReply
 
 TITLE = "Slack acknowledgement latency (figure 1)"
 OVERHEAD_TARGET = 1.5

@@ -15,8 +15,8 @@ from pathlib import Path
 from benchmarks import fixtures
 from benchmarks.slack_http import KeepAliveSlackClient
 from devhost.host import DevHost, DevHostOptions
-from devhost.slack_client import SlackReply
-from partner_portal.emulator import EmulatorServer, Fault
+from devhost.standins.cpp import EmulatorServer, Fault
+from devhost.standins.slack.client import SlackReply
 
 APP = "benchmarks.combined_app:app"
 SETTLE_TIMEOUT_S = 30.0

@@ -121,8 +121,8 @@ class Stand:
 
 @contextlib.contextmanager
 def outside_world(cpp_latency_s: float) -> Iterator[Stand]:
-    from devhost.slack_standin import SlackStandIn
-    from partner_portal.emulator import EmulatorServer, Fault
+    from devhost.standins.cpp import EmulatorServer, Fault
+    from devhost.standins.slack import SlackStandIn
 
     emulator = EmulatorServer(step_seconds=3600.0).start()
     standin = SlackStandIn(bot_token=fixtures.BOT_TOKEN).start()

@@ -28,8 +28,8 @@ from pathlib import Path
 from benchmarks import report
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from devhost.standins.cpp import EmulatorServer, Fault
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer, Fault
 from partner_portal.tokens import StaticTokenProvider
 from record_store.base import CancelRecord, RecordStore
 from record_store.sqlite import SqliteRecordStore
@@ -73,7 +73,7 @@ def _with_record(client: CppClient, store: RecordStore, n: int) -> None:
 
 @contextmanager
 def _azurite() -> Iterator[RecordStore | None]:
-    from devhost.azurite import Azurite, missing_reason
+    from devhost.standins.azurite import Azurite, missing_reason
     from record_store.tables import TableRecordStore
 
     if missing_reason() is not None:

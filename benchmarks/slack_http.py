@@ -1,6 +1,6 @@
 """Slack's side of a benchmark: signed slash commands and clicks over one kept-alive HTTP connection, timed.
 
-The payloads are `devhost.slack_client.SlackClient`'s (form fields of a slash command, a `block_actions` click,
+The payloads are `devhost.standins.slack.client.SlackClient`'s (form fields of a slash command, a `block_actions` click,
 signed with slack_sdk's own signer), so the app verifies exactly what Slack would send. Only the transport is
 replaced: SlackClient opens a new urllib connection per request, which would add socket set-up to every sample
 and measure the kernel more than the handler. Here one `http.client` connection is reused, and the timer runs
@@ -14,7 +14,7 @@ import http.client
 import time
 from urllib.parse import urlsplit
 
-from devhost.slack_client import SlackClient, SlackReply
+from devhost.standins.slack.client import SlackClient, SlackReply
 
 HTTP_TIMEOUT_S = 30.0
 

@@ -9,6 +9,7 @@
 - replay.py, durable_engine.py, durable_work.py, durable_errors.py, durable_store.py, timer_queue.py, durable_api.py,
   data_dir.py: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
   API the client binding calls.
-- slack_client.py, demo.py, demo_render.py: Slack's side of the conversation, the demo story, and its printing.
-- slack_standin.py, slack_messages.py, slack_faults.py: the local Slack Web API, what it records, how it misbehaves.
+- demo.py, demo_render.py: the demo story, and its printing.
+- standins/: the outside services (the CPP emulator, the Product Ingestion stand-in, Slack's Web API and Slack's
+  signed requests, Azurite's launcher); see its docstring.
 """

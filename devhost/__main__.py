@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(app=args.app, keep_data=args.keep_data, log_level=args.demo_log_level, timeout=args.timeout)
     if args.command == "slash":
-        from devhost.slack_client import run_slash
+        from devhost.standins.slack.client import run_slash
 
         return run_slash(
             args.command_line,

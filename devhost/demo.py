@@ -33,7 +33,7 @@ from devhost import demo_jobs
 from devhost.demo_render import Conversation, message_lines
 from devhost.durable_store import InstanceRecord
 from devhost.host import DevHost, DevHostOptions
-from devhost.slack_client import COMMANDS_ROUTE, INTERACTIONS_ROUTE, SlackClient, SlackReply
+from devhost.standins.slack.client import COMMANDS_ROUTE, INTERACTIONS_ROUTE, SlackClient, SlackReply
 
 ALICE, MALLORY = "U0ALICE", "U0MALLORY"
 CHANNEL, CHANNEL_NAME = "C0RELEASES", "releases"
@@ -92,11 +92,11 @@ class Story:
         emulation = self.host.emulation
         if emulation.cpp is None:
             raise StepFailed(
-                "the CPP emulator did not start - the demo needs partner_portal.emulator.EmulatorServer "
+                "the CPP emulator did not start - the demo needs devhost.standins.cpp.EmulatorServer "
                 f"({emulation.cpp_error or 'unknown reason'})"
             )
         if emulation.slack is None:
-            raise StepFailed("the Slack stand-in did not start (devhost.slack_standin.SlackStandIn)")
+            raise StepFailed("the Slack stand-in did not start (devhost.standins.slack.SlackStandIn)")
         for route in (COMMANDS_ROUTE, INTERACTIONS_ROUTE):
             if self.host.functions.match_http("POST", "/" + route) is None:
                 raise StepFailed(

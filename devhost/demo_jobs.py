@@ -67,7 +67,7 @@ def job_cancel(story: Story) -> None:
 
     jobs = story.host.emulation.ingestion
     if jobs is None:
-        raise StepFailed("the Product Ingestion stand-in did not start (product_ingestion.standin.IngestionStandIn)")
+        raise StepFailed("the Product Ingestion stand-in did not start (devhost.standins.ingestion.IngestionStandIn)")
     jobs.add_job(JOB_ID, cancel_after_reads=3)
     register(story)
     before = story.latest(WATCH_ORCHESTRATOR)  # the registration's own watcher: not the cancel's

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from devhost.slack_messages import blocks_to_text
+from devhost.standins.slack.messages import blocks_to_text
 
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _BOLD = re.compile(r"\*([^*\n]+)\*")

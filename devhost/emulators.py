@@ -61,7 +61,7 @@ def start_emulators(
     emulation = Emulation()
     if not is_set(environ, "CPP_BASE_URL"):
         try:
-            from partner_portal.emulator import EmulatorServer
+            from devhost.standins.cpp import EmulatorServer
 
             emulator = EmulatorServer(host="127.0.0.1", port=0, token=EMULATOR_TOKEN, step_seconds=step_seconds)
             emulator.start()
@@ -73,14 +73,14 @@ def start_emulators(
             environ["CPP_BASE_URL"] = str(emulator.base_url).rstrip("/")
             environ["CPP_ACCESS_TOKEN"] = str(getattr(emulator, "token", EMULATOR_TOKEN))
     if not is_set(environ, "INGESTION_BASE_URL"):
-        from product_ingestion.standin import IngestionStandIn
+        from devhost.standins.ingestion import IngestionStandIn
 
         ingestion = IngestionStandIn(port=0).start()
         emulation.ingestion = ingestion
         environ["INGESTION_BASE_URL"] = ingestion.base_url
         environ["INGESTION_ACCESS_TOKEN"] = ingestion.token
     if not is_set(environ, "SLACK_API_BASE_URL"):
-        from devhost.slack_standin import SlackStandIn
+        from devhost.standins.slack import SlackStandIn
 
         if not is_set(environ, "SLACK_BOT_TOKEN"):
             environ["SLACK_BOT_TOKEN"] = STANDIN_BOT_TOKEN

@@ -1,1 +1,4 @@
-"""Cloud Partner Portal: typed client, token provider, URL guard, models, and a faithful local emulator."""
+"""Cloud Partner Portal: typed client, token provider, URL guard, models.
+
+Its local emulator, for tests, the dev host and the demo, is `devhost.standins.cpp` (it does not ship).
+"""

@@ -7,5 +7,6 @@ that someone hands the app (a Slack `job=`, a webhook `jobId`, a registered job)
 - `models.py`: the configure-status object, parsed tolerantly (pure), and its view as a watchable `Operation`.
 - `urlguard.py`: job IDs, and which URLs the Graph token may go to (INGESTION_BASE_URL's origin and path only).
 - `client.py`: the HTTP client (the CPP client's transport, pinned to that origin and path).
-- `standin/`: a local stand-in that speaks the documented shapes, for tests, the dev host and the demo.
+
+Its local stand-in (the documented shapes, for tests, the dev host and the demo) is `devhost.standins.ingestion`.
 """

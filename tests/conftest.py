@@ -14,8 +14,8 @@ from hypothesis import settings as hypothesis_settings
 
 from cppcancel.contracts import Requester
 from cppcancel.settings import reset_settings_cache
-from devhost.azurite import Azurite, missing_reason
-from devhost.slack_standin import SlackStandIn
+from devhost.standins.azurite import Azurite, missing_reason
+from devhost.standins.slack import SlackStandIn
 from record_store.base import RecordStore
 from record_store.sqlite import SqliteRecordStore
 from record_store.tables import TableRecordStore
@@ -90,7 +90,7 @@ def slack_standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def cpp_emulator() -> Iterator[Any]:
-    from partner_portal.emulator import EmulatorServer
+    from devhost.standins.cpp import EmulatorServer
 
     emulator = EmulatorServer(step_seconds=0.3).start()
     try:

@@ -16,7 +16,7 @@ from cppcancel.audit import AUDIT_LOGGER
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
-from devhost.slack_standin import SlackMessage, SlackStandIn
+from devhost.standins.slack import SlackMessage, SlackStandIn
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM, alice, app_settings
 from tests.devhost.conftest import fetch, free_port

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import CancelOutcome
-from devhost.slack_standin import SlackFault, SlackStandIn, blocks_to_text
-from partner_portal.emulator.faults import Fault
+from devhost.standins.cpp.faults import Fault
+from devhost.standins.slack import SlackFault, SlackStandIn, blocks_to_text
 from slack_app.web import SlackTransientError
 from tests.cancel_function.conftest import cancel_request
 from tests.conftest import CHANNEL

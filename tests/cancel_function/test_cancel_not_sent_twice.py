@@ -29,7 +29,7 @@ from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRe
 from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.settings import reset_settings_cache
 from devhost.replay import OrchestratorFn
-from partner_portal.emulator.faults import Fault
+from devhost.standins.cpp.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
 from record_store.base import CancelRecord
 from record_store.sqlite import SqliteRecordStore

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending, not_sent, record_of, release
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
-from devhost.azurite import connection_string, free_port
+from devhost.standins.azurite import connection_string, free_port
 from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
 from record_store.tables import TableRecordStore
 from tests.record_store.test_contract import all_at_once

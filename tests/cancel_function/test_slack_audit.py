@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cppcancel.settings import reset_settings_cache
-from devhost.slack_standin import SlackFault, SlackStandIn
+from devhost.standins.slack import SlackFault, SlackStandIn
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.conftest import ALICE, BOT_TOKEN, CHANNEL, MALLORY, SIGNING_SECRET, TEAM
 

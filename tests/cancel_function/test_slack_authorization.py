@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from devhost.slack_standin import SlackFault, SlackStandIn
+from devhost.standins.slack import SlackFault, SlackStandIn
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, TEAM
 

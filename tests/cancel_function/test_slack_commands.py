@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from devhost.slack_standin import SlackFault, SlackStandIn
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackFault, SlackStandIn
 from slack_app.attempt import ACK_BUDGET_S
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.conftest import ALICE, BOB, TEST_POLICY

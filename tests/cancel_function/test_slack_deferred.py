@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from devhost.slack_standin import SlackMessage, SlackStandIn
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackMessage, SlackStandIn
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import ALICE, BOB, MALLORY
 from tests.devhost.conftest import wait_until

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from devhost.slack_standin import SlackStandIn
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackStandIn
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY
 from tests.devhost.conftest import wait_until

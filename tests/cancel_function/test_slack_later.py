@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cppcancel.times import iso, utc_now
-from devhost.slack_standin import SlackFault, SlackStandIn
+from devhost.standins.slack import SlackFault, SlackStandIn
 from slack_app.actions import CancelTicket
 from slack_app.later import LaterRequest
 from slack_app.payload import Caller

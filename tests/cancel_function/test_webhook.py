@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from devhost.host import DevHost, DevHostOptions
-from devhost.slack_standin import SlackStandIn
+from devhost.standins.slack import SlackStandIn
 from tests.conftest import BOT_TOKEN, app_settings
 from tests.devhost.conftest import Response, fetch, restored_environ
 
@@ -65,7 +65,7 @@ class Harness:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    from partner_portal.emulator import EmulatorServer
+    from devhost.standins.cpp import EmulatorServer
 
     with restored_environ(), EmulatorServer(step_seconds=0.3) as emulator, SlackStandIn(bot_token=BOT_TOKEN) as standin:
         keys = f"release-pipeline={PIPELINE_KEY},release-pipeline={ROTATED_KEY} intruder={INTRUDER_KEY}"

@@ -1,9 +1,9 @@
 """The product end to end over HTTP, with the dev host as a subprocess that is killed in the middle of the watch.
 
-Slack's side is played by `devhost.slack_client` (signed requests, real payload shapes); the Partner Portal is the
-emulator and the Slack Web API the stand-in, both in this test process so that they outlive the dev host. The
-story: `/cpp cancel` -> Confirm -> the cancel answers 202 -> the watcher edits the channel message -> SIGKILL the dev
-host -> start it again on the same port and data dir -> the watch resumes and reports completion. Then: exactly
+Slack's side is played by `devhost.standins.slack.client` (signed requests, real payload shapes); the Partner Portal
+is the emulator and the Slack Web API the stand-in, both in this test process so that they outlive the dev host. The
+story: `/cpp cancel` -> Confirm -> the cancel answers 202 -> the watcher edits the channel message -> SIGKILL the
+dev host -> start it again on the same port and data dir -> the watch resumes and reports completion. Then: exactly
 one cancel reached the Partner Portal, and no update was lost (the watcher kept editing after the restart and its
 last edit and thread reply say completed).
 """
@@ -21,8 +21,8 @@ import pytest
 
 from devhost.app_loader import REPO_ROOT
 from devhost.durable_api import WEBHOOK_PATH
-from devhost.slack_client import SlackClient
-from devhost.slack_standin import SlackMessage, SlackStandIn, describe
+from devhost.standins.slack import SlackMessage, SlackStandIn, describe
+from devhost.standins.slack.client import SlackClient
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess
@@ -36,7 +36,7 @@ COMPLETED = re.compile(r"\bcompleted\b", re.IGNORECASE)
 @pytest.fixture
 def slow_emulator() -> Iterator[Any]:
     """Steps of 1.5 s: the cancel's operation takes 4.5 s, long enough to kill the dev host in the middle."""
-    from partner_portal.emulator import EmulatorServer
+    from devhost.standins.cpp import EmulatorServer
 
     emulator = EmulatorServer(step_seconds=1.5).start()
     yield emulator

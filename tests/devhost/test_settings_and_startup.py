@@ -21,7 +21,7 @@ from devhost.settings_loader import (
     apply_local_settings,
     session_signing_secret,
 )
-from devhost.slack_client import resolve_signing_secret
+from devhost.standins.slack.client import resolve_signing_secret
 from tests.devhost.conftest import FIXTURE_APP, UNREACHABLE_CPP, free_port
 
 
@@ -73,7 +73,8 @@ def test_the_generated_signing_secret_is_private_and_stable(tmp_path: Path) -> N
 
 def test_the_slash_command_finds_the_signing_secret_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("devhost.slack_client.REPO_ROOT", tmp_path / "repo")  # not the developer's own settings
+    # not the developer's own settings
+    monkeypatch.setattr("devhost.standins.slack.client.REPO_ROOT", tmp_path / "repo")
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     data = tmp_path / "data"
     assert resolve_signing_secret(None, data) is None

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from devhost.standins.cpp import EmulatorServer, ManualClock
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer, ManualClock
 from partner_portal.tokens import StaticTokenProvider
 
 

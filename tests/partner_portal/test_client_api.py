@@ -9,9 +9,9 @@ import pytest
 
 from cppcancel.identifiers import InvalidInput
 from cppcancel.settings import load_settings
+from devhost.standins.cpp import AUTH_VALID, CancelMode, EmulatorServer, Fault
 from partner_portal import errors
 from partner_portal.client import CppClient, OperationPoll
-from partner_portal.emulator import AUTH_VALID, CancelMode, EmulatorServer, Fault
 from partner_portal.models import CancelResult, OperationStatus, StepStatus
 from partner_portal.tokens import StaticTokenProvider
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devhost.standins.cpp import AUTH_ABSENT, AUTH_INVALID, EmulatorServer, Fault
 from partner_portal import errors
 from partner_portal.client import CppClient, error_details, parse_retry_after
-from partner_portal.emulator import AUTH_ABSENT, AUTH_INVALID, EmulatorServer, Fault
 from tests.partner_portal.conftest import make_client
 
 VM = ("contoso", "contoso-vm-offer")

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from devhost.standins.cpp import EmulatorServer, Fault
 from partner_portal import errors
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer, Fault
 from partner_portal.tokens import StaticTokenProvider
 from tests.partner_portal.conftest import closed_port, make_client
 

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from cppcancel.identifiers import InvalidInput, validate_id
+from devhost.standins.cpp import EmulatorServer
 from partner_portal import errors
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer
 
 _NASTY = st.sampled_from(
     ["/", "\\", "%2f", "%2F", "%5c", "..", ".", "?", "#", "&", " ", "\x00", "\n", "\u00e9", "\u202e", "@", ":"]

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devhost.standins.cpp import EmulatorServer
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer
 from partner_portal.models import CancelResult, Operation
 
 OFFERS = ["contoso-vm-offer", "contoso-saas-offer", "contoso-failing-offer", "contoso-idle-offer"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from devhost.standins.cpp import EmulatorServer, Fault
 from partner_portal import errors
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer, Fault
 from partner_portal.models import Operation
 from partner_portal.tokens import StaticTokenProvider
 from tests.partner_portal.conftest import closed_port, make_client

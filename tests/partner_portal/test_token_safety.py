@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from devhost.standins.cpp import AUTH_VALID, EmulatorServer, Fault
 from partner_portal import errors
 from partner_portal.client import CppClient
-from partner_portal.emulator import AUTH_VALID, EmulatorServer, Fault
 from tests.partner_portal.conftest import RecordingServer
 
 VM = ("contoso", "contoso-vm-offer")

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import STOP_WATCH_EVENT
-from devhost.slack_standin import SlackMessage, SlackStandIn
-from partner_portal.emulator.faults import Fault
+from devhost.standins.cpp.faults import Fault
+from devhost.standins.slack import SlackMessage, SlackStandIn
 from tests.cancel_function.conftest import cancel_request
 from tests.conftest import BOB, CHANNEL
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from devhost.standins.ingestion import IngestionStandIn
 from partner_portal.tokens import StaticTokenProvider
 from product_ingestion.client import IngestionClient
-from product_ingestion.standin import IngestionStandIn
 
 JOB = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0001"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from devhost.standins.ingestion import TOO_LATE_MESSAGE, IngestionStandIn
 from partner_portal import errors
 from partner_portal.tokens import StaticTokenProvider
 from product_ingestion.client import IngestionClient, JobAlreadyCompleted
-from product_ingestion.standin import TOO_LATE_MESSAGE, IngestionStandIn
 from tests.partner_portal.conftest import RecordingServer
 from tests.product_ingestion.conftest import JOB
 

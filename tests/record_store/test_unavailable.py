@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devhost.azurite import connection_string, free_port
+from devhost.standins.azurite import connection_string, free_port
 from record_store.base import StoreUnavailable
 from record_store.sqlite import SqliteRecordStore
 from record_store.tables import TableRecordStore

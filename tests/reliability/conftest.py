@@ -29,13 +29,13 @@ from standardwebhooks.webhooks import Webhook
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, WATCH_ORCHESTRATOR
 from cppcancel.settings import reset_settings_cache
-from devhost.azurite import Azurite
 from devhost.durable_store import InstanceRecord
 from devhost.emulators import RECORD_STORE_FILE
 from devhost.host import DevHost, DevHostOptions
-from devhost.slack_standin import SlackMessage, SlackStandIn
-from partner_portal.emulator import EmulatorServer
-from product_ingestion.standin import IngestionStandIn
+from devhost.standins.azurite import Azurite
+from devhost.standins.cpp import EmulatorServer
+from devhost.standins.ingestion import IngestionStandIn
+from devhost.standins.slack import SlackMessage, SlackStandIn
 from record_store.tables import TableRecordStore
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import BOB, BOT_TOKEN, app_settings

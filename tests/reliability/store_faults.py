@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from devhost.azurite import connection_string
+from devhost.standins.azurite import connection_string
 
 _KEYS_RE = re.compile(r"\(PartitionKey='(?P<pk>(?:[^']|'')*)',\s*RowKey='(?P<rk>(?:[^']|'')*)'\)")
 _BUSY = {

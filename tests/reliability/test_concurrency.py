@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from devhost.slack_standin import SlackMessage
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackMessage
 from tests.conftest import ALICE, BOB
 from tests.devhost.conftest import fetch
 from tests.reliability.conftest import RELEASE_CREW, Rig, sign_webhook

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from devhost.azurite import connection_string, free_port
-from devhost.slack_standin import SlackMessage, describe
-from partner_portal.emulator import Fault
+from devhost.standins.azurite import connection_string, free_port
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackMessage, describe
 from record_store.base import CancelRecord, OfferLock, partition_of
 from record_store.sqlite import SqliteRecordStore
 from tests.conftest import ALICE, BOB

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from cppcancel.settings import reset_settings_cache
-from devhost.slack_standin import SlackFault, describe
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
+from devhost.standins.slack import SlackFault, describe
 from tests.reliability.conftest import Rig, assert_taken_but_not_followed, mentions
 
 UNKNOWN_OUTCOME = "The outcome is unknown: the cancel may or may not have been taken. Check `/cpp ops` before trying"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from partner_portal.emulator import AUTH_VALID
+from devhost.standins.cpp import AUTH_VALID
 from tests.conftest import ALICE, BOB, MALLORY
 from tests.devhost.conftest import fetch
 from tests.reliability.conftest import RELEASE_CREW, Rig, sign_webhook

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from devhost.durable_api import WEBHOOK_PATH
-from devhost.slack_client import SlackClient
-from devhost.slack_standin import SlackMessage, SlackStandIn, describe
-from partner_portal.emulator import EmulatorServer
-from product_ingestion.standin import IngestionStandIn
+from devhost.standins.cpp import EmulatorServer
+from devhost.standins.ingestion import IngestionStandIn
+from devhost.standins.slack import SlackMessage, SlackStandIn, describe
+from devhost.standins.slack.client import SlackClient
 from tests.conftest import ALICE, BOB, BOT_TOKEN, CHANNEL, SIGNING_SECRET, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess

@@ -35,9 +35,9 @@ from typing import Any
 import pytest
 
 from devhost.durable_api import WEBHOOK_PATH
-from devhost.slack_client import SlackClient, SlackReply
-from devhost.slack_standin import SlackFault, SlackMessage, SlackStandIn, describe
-from partner_portal.emulator import EmulatorServer, Fault, ManualClock
+from devhost.standins.cpp import EmulatorServer, Fault, ManualClock
+from devhost.standins.slack import SlackFault, SlackMessage, SlackStandIn, describe
+from devhost.standins.slack.client import SlackClient, SlackReply
 from tests.conftest import ALICE, BOB, BOT_TOKEN, CHANNEL, SIGNING_SECRET, app_settings
 from tests.devhost.conftest import fetch, free_port, wait_until
 from tests.devhost.process import DevHostProcess

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from partner_portal.emulator import Fault
+from devhost.standins.cpp import Fault
 from slack_app.later import ANSWER_LATER_ORCHESTRATOR
 from tests.conftest import ALICE, TEAM
 from tests.devhost.conftest import fetch

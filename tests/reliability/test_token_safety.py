@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from devhost.slack_standin import describe
-from partner_portal.emulator import AUTH_VALID, Fault
+from devhost.standins.cpp import AUTH_VALID, Fault
+from devhost.standins.slack import describe
 from tests.reliability.conftest import OPERATION_PATH, Rig, assert_taken_but_not_followed, mentions
 
 Location = Callable[[Rig], Fault]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from devhost.slack_standin import blocks_to_text
+from devhost.standins.slack import blocks_to_text
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM
 
 FORM = "application/x-www-form-urlencoded"

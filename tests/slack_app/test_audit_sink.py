@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 
 from cppcancel.audit import AUDIT_LOGGER, AuditRecord
-from devhost.slack_standin import SlackFault, SlackStandIn
+from devhost.standins.slack import SlackFault, SlackStandIn
 from slack_app.audit_sink import AuditSink
 from tests.conftest import BOT_TOKEN
 

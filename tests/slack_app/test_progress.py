@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import CancelOutcome
-from devhost.slack_standin import blocks_to_text
+from devhost.standins.slack import blocks_to_text
 from poll_function.watch_view import custom_status, phase_of, progress_digest
 from slack_app.actions import STOP_WATCHING
 from slack_app.advice import next_step_hint

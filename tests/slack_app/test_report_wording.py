@@ -18,7 +18,7 @@ import azure.functions as func
 import pytest
 
 from cppcancel.contracts import CancelOutcome, Requester
-from devhost.slack_standin import blocks_to_text
+from devhost.standins.slack import blocks_to_text
 from slack_app.advice import next_step_hint
 from slack_app.functions_adapter import MalformedRequest, handle, to_bolt_request
 from slack_app.progress import render_cancel_report

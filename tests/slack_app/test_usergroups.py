@@ -7,7 +7,7 @@ import logging
 import pytest
 from slack_sdk import WebClient
 
-from devhost.slack_standin import SlackFault, SlackStandIn
+from devhost.standins.slack import SlackFault, SlackStandIn
 from slack_app.usergroups import UsergroupDirectory
 from tests.conftest import ALICE, BOB, BOT_TOKEN
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from devhost import processes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AZURITE_TABLE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
 # The development storage account Azurite serves. Its key is the well-known, published emulator key (Microsoft's
 # Azurite docs print it), not a secret of anyone's.

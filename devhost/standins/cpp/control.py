@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from partner_portal.emulator import api
-from partner_portal.emulator.faults import Fault
+from devhost.standins.cpp import api
+from devhost.standins.cpp.faults import Fault
 
 if TYPE_CHECKING:
-    from partner_portal.emulator.server import EmulatorServer
+    from devhost.standins.cpp.server import EmulatorServer
 
 CONTROL_PREFIX = "/_emulator/"
 

@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from cppcancel.settings import is_loopback_host
-from partner_portal.emulator import api
-from partner_portal.emulator.clock import AdvanceableClock, ManualClock
-from partner_portal.emulator.control import CONTROL_PREFIX, control
-from partner_portal.emulator.faults import Fault, FaultBook
-from partner_portal.emulator.state import CancelMode, OperationShape, PortalState
+from devhost.standins.cpp import api
+from devhost.standins.cpp.clock import AdvanceableClock, ManualClock
+from devhost.standins.cpp.control import CONTROL_PREFIX, control
+from devhost.standins.cpp.faults import Fault, FaultBook
+from devhost.standins.cpp.state import CancelMode, OperationShape, PortalState
 
 # The clocks and the control endpoints have modules of their own; these names stay importable from here.
 __all__ = [
@@ -139,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmulatorServer:
-    """A local Cloud Partner Portal. See `partner_portal.emulator` for the cast of offers and what they do."""
+    """A local Cloud Partner Portal. See `devhost.standins.cpp` for the cast of offers and what they do."""
 
     def __init__(
         self,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 
+from devhost.standins.cpp import EmulatorServer, Fault, ManualClock
 from partner_portal import errors
 from partner_portal.client import CppClient
-from partner_portal.emulator import EmulatorServer, Fault, ManualClock
 from partner_portal.models import Operation, OperationStatus, StepStatus
 from tests.partner_portal.conftest import make_client
 
@@ -338,7 +338,7 @@ def test_real_time_clock_with_short_steps() -> None:
 
 def test_command_line_prints_base_url_and_token() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "partner_portal.emulator", "--port", "0", "--step-seconds", "0.5", "--seed", "3"],
+        [sys.executable, "-m", "devhost.standins.cpp", "--port", "0", "--step-seconds", "0.5", "--seed", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,4 +1,4 @@
-"""`python -m partner_portal.emulator --port N [--step-seconds S] [--seed N]`: serve until interrupted.
+"""`python -m devhost.standins.cpp --port N [--step-seconds S] [--seed N]`: serve until interrupted.
 
 Prints the base URL and token first (one `KEY=value` per line, flushed), so a parent process or a person can point
 CPP_BASE_URL / CPP_ACCESS_TOKEN at it.
@@ -12,12 +12,12 @@ import sys
 import threading
 from types import FrameType
 
-from partner_portal.emulator.server import DEFAULT_TOKEN, EmulatorServer
-from partner_portal.emulator.state import CancelMode
+from devhost.standins.cpp.server import DEFAULT_TOKEN, EmulatorServer
+from devhost.standins.cpp.state import CancelMode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m partner_portal.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devhost.standins.cpp", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port, printed)")
     parser.add_argument("--step-seconds", type=float, default=2.0, help="length of one step unit (default 2.0)")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from partner_portal.emulator import catalog
-from partner_portal.emulator.timeline import Evaluation, Timeline, iso
+from devhost.standins.cpp import catalog
+from devhost.standins.cpp.timeline import Evaluation, Timeline, iso
 
 OperationShape = Literal["array", "object"]
 CancelOverride = Literal["never_ends", "fails"]

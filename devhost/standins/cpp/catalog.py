@@ -1,6 +1,6 @@
 """The emulator's fixed cast: publishers, offers, and the steps their operations go through.
 
-Each offer exercises one documented behaviour of the cancel (see the module docs of `partner_portal.emulator`).
+Each offer exercises one documented behaviour of the cancel (see the module docs of `devhost.standins.cpp`).
 Step names, ids and estimatedTimeFrame texts follow the CPP docs' examples; durations are in step units.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from partner_portal.emulator.timeline import StepSpec
+from devhost.standins.cpp.timeline import StepSpec
 
 CancelBehaviour = Literal["async", "sync", "fail", "idle"]
 

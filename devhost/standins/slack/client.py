@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from devhost.app_loader import REPO_ROOT
 from devhost.settings_loader import find_local_settings, read_local_settings, stored_signing_secret
-from devhost.slack_messages import blocks_to_text
+from devhost.standins.slack.messages import blocks_to_text
 
 TEAM_ID = "T0LOCAL"
 APP_ID = "A0DEVHOST"

@@ -12,7 +12,7 @@ endpoint `POST /_standin/jobs`.
         api.base_url, api.token, api.cancel_count("d4261631-...")
 """
 
-from product_ingestion.standin.server import DEFAULT_TOKEN, IngestionStandIn, SeenRequest
-from product_ingestion.standin.state import TOO_LATE_MESSAGE, Job
+from devhost.standins.ingestion.server import DEFAULT_TOKEN, IngestionStandIn, SeenRequest
+from devhost.standins.ingestion.state import TOO_LATE_MESSAGE, Job
 
 __all__ = ["DEFAULT_TOKEN", "TOO_LATE_MESSAGE", "IngestionStandIn", "Job", "SeenRequest"]

@@ -2,8 +2,8 @@
 
 Slack's servers are the outside edge of this project, so tests and the demo replace them with a real HTTP server
 rather than with patched Python: the app's `slack_sdk.WebClient` (pointed here by `SLACK_API_BASE_URL`) and its
-`response_url` posts go over real sockets. The stand-in records every message (`slack_messages`, which also prints
-them in a readable form), and can be told to misbehave (`slack_faults`: HTTP 429 `ratelimited` with Retry-After, 5xx,
+`response_url` posts go over real sockets. The stand-in records every message (`messages`, which also prints
+them in a readable form), and can be told to misbehave (`faults`: HTTP 429 `ratelimited` with Retry-After, 5xx,
 Slack error codes) for the reliability tests. It is steerable in-process (the attributes) or from another process
 (`/_standin/...` endpoints).
 """
@@ -19,12 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from devhost.slack_faults import SlackFault, claim_fault
-from devhost.slack_messages import SlackMessage, blocks_to_text, describe
-
-# The messages and the fault model have modules of their own; the app's tests import them from here.
-__all__ = ["SlackFault", "SlackMessage", "SlackStandIn", "blocks_to_text", "describe"]
-
+from devhost.standins.slack.faults import SlackFault, claim_fault
+from devhost.standins.slack.messages import SlackMessage, describe
 
 # The two kinds of response_url, as Slack's own differ (`hooks.slack.com/commands/...` for a slash command,
 # `hooks.slack.com/actions/...` for a click): a click's may replace or delete the message with the button, a slash

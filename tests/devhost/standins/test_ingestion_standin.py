@@ -8,8 +8,8 @@ import json
 import pytest
 
 from cppcancel.settings import load_settings
+from devhost.standins.ingestion import TOO_LATE_MESSAGE, IngestionStandIn
 from partner_portal.tokens import StaticTokenProvider, ingestion_token_provider_from_settings
-from product_ingestion.standin import TOO_LATE_MESSAGE, IngestionStandIn
 from tests.devhost.conftest import fetch
 from tests.product_ingestion.conftest import JOB
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from devhost.slack_client import SlackClient, SlackReply
+from devhost.standins.slack.client import SlackClient, SlackReply
 
 SECRET = "client-test-secret"
 REPLY = {

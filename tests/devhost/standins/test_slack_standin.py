@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from devhost.slack_standin import SlackFault, SlackStandIn, describe
+from devhost.standins.slack import SlackFault, SlackStandIn, describe
 from tests.conftest import BOT_TOKEN
 
 

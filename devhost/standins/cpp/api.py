@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from partner_portal.emulator.faults import Fault
-from partner_portal.emulator.state import CancelMode, EmuOffer, EmuOperation, PortalState
+from devhost.standins.cpp.faults import Fault
+from devhost.standins.cpp.state import CancelMode, EmuOffer, EmuOperation, PortalState
 
 API_VERSION = "2017-10-31"
 _SEGMENT = r"(?P<{}>[^/]+)"

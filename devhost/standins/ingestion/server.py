@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from product_ingestion.standin.state import TOO_LATE_MESSAGE, Job, job_from_json
+from devhost.standins.ingestion.state import TOO_LATE_MESSAGE, Job, job_from_json
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A faithful local Cloud Partner Portal, for tests, the dev host and demos (no Azure account needed).
 
-Run it: `python -m partner_portal.emulator --port 8081 [--step-seconds S] [--seed N]`; it prints its base URL and
+Run it: `python -m devhost.standins.cpp --port 8081 [--step-seconds S] [--seed N]`; it prints its base URL and
 token. In tests: `with EmulatorServer(step_seconds=0.5) as cpp: ...cpp.base_url, cpp.token...`.
 
 The cast (publisher `contoso`, token `local-emulator-token` by default):
@@ -27,11 +27,11 @@ POST `/_emulator/offers` {"publisherId", "offerId", "cancelMode", "operationShap
 token (the emulator only listens on loopback) and are not recorded.
 """
 
-from partner_portal.emulator.api import AUTH_ABSENT, AUTH_INVALID, AUTH_NOT_BEARER, AUTH_VALID
-from partner_portal.emulator.clock import ManualClock
-from partner_portal.emulator.faults import Fault
-from partner_portal.emulator.server import DEFAULT_TOKEN, EmulatorServer, RecordedRequest
-from partner_portal.emulator.state import CancelMode, OperationShape
+from devhost.standins.cpp.api import AUTH_ABSENT, AUTH_INVALID, AUTH_NOT_BEARER, AUTH_VALID
+from devhost.standins.cpp.clock import ManualClock
+from devhost.standins.cpp.faults import Fault
+from devhost.standins.cpp.server import DEFAULT_TOKEN, EmulatorServer, RecordedRequest
+from devhost.standins.cpp.state import CancelMode, OperationShape
 
 __all__ = [
     "AUTH_ABSENT",

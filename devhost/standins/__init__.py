@@ -1,0 +1,11 @@
+"""The outside services, stood in for locally over real loopback HTTP in their documented wire formats.
+
+The dev host embeds each one that is not configured (`devhost.emulators`); tests and the demo steer them. They never
+ship (`.funcignore`), and they are never kinder than the real service: a behaviour no source documents stays behind
+a switch that is off by default.
+
+- cpp/: the Cloud Partner Portal emulator (`python -m devhost.standins.cpp --port 8081` runs it alone).
+- ingestion/: the Product Ingestion API's configure jobs (added through `add_job` or `POST /_standin/jobs`).
+- slack/: Slack's Web API and `response_url`s, and the client that sends signed Slack requests to the app.
+- azurite.py: starts Azurite, Microsoft's own Azure Storage emulator (npm), for the record store's tests.
+"""

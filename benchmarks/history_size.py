@@ -1,7 +1,7 @@
 """Figure 4 - history size: events per orchestration generation over a 12 h watch, bounded by continue_as_new.
 
 What runs: the real `watch_operation` orchestrator, as the function app registers it, through the real Durable
-SDK replay (`devhost.replay.Orchestration`: every turn hands the SDK the whole history of the generation, as the
+SDK replay (`devhost.durable.replay.Orchestration`: every turn hands the SDK the whole history of the generation, as the
 Durable extension does). The driver plays the extension on a simulated clock: it answers `load_watch_params` with
 the default schedule, `poll_operation` from the 12 h timeline of figure 3 at the current simulated time,
 `update_slack` with success, and fires each timer at its `fireAt`. Nothing waits on wall time, so a 12 h watch
@@ -32,7 +32,7 @@ from benchmarks import report
 from benchmarks.polling_efficiency import MESSAGE_TS, adaptive, simulate, watch_request
 from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_hour_timeline
 from cppcancel.schedule import ScheduleParams
-from devhost.replay import Orchestration, OrchestratorFn
+from devhost.durable.replay import Orchestration, OrchestratorFn
 from partner_portal.models import Operation
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult

@@ -6,9 +6,9 @@
 - settings_loader.py, emulators.py: environment first, then local.settings.json; emulate what is not configured.
 - app_loader.py, functions_host.py, routing.py, http_bridge.py, event_loop.py, server.py: index the app's functions
   and invoke them the way the Functions host and the Python worker do.
-- replay.py, durable_engine.py, durable_work.py, durable_errors.py, durable_store.py, timer_queue.py, durable_api.py,
-  data_dir.py: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
-  API the client binding calls.
+- durable/: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
+  API the client binding calls; see its docstring.
+- data_dir.py: one dev host per data dir.
 - demo.py, demo_render.py: the demo story, and its printing.
 - standins/: the outside services (the CPP emulator, the Product Ingestion stand-in, Slack's Web API and Slack's
   signed requests, Azurite's launcher); see its docstring.

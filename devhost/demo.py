@@ -31,7 +31,7 @@ from typing import Any
 
 from devhost import demo_jobs
 from devhost.demo_render import Conversation, message_lines
-from devhost.durable_store import InstanceRecord
+from devhost.durable.store import InstanceRecord
 from devhost.host import DevHost, DevHostOptions
 from devhost.standins.slack.client import COMMANDS_ROUTE, INTERACTIONS_ROUTE, SlackClient, SlackReply
 

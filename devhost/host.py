@@ -17,9 +17,9 @@ from typing import Any
 
 from devhost.app_loader import DEFAULT_APP, REPO_ROOT, HostJson, load_app, read_host_json
 from devhost.data_dir import DataDirLock
-from devhost.durable_api import WEBHOOK_PATH, DurableHttpApi
-from devhost.durable_engine import DurableEngine
-from devhost.durable_store import DurableStore
+from devhost.durable.api import WEBHOOK_PATH, DurableHttpApi
+from devhost.durable.engine import DurableEngine
+from devhost.durable.store import DurableStore
 from devhost.emulators import Emulation, start_emulators
 from devhost.functions_host import FunctionKind, FunctionsHost, index_app
 from devhost.http_bridge import WireRequest, WireResponse, error_response, json_response

@@ -15,7 +15,7 @@ import pytest
 from cppcancel.audit import AUDIT_LOGGER
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.settings import reset_settings_cache
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from devhost.standins.slack import SlackMessage, SlackStandIn
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, TEAM, alice, app_settings

@@ -22,9 +22,9 @@ from typing import Any
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, STOP_WATCH_EVENT, WATCH_ORCHESTRATOR
 from devhost import event_loop
-from devhost.durable_api import WEBHOOK_PATH, DurableHttpApi
-from devhost.durable_engine import DurableEngine
-from devhost.durable_store import DurableStore
+from devhost.durable.api import WEBHOOK_PATH, DurableHttpApi
+from devhost.durable.engine import DurableEngine
+from devhost.durable.store import DurableStore
 from devhost.http_bridge import WireRequest, WireResponse, error_response, from_function_result, to_function_request
 from devhost.server import DevHostServer
 from tests.slack_app.helpers import Reply

@@ -28,7 +28,7 @@ from cancel_function.watcher_handover import live_watcher_of
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRequest, watch_instance_id
 from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.settings import reset_settings_cache
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from devhost.standins.cpp.faults import Fault
 from partner_portal.errors import InvalidResponse, UnsafeUrl
 from record_store.base import CancelRecord

@@ -7,7 +7,7 @@ from typing import Any
 
 from cancel_function.names import POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from partner_portal.errors import CppTimeout, Forbidden
 from partner_portal.models import CancelResult
 from tests.cancel_function.conftest import cancel_request

@@ -20,8 +20,8 @@ import pytest
 from cancel_function.watcher_handover import ensure_watcher, is_active, start_watcher
 from cppcancel.contracts import WATCH_ORCHESTRATOR
 from devhost import event_loop
-from devhost.durable_api import WEBHOOK_PATH
-from devhost.durable_store import InstanceRecord
+from devhost.durable.api import WEBHOOK_PATH
+from devhost.durable.store import InstanceRecord
 from tests.cancel_function.local_host import LocalFunctions
 from tests.devhost.conftest import Response, fetch, wait_until
 from tests.poll_function.conftest import watch_request

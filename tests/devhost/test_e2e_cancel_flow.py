@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from devhost.app_loader import REPO_ROOT
-from devhost.durable_api import WEBHOOK_PATH
+from devhost.durable.api import WEBHOOK_PATH
 from devhost.standins.slack import SlackMessage, SlackStandIn, describe
 from devhost.standins.slack.client import SlackClient
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, app_settings

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import SlackTarget, WatchRequest
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from tests.conftest import CHANNEL, alice
 from tests.poll_function.operations import OPERATION_URL
 

@@ -1,8 +1,8 @@
 """Step a registered orchestrator through the real SDK replay, one completion at a time, checking determinism.
 
-A thin layer over `devhost.replay.Orchestration`: the test plays the Durable extension (completes the one pending
-activity, fires the one pending timer, raises an event) and the stepper records the sequence for exact assertions.
-After every turn it replays the whole history twice more and asserts that the SDK answers with the very same
+A thin layer over `devhost.durable.replay.Orchestration`: the test plays the Durable extension (completes the one
+pending activity, fires the one pending timer, raises an event) and the stepper records the sequence for exact
+assertions. After every turn it replays the whole history twice more and asserts that the SDK answers with the very same
 actions JSON: any non-determinism in the orchestrator (clock, random, I/O, environment) fails the test at once.
 """
 
@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from devhost.replay import ActivityCall, Orchestration, OrchestratorFn, TimerCall, Turn
+from devhost.durable.replay import ActivityCall, Orchestration, OrchestratorFn, TimerCall, Turn
 
 
 def flat_actions(turn: Turn) -> list[dict[str, Any]]:

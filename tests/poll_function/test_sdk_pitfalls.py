@@ -16,7 +16,7 @@ from typing import Any
 import azure.durable_functions as df
 import pytest
 
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from tests.poll_function.stepper import Stepper
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

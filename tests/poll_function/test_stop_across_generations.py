@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester
 from cppcancel.schedule import ScheduleParams
-from devhost.replay import OrchestratorFn
+from devhost.durable.replay import OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, UPDATE_SLACK
 from tests.conftest import BOB
 from tests.poll_function.conftest import MESSAGE_TS, watch_request

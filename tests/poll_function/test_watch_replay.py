@@ -14,7 +14,7 @@ import pytest
 
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.schedule import ScheduleParams
-from devhost.replay import CALL_ACTIVITY_WITH_RETRY, CREATE_TIMER, OrchestratorFn
+from devhost.durable.replay import CALL_ACTIVITY_WITH_RETRY, CREATE_TIMER, OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, UPDATE_SLACK
 from poll_function.watch_logic import MAX_CONSECUTIVE_ERRORS
 from tests.conftest import BOB, CHANNEL

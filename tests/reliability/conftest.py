@@ -29,7 +29,7 @@ from standardwebhooks.webhooks import Webhook
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, WATCH_ORCHESTRATOR
 from cppcancel.settings import reset_settings_cache
-from devhost.durable_store import InstanceRecord
+from devhost.durable.store import InstanceRecord
 from devhost.emulators import RECORD_STORE_FILE
 from devhost.host import DevHost, DevHostOptions
 from devhost.standins.azurite import Azurite

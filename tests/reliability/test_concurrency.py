@@ -1,7 +1,7 @@
 """Many hands at once: however many people click Confirm, and however often a pipeline's delivery is retried, one
 cancel reaches the Partner Portal and one watcher follows it.
 
-The durable engine enforces "one live instance per ID" atomically (tests/devhost/test_durable_engine.py::
+The durable engine enforces "one live instance per ID" atomically (tests/devhost/durable/test_engine.py::
 test_concurrent_starts_of_one_instance_id_let_exactly_one_through); the Slack front end's handling of three parked
 double clicks is in tests/cancel_function/test_slack_interactions.py. Here the clicks and deliveries race through the
 real HTTP functions into the real orchestrations, against the emulator.

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from devhost.durable_api import WEBHOOK_PATH
+from devhost.durable.api import WEBHOOK_PATH
 from devhost.standins.cpp import EmulatorServer
 from devhost.standins.ingestion import IngestionStandIn
 from devhost.standins.slack import SlackMessage, SlackStandIn, describe

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from devhost.durable_api import WEBHOOK_PATH
+from devhost.durable.api import WEBHOOK_PATH
 from devhost.standins.cpp import EmulatorServer, Fault, ManualClock
 from devhost.standins.slack import SlackFault, SlackMessage, SlackStandIn, describe
 from devhost.standins.slack.client import SlackClient, SlackReply

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from devhost.durable_api import WEBHOOK_PATH
-from devhost.durable_engine import InstanceAlreadyRunning
+from devhost.durable.api import WEBHOOK_PATH
+from devhost.durable.errors import InstanceAlreadyRunning
 from devhost.host import DevHost
 from tests.devhost.conftest import Response, fetch, wait_until
 

@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from devhost.durable_engine import DurableEngine
-from devhost.durable_errors import (
+from devhost.durable.engine import DurableEngine
+from devhost.durable.errors import (
     InstanceAlreadyRunning,
     InstanceGone,
     InstanceNotFound,
@@ -35,7 +35,7 @@ from devhost.durable_errors import (
     InvalidInstanceId,
     OrchestratorNotFound,
 )
-from devhost.durable_store import InstanceRecord
+from devhost.durable.store import InstanceRecord
 from devhost.http_bridge import WireRequest, WireResponse, json_response
 
 log = logging.getLogger("devhost.durable.api")

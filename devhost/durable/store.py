@@ -1,7 +1,7 @@
 """SQLite persistence for orchestration instances, so a restarted dev host resumes every instance where it stopped.
 
 One row per instance: its identity, runtime status, input/output/custom status as JSON text, timestamps, and the
-replay driver's state (`devhost.replay.Orchestration.to_json()`: the history, work scheduled but not finished,
+replay driver's state (`devhost.durable.replay.Orchestration.to_json()`: the history, work scheduled but not finished,
 timers not fired, and external events received but not yet seen by the orchestrator). Every change is committed
 before the engine acts on it, so a crash at any point leaves either the old or the new state, never half of each.
 """

@@ -1,6 +1,6 @@
 """What the durable engine refuses, one class per refusal, and the instance-ID rules behind one of them.
 
-They are separate classes because the Durable HTTP API (`durable_api`) answers each with its own status code, as the
+They are separate classes because the Durable HTTP API (`api`) answers each with its own status code, as the
 extension does, and the SDK branches on those: 400 for an unknown orchestrator or a bad ID, 500 for a start of a live
 instance ID (the extension lets DurableTask's OrchestrationAlreadyExistsException fall through to its catch-all),
 404 for an unknown instance, 410 for a finished one.

@@ -1,12 +1,12 @@
-"""Run orchestrations the way the Durable extension does for out-of-process languages, on top of `devhost.replay`.
+"""Run orchestrations the way the Durable extension does for out-of-process languages, on top of `replay`.
 
 Each instance's state lives in SQLite (`DurableStore`); every change is committed before it is acted on. Per
 instance there is one lock, so exactly one thing happens to an instance at a time: a turn (call the orchestrator with
 the history, record the actions it asked for), or the delivery of a result (activity finished, timer fired, event
 raised) which is appended and then triggers the next turn. Activities run in a worker pool, timers on a timer
-thread using the wall clock (both in `durable_work`); what they report is appended here. On start, every live
+thread using the wall clock (both in `work`); what they report is appended here. On start, every live
 instance is picked up again: activities it was waiting for are run again (at-least-once, as in Azure), timers
-re-armed, undelivered events replayed into a turn. What the client operations refuse is in `durable_errors`.
+re-armed, undelivered events replayed into a turn. What the client operations refuse is in `errors`.
 """
 
 from __future__ import annotations
@@ -23,33 +23,17 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
-from devhost.durable_errors import (
-    MAX_INSTANCE_ID_LENGTH,
+from devhost.durable.errors import (
     InstanceAlreadyRunning,
     InstanceGone,
     InstanceNotFound,
     InstanceStillRunning,
-    InvalidInstanceId,
     OrchestratorNotFound,
     validate_instance_id,
 )
-from devhost.durable_store import RUNNING_STATES, DurableStore, InstanceRecord
-from devhost.durable_work import Applies, Apply, WorkDispatcher, WorkKey
-from devhost.replay import Orchestration, parse_iso
-
-# The refusals moved to durable_errors; they stay importable from here, where the HTTP API and tests look for them.
-__all__ = [
-    "MAX_INSTANCE_ID_LENGTH",
-    "DurableEngine",
-    "InstanceAlreadyRunning",
-    "InstanceGone",
-    "InstanceNotFound",
-    "InstanceStillRunning",
-    "InvalidInstanceId",
-    "OrchestrationRunner",
-    "OrchestratorNotFound",
-    "utc_now",
-]
+from devhost.durable.replay import Orchestration, parse_iso
+from devhost.durable.store import RUNNING_STATES, DurableStore, InstanceRecord
+from devhost.durable.work import Applies, Apply, WorkDispatcher, WorkKey
 
 log = logging.getLogger("devhost.durable")
 

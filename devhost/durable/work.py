@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from devhost.durable_store import InstanceRecord
-from devhost.replay import Orchestration
-from devhost.timer_queue import TimerQueue
+from devhost.durable.replay import Orchestration
+from devhost.durable.store import InstanceRecord
+from devhost.durable.timers import TimerQueue
 
 log = logging.getLogger("devhost.durable")
 

@@ -10,7 +10,7 @@ from typing import Any
 import azure.durable_functions as df
 import pytest
 
-from devhost.replay import Orchestration, OrchestratorFn
+from devhost.durable.replay import Orchestration, OrchestratorFn
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 import pytest
 
-from devhost.replay import EVENT_RAISED, EXECUTION_STARTED, ORCHESTRATOR_STARTED, Orchestration, OrchestratorFn
+from devhost.durable.replay import EVENT_RAISED, EXECUTION_STARTED, ORCHESTRATOR_STARTED, Orchestration, OrchestratorFn
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 seen: list[tuple[str, bool]] = []

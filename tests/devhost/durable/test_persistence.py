@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from devhost.durable_engine import DurableEngine
-from devhost.durable_store import DurableStore, InstanceRecord
+from devhost.durable.engine import DurableEngine
+from devhost.durable.store import DurableStore, InstanceRecord
 from devhost.functions_host import FunctionsHost, index_app
 from tests.devhost import fixture_app
 from tests.devhost.conftest import wait_until

@@ -46,7 +46,7 @@ from typing import Any
 
 from benchmarks import fixtures, report
 from benchmarks.slack_http import KeepAliveSlackClient
-from devhost.app_loader import REPO_ROOT
+from devhost.functions.loader import REPO_ROOT
 
 TITLE = "Cold start (figure 2)"
 TARGET = 1.3

@@ -81,7 +81,7 @@ class WatchHistory:
 def watch_function() -> OrchestratorFn:
     """`watch_operation` exactly as the dev host (and the Functions worker) index it from function_app."""
     import function_app
-    from devhost.functions_host import index_app
+    from devhost.functions.host import index_app
 
     for function in index_app(function_app.app):
         if function.name == "watch_operation":

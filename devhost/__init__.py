@@ -3,9 +3,9 @@
 `python -m devhost` (serve), `python -m devhost demo`, `python -m devhost slash`: see `__main__`. The parts:
 
 - host.py: the composition (settings -> emulators -> app -> store/engine -> HTTP listener); banner.py prints it.
-- settings_loader.py, emulators.py: environment first, then local.settings.json; emulate what is not configured.
-- app_loader.py, functions_host.py, routing.py, http_bridge.py, event_loop.py, server.py: index the app's functions
-  and invoke them the way the Functions host and the Python worker do.
+- emulators.py: which outside services to stand in for - those the settings do not configure.
+- functions/: the Functions host's part - find the app and its settings, index its functions, route and serve HTTP,
+  invoke functions as the Python worker does; see its docstring.
 - durable/: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
   API the client binding calls; see its docstring.
 - data_dir.py: one dev host per data dir.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from devhost.app_loader import DEFAULT_APP
+from devhost.functions.loader import DEFAULT_APP
 
 
 def _parser() -> argparse.ArgumentParser:

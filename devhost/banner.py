@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 
-from devhost.functions_host import FunctionKind
+from devhost.functions.host import FunctionKind
+from devhost.functions.settings import is_set
 from devhost.host import DevHost
-from devhost.settings_loader import is_set
 
 _ROLES = (  # (route contains, method, label)
     ("slack/commands", "POST", "Slack slash command Request URL"),

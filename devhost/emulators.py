@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devhost.settings_loader import is_set, session_signing_secret
+from devhost.functions.settings import is_set, session_signing_secret
 
 log = logging.getLogger("devhost.emulators")
 

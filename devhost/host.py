@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devhost.app_loader import DEFAULT_APP, REPO_ROOT, HostJson, load_app, read_host_json
 from devhost.data_dir import DataDirLock
 from devhost.durable.api import WEBHOOK_PATH, DurableHttpApi
 from devhost.durable.engine import DurableEngine
 from devhost.durable.store import DurableStore
 from devhost.emulators import Emulation, start_emulators
-from devhost.functions_host import FunctionKind, FunctionsHost, index_app
-from devhost.http_bridge import WireRequest, WireResponse, error_response, json_response
-from devhost.server import DEFAULT_MAX_BODY_BYTES, DevHostServer
-from devhost.settings_loader import SettingsSource, apply_local_settings
+from devhost.functions.bridge import WireRequest, WireResponse, error_response, json_response
+from devhost.functions.host import FunctionKind, FunctionsHost, index_app
+from devhost.functions.loader import DEFAULT_APP, REPO_ROOT, HostJson, load_app, read_host_json
+from devhost.functions.server import DEFAULT_MAX_BODY_BYTES, DevHostServer
+from devhost.functions.settings import SettingsSource, apply_local_settings
 
 log = logging.getLogger("devhost")
 

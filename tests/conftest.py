@@ -62,7 +62,7 @@ def app_functions() -> dict[str, Any]:
     `registered_functions` copes with both orders.
     """
     import function_app
-    from devhost.functions_host import registered_functions
+    from devhost.functions.host import registered_functions
 
     return {fn.get_function_name(): fn for fn in registered_functions(function_app.app)}
 

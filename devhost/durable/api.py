@@ -36,7 +36,7 @@ from devhost.durable.errors import (
     OrchestratorNotFound,
 )
 from devhost.durable.store import InstanceRecord
-from devhost.http_bridge import WireRequest, WireResponse, json_response
+from devhost.functions.bridge import WireRequest, WireResponse, json_response
 
 log = logging.getLogger("devhost.durable.api")
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from devhost.app_loader import REPO_ROOT
+from devhost.functions.loader import REPO_ROOT
 
 VERDICT_ROW = re.compile(r"^\|.*\| (PASS|MISS) +\|$", re.MULTILINE)
 

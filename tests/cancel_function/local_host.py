@@ -1,7 +1,7 @@
 """The app's registered HTTP functions, served over loopback HTTP next to the Durable extension's HTTP API.
 
 Put together from the dev host's parts - its HTTP server, the worker's request/response converters
-(`devhost.http_bridge`), the durable engine and its HTTP API, the shared event loop - so that a test's request
+(`devhost.functions.bridge`), the durable engine and its HTTP API, the shared event loop - so that a test's request
 travels as Slack's would: bytes on a socket, a real `azure.functions.HttpRequest`, the registered (decorated) user
 function with the durable client binding, and the unmodified `DurableOrchestrationClient` calling the durable API.
 
@@ -21,12 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, STOP_WATCH_EVENT, WATCH_ORCHESTRATOR
-from devhost import event_loop
 from devhost.durable.api import WEBHOOK_PATH, DurableHttpApi
 from devhost.durable.engine import DurableEngine
 from devhost.durable.store import DurableStore
-from devhost.http_bridge import WireRequest, WireResponse, error_response, from_function_result, to_function_request
-from devhost.server import DevHostServer
+from devhost.functions import event_loop
+from devhost.functions.bridge import (
+    WireRequest,
+    WireResponse,
+    error_response,
+    from_function_result,
+    to_function_request,
+)
+from devhost.functions.server import DevHostServer
 from tests.slack_app.helpers import Reply
 
 ROUTE_PREFIX = "/api/"

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from benchmarks import cold_start
-from devhost.app_loader import REPO_ROOT
+from devhost.functions.loader import REPO_ROOT
 
 # Loaded only when an activity or the Slack route runs: indexing the app (every cold worker does it, whatever it
 # was started for) must not pay for them.

@@ -13,7 +13,7 @@ import azure.functions as func
 import pytest
 
 from cppcancel.settings import reset_settings_cache
-from devhost import event_loop
+from devhost.functions import event_loop
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.cancel_function.local_host import LocalFunctions
 from tests.conftest import SIGNING_SECRET

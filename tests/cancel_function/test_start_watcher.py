@@ -19,9 +19,9 @@ import pytest
 
 from cancel_function.watcher_handover import ensure_watcher, is_active, start_watcher
 from cppcancel.contracts import WATCH_ORCHESTRATOR
-from devhost import event_loop
 from devhost.durable.api import WEBHOOK_PATH
 from devhost.durable.store import InstanceRecord
+from devhost.functions import event_loop
 from tests.cancel_function.local_host import LocalFunctions
 from tests.devhost.conftest import Response, fetch, wait_until
 from tests.poll_function.conftest import watch_request

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cppcancel.settings import SETTING_NAMES, STORAGE_SETTING_NAMES
 from devhost import processes
-from devhost.app_loader import REPO_ROOT
+from devhost.functions.loader import REPO_ROOT
 from tests.devhost.conftest import fetch
 
 READY = "Ready. Ctrl+C to stop."

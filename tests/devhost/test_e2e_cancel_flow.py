@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from devhost.app_loader import REPO_ROOT
 from devhost.durable.api import WEBHOOK_PATH
+from devhost.functions.loader import REPO_ROOT
 from devhost.standins.slack import SlackMessage, SlackStandIn, describe
 from devhost.standins.slack.client import SlackClient
 from tests.conftest import ALICE, CHANNEL, SIGNING_SECRET, app_settings

@@ -12,15 +12,15 @@ import azure.durable_functions as df
 import azure.functions as func
 import pytest
 
-from devhost.app_loader import AppLoadError
 from devhost.emulators import STANDIN_BOT_TOKEN, start_emulators
-from devhost.functions_host import FunctionKind, index_app
-from devhost.host import DevHost, DevHostOptions
-from devhost.settings_loader import (
+from devhost.functions.host import FunctionKind, index_app
+from devhost.functions.loader import AppLoadError
+from devhost.functions.settings import (
     SettingsFileError,
     apply_local_settings,
     session_signing_secret,
 )
+from devhost.host import DevHost, DevHostOptions
 from devhost.standins.slack.client import resolve_signing_secret
 from tests.devhost.conftest import FIXTURE_APP, UNREACHABLE_CPP, free_port
 

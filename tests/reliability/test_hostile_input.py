@@ -9,7 +9,7 @@ fuzzers are most likely to miss: IDs shaped like paths, replays, a forged clicke
 
 Already covered elsewhere (cited in docs/reliability.md): signatures that are wrong, stale, from the future or
 missing (tests/cancel_function/test_slack_signatures.py and test_webhook.py), oversize bodies (same files and
-tests/devhost/test_http_bridge.py), a button value naming another person (test_slack_interactions.py).
+tests/devhost/functions/test_bridge.py), a button value naming another person (test_slack_interactions.py).
 """
 
 from __future__ import annotations

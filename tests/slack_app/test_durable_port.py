@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from devhost import event_loop
+from devhost.functions import event_loop
 from slack_app.durable_port import DurableBridge
 
 

@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from devhost.app_loader import REPO_ROOT
-from devhost.settings_loader import find_local_settings, read_local_settings, stored_signing_secret
+from devhost.functions.loader import REPO_ROOT
+from devhost.functions.settings import find_local_settings, read_local_settings, stored_signing_secret
 from devhost.standins.slack.messages import blocks_to_text
 
 TEAM_ID = "T0LOCAL"

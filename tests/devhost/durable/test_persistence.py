@@ -11,7 +11,7 @@ import pytest
 
 from devhost.durable.engine import DurableEngine
 from devhost.durable.store import DurableStore, InstanceRecord
-from devhost.functions_host import FunctionsHost, index_app
+from devhost.functions.host import FunctionsHost, index_app
 from tests.devhost import fixture_app
 from tests.devhost.conftest import wait_until
 

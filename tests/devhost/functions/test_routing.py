@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devhost.routing import RouteTemplate, RouteTemplateError
+from devhost.functions.routing import RouteTemplate, RouteTemplateError
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from devhost.http_bridge import WireRequest, WireResponse, error_response
+from devhost.functions.bridge import WireRequest, WireResponse, error_response
 
 log = logging.getLogger("devhost.http")
 

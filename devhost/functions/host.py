@@ -24,9 +24,9 @@ import azure.functions as func
 from azure.functions.durable_functions import ActivityTriggerConverter
 from azure.functions.meta import Datum
 
-from devhost import event_loop
-from devhost.http_bridge import WireRequest, WireResponse, from_function_result, to_function_request
-from devhost.routing import RouteTemplate
+from devhost.functions import event_loop
+from devhost.functions.bridge import WireRequest, WireResponse, from_function_result, to_function_request
+from devhost.functions.routing import RouteTemplate
 
 log = logging.getLogger("devhost.functions")
 

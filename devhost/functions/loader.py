@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_APP = "function_app:app"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class AppLoadError(RuntimeError):

@@ -9,7 +9,7 @@
 - durable/: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
   API the client binding calls; see its docstring.
 - data_dir.py: one dev host per data dir.
-- demo.py, demo_render.py: the demo story, and its printing.
+- demo/: `python -m devhost demo`, the story, its last act (a configure job) and its printing; see its docstring.
 - standins/: the outside services (the CPP emulator, the Product Ingestion stand-in, Slack's Web API and Slack's
   signed requests, Azurite's launcher); see its docstring.
 """

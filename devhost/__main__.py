@@ -65,7 +65,7 @@ def _configure_logging(level: str) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     from devhost.banner import render_banner
-    from devhost.demo_render import Conversation
+    from devhost.demo.render import Conversation
     from devhost.host import DevHost, DevHostOptions
 
     _configure_logging(args.log_level)
@@ -116,7 +116,7 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from devhost.demo import run_demo
+        from devhost.demo.run import run_demo
 
         return run_demo(app=args.app, keep_data=args.keep_data, log_level=args.demo_log_level, timeout=args.timeout)
     if args.command == "slash":

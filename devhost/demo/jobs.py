@@ -15,10 +15,8 @@ import secrets
 import urllib.request
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from devhost.demo import Story
+from devhost.demo.story import ALICE, CONFIRM_ACTION, PUBLISHER, WATCH_ORCHESTRATOR, StepFailed, Story
 
 JOB_OFFER = "contoso-saas-offer"
 JOB_ID = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"
@@ -38,8 +36,6 @@ def settings() -> dict[str, str]:
 def register(story: Story) -> None:
     """The pipeline's `POST /api/webhooks/jobs`, signed with Standard Webhooks as any pipeline would sign it."""
     from standardwebhooks.webhooks import Webhook
-
-    from devhost.demo import PUBLISHER, StepFailed
 
     body = json.dumps({"publisherId": PUBLISHER, "offerId": JOB_OFFER, "jobId": JOB_ID, "requestedBy": PIPELINE})
     msg_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(UTC)
@@ -63,8 +59,6 @@ def register(story: Story) -> None:
 
 
 def job_cancel(story: Story) -> None:
-    from devhost.demo import ALICE, CONFIRM_ACTION, PUBLISHER, WATCH_ORCHESTRATOR, StepFailed
-
     jobs = story.host.emulation.ingestion
     if jobs is None:
         raise StepFailed("the Product Ingestion stand-in did not start (devhost.standins.ingestion.IngestionStandIn)")

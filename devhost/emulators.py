@@ -14,9 +14,14 @@ import logging
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devhost.functions.settings import is_set, session_signing_secret
+
+if TYPE_CHECKING:  # the stand-ins are imported only when one is started (a configured service needs none)
+    from devhost.standins.cpp import EmulatorServer
+    from devhost.standins.ingestion import IngestionStandIn
+    from devhost.standins.slack import SlackStandIn
 
 log = logging.getLogger("devhost.emulators")
 
@@ -34,13 +39,13 @@ RECORD_STORE_SETTINGS = (
 
 @dataclass
 class Emulation:
-    cpp: Any | None = None
+    cpp: EmulatorServer | None = None
     cpp_error: str | None = None
-    slack: Any | None = None
+    slack: SlackStandIn | None = None
     signing_secret_generated: bool = False
     bot_token_dummy: bool = False
     record_store: str | None = None  # the SQLite file the dev host chose for the cancel record
-    ingestion: Any | None = None  # the Product Ingestion stand-in (configure jobs)
+    ingestion: IngestionStandIn | None = None  # the Product Ingestion stand-in (configure jobs)
 
     def stop(self) -> None:
         for service in (self.slack, self.cpp, self.ingestion):

@@ -4,6 +4,8 @@ The dev host embeds each one that is not configured (`devhost.emulators`); tests
 ship (`.funcignore`), and they are never kinder than the real service: a behaviour no source documents stays behind
 a switch that is off by default.
 
+- server.py: `StandInServer`, the one loopback HTTP server under each of them (start/stop, base URL, capped bodies,
+  request recording, the `/_standin/`-style control endpoints, JSON replies); its docstring says how to add one.
 - cpp/: the Cloud Partner Portal emulator (`python -m devhost.standins.cpp --port 8081` runs it alone).
 - ingestion/: the Product Ingestion API's configure jobs (added through `add_job` or `POST /_standin/jobs`).
 - slack/: Slack's Web API and `response_url`s, and the client that sends signed Slack requests to the app.

@@ -17,8 +17,9 @@ The cast (publisher `contoso`, token `local-emulator-token` by default):
 - `fabrikam`: exists, but the token has no access: 403. Anything else: 404. No/bad bearer: 401. Wrong or missing
   api-version: 400 InvalidAPIVersion.
 
-A cancel while another is running answers 202 with the same operation. A step unit is `step_seconds` (default 2 s:
-a vm-offer cancel takes 6 s; `--step-seconds 1.5` makes it 4.5 s).
+Every cancel POST starts a cancel operation of its own (no source says a second POST finds the first); with
+`beyond_docs=True` (`--beyond-docs`) a cancel while another is running answers 202 with that one. A step unit is
+`step_seconds` (default 2 s: a vm-offer cancel takes 6 s; `--step-seconds 1.5` makes it 4.5 s).
 
 Steering: `add_fault(Fault(...))`, `clear_faults()`, `reset()`, `advance(s)` (with `ManualClock`),
 `configure_offer(...)`, `requests`, `cancel_count()`; over HTTP: POST/GET/DELETE `/_emulator/faults`,
@@ -27,11 +28,11 @@ POST `/_emulator/offers` {"publisherId", "offerId", "cancelMode", "operationShap
 token (the emulator only listens on loopback) and are not recorded.
 """
 
-from devhost.standins.cpp.api import AUTH_ABSENT, AUTH_INVALID, AUTH_NOT_BEARER, AUTH_VALID
 from devhost.standins.cpp.clock import ManualClock
 from devhost.standins.cpp.faults import Fault
-from devhost.standins.cpp.server import DEFAULT_TOKEN, EmulatorServer, RecordedRequest
+from devhost.standins.cpp.server import DEFAULT_TOKEN, EmulatorServer
 from devhost.standins.cpp.state import CancelMode, OperationShape
+from devhost.standins.server import AUTH_ABSENT, AUTH_INVALID, AUTH_NOT_BEARER, AUTH_VALID, RecordedRequest
 
 __all__ = [
     "AUTH_ABSENT",

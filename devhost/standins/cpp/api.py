@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote, unquote
 
 from devhost.standins.cpp.faults import Fault
 from devhost.standins.cpp.state import CancelMode, EmuOffer, EmuOperation, PortalState
+from devhost.standins.server import AUTH_VALID, Reply, StandInRequest, auth_marker, json_reply
 
 API_VERSION = "2017-10-31"
 _SEGMENT = r"(?P<{}>[^/]+)"
@@ -28,48 +27,14 @@ _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _LEGACY_REF = re.compile(r"(?P<p>[^$]+)\$(?P<o>[^$]+)\$2\$preview")
 
-AUTH_ABSENT = "<absent>"
-AUTH_VALID = "<bearer: valid>"
-AUTH_INVALID = "<bearer: invalid>"
-AUTH_NOT_BEARER = "<not a bearer token>"
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
-    return Reply(status, json.dumps(data).encode("utf-8"), {"Content-Type": "application/json", **(headers or {})})
-
 
 def error_reply(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Reply:
+    """The CPP's error body."""
     return json_reply(status, {"error": {"code": code, "message": message}}, headers)
 
 
-def auth_marker(header: str | None, token: str) -> str:
-    """What a recorded request shows instead of its Authorization header."""
-    if header is None:
-        return AUTH_ABSENT
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return AUTH_NOT_BEARER
-    return AUTH_VALID if value.strip() == token else AUTH_INVALID
-
-
-@dataclass(frozen=True)
-class ApiRequest:
-    method: str
-    path: str  # as sent (percent-encoded)
-    query: Mapping[str, str]
-    headers: Mapping[str, str]  # keys lower-cased
-    body: bytes
-
-
 def dispatch(
-    state: PortalState, request: ApiRequest, *, token: str, now: float, base_url: str, fault: Fault | None
+    state: PortalState, request: StandInRequest, *, token: str, now: float, base_url: str, fault: Fault | None
 ) -> Reply:
     marker = auth_marker(request.headers.get("authorization"), token)
     if marker != AUTH_VALID:
@@ -130,7 +95,7 @@ def dispatch(
 
 
 def _cancel(
-    state: PortalState, offer: EmuOffer, request: ApiRequest, *, now: float, base_url: str, fault: Fault | None
+    state: PortalState, offer: EmuOffer, request: StandInRequest, *, now: float, base_url: str, fault: Fault | None
 ) -> Reply:
     emails = ""
     if request.body.strip():

@@ -12,7 +12,8 @@ endpoint `POST /_standin/jobs`.
         api.base_url, api.token, api.cancel_count("d4261631-...")
 """
 
-from devhost.standins.ingestion.server import DEFAULT_TOKEN, IngestionStandIn, SeenRequest
+from devhost.standins.ingestion.server import DEFAULT_TOKEN, IngestionStandIn
 from devhost.standins.ingestion.state import TOO_LATE_MESSAGE, Job
+from devhost.standins.server import RecordedRequest
 
-__all__ = ["DEFAULT_TOKEN", "TOO_LATE_MESSAGE", "IngestionStandIn", "Job", "SeenRequest"]
+__all__ = ["DEFAULT_TOKEN", "TOO_LATE_MESSAGE", "IngestionStandIn", "Job", "RecordedRequest"]

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from devhost.standins.server import Control, ErrorCodes, Reply, StandInRequest, StandInServer, json_reply
 from devhost.standins.slack.faults import SlackFault, claim_fault
 from devhost.standins.slack.messages import SlackMessage, describe
 
@@ -28,9 +27,13 @@ from devhost.standins.slack.messages import SlackMessage, describe
 _RESPONSE_PATHS = {"response/": "interaction", "commands/": "command"}
 
 
-class SlackStandIn:
+class SlackStandIn(StandInServer):
     """The Web API methods the app uses, plus `response_url`s: `{base_url}response/<key>` for a click,
     `{base_url}commands/<key>` for a slash command."""
+
+    title = "Slack stand-in"
+    base_path = "/api/"  # what SLACK_API_BASE_URL should be set to
+    error_codes = ErrorCodes("invalid_arguments", "unknown_control", "request_too_large", "internal_error")
 
     def __init__(
         self,
@@ -41,59 +44,18 @@ class SlackStandIn:
         usergroups: dict[str, list[str]] | None = None,
         on_message: Callable[[SlackMessage], None] | None = None,
     ) -> None:
-        self._host, self._port = host, port
-        self.bot_token = bot_token
+        super().__init__(host, port, token=bot_token)
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
         self.on_message = on_message
         self.messages: list[SlackMessage] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[SlackFault] = []
-        self._lock = threading.Condition()
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # ---- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> SlackStandIn:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                standin._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                standin._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval makes stop() quick: serve_forever only notices shutdown() between polls.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
-    def base_url(self) -> str:
-        """What SLACK_API_BASE_URL should be set to."""
-        assert self._server is not None, "start() the stand-in first"
-        port = self._server.server_address[1]
-        return f"http://{self._host}:{port}/api/"
+    def bot_token(self) -> str | None:
+        """The one token the Web API methods accept (None: any)."""
+        return self.token
 
     def response_url(self, key: str = "r1") -> str:
         """A click's response_url; its posts are recorded with `response_key=key` and may replace the message that
@@ -115,6 +77,7 @@ class SlackStandIn:
             self.messages.clear()
             self.calls.clear()
             self.faults.clear()
+            self.clear_requests()
 
     def wait_for(self, predicate: Callable[[list[SlackMessage]], bool], timeout: float = 10.0) -> list[SlackMessage]:
         """Block until `predicate(messages)` holds; return a snapshot. Raises TimeoutError with what was seen."""
@@ -144,29 +107,27 @@ class SlackStandIn:
             time.sleep(taken.latency_s)
         return taken
 
-    def _handle(self, request: BaseHTTPRequestHandler, verb: str) -> None:
-        path = urlsplit(request.path).path
-        length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length) if length else b""
-        if path.startswith("/_standin/"):
-            self._control(request, verb, path.removeprefix("/_standin/"), raw)
-            return
-        if not path.startswith("/api/"):
-            self._send(request, 404, {"ok": False, "error": "unknown_url"})
-            return
-        params = self._params(request, raw)
-        name = path.removeprefix("/api/")
+    def answer(self, request: StandInRequest) -> Reply:
+        if not request.path.startswith("/api/"):
+            return _json(404, {"ok": False, "error": "unknown_url"})
+        params = self._params(request)
+        name = request.path.removeprefix("/api/")
         for prefix, kind in _RESPONSE_PATHS.items():
             if name.startswith(prefix):
-                self._response_url(request, name.removeprefix(prefix), kind, params)
-                return
+                return self._response_url(name.removeprefix(prefix), kind, params)
         with self._lock:
             self.calls.append((name, params))
         fault = self._take_fault(name, params)
+        return self._landing(fault, lambda: self._web_api(request, name, params, fault))
+
+    def _landing(self, fault: SlackFault | None, answer: Callable[[], Reply]) -> Reply:
+        """The answer, counted as landed for `fault` once it is on the wire (or failed to get there)."""
         try:
-            self._web_api(request, name, params, fault)
-        finally:
+            reply = answer()
+        except BaseException:
             self._landed(fault)
+            raise
+        return Reply(reply.status, reply.body, reply.headers, after=lambda: self._landed(fault))
 
     def _landed(self, fault: SlackFault | None) -> None:
         if fault is not None:
@@ -184,25 +145,21 @@ class SlackStandIn:
                     raise TimeoutError(f"Slack stand-in: {fault} landed {fault.landed} of {count} calls")
                 self._lock.wait(remaining)
 
-    def _web_api(
-        self, request: BaseHTTPRequestHandler, name: str, params: dict[str, Any], fault: SlackFault | None
-    ) -> None:
+    def _web_api(self, request: StandInRequest, name: str, params: dict[str, Any], fault: SlackFault | None) -> Reply:
         if fault is not None and not fault.proceed:
             headers = {"Retry-After": str(fault.retry_after_s)} if fault.status == 429 else {}
-            self._send(request, fault.status, {"ok": False, "error": fault.error}, headers)
-            return
+            return _json(fault.status, {"ok": False, "error": fault.error}, headers)
         if self.bot_token is not None:
-            auth = request.headers.get("Authorization", "")
+            auth = request.headers.get("authorization", "")
             token = auth.removeprefix("Bearer ").strip() or str(params.get("token", ""))
             if token != self.bot_token:
-                self._send(request, 200, {"ok": False, "error": "invalid_auth"})
-                return
-        self._send(request, 200, self._method(name, params))
+                return _json(200, {"ok": False, "error": "invalid_auth"})
+        return _json(200, self._method(name, params))
 
     @staticmethod
-    def _params(request: BaseHTTPRequestHandler, raw: bytes) -> dict[str, Any]:
-        content_type = request.headers.get("Content-Type", "")
-        text = raw.decode("utf-8", errors="replace")
+    def _params(request: StandInRequest) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", "")
+        text = request.body.decode("utf-8", errors="replace")
         params: dict[str, Any]
         if "json" in content_type:
             try:
@@ -212,7 +169,7 @@ class SlackStandIn:
             params = loaded if isinstance(loaded, dict) else {}
         else:
             params = dict(parse_qsl(text, keep_blank_values=True))
-            params.update(dict(parse_qsl(urlsplit(request.path).query)))
+            params.update(dict(parse_qsl(urlsplit(request.target).query)))
         for key in ("blocks", "attachments"):
             if isinstance(params.get(key), str):
                 try:
@@ -256,19 +213,13 @@ class SlackStandIn:
             return {"ok": True, "users": list(self.usergroups[group])}
         return {"ok": False, "error": "unknown_method"}
 
-    def _response_url(self, request: BaseHTTPRequestHandler, key: str, kind: str, params: dict[str, Any]) -> None:
+    def _response_url(self, key: str, kind: str, params: dict[str, Any]) -> Reply:
         fault = self._take_fault("response_url", params)
-        try:
-            self._response_post(request, key, kind, params, fault)
-        finally:
-            self._landed(fault)
+        return self._landing(fault, lambda: self._response_post(key, kind, params, fault))
 
-    def _response_post(
-        self, request: BaseHTTPRequestHandler, key: str, kind: str, params: dict[str, Any], fault: SlackFault | None
-    ) -> None:
+    def _response_post(self, key: str, kind: str, params: dict[str, Any], fault: SlackFault | None) -> Reply:
         if fault is not None and not fault.proceed:
-            self._send(request, fault.status, {"ok": False, "error": fault.error})
-            return
+            return _json(fault.status, {"ok": False, "error": fault.error})
         blocks = params.get("blocks") if isinstance(params.get("blocks"), list) else []
         replace, delete = bool(params.get("replace_original")), bool(params.get("delete_original"))
         self._record(
@@ -285,48 +236,37 @@ class SlackStandIn:
                 deleted=delete and kind == "interaction",
             )
         )
-        self._send(request, 200, {"ok": True})
+        return _json(200, {"ok": True})
 
-    def _control(self, request: BaseHTTPRequestHandler, verb: str, what: str, raw: bytes) -> None:
-        if verb == "GET" and what == "messages":
-            with self._lock:
-                self._send(request, 200, {"messages": [m.to_json() for m in self.messages]})
-            return
-        if verb == "POST" and what == "reset":
-            self.reset()
-            self._send(request, 200, {"ok": True})
-            return
-        if verb == "POST" and what == "faults":
-            try:
-                self.add_fault(SlackFault(**json.loads(raw or b"{}")))
-            except (TypeError, ValueError) as exc:
-                self._send(request, 400, {"ok": False, "error": str(exc)})
-                return
-            self._send(request, 200, {"ok": True})
-            return
-        if verb == "POST" and what == "usergroups":
-            try:
-                groups = json.loads(raw or b"{}")
-                self.usergroups.update({str(k): [str(u) for u in v] for k, v in groups.items()})
-            except (AttributeError, TypeError, ValueError) as exc:
-                self._send(request, 400, {"ok": False, "error": str(exc)})
-                return
-            self._send(request, 200, {"ok": True})
-            return
-        self._send(request, 404, {"ok": False, "error": "unknown_control"})
+    # ---- control endpoints: /_standin/* -----------------------------------------------------------------------
+    def error_reply(self, status: int, code: str, message: str) -> Reply:
+        return _json(status, {"ok": False, "error": code})
 
-    @staticmethod
-    def _send(
-        request: BaseHTTPRequestHandler,
-        status: int,
-        body: dict[str, Any],
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        data = json.dumps(body).encode("utf-8")
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
+    def controls(self) -> Mapping[tuple[str, str], Control]:
+        return {
+            ("GET", "messages"): self._messages_json,
+            ("POST", "reset"): self._reset,
+            ("POST", "faults"): self._add_fault,
+            ("POST", "usergroups"): self._add_usergroups,
+        }
+
+    def _messages_json(self, data: Any) -> Reply:
+        with self._lock:
+            return _json(200, {"messages": [m.to_json() for m in self.messages]})
+
+    def _reset(self, data: Any) -> Reply:
+        self.reset()
+        return _json(200, {"ok": True})
+
+    def _add_fault(self, data: Any) -> Reply:
+        self.add_fault(SlackFault(**(data or {})))
+        return _json(200, {"ok": True})
+
+    def _add_usergroups(self, data: Any) -> Reply:
+        groups = {str(k): [str(u) for u in v] for k, v in (data or {}).items()}
+        self.usergroups.update(groups)
+        return _json(200, {"ok": True})
+
+
+def _json(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Reply:
+    return json_reply(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})

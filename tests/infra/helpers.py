@@ -7,12 +7,14 @@ pass silently.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ ABBREVIATIONS_FILE = INFRA_DIR / "abbreviations.json"
 AZURE_YAML = REPO_ROOT / "azure.yaml"
 HOST_JSON = REPO_ROOT / "host.json"
 MANIFEST = REPO_ROOT / "slack_app" / "manifest.yaml"
+PREPACKAGE = REPO_ROOT / "infra" / "hooks" / "prepackage.py"
 
 # What the manifest uses for the function app's origin; azure.yaml's postprovision hook replaces it.
 MANIFEST_PLACEHOLDER = "https://FUNCTION_APP_HOST"
@@ -45,6 +48,15 @@ for name in sys.argv[1:]:
         result[name] = {"error": f"{type(exc).__name__}: {exc}"}
 json.dump(result, sys.stdout, default=str)
 """
+
+
+def prepackage_hook() -> ModuleType:
+    """infra/hooks/prepackage.py (a script, not a package) loaded as a module."""
+    spec = importlib.util.spec_from_file_location("prepackage_hook", PREPACKAGE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def infra_tool(name: str) -> Path:

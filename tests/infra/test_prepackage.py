@@ -7,29 +7,20 @@ what the hook is for. The hook therefore fails loudly, and azd (continueOnError:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from tests.infra.helpers import PARAMETERS_FILE, REPO_ROOT
+from tests.infra.helpers import prepackage_hook as hook
 
 Trees = dict[str, dict[str, Any]]
 SCRIPT = REPO_ROOT / "infra" / "hooks" / "prepackage.py"
 THIS_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 OTHER_PYTHON = "3.12" if THIS_PYTHON != "3.12" else "3.11"
-
-
-def hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("prepackage_hook", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_hook(app_python: str | None, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,15 +1,22 @@
-"""Local host for development and tests: serves function_app, drives orchestrations, embeds emulators.
+"""Local host for development, tests and the demo: it serves function_app the way Azure does, with the platform and
+the outside services imitated and the application unchanged. None of it ships (`.funcignore`).
 
-`python -m devhost` (serve), `python -m devhost demo`, `python -m devhost slash`: see `__main__`. The parts:
+`python -m devhost` (serve), `python -m devhost demo`, `python -m devhost slash`: see `__main__`. The rooms:
 
-- host.py: the composition (settings -> emulators -> app -> store/engine -> HTTP listener); banner.py prints it.
+- functions/: the Functions host and its Python worker - find the app and its settings, index its functions, route
+  and serve HTTP, invoke functions as the worker does.
+- durable/: the Durable extension - histories in SQLite, turns through the real SDK replay, activities, timers,
+  events, and the HTTP API the durable client calls; its docstring says where it differs from Azure.
+- standins/: the outside services on one loopback server base - the CPP emulator, the Product Ingestion stand-in,
+  Slack's Web API and Slack's signed requests, Azurite's launcher.
+- demo/: `python -m devhost demo`, the story and its printing.
+
+At the top, the composition and what the rooms share:
+
+- __main__.py: the command line.
+- host.py: `DevHost`, the composition (settings -> stand-ins -> app -> store/engine -> HTTP listener).
 - emulators.py: which outside services to stand in for - those the settings do not configure.
-- functions/: the Functions host's part - find the app and its settings, index its functions, route and serve HTTP,
-  invoke functions as the Python worker does; see its docstring.
-- durable/: the Durable extension's part - histories in SQLite, turns, activities, timers, events, and the HTTP
-  API the client binding calls; see its docstring.
-- data_dir.py: one dev host per data dir.
-- demo/: `python -m devhost demo`, the story, its last act (a configure job) and its printing; see its docstring.
-- standins/: the outside services (the CPP emulator, the Product Ingestion stand-in, Slack's Web API and Slack's
-  signed requests, Azurite's launcher); see its docstring.
+- banner.py: what `python -m devhost` prints at start (endpoints, what is real and what is emulated).
+- data_dir.py: one dev host per data dir (an advisory lock).
+- processes.py: stopping a child process politely (the test harness and the Azurite launcher).
 """

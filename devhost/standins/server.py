@@ -10,10 +10,13 @@ The control endpoint convention: `{control_prefix}{name}` (e.g. `POST /_standin/
 answer; no token (stand-ins listen on loopback only) and never recorded, so a test's steering is not mistaken for the
 app's calls. A bad body or argument is a 400 and an unknown endpoint a 404, in the service's own error shape.
 
-Adding a stand-in (say, the Partner Center submission API): subclass `StandInServer`, set `title`, `base_path`,
-`control_prefix`, `methods` and `error_codes`, override `error_reply` when the service's errors are not
-`{"error": {"code", "message"}}`, implement `answer(request)` (its API; return None to drop the connection) and
-`controls()` (its steering), and start it from `devhost.emulators` when its base-URL setting is unset.
+Adding a stand-in (say, the Partner Center submission API or Teams' Bot Connector) is one package under
+devhost/standins/ whose server subclasses `StandInServer`: set `title`, `base_path` and `error_codes` (and, where the
+service differs from the defaults, `control_prefix`, `methods`, `max_body_bytes`, `idle_timeout_s`,
+`records_tokens`); override `error_reply` when the service's errors are not `{"error": {"code", "message"}}`;
+implement `answer(request)` (its documented API only - return None to drop the connection) and `controls()` (its
+steering); then start it from `devhost.emulators` when its base-URL setting is unset, and test it beside the others
+in tests/devhost/standins/.
 """
 
 from __future__ import annotations

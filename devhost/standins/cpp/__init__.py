@@ -26,6 +26,12 @@ Steering: `add_fault(Fault(...))`, `clear_faults()`, `reset()`, `advance(s)` (wi
 POST `/_emulator/reset`, GET `/_emulator/requests`, POST `/_emulator/advance` {"seconds": n},
 POST `/_emulator/offers` {"publisherId", "offerId", "cancelMode", "operationShape"}. The control endpoints need no
 token (the emulator only listens on loopback) and are not recorded.
+
+- server.py: `EmulatorServer`, the emulator on the shared stand-in server: faults, clock, steering.
+- api.py: the Partner Portal's surface (pure): authentication, api-version, routes, the answers' shapes.
+- state.py: offers, their publishes and the cancels aimed at them; catalog.py: the fixed cast of offers and steps.
+- timeline.py: steps that advance with time, evaluated lazily; clock.py: the manual clock.
+- faults.py: the faults a test injects; control.py: the `/_emulator/*` endpoints; __main__.py: running it alone.
 """
 
 from devhost.standins.cpp.clock import ManualClock

@@ -10,6 +10,9 @@ endpoint `POST /_standin/jobs`.
     with IngestionStandIn() as api:
         api.add_job("d4261631-...", cancel_after_reads=3)   # the cancel is under way until 3 more status reads
         api.base_url, api.token, api.cancel_count("d4261631-...")
+
+- server.py: `IngestionStandIn`, the configure-job API on the shared stand-in server, `hold` and the control endpoints.
+- state.py: the jobs and how they move (on status reads, not on a clock): pure.
 """
 
 from devhost.standins.ingestion.server import DEFAULT_TOKEN, IngestionStandIn

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cppcancel.contracts import Requester, WatchRequest
-from cppcancel.schedule import ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
+from cppcancel.schedule import Evidence, ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
 from cppcancel.times import iso, parse_iso
 from partner_portal.models import Operation, StepStatus
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate
@@ -103,13 +103,14 @@ def after_poll(
     step_key = (running.id or running.name) if running is not None else None
     since = parse_iso(state.step_since) if step_key is not None and step_key == state.step_key else None
     since = since or now
-    delay = next_poll_delay(
-        params,
-        unchanged_polls=unchanged,
+    evidence = Evidence(
+        age_s=(now - started_at).total_seconds(),
         step_elapsed_s=(now - since).total_seconds() if running is not None else None,
         window=parse_time_frame(running.estimated_time_frame) if running is not None else None,
+        progress=running.progress_percentage if running is not None else None,
         retry_after_s=result.retry_after_s,
     )
+    delay = next_poll_delay(params, evidence)
     new_state = replace(
         counted,
         seen_digest=digest,

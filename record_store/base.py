@@ -21,6 +21,12 @@ its lock is the job's own row `lock|job|{job id, lowercased}`, with exactly the 
 take, ETag-checked takeover of an expired lease, join when held, release by the holder only). So two cancels of one
 job send one POST, while a job cancel and a CPP cancel of the same offer never join each other: they stop different
 things (a CPP publish and a configure job), and neither may silently swallow the other.
+
+A job's own partition `job|{job id, lowercased}` (kept per job, whichever offer names it) holds the row `status`: the
+job's last status read by anyone (`record_store.jobs.JobStatusRead`). Microsoft asks for at most one status read per
+minute per job, and a job may have two watchers (its registration's and a cancel's); `claim_job_read` lets one of
+them read only when no read was taken within the minimum interval, by a conditional (ETag) write that two watchers
+cannot both win, and hands the other the status that read got (`note_job_read`).
 """
 
 from __future__ import annotations
@@ -32,7 +38,15 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from cppcancel.times import iso, parse_iso
-from record_store.jobs import JOB_PREFIX, JobRegistration, job_row
+from record_store.jobs import (
+    JOB_PREFIX,
+    JOB_STATUS_ROW,
+    JobReadClaim,
+    JobRegistration,
+    JobStatusRead,
+    job_partition,
+    job_row,
+)
 
 # recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
 # answer is not recorded (a re-run must never send again). sent / failed: the POST's answer is recorded. joined:
@@ -239,6 +253,61 @@ class RecordStore(abc.ABC):
     def update_job(self, job: JobRegistration) -> None:
         """Write a registration's new state (its one writer at a time: the job's watcher)."""
         self._put(partition_of(job.publisher_id, job.offer_id), job_row(job.job_id), job.to_entity())
+
+    # -- one job's status reads, whoever watches it (record_store.jobs) ---------------------------------------------
+    def claim_job_read(
+        self, job_id: str, reader: str, now: datetime, min_interval_s: float, *, earlier_read: datetime | None = None
+    ) -> JobReadClaim:
+        """Record `reader` as reading the job's status now, unless someone read it within `min_interval_s` (or the
+        Retry-After it was answered with); then say when the next read may be and what the latest one got.
+
+        `earlier_read`: a read the caller knows of that the row may not hold yet (a cancel's own answer): it is
+        recorded first, so every watcher counts from it."""
+        partition = job_partition(job_id)
+        for _ in range(5):
+            found = self._read(partition, JOB_STATUS_ROW)
+            last = JobStatusRead.from_entity(found[0]) if found else None
+            if earlier_read is not None and (last is None or (last.read_time or earlier_read) < earlier_read):
+                known = JobStatusRead(job_id, iso(earlier_read), "the cancel's answer")
+                if last is not None:
+                    known = replace(last, read_at=known.read_at, reader=known.reader, retry_after_s=None)
+                self._write_read(partition, found, known)
+                continue  # read it back: the decision is made on what the store holds
+            allowed = last.next_read_at(min_interval_s) if last is not None else None
+            if allowed is not None and now < allowed:
+                return JobReadClaim(False, allowed, last)
+            base = last or JobStatusRead(job_id, iso(now), reader)
+            claimed = replace(base, read_at=iso(now), reader=reader, retry_after_s=None)
+            if self._write_read(partition, found, claimed):
+                return JobReadClaim(True, now + timedelta(seconds=min_interval_s), claimed)
+        raise StoreUnavailable(f"the status reads of job {job_id} kept changing while one was claimed")
+
+    def note_job_read(
+        self, job_id: str, reader: str, read_at: datetime, status_json: str | None, retry_after_s: float | None
+    ) -> None:
+        """What `reader`'s read (claimed at `read_at`) got: the status, if newer than the one held, and the
+        Retry-After, if that read is still the latest."""
+        partition = job_partition(job_id)
+        for _ in range(5):
+            found = self._read(partition, JOB_STATUS_ROW)
+            current = JobStatusRead.from_entity(found[0]) if found else JobStatusRead(job_id, iso(read_at), reader)
+            updated = current
+            held = parse_iso(current.status_at)
+            if status_json is not None and (held is None or held <= read_at):
+                updated = replace(updated, status_json=status_json, status_at=iso(read_at))
+            if (current.reader, current.read_time) == (reader, read_at):
+                updated = replace(updated, retry_after_s=retry_after_s)
+            if found is not None and updated == current:
+                return
+            if self._write_read(partition, found, updated):
+                return
+        raise StoreUnavailable(f"the status reads of job {job_id} kept changing while one was noted")
+
+    def _write_read(self, partition: str, found: tuple[Entity, str] | None, row: JobStatusRead) -> bool:
+        """Insert the row, or replace it if still at the version read: False when another writer came first."""
+        if found is None:
+            return self._insert(partition, JOB_STATUS_ROW, row.to_entity())
+        return self._replace(partition, JOB_STATUS_ROW, row.to_entity(), found[1])
 
     # -- the per-offer lock ------------------------------------------------------------------------------------------
     def acquire(self, record: CancelRecord, now: datetime, lease_s: float) -> LockResult:

@@ -8,8 +8,9 @@ wastes thousands of reads on the last; one long enough for the last leaves peopl
 average; reading every `d` seconds costs `1 / d` reads a second. If news comes at a rate `1 / tau` (one piece every
 `tau` seconds), minimising reads plus a price on lag gives `d = sqrt(2 tau / price)`: the interval should grow
 with the *square root* of how far away the next news is expected. So the schedule estimates `tau` from the answers
-and polls every `sqrt(floor_s * tau)` seconds, between the floor and `cap_s`: at the floor when news is expected
-within one floor interval, sparser the further away it is. `tau` is the most urgent of what is known:
+and polls every `sqrt(initial_s * tau)` seconds, between the floor and `cap_s`: at the operator's fastest rate
+(POLL_INITIAL_INTERVAL_S) when news is expected within one such interval, sparser the further away it is. `tau` is
+the most urgent of what is known:
 
 1. **The watch's age.** With no better knowledge, something that has run for `t` seconds is most likely to run for
    a time of the order of `t` more (a scale-free prior: a 2-minute-old cancel is most likely a quick one, a 2-hour-old
@@ -243,7 +244,7 @@ def expected_news_s(evidence: Evidence) -> float | None:
 
 
 def next_poll_delay(params: ScheduleParams, evidence: Evidence) -> float:
-    """Seconds until the next read after a successful one: `sqrt(floor * tau)` within the bounds."""
+    """Seconds until the next read after a successful one: `sqrt(initial_s * tau)` within the bounds."""
     floor = max(params.floor_s, evidence.min_interval_s or 0.0)
     cap = max(params.cap_s, floor)
     tau = expected_news_s(evidence)
@@ -252,7 +253,7 @@ def next_poll_delay(params: ScheduleParams, evidence: Evidence) -> float:
         assert window is not None and elapsed is not None
         delay = window.earliest_s - elapsed
     else:
-        delay = math.sqrt(floor * tau)
+        delay = math.sqrt(params.floor_s * tau)
     return _honour_retry_after(min(cap, max(floor, delay)), evidence.retry_after_s)
 
 

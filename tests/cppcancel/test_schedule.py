@@ -137,12 +137,13 @@ def test_progress_projects_the_end_of_the_step() -> None:
         assert next_poll_delay(DEFAULT, replace(evidence, progress=progress)) == 300
 
 
-def test_a_minimum_interval_the_service_asks_for_is_the_floor_and_scales_the_rule() -> None:
-    """A configure job may be read once a minute: never sooner, and sqrt(60 s x tau) beyond it."""
+def test_a_minimum_interval_the_service_asks_for_is_a_floor_of_the_rule() -> None:
+    """A configure job may be read once a minute: never sooner; beyond it, the same rule as any watch."""
     job = Evidence(age_s=0, min_interval_s=60)
     assert next_poll_delay(DEFAULT, job) == 60
-    assert next_poll_delay(DEFAULT, replace(job, age_s=15 * MIN)) == pytest.approx(math.sqrt(60 * 15 * MIN))
-    assert next_poll_delay(DEFAULT, replace(job, age_s=HOUR)) == 300
+    assert next_poll_delay(DEFAULT, replace(job, age_s=4 * MIN)) == 60
+    assert next_poll_delay(DEFAULT, replace(job, age_s=15 * MIN)) == pytest.approx(math.sqrt(15 * 15 * MIN))
+    assert next_poll_delay(DEFAULT, replace(job, age_s=3 * HOUR)) == 300
     assert next_poll_delay(ScheduleParams(initial_s=15, cap_s=30), job) == 60, "above a lower cap too"
 
 

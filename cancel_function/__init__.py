@@ -10,16 +10,7 @@ after the hand-over is poll_function's job. Importing the package registers ever
 registers `bp` once.
 """
 
-from cancel_function import (  # noqa: F401  (importing a module registers its functions on bp)
-    cancel_orchestrator,
-    job_routes,
-    report_activities,
-    send_activity,
-    slack_later,
-    slack_routes,
-    watcher_handover,
-    webhook_routes,
-)
+from cancel_function import registry  # noqa: F401  (importing it registers every function on bp)
 from cancel_function.blueprint import bp
 
 __all__ = ["bp"]

@@ -9,20 +9,7 @@ started by cancel_function's orchestration; it starts nothing itself. Importing 
 on `bp`; function_app.py registers `bp` once.
 """
 
-from poll_function import (
-    audit_activities,
-    cpp_activities,
-    job_activities,
-    slack_activities,
-    watch_orchestrator,
-)
+from poll_function import registry  # noqa: F401  (importing it registers every function on bp)
 from poll_function.blueprint import bp
 
-__all__ = [
-    "audit_activities",
-    "bp",
-    "cpp_activities",
-    "job_activities",
-    "slack_activities",
-    "watch_orchestrator",
-]
+__all__ = ["bp"]

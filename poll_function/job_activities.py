@@ -16,11 +16,9 @@ from typing import Any
 from cppcancel.error_info import NOT_RECORDED, ErrorInfo
 from cppcancel.settings import SettingsError, get_settings
 from cppcancel.times import parse_iso, utc_now
-from poll_function.blueprint import activity
 from poll_function.payloads import PollResult, load
 
 
-@activity
 def poll_job(payload: Any) -> dict[str, Any]:
     """GET the job's status once, at the job's shared pace. Input `{"operationUrl": status URL, "jobId", "watcher",
     "answeredAt"}` (the last two: who reads, and for a cancel's watcher when the cancel answered); output

@@ -21,7 +21,7 @@ from partner_portal.errors import CppError
 from poll_function.payloads import PollResult
 from product_ingestion.models import ConfigureStatus
 from record_store.base import RecordStore, StoreUnavailable
-from record_store.jobs import JobReadClaim, shared_status
+from record_store.job_reads import JobReadClaim, shared_status
 
 log = logging.getLogger(__name__)
 

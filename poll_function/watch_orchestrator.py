@@ -55,7 +55,6 @@ from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from durable_registration import OrchestrationContext, retry_options
-from poll_function.blueprint import orchestrator
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult, load
 from poll_function.watch_logic import (
@@ -159,7 +158,6 @@ def _finish(
     return (yield from _end(context, request, state, view))
 
 
-@orchestrator
 def watch_operation(context: OrchestrationContext) -> Steps:
     """Input: `WatchRequest` JSON. Output: how the watch ended (`watch_logic.output`)."""
     request = WatchRequest.from_json(load(context.get_input()))

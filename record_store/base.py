@@ -22,11 +22,11 @@ take, ETag-checked takeover of an expired lease, join when held, release by the 
 job send one POST, while a job cancel and a CPP cancel of the same offer never join each other: they stop different
 things (a CPP publish and a configure job), and neither may silently swallow the other.
 
-A job's own partition `job|{job id, lowercased}` (kept per job, whichever offer names it) holds the row `status`: the
-job's last status read by anyone (`record_store.jobs.JobStatusRead`). Microsoft asks for at most one status read per
-minute per job, and a job may have two watchers (its registration's and a cancel's); `claim_job_read` lets one of
-them read only when no read was taken within the minimum interval, by a conditional (ETag) write that two watchers
-cannot both win, and hands the other the status that read got (`note_job_read`).
+A job's own partition `job|{job id, lowercased}` (kept per job, whichever offer names it) holds the row `status`:
+the job's last status read by anyone (`record_store.job_reads.JobStatusRead`). Microsoft asks for at most one status
+read per minute per job, and a job may have two watchers (its registration's and a cancel's); `claim_job_read` lets
+one of them read only when no read was taken within the minimum interval, by a conditional (ETag) write that two
+watchers cannot both win, and hands the other the status that read got (`note_job_read`).
 """
 
 from __future__ import annotations
@@ -35,18 +35,13 @@ import abc
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from cppcancel.times import iso, parse_iso
-from record_store.jobs import (
-    JOB_PREFIX,
-    JOB_STATUS_ROW,
-    JobReadClaim,
-    JobRegistration,
-    JobStatusRead,
-    job_partition,
-    job_row,
-)
+from record_store.jobs import JOB_PREFIX, JobRegistration, job_row
+
+if TYPE_CHECKING:  # a job's shared status reads (record_store.job_reads) load with the watchers only
+    from record_store.job_reads import JobReadClaim, JobStatusRead
 
 # recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
 # answer is not recorded (a re-run must never send again). sent / failed: the POST's answer is recorded. joined:
@@ -263,6 +258,8 @@ class RecordStore(abc.ABC):
 
         `earlier_read`: a read the caller knows of that the row may not hold yet (a cancel's own answer): it is
         recorded first, so every watcher counts from it."""
+        from record_store.job_reads import JOB_STATUS_ROW, JobReadClaim, JobStatusRead, job_partition
+
         partition = job_partition(job_id)
         for _ in range(5):
             found = self._read(partition, JOB_STATUS_ROW)
@@ -287,6 +284,8 @@ class RecordStore(abc.ABC):
     ) -> None:
         """What `reader`'s read (claimed at `read_at`) got: the status, if newer than the one held, and the
         Retry-After, if that read is still the latest."""
+        from record_store.job_reads import JOB_STATUS_ROW, JobStatusRead, job_partition
+
         partition = job_partition(job_id)
         for _ in range(5):
             found = self._read(partition, JOB_STATUS_ROW)
@@ -305,6 +304,8 @@ class RecordStore(abc.ABC):
 
     def _write_read(self, partition: str, found: tuple[Entity, str] | None, row: JobStatusRead) -> bool:
         """Insert the row, or replace it if still at the version read: False when another writer came first."""
+        from record_store.job_reads import JOB_STATUS_ROW
+
         if found is None:
             return self._insert(partition, JOB_STATUS_ROW, row.to_entity())
         return self._replace(partition, JOB_STATUS_ROW, row.to_entity(), found[1])

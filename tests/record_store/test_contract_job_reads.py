@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 
 from record_store.base import RecordStore
-from record_store.jobs import JOB_STATUS_ROW, job_partition, shared_status
+from record_store.job_reads import JOB_STATUS_ROW, job_partition, shared_status
 from tests.record_store.test_contract import NOW, all_at_once
 
 JOB = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0001"

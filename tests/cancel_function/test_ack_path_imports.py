@@ -78,6 +78,7 @@ def loaded(names: tuple[str, ...], modules: list[str]) -> list[str]:
 def test_the_check_sees_submodules() -> None:
     assert loaded(("microsoft.teams", "slack_app"), ["microsoft.teams.apps", "slack_app_x"]) == ["microsoft.teams"]
 
+
 INDEX = (
     "import json, sys\n"
     "import function_app\n"

@@ -74,6 +74,7 @@ SETTING_NAMES = (
     "INGESTION_API_VERSION",
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
+    "INGESTION_MIN_POLL_INTERVAL_S",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -136,6 +137,8 @@ class Settings:
     ingestion_api_version: str = DEFAULT_INGESTION_API_VERSION
     ingestion_token_scope: str = INGESTION_TOKEN_SCOPE
     ingestion_access_token: str | None = field(default=None, repr=False)
+    # Microsoft: a configure job's status "with a maximum frequency of one request per minute", per job, whoever reads.
+    ingestion_min_poll_interval_s: float = 60.0
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -307,6 +310,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
+        ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
     )
     _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:

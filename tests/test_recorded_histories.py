@@ -102,6 +102,10 @@ EXPECTED = {
     "cancel_orchestrator_under_way.json",  # a cancel already under way: nothing sent, the live watcher joined
     "cancel_orchestrator_403.json",  # the CPP refuses: the error is reported, nothing is watched
     "watch_operation_completed.json",  # a watch over continue_as_new, to Completed
+    "cancel_orchestrator_job.json",  # a configure job's cancel, taken while the job finishes: its watcher started
+    "watch_operation_job.json",  # that job's watch, at the job's shared read pace, to cancelled
+    "cancel_orchestrator_joined.json",  # a second request while the first holds the offer: joined, nothing sent
+    "cancel_orchestrator_not_repeated.json",  # a re-run whose first run may have sent: not again, the publish followed
 }
 
 

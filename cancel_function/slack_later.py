@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from cppcancel.contracts import json_object
+from cppcancel.jsonread import json_object
 from durable_registration import OrchestrationContext, retry_options
 
 ANSWER_RETRY = retry_options(2000, 2)

@@ -16,7 +16,6 @@ watch follows its status URL (`configure/{jobId}/status`), so it too gets one wa
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -28,16 +27,6 @@ WATCH_ORCHESTRATOR = "watch_operation"
 STOP_WATCH_EVENT = "stop_watching"
 
 Source = Literal["slack", "webhook"]
-
-
-def json_object(payload: object) -> dict[str, Any]:
-    """A contract's JSON as a dict, whether the host hands it over decoded or as JSON text (hosts differ: durable
-    inputs, outputs and activity payloads arrive either way). Raises ValueError when it is not an object."""
-    if isinstance(payload, (str, bytes)):
-        payload = json.loads(payload)
-    if not isinstance(payload, Mapping):
-        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
-    return dict(payload)
 
 
 def _digest(text: str, length: int = 32) -> str:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cppcancel import jsonread
+
 __all__ = [
     "ALREADY_COMPLETED",
     "BASIC_LAYOUT",
@@ -53,33 +55,16 @@ BASIC_LAYOUT = ("code", "message", "statusCode", "apiCode", "transient", "retryA
 CPP_ERROR_LAYOUT = (*BASIC_LAYOUT, "outcomeUnknown")
 
 
-def _words(value: object) -> str:
-    """`code` and `message` as the readers before this type had them: `str(value or "")`."""
-    return str(value) if value else ""
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: object) -> float | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 # JSON key -> how a value is typed (mirroring how the readers before this type read it: flags by truthiness).
 _READERS: dict[str, Callable[[object], Any]] = {
-    "code": _words,
-    "message": _words,
-    "statusCode": _int,
-    "apiCode": _text,
+    "code": jsonread.words,
+    "message": jsonread.words,
+    "statusCode": jsonread.integer,
+    "apiCode": jsonread.text,
     "transient": bool,
-    "retryAfterS": _number,
+    "retryAfterS": jsonread.number,
     "outcomeUnknown": bool,
-    "publishOperationUrl": _text,
+    "publishOperationUrl": jsonread.text,
 }
 
 

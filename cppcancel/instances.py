@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cppcancel.contracts import CancelRequest, json_object
+from cppcancel.contracts import CancelRequest
+from cppcancel.jsonread import json_object
 from cppcancel.times import iso
 
 # Runtime statuses of an instance that is still live: a start with the same ID is refused while it is in one.

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from cppcancel.jsonread import first_text, first_whole, items
+
 
 class OperationStatus(StrEnum):
     NOT_STARTED = "notStarted"
@@ -93,36 +95,6 @@ def normalize_step_status(raw: object) -> StepStatus:
     return _STEP_STATUS.get(_key(raw), StepStatus.UNKNOWN) if isinstance(raw, str) else StepStatus.UNKNOWN
 
 
-def _str(data: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = data.get(key)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-    return None
-
-
-def _int(data: Mapping[str, Any], *keys: str) -> int | None:
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value.strip())
-    return None
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 @dataclass(frozen=True)
 class Message:
     """A step or operation message; `html` is the API's `messageHtml` as sent (render it as text, never as markup)."""
@@ -137,17 +109,21 @@ class Message:
             return cls(html=data)
         if not isinstance(data, Mapping):
             return None
-        text = _str(data, "messageHtml", "message", "text")
+        text = first_text(data, "messageHtml", "message", "text")
         if text is None:
             return None
-        return cls(html=text, level=(_str(data, "level") or "information"), timestamp=_str(data, "timestamp"))
+        return cls(
+            html=text,
+            level=(first_text(data, "level") or "information"),
+            timestamp=first_text(data, "timestamp"),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"messageHtml": self.html, "level": self.level, "timestamp": self.timestamp}
 
 
 def _messages(value: object) -> tuple[Message, ...]:
-    return tuple(m for m in (Message.from_json(item) for item in _list(value)) if m is not None)
+    return tuple(m for m in (Message.from_json(item) for item in items(value)) if m is not None)
 
 
 _STEP_KNOWN = {
@@ -177,17 +153,17 @@ class Step:
     def from_json(cls, data: object) -> Step | None:
         if not isinstance(data, Mapping):
             return None
-        raw_status = _str(data, "status")
-        step_id = _str(data, "id")
-        progress = _int(data, "progressPercentage")
+        raw_status = first_text(data, "status")
+        step_id = first_text(data, "id")
+        progress = first_whole(data, "progressPercentage")
         return cls(
             id=step_id,
-            name=_str(data, "stepName", "name") or step_id or "(unnamed step)",
+            name=first_text(data, "stepName", "name") or step_id or "(unnamed step)",
             status=normalize_step_status(raw_status),
             raw_status=raw_status,
-            description=_str(data, "description"),
+            description=first_text(data, "description"),
             progress_percentage=None if progress is None else max(0, min(100, progress)),
-            estimated_time_frame=_str(data, "estimatedTimeFrame"),
+            estimated_time_frame=first_text(data, "estimatedTimeFrame"),
             messages=_messages(data.get("messages")),
             extra={k: v for k, v in data.items() if k not in _STEP_KNOWN},
         )
@@ -232,7 +208,7 @@ def _error_text(value: object) -> str | None:
     if isinstance(value, str):
         return value or None
     if isinstance(value, Mapping):
-        return _str(value, "message", "messageHtml", "code")
+        return first_text(value, "message", "messageHtml", "code")
     if isinstance(value, list):
         parts = [p for p in (_error_text(v) for v in value) if p]
         return "; ".join(parts) or None
@@ -273,25 +249,25 @@ class Operation:
             data = data[0]
         if not isinstance(data, Mapping):
             raise ValueError(f"the operation body is a JSON {type(data).__name__}, not an object")
-        raw_status = _str(data, "status", "submissionState")
-        steps = tuple(s for s in (Step.from_json(item) for item in _list(data.get("steps"))) if s is not None)
+        raw_status = first_text(data, "status", "submissionState")
+        steps = tuple(s for s in (Step.from_json(item) for item in items(data.get("steps"))) if s is not None)
         return cls(
-            id=_str(data, "id"),
+            id=first_text(data, "id"),
             status=normalize_operation_status(raw_status),
             raw_status=raw_status,
-            submission_type=_str(data, "submissionType"),
-            created_at=_str(data, "createdDateTime"),
-            last_action_at=_str(data, "lastActionDateTime", "changedTime"),
-            cancellation_request_state=_str(data, "cancellationRequestState"),
+            submission_type=first_text(data, "submissionType"),
+            created_at=first_text(data, "createdDateTime"),
+            last_action_at=first_text(data, "lastActionDateTime", "changedTime"),
+            cancellation_request_state=first_text(data, "cancellationRequestState"),
             steps=steps,
             error=_error_text(data.get("error")),
             messages=_messages(data.get("messages")),
-            publisher_id=_str(data, "publisherId"),
-            offer_id=_str(data, "offerId"),
-            offer_version=_int(data, "offerVersion"),
-            publishing_version=_int(data, "publishingVersion"),
-            slot=_str(data, "slot"),
-            notification_emails=_str(data, "notificationEmails"),
+            publisher_id=first_text(data, "publisherId"),
+            offer_id=first_text(data, "offerId"),
+            offer_version=first_whole(data, "offerVersion"),
+            publishing_version=first_whole(data, "publishingVersion"),
+            slot=first_text(data, "slot"),
+            notification_emails=first_text(data, "notificationEmails"),
             extra={k: v for k, v in data.items() if k not in _OPERATION_KNOWN},
         )
 

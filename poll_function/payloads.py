@@ -12,18 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cppcancel.contracts import json_object
 from cppcancel.error_info import ErrorInfo
+from cppcancel.jsonread import json_object, number
 from partner_portal.models import Operation
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
 load = json_object
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -78,12 +72,12 @@ class PollResult:
     def from_json(cls, data: object) -> PollResult:
         if not isinstance(data, Mapping):
             return cls(False, error=ErrorInfo("invalid_result", "the poll activity returned nothing usable"))
-        retry = _float(data.get("retryAfterS"))
+        retry = number(data.get("retryAfterS"))
         next_read = data.get("nextReadAt")
         paced = cls(
             False,
             next_read_at=next_read if isinstance(next_read, str) else None,
-            min_interval_s=_float(data.get("minIntervalS")),
+            min_interval_s=number(data.get("minIntervalS")),
             shared=data.get("shared") is True,
             deferred=data.get("deferred") is True,
         )
@@ -95,7 +89,7 @@ class PollResult:
         raw = data.get("error")
         error = ErrorInfo.from_json(raw) if isinstance(raw, Mapping) else ErrorInfo("unknown", "the poll failed")
         if retry is None:
-            retry = _float(error.retry_after_s)
+            retry = number(error.retry_after_s)
         return replace(paced, retry_after_s=retry, error=error)
 
 
@@ -165,7 +159,7 @@ class SlackResult:
         return cls(
             ok=bool(data.get("ok")),
             ts=data.get("ts"),
-            retry_after_s=_float(data.get("retryAfterS")),
+            retry_after_s=number(data.get("retryAfterS")),
             error=data.get("error"),
             thread_pending=data.get("threadPending") is True,
         )

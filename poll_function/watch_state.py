@@ -12,18 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cppcancel.jsonread import integer, string
 from cppcancel.schedule import ScheduleParams
 from partner_portal.models import Operation
-
-
-def _int(data: Mapping[str, Any], key: str) -> int:
-    value = data.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -73,19 +64,19 @@ class WatchState:
         params = data.get("params")
         last = data.get("lastOperation")
         return cls(
-            polls=_int(data, "polls"),
-            generation=_int(data, "generation"),
+            polls=integer(data.get("polls")) or 0,
+            generation=integer(data.get("generation")) or 0,
             params=ScheduleParams.from_json(params) if isinstance(params, Mapping) else None,
-            deadline=_str(data, "deadline"),
-            seen_digest=_str(data, "seenDigest"),
-            unchanged=_int(data, "unchanged"),
-            errors=_int(data, "errors"),
-            step_key=_str(data, "stepKey"),
-            step_since=_str(data, "stepSince"),
-            posted_digest=_str(data, "postedDigest"),
-            announced_status=_str(data, "announcedStatus"),
-            announced_raw=_str(data, "announcedRaw"),
-            message_ts=_str(data, "messageTs"),
-            slack_error=_str(data, "slackError"),
+            deadline=string(data.get("deadline")),
+            seen_digest=string(data.get("seenDigest")),
+            unchanged=integer(data.get("unchanged")) or 0,
+            errors=integer(data.get("errors")) or 0,
+            step_key=string(data.get("stepKey")),
+            step_since=string(data.get("stepSince")),
+            posted_digest=string(data.get("postedDigest")),
+            announced_status=string(data.get("announcedStatus")),
+            announced_raw=string(data.get("announcedRaw")),
+            message_ts=string(data.get("messageTs")),
+            slack_error=string(data.get("slackError")),
             last_operation=dict(last) if isinstance(last, Mapping) else None,
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from cppcancel.jsonread import first_nonempty, items
 from partner_portal.models import Operation, normalize_operation_status
 
 # What a job is called in headlines ("configure job under way"); also how progress recognises a job's view.
@@ -58,14 +59,6 @@ _RESULTS = {
 _KNOWN = {"jobId", "jobID", "jobStatus", "jobResult", "jobStart", "jobEnd", "errors"}
 
 
-def _text(data: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 @dataclass(frozen=True)
 class JobError:
     code: str | None
@@ -77,11 +70,11 @@ class JobError:
 
 def _errors(value: object) -> tuple[JobError, ...]:
     found: list[JobError] = []
-    for item in value if isinstance(value, list) else []:
+    for item in items(value):
         if isinstance(item, Mapping):
-            message = _text(item, "message") or _text(item, "code")
+            message = first_nonempty(item, "message") or first_nonempty(item, "code")
             if message:
-                found.append(JobError(_text(item, "code"), message))
+                found.append(JobError(first_nonempty(item, "code"), message))
         elif isinstance(item, str) and item:
             found.append(JobError(None, item))
     return tuple(found)
@@ -106,15 +99,15 @@ class ConfigureStatus:
         """Raises ValueError only when the body is not a JSON object."""
         if not isinstance(data, Mapping):
             raise ValueError(f"the configure status is a JSON {type(data).__name__}, not an object")
-        raw_status, raw_result = _text(data, "jobStatus"), _text(data, "jobResult")
-        end = _text(data, "jobEnd")
+        raw_status, raw_result = first_nonempty(data, "jobStatus"), first_nonempty(data, "jobResult")
+        end = first_nonempty(data, "jobEnd")
         return cls(
-            job_id=_text(data, "jobId", "jobID"),
+            job_id=first_nonempty(data, "jobId", "jobID"),
             status=_STATUSES.get(_key(raw_status), JobStatus.UNKNOWN),
             result=_RESULTS.get(_key(raw_result), JobResult.UNKNOWN),
             raw_status=raw_status,
             raw_result=raw_result,
-            job_start=_text(data, "jobStart"),
+            job_start=first_nonempty(data, "jobStart"),
             job_end=None if end is None or end.startswith(NOT_ENDED) else end,
             errors=_errors(data.get("errors")),
             extra={k: v for k, v in data.items() if k not in _KNOWN},

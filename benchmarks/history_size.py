@@ -28,12 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backends.http.operation import Operation
 from benchmarks import report
 from benchmarks.polling_sim import MESSAGE_TS, simulate_timeline, watch_request
 from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_hour_timeline
 from cppcancel.schedule import ScheduleParams
 from devhost.durable.replay import Orchestration, OrchestratorFn
-from partner_portal.models import Operation
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from backends.ingestion.models import ConfigureStatus
 from benchmarks.timelines import HOUR, MIN, Change, OperationTimeline, StepPlan, build, default_timelines
-from product_ingestion.models import ConfigureStatus
 
 Kind = Literal["cpp", "job"]
 SHORT = "CPP cancel, 1-3 min"

@@ -21,18 +21,18 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from backends.http.operation import Operation
+from backends.ingestion.models import ConfigureStatus
 from benchmarks.mixes import SHORT, Mix, Watch
 from benchmarks.timelines import OPERATION_URL, T0, OperationTimeline
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
 from cppcancel.schedule import ScheduleParams
 from cppcancel.times import parse_iso
-from partner_portal.models import Operation
 from poll_function.job_pace import JobPoll, paced_poll
 from poll_function.payloads import PollResult, SlackResult
 from poll_function.watch_logic import after_poll, after_slack, begin, deadline_of, with_params
 from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
-from product_ingestion.models import ConfigureStatus
 from record_store.sqlite import SqliteRecordStore
 
 MESSAGE_TS = "1764061200.000100"

@@ -25,12 +25,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from backends.cpp.client import CppClient
+from backends.http.tokens import StaticTokenProvider
 from benchmarks import report
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from devhost.standins.cpp import EmulatorServer, Fault
-from partner_portal.client import CppClient
-from partner_portal.tokens import StaticTokenProvider
 from record_store.base import CancelRecord, RecordStore
 from record_store.sqlite import SqliteRecordStore
 

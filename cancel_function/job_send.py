@@ -14,20 +14,20 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from backends.http.errors import ApiError
+from backends.http.operation import CancelResult
+from backends.ingestion.models import ConfigureStatus
+from backends.ingestion.urlguard import job_url
 from cancel_function import send_once
 from cancel_function.payloads import CancelSent
 from cppcancel.contracts import CancelRequest
 from cppcancel.error_info import ALREADY_COMPLETED, BASIC_LAYOUT, ErrorInfo
 from cppcancel.settings import Settings
 from cppcancel.times import utc_now
-from partner_portal.errors import CppError
-from partner_portal.models import CancelResult
-from product_ingestion.models import ConfigureStatus
-from product_ingestion.urlguard import job_url
 from record_store.base import CancelRecord, RecordStore
 
 if TYPE_CHECKING:  # the HTTP client (requests) is imported when a job cancel is sent, not when the app is indexed
-    from product_ingestion.client import IngestionClient
+    from backends.ingestion.client import IngestionClient
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _result_of(client: IngestionClient, job_id: str) -> str | None:
     """How a completed job ended, in the API's words (`completed (succeeded)`), or None when it cannot be read."""
     try:
         return client.get_status(job_id).words
-    except CppError as exc:
+    except ApiError as exc:
         log.info("the status of job %s could not be read after a too-late cancel: %s", job_id, exc.code)
         return None
 
@@ -68,7 +68,7 @@ def _unreachable(client: IngestionClient, job_id: str) -> ErrorInfo | None:
     """As for the CPP: only "could not connect at all" stops the POST (any answer means the API is there)."""
     try:
         client.get_status(job_id)
-    except CppError as exc:
+    except ApiError as exc:
         if exc.code == "connection_error" and not exc.outcome_unknown:
             return exc.error_info()
     return None
@@ -92,7 +92,7 @@ def _post_answer(sent: CancelSent) -> send_once.PostAnswer:
 
 def post_job_cancel(settings: Settings, store: RecordStore, request: CancelRequest, record: CancelRecord) -> CancelSent:
     """The record says send: check the API is there, mark `sending`, POST once, write the answer back."""
-    from product_ingestion.client import IngestionClient, JobAlreadyCompleted
+    from backends.ingestion.client import IngestionClient, JobAlreadyCompleted
 
     job_id = request.job_id
     assert job_id is not None
@@ -103,7 +103,7 @@ def post_job_cancel(settings: Settings, store: RecordStore, request: CancelReque
             sent = _answer_of(client, job_id, client.cancel(job_id))
         except JobAlreadyCompleted:
             sent = CancelSent.failed(too_late_error(job_id, _result_of(client, job_id)))
-        except CppError as exc:
+        except ApiError as exc:
             sent = CancelSent.failed(exc.error_info())
         return sent, _post_answer(sent)
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from backends.http.operation import CancelResult
 from cppcancel.error_info import BASIC_LAYOUT, JOINED, NOT_REPEATED, ErrorInfo
 from cppcancel.jsonread import json_object
-from partner_portal.models import CancelResult
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
 load = json_object

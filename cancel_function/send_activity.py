@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from backends.http.errors import ApiError
+from backends.http.operation import CancelResult
 from cancel_function import job_send, send_once
 from cancel_function.payloads import CancelSent, joined_error, load
 from cppcancel import identifiers
@@ -31,13 +33,11 @@ from cppcancel.contracts import CancelRequest
 from cppcancel.error_info import ALREADY_COMPLETED, NOT_RECORDED, ErrorInfo
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import parse_iso, utc_now
-from partner_portal.errors import CppError
-from partner_portal.models import CancelResult
 from record_store.base import CancelRecord, OfferLock, RecordStore, StoreUnavailable
 from record_store.factory import record_store
 
 if TYPE_CHECKING:  # the HTTP client (requests) is imported when a cancel is sent, not when the app is indexed
-    from partner_portal.client import CppClient
+    from backends.cpp.client import CppClient
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,9 @@ QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not
 def publish_to_follow(settings: Settings, publisher_id: str, offer_id: str) -> str | None:
     """The offer's in-flight publish, else its latest one: what a re-run that must not send again follows, so that
     the story still ends with a final message. None when the offer cannot be read quickly (or has no publish)."""
-    from partner_portal.client import CppClient
-    from partner_portal.tokens import token_provider_from_settings
+    from backends.cpp.client import CppClient
 
-    quick = dataclasses.replace(
-        settings,
-        cpp_max_retries=0,
-        cpp_connect_timeout_s=min(settings.cpp_connect_timeout_s, QUICK_READ_TIMEOUT_S[0]),
-        cpp_read_timeout_s=min(settings.cpp_read_timeout_s, QUICK_READ_TIMEOUT_S[1]),
-    )
-    client = CppClient.from_settings(quick, token_provider_from_settings(settings))
+    client = CppClient.from_settings(settings, limits=settings.cpp_limits.quick(*QUICK_READ_TIMEOUT_S))
     try:
         operations = client.list_operations(publisher_id, offer_id)
         # The docs give the list no order: the latest is the one that changed last (in flight wins).
@@ -70,7 +63,7 @@ def publish_to_follow(settings: Settings, publisher_id: str, offer_id: str) -> s
             *(quote(part, safe="") for part in (publisher_id, offer_id, chosen.id))
         )
         return client.resolve_operation_url(path)
-    except CppError as exc:
+    except ApiError as exc:
         log.info("could not read %s/%s to follow it (%s)", publisher_id, offer_id, exc.code)
         return None
     finally:
@@ -142,7 +135,7 @@ def _unreachable(client: CppClient, request: CancelRequest) -> ErrorInfo | None:
     - means the Portal is there, and the POST goes ahead as asked."""
     try:
         client.list_operations(request.publisher_id, request.offer_id)
-    except CppError as exc:
+    except ApiError as exc:
         if exc.code == "connection_error" and not exc.outcome_unknown:
             return exc.error_info()
     return None
@@ -159,7 +152,7 @@ def _post(
     def post() -> tuple[CancelSent, send_once.PostAnswer]:
         try:
             result: CancelResult = client.cancel(request.publisher_id, request.offer_id, emails)
-        except CppError as exc:
+        except ApiError as exc:
             # A 202 the app may not follow (no operation, or one the token must not go to) was still taken.
             taken = "accepted" if exc.status_code == 202 else "failed"
             return CancelSent.failed(exc.error_info()), send_once.PostAnswer(
@@ -173,7 +166,7 @@ def _post(
 
 
 def _send(request: CancelRequest) -> CancelSent:
-    from partner_portal.client import CppClient
+    from backends.cpp.client import CppClient
 
     try:
         # The entry points validated these; validating again costs nothing and keeps this activity safe on its own.
@@ -247,7 +240,7 @@ def send_cancel(payload: Any) -> dict[str, Any]:
     try:
         sent = _send(request)
     except Exception as exc:
-        # Not a CppError (those are values): still leave the record, since the POST may have gone out.
+        # Not a ApiError (those are values): still leave the record, since the POST may have gone out.
         failure = ErrorInfo("unexpected", f"The cancel failed unexpectedly ({type(exc).__name__}).")
         _audit(request, CancelSent.failed(failure))
         raise

@@ -62,7 +62,7 @@ _STATUS_ID_RE = re.compile(r"(watch|cancel-webhook)-[0-9a-f]{32}\Z")
 _POLL_INTERVAL_S = 0.2
 
 
-# CPP error codes (partner_portal.errors) -> the HTTP status the webhook caller sees. The CPP is our upstream, so
+# CPP error codes (backends.http.errors) -> the HTTP status the webhook caller sees. The CPP is our upstream, so
 # its refusals are gateway errors; "no such offer" and "conflict" are told as such because the caller can act.
 class WebhookRefusal(Exception):
     """A request the webhook answers with a 4xx/5xx JSON error (and an audit record)."""

@@ -1,14 +1,14 @@
 """`ErrorInfo`: a failure as it crosses the durable boundary (activity results, custom status, orchestration output).
 
-A `CppError` is an exception and cannot travel through a Durable history; it travels as the JSON of
-`CppError.to_json()`, and the orchestrations' own failures (settings, invalid input, a crashed activity) use the same
+A `ApiError` is an exception and cannot travel through a Durable history; it travels as the JSON of
+`ApiError.to_json()`, and the orchestrations' own failures (settings, invalid input, a crashed activity) use the same
 keys. Before this type every reader picked that dict apart with `.get("code")`. Now the JSON is parsed once, where it
 enters (`from_json`), and the rest of the code reads typed attributes.
 
 Histories written by earlier code must replay unchanged, so the JSON is the contract, not this class: `from_json`
 reads any dict (missing keys take defaults) and `to_json` writes back exactly what was read - the same keys in the
 same order, unknown keys and values of an unexpected type included. An `ErrorInfo` built in code writes the layout
-the app has always written for its own errors (`BASIC_LAYOUT`); `CppError` adds `outcomeUnknown`, and the "cancel
+the app has always written for its own errors (`BASIC_LAYOUT`); `ApiError` adds `outcomeUnknown`, and the "cancel
 already under way" answer adds `publishOperationUrl`.
 """
 
@@ -81,7 +81,7 @@ def _same(typed: object, raw: object) -> bool:
 class ErrorInfo:
     """What went wrong, for the code that decides (`transient`, `outcome_unknown`) and for a person (`message`).
 
-    `code`: the `CppError.code` (`forbidden`, `timeout`, ...) or one of the app's (`settings`, `invalid_input`,
+    `code`: the `ApiError.code` (`forbidden`, `timeout`, ...) or one of the app's (`settings`, `invalid_input`,
     `unknown_outcome`, ...); "" when the JSON named none. `layout` and `extra` exist only so that `to_json` gives
     back exactly what `from_json` read; code never needs to look at them.
     """

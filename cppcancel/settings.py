@@ -8,25 +8,24 @@ settings object can never leak them.
 from __future__ import annotations
 
 import functools
-import ipaddress
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
+
+from cppcancel import envread as read
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
-_log = logging.getLogger(__name__)
-KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
 
 CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
 DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 
-# How the app gets its Azure AD tokens (partner_portal/credentials.py). The default is an app registration that trusts
+# How the app gets its Azure AD tokens (backends/http/credentials.py). The default is an app registration that trusts
 # the user-assigned managed identity through a federated credential: Partner Center admits Microsoft Entra
 # applications, and no Microsoft source shows a managed identity added there directly. Then an app registration with a
 # Key Vault certificate, and the managed identity itself (only if a team's Partner Center lists it).
@@ -75,6 +74,9 @@ SETTING_NAMES = (
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
     "INGESTION_MIN_POLL_INTERVAL_S",
+    "INGESTION_CONNECT_TIMEOUT_S",
+    "INGESTION_READ_TIMEOUT_S",
+    "INGESTION_MAX_RETRIES",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -88,6 +90,25 @@ DEFAULT_RECORD_STORE_TABLE = "cppcancelrecords"
 
 class SettingsError(ValueError):
     """Raised when settings are present but unusable; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    """How long one marketplace API may take to connect and to answer, and how often a safe read is retried (a
+    POST never is, once a byte may have left). Each backend has its own (`Settings.cpp_limits`, ...)."""
+
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_retries: int = 4
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) as `requests` wants it."""
+        return (self.connect_timeout_s, self.read_timeout_s)
+
+    def quick(self, connect_s: float, read_s: float) -> ApiLimits:
+        """At most these timeouts and no retries: for a read a person waits for (a Slack request's 3 s)."""
+        return ApiLimits(min(self.connect_timeout_s, connect_s), min(self.read_timeout_s, read_s), 0)
 
 
 @dataclass(frozen=True)
@@ -139,87 +160,37 @@ class Settings:
     ingestion_access_token: str | None = field(default=None, repr=False)
     # Microsoft: a configure job's status "with a maximum frequency of one request per minute", per job, whoever reads.
     ingestion_min_poll_interval_s: float = 60.0
+    # The Product Ingestion API's own timeouts and retries; unset (None): the CPP's, as before they existed.
+    ingestion_connect_timeout_s: float | None = None
+    ingestion_read_timeout_s: float | None = None
+    ingestion_max_retries: int | None = None
 
     @property
-    def cpp_timeout(self) -> tuple[float, float]:
-        """(connect, read) as `requests` wants it."""
-        return (self.cpp_connect_timeout_s, self.cpp_read_timeout_s)
+    def cpp_limits(self) -> ApiLimits:
+        return ApiLimits(self.cpp_connect_timeout_s, self.cpp_read_timeout_s, self.cpp_max_retries)
+
+    @property
+    def ingestion_limits(self) -> ApiLimits:
+        cpp = self.cpp_limits
+        return ApiLimits(
+            cpp.connect_timeout_s if self.ingestion_connect_timeout_s is None else self.ingestion_connect_timeout_s,
+            cpp.read_timeout_s if self.ingestion_read_timeout_s is None else self.ingestion_read_timeout_s,
+            cpp.max_retries if self.ingestion_max_retries is None else self.ingestion_max_retries,
+        )
 
 
-def is_loopback_host(host: str) -> bool:
-    """Plain http is allowed only to these (the emulators); everything else must be https."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_base_url(name: str, value: str, problems: list[str]) -> str:
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
-        problems.append(f"{name} must be an absolute https:// URL, got {value!r}")
-    elif parts.scheme == "http" and not is_loopback_host(host):
-        problems.append(f"{name} may use plain http:// only for a loopback emulator, got {value!r}")
-    elif parts.username or parts.password:
-        problems.append(f"{name} must not carry user-info")
-    elif parts.query or parts.fragment:
-        problems.append(f"{name} must not carry a query or fragment")
-    return value
-
-
-def _number(env: Mapping[str, str], name: str, default: float, problems: list[str], *, minimum: float = 0.0) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        problems.append(f"{name} must be a number of seconds, got {raw!r}")
-        return default
-    if not value > minimum or value != value or value == float("inf"):
-        problems.append(f"{name} must be a finite number greater than {minimum:g}, got {raw!r}")
-        return default
-    return value
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, problems: list[str], *, minimum: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        problems.append(f"{name} must be a whole number, got {raw!r}")
-        return default
-    if value < minimum:
-        problems.append(f"{name} must be at least {minimum}, got {value}")
-        return default
-    return value
-
-
-def _text(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    if value.startswith(KEY_VAULT_REFERENCE_PREFIX):
-        # App Service hands an unresolved Key Vault reference through verbatim (secret not set yet, or no access).
-        # Using it as a secret would only produce confusing signature failures: treat it as unset, and say why.
-        _log.warning("%s is an unresolved Key Vault reference; treating it as unset (is the secret set?)", name)
-        return None
-    return value or None
-
-
-def _table_endpoint(env: Mapping[str, str]) -> str | None:
-    uri = _text(env, "AzureWebJobsStorage__tableServiceUri")
-    account = _text(env, "AzureWebJobsStorage__accountName")
+def _table_endpoint(env: read.Env) -> str | None:
+    uri = read.text(env, "AzureWebJobsStorage__tableServiceUri")
+    account = read.text(env, "AzureWebJobsStorage__accountName")
     return uri or (f"https://{account}.table.core.windows.net" if account else None)
 
 
-def _table_name(env: Mapping[str, str], problems: list[str]) -> str:
-    table = _text(env, "RECORD_STORE_TABLE") or DEFAULT_RECORD_STORE_TABLE
+def _table_name(env: read.Env) -> str:
+    table = read.text(env, "RECORD_STORE_TABLE") or DEFAULT_RECORD_STORE_TABLE
     if not (table.isascii() and table.isalnum() and table[:1].isalpha() and 3 <= len(table) <= 63):
-        problems.append(f"RECORD_STORE_TABLE must be 3-63 letters and digits, starting with a letter (got {table!r})")
+        env.problems.append(
+            f"RECORD_STORE_TABLE must be 3-63 letters and digits, starting with a letter (got {table!r})"
+        )
     return table
 
 
@@ -242,76 +213,100 @@ def _check_apart(settings: Settings, problems: list[str]) -> None:
         )
 
 
-def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
+def _identity_mode(env: read.Env) -> str:
     """IDENTITY_MODE, one of IDENTITY_MODES (a typo must not silently pick another identity).
 
     What a mode needs (the app registration's IDs, the managed identity, the certificate) is checked when the first
-    token is needed (partner_portal/credentials.py): while a team is still creating its app registration, the Slack
+    token is needed (backends/http/credentials.py): while a team is still creating its app registration, the Slack
     commands that never call the Partner Portal keep working, and the ones that do say exactly what is missing. A
     local run needs no identity at all: the dev host's emulators take a fixed token (CPP_ACCESS_TOKEN,
     INGESTION_ACCESS_TOKEN), which is used before any identity is asked.
     """
-    mode = (_text(env, "IDENTITY_MODE") or DEFAULT_IDENTITY_MODE).lower()
+    mode = (read.text(env, "IDENTITY_MODE") or DEFAULT_IDENTITY_MODE).lower()
     if mode not in IDENTITY_MODES:
-        problems.append(f"IDENTITY_MODE must be one of {', '.join(IDENTITY_MODES)}; got {mode!r}")
+        env.problems.append(f"IDENTITY_MODE must be one of {', '.join(IDENTITY_MODES)}; got {mode!r}")
         return DEFAULT_IDENTITY_MODE
     return mode
 
 
+def _apis(env: read.Env) -> dict[str, Any]:
+    """The marketplace APIs: where, which version, which token, how long and how often (each its own)."""
+    return {
+        "cpp_base_url": read.base_url(env, "CPP_BASE_URL", DEFAULT_CPP_BASE_URL),
+        "cpp_api_version": read.text(env, "CPP_API_VERSION") or DEFAULT_CPP_API_VERSION,
+        "cpp_access_token": read.text(env, "CPP_ACCESS_TOKEN"),
+        "cpp_token_scope": read.text(env, "CPP_TOKEN_SCOPE") or CPP_TOKEN_SCOPE,
+        "cpp_connect_timeout_s": read.seconds(env, "CPP_CONNECT_TIMEOUT_S", 5.0),
+        "cpp_read_timeout_s": read.seconds(env, "CPP_READ_TIMEOUT_S", 30.0),
+        "cpp_max_retries": read.count(env, "CPP_MAX_RETRIES", 4, minimum=0),
+        "ingestion_base_url": read.base_url(env, "INGESTION_BASE_URL", DEFAULT_INGESTION_BASE_URL),
+        "ingestion_api_version": read.text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
+        "ingestion_token_scope": read.text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
+        "ingestion_access_token": read.text(env, "INGESTION_ACCESS_TOKEN"),
+        "ingestion_min_poll_interval_s": read.seconds(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0),
+        "ingestion_connect_timeout_s": read.maybe_seconds(env, "INGESTION_CONNECT_TIMEOUT_S"),
+        "ingestion_read_timeout_s": read.maybe_seconds(env, "INGESTION_READ_TIMEOUT_S"),
+        "ingestion_max_retries": read.maybe_count(env, "INGESTION_MAX_RETRIES", minimum=0),
+    }
+
+
+def _identity(env: read.Env) -> dict[str, Any]:
+    return {
+        "identity_mode": _identity_mode(env),
+        "azure_client_id": read.text(env, "AZURE_CLIENT_ID"),
+        "identity_app_client_id": read.text(env, "IDENTITY_APP_CLIENT_ID"),
+        "identity_app_tenant_id": read.text(env, "IDENTITY_APP_TENANT_ID"),
+        "identity_app_certificate": read.text(env, "IDENTITY_APP_CERTIFICATE"),
+    }
+
+
+def _slack(env: read.Env) -> dict[str, Any]:
+    slack_api_base_url = read.text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    read.base_url_problem("SLACK_API_BASE_URL", slack_api_base_url, env.problems)
+    return {
+        "slack_signing_secret": read.text(env, "SLACK_SIGNING_SECRET"),
+        "slack_bot_token": read.text(env, "SLACK_BOT_TOKEN"),
+        "slack_api_base_url": slack_api_base_url if slack_api_base_url.endswith("/") else slack_api_base_url + "/",
+        "audit_channel_id": read.text(env, "AUDIT_CHANNEL_ID"),
+    }
+
+
+def _behaviour(env: read.Env) -> dict[str, Any]:
+    """The policy, the watch's schedule, the webhook, the cancel lock and the job registrations."""
+    return {
+        "cancel_policy": read.text(env, "CANCEL_POLICY"),
+        "watch_timeout_s": read.seconds(env, "WATCH_TIMEOUT_S", 24 * 3600.0),
+        "poll_initial_interval_s": read.seconds(env, "POLL_INITIAL_INTERVAL_S", 15.0),
+        "poll_max_interval_s": read.seconds(env, "POLL_MAX_INTERVAL_S", 300.0),
+        "watch_polls_per_generation": read.count(env, "WATCH_POLLS_PER_GENERATION", 40, minimum=1),
+        "webhook_secret": read.text(env, "WEBHOOK_SECRET"),
+        "webhook_max_body_bytes": read.count(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, minimum=256),
+        "webhook_wait_s": read.seconds(env, "WEBHOOK_WAIT_S", 20.0),
+        "cancel_lock_lease_s": read.seconds(env, "CANCEL_LOCK_LEASE_S", 3600.0, minimum=60.0),
+        "cancel_join_wait_s": read.seconds(env, "CANCEL_JOIN_WAIT_S", 10.0),
+        "job_registration_max_per_offer": read.count(env, "JOB_REGISTRATION_MAX_PER_OFFER", 10, minimum=1),
+        "job_registration_max_per_caller": read.count(env, "JOB_REGISTRATION_MAX_PER_CALLER", 100, minimum=1),
+    }
+
+
+def _storage(env: read.Env) -> dict[str, Any]:
+    """Where the cancel record lives: an explicit SQLite file, else the function app's own storage account."""
+    return {
+        "record_store_sqlite": read.text(env, "RECORD_STORE_SQLITE"),
+        "record_store_table": _table_name(env),
+        "storage_connection_string": read.text(env, "AzureWebJobsStorage"),
+        "storage_table_endpoint": _table_endpoint(env),
+        "storage_client_id": read.text(env, "AzureWebJobsStorage__clientId") or read.text(env, "AZURE_CLIENT_ID"),
+    }
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
-    problems: list[str] = []
-    cpp_base_url = _check_base_url(
-        "CPP_BASE_URL", (_text(env, "CPP_BASE_URL") or DEFAULT_CPP_BASE_URL).rstrip("/"), problems
-    )
-    slack_api_base_url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
-    _check_base_url("SLACK_API_BASE_URL", slack_api_base_url, problems)
-    if not slack_api_base_url.endswith("/"):
-        slack_api_base_url += "/"
-
+    values = read.Env(env)
     settings = Settings(
-        cpp_base_url=cpp_base_url,
-        cpp_api_version=_text(env, "CPP_API_VERSION") or DEFAULT_CPP_API_VERSION,
-        cpp_access_token=_text(env, "CPP_ACCESS_TOKEN"),
-        cpp_token_scope=_text(env, "CPP_TOKEN_SCOPE") or CPP_TOKEN_SCOPE,
-        cpp_connect_timeout_s=_number(env, "CPP_CONNECT_TIMEOUT_S", 5.0, problems),
-        cpp_read_timeout_s=_number(env, "CPP_READ_TIMEOUT_S", 30.0, problems),
-        cpp_max_retries=_integer(env, "CPP_MAX_RETRIES", 4, problems, minimum=0),
-        identity_mode=_identity_mode(env, problems),
-        azure_client_id=_text(env, "AZURE_CLIENT_ID"),
-        identity_app_client_id=_text(env, "IDENTITY_APP_CLIENT_ID"),
-        identity_app_tenant_id=_text(env, "IDENTITY_APP_TENANT_ID"),
-        identity_app_certificate=_text(env, "IDENTITY_APP_CERTIFICATE"),
-        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
-        slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
-        slack_api_base_url=slack_api_base_url,
-        cancel_policy=_text(env, "CANCEL_POLICY"),
-        audit_channel_id=_text(env, "AUDIT_CHANNEL_ID"),
-        watch_timeout_s=_number(env, "WATCH_TIMEOUT_S", 24 * 3600.0, problems),
-        poll_initial_interval_s=_number(env, "POLL_INITIAL_INTERVAL_S", 15.0, problems),
-        poll_max_interval_s=_number(env, "POLL_MAX_INTERVAL_S", 300.0, problems),
-        watch_polls_per_generation=_integer(env, "WATCH_POLLS_PER_GENERATION", 40, problems, minimum=1),
-        webhook_secret=_text(env, "WEBHOOK_SECRET"),
-        webhook_max_body_bytes=_integer(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, problems, minimum=256),
-        webhook_wait_s=_number(env, "WEBHOOK_WAIT_S", 20.0, problems),
-        # Where the cancel record lives: an explicit SQLite file, else the function app's own storage account.
-        record_store_sqlite=_text(env, "RECORD_STORE_SQLITE"),
-        record_store_table=_table_name(env, problems),
-        cancel_lock_lease_s=_number(env, "CANCEL_LOCK_LEASE_S", 3600.0, problems, minimum=60.0),
-        cancel_join_wait_s=_number(env, "CANCEL_JOIN_WAIT_S", 10.0, problems),
-        job_registration_max_per_offer=_integer(env, "JOB_REGISTRATION_MAX_PER_OFFER", 10, problems, minimum=1),
-        job_registration_max_per_caller=_integer(env, "JOB_REGISTRATION_MAX_PER_CALLER", 100, problems, minimum=1),
-        storage_connection_string=_text(env, "AzureWebJobsStorage"),
-        storage_table_endpoint=_table_endpoint(env),
-        storage_client_id=_text(env, "AzureWebJobsStorage__clientId") or _text(env, "AZURE_CLIENT_ID"),
-        ingestion_base_url=_check_base_url(
-            "INGESTION_BASE_URL", (_text(env, "INGESTION_BASE_URL") or DEFAULT_INGESTION_BASE_URL).rstrip("/"), problems
-        ),
-        ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
-        ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
-        ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
-        ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
+        **_apis(values), **_identity(values), **_slack(values), **_behaviour(values), **_storage(values)
     )
+    problems = values.problems
     _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:
         problems.append(

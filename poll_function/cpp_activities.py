@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from backends.http.errors import ApiError
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from cppcancel.settings import SettingsError, get_settings
-from partner_portal.errors import CppError
 from poll_function.payloads import PollResult, load
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def load_watch_params(payload: Any) -> dict[str, Any]:
 
 def poll_operation(payload: Any) -> dict[str, Any]:
     """GET the operation once. Input `{"operationUrl": ...}`; output `PollResult` JSON."""
-    from partner_portal.client import CppClient  # requests: loaded when a poll runs, not when the app is indexed
+    from backends.cpp.client import CppClient  # requests: loaded when a poll runs, not when the app is indexed
 
     url = str(load(payload).get("operationUrl") or "")
     try:
@@ -34,7 +34,7 @@ def poll_operation(payload: Any) -> dict[str, Any]:
         return PollResult(False, error=ErrorInfo("settings", str(exc))).to_json()
     try:
         poll = client.poll_operation(url)
-    except CppError as exc:
+    except ApiError as exc:
         log.warning("operation poll failed: %s", exc.describe())
         return PollResult(False, error=exc.error_info(), retry_after_s=exc.retry_after_s).to_json()
     finally:

@@ -11,6 +11,7 @@ later), and the client itself does not retry a read: the watcher does, at the jo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cppcancel.error_info import NOT_RECORDED, ErrorInfo
@@ -24,8 +25,8 @@ def poll_job(payload: Any) -> dict[str, Any]:
     "answeredAt"}` (the last two: who reads, and for a cancel's watcher when the cancel answered); output
     `PollResult` JSON."""
     # The HTTP client (requests) and the store's backends load when a poll runs, not when the app is indexed.
+    from backends.ingestion.client import IngestionClient
     from poll_function.job_pace import JobPoll, paced_poll
-    from product_ingestion.client import IngestionClient
     from record_store.base import StoreUnavailable
     from record_store.factory import record_store
 
@@ -33,7 +34,7 @@ def poll_job(payload: Any) -> dict[str, Any]:
     url, answered = str(data.get("operationUrl") or ""), data.get("answeredAt")
     try:
         settings = get_settings()
-        client = IngestionClient.from_settings(settings, max_retries=0)
+        client = IngestionClient.from_settings(settings, limits=replace(settings.ingestion_limits, max_retries=0))
     except (SettingsError, ValueError) as exc:
         return PollResult(False, error=ErrorInfo("settings", str(exc))).to_json()
     poll = JobPoll(

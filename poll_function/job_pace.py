@@ -16,16 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from backends.http.errors import ApiError
+from backends.ingestion.models import ConfigureStatus
 from cppcancel.times import iso
-from partner_portal.errors import CppError
 from poll_function.payloads import PollResult
-from product_ingestion.models import ConfigureStatus
 from record_store.base import RecordStore, StoreUnavailable
 from record_store.job_reads import JobReadClaim, shared_status
 
 log = logging.getLogger(__name__)
 
-# One GET of the job's status, with the answer's Retry-After; raises CppError.
+# One GET of the job's status, with the answer's Retry-After; raises ApiError.
 StatusRead = Callable[[], tuple[ConfigureStatus, float | None]]
 
 
@@ -62,7 +62,7 @@ def _read(store: RecordStore, poll: JobPoll, claimed_at: datetime, read: StatusR
         status, retry_after = read()
         result = PollResult(True, status.as_operation(), retry_after)
         shared = shared_status(status.to_json())
-    except CppError as exc:
+    except ApiError as exc:
         log.warning("job status poll failed: %s", exc.describe())
         result = PollResult(False, error=exc.error_info(), retry_after_s=exc.retry_after_s)
         retry_after, shared = exc.retry_after_s, None

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from backends.http.operation import Operation
 from cppcancel.error_info import ErrorInfo
 from cppcancel.jsonread import json_object, number
-from partner_portal.models import Operation
 
 # An activity's input (or an orchestration's) as a dict, whether it arrives decoded or as JSON text.
 load = json_object
@@ -22,7 +22,7 @@ load = json_object
 
 @dataclass(frozen=True)
 class PollResult:
-    """Result of a poll activity: the operation read, or the error that prevented it (CppError JSON).
+    """Result of a poll activity: the operation read, or the error that prevented it (ApiError JSON).
 
     A configure job may be read only so often, whoever watches it (`poll_job`): `next_read_at` (ISO) is the earliest
     moment anyone may read it again and `min_interval_s` the least time between two reads. When it was not this

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from backends.http.operation import Operation, StepStatus
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.schedule import Evidence, ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
 from cppcancel.times import iso, parse_iso
-from partner_portal.models import Operation, StepStatus
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate
 from poll_function.watch_state import WatchState
 from poll_function.watch_view import Phase, WatchView, phase_of, progress_digest, status_key

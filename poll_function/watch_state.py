@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backends.http.operation import Operation
 from cppcancel.jsonread import integer, string
 from cppcancel.schedule import ScheduleParams
-from partner_portal.models import Operation
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from backends.http.operation import Operation, OperationStatus
 from cppcancel.contracts import Requester
 from cppcancel.times import iso
-from partner_portal.models import Operation, OperationStatus
 from slack_app.mrkdwn import html_to_text as _html_to_text
 from slack_app.mrkdwn import truncate
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from backends.http import errors
 from cppcancel.error_info import ErrorInfo
-from partner_portal import errors
 from slack_app.mrkdwn import code, format_duration
 
 OPS_COMMAND = "/cpp ops"
 
 
-def next_step_after_read(error: errors.CppError, publisher_id: str) -> str:
+def next_step_after_read(error: errors.ApiError, publisher_id: str) -> str:
     """What the person can do about a Partner Portal read that failed (`/cpp ops`, `/cpp status`, `/cpp cancel`)."""
     if isinstance(error, errors.Forbidden):
         return (

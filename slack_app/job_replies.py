@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from partner_portal import errors
+from backends.http import errors
 from record_store.jobs import JobRegistration
 from slack_app.actions import OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
@@ -20,7 +20,7 @@ from slack_app.mrkdwn import code, escape, slack_time, target
 from slack_app.replies import confirmation_controls
 
 if TYPE_CHECKING:  # the Product Ingestion models load when a job is shown, not for a CPP publish's confirmation
-    from product_ingestion.models import ConfigureStatus
+    from backends.ingestion.models import ConfigureStatus
 
 
 def _ref(ref: str) -> Block:
@@ -44,7 +44,7 @@ def job_status_message(
     if status.error_text:
         blocks.append(section(f"*The Product Ingestion API said:* {escape(status.error_text)}"))
     if status.is_cancelled:
-        from product_ingestion.models import PARTIAL_WARNING
+        from backends.ingestion.models import PARTIAL_WARNING
 
         blocks.append(context(PARTIAL_WARNING))
     if not status.is_completed:
@@ -53,7 +53,7 @@ def job_status_message(
     return message(f"{publisher_id}/{offer_id}: configure job {job_id} {status.words}.", blocks)
 
 
-def job_error_message(publisher_id: str, offer_id: str, job_id: str, error: errors.CppError, ref: str) -> Message:
+def job_error_message(publisher_id: str, offer_id: str, job_id: str, error: errors.ApiError, ref: str) -> Message:
     what = f"I could not read configure job {code(job_id)} of {target(publisher_id, offer_id)}."
     step = (
         "Check the job ID (the one POST configure returned)."
@@ -91,7 +91,7 @@ def job_confirmation_message(
     ticket: CancelTicket, status: ConfigureStatus | None, *, lookup_problem: str | None, ref: str
 ) -> Message:
     """The "are you sure" of a job cancel: the job's state, the partial-resources warning, Confirm / Never mind."""
-    from product_ingestion.models import PARTIAL_WARNING
+    from backends.ingestion.models import PARTIAL_WARNING
 
     job = ticket.job_id or ""
     where = target(ticket.publisher_id, ticket.offer_id)

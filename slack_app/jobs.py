@@ -6,7 +6,6 @@ is imported and built on first use only - most Slack requests never touch a job,
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import TYPE_CHECKING
 
@@ -14,22 +13,21 @@ from cppcancel.settings import Settings
 from slack_app import offers
 
 if TYPE_CHECKING:
-    from product_ingestion.client import IngestionClient
-    from product_ingestion.models import ConfigureStatus
+    from backends.ingestion.client import IngestionClient
+    from backends.ingestion.models import ConfigureStatus
 
 
 @functools.lru_cache(maxsize=4)
 def interactive_client(settings: Settings) -> IngestionClient:
     """The app's one ingestion token provider, with the interactive timeouts and no retries."""
-    from partner_portal.tokens import ingestion_token_provider_from_settings
-    from product_ingestion.client import IngestionClient
+    from backends.ingestion.client import IngestionClient
 
-    quick = dataclasses.replace(offers.interactive_settings(settings), cpp_max_retries=0)
-    return IngestionClient.from_settings(quick, ingestion_token_provider_from_settings(settings))
+    quick = settings.ingestion_limits.quick(offers.CPP_CONNECT_TIMEOUT_S, offers.CPP_READ_TIMEOUT_S)
+    return IngestionClient.from_settings(settings, limits=quick)
 
 
 def read_job(settings: Settings, job_id: str, *, deadline: float | None = None) -> ConfigureStatus:
-    """`GET configure/{jobId}/status` within the request's deadline (a CppError when it fails or takes too long)."""
+    """`GET configure/{jobId}/status` within the request's deadline (a ApiError when it fails or takes too long)."""
     import time
 
     client = interactive_client(settings)

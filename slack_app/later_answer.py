@@ -17,10 +17,9 @@ from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
+from backends.cpp.client import CppClient, token_provider_from_settings
+from backends.http import errors
 from cppcancel.settings import Settings
-from partner_portal import errors
-from partner_portal.client import CppClient
-from partner_portal.tokens import token_provider_from_settings
 from slack_app import later, offers
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
@@ -46,10 +45,10 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
         return {"posted": False, "reason": "response_url_expired"}
     client = CppClient.from_settings(settings, token_provider_from_settings(settings))
     try:
-        found: offers.OfferView | errors.CppError = offers.read_offer_fully(
+        found: offers.OfferView | errors.ApiError = offers.read_offer_fully(
             client, request.publisher_id, request.offer_id
         )
-    except errors.CppError as exc:
+    except errors.ApiError as exc:
         found = exc
     ask = lookup.Ask(request.kind, request.command, request.response_url, ticket)
     message = lookup.render(rt, attempt, ask, found)

@@ -1,7 +1,7 @@
 """Reading an offer's operations inside a Slack request: short timeouts, no retries, one overall deadline.
 
 Slack gives a slash command 3 seconds. The Partner Portal may take much longer, so the read runs on a small thread
-pool and the caller waits at most `CPP_BUDGET_S` for all of it; past that it gets a `CppTimeout` (the read ends on
+pool and the caller waits at most `CPP_BUDGET_S` for all of it; past that it gets a `ApiTimeout` (the read ends on
 its own socket timeouts - it is a GET, so abandoning it changes nothing). The client used here is built from the
 app's settings with tighter timeouts and no retries: a person can retry; a Slack timeout helps nobody.
 
@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from urllib.parse import quote
 
+from backends.cpp.client import CppClient
+from backends.http import errors
+from backends.http.operation import Operation
 from cppcancel.settings import Settings
-from partner_portal import errors
-from partner_portal.client import CppClient
-from partner_portal.models import Operation
-from partner_portal.tokens import token_provider_from_settings
 
 log = logging.getLogger("slack_app.offers")
 
@@ -42,19 +41,11 @@ _pool_lock = threading.Lock()
 _pool: concurrent.futures.ThreadPoolExecutor | None = None
 
 
-def interactive_settings(settings: Settings) -> Settings:
-    """The CPP settings for reads inside a Slack request."""
-    return dataclasses.replace(
-        settings,
-        cpp_connect_timeout_s=min(settings.cpp_connect_timeout_s, CPP_CONNECT_TIMEOUT_S),
-        cpp_read_timeout_s=min(settings.cpp_read_timeout_s, CPP_READ_TIMEOUT_S),
-        cpp_max_retries=0,
-    )
-
-
 def interactive_client(settings: Settings) -> CppClient:
-    """Short timeouts, but the app's one token provider (and so its cached managed-identity token)."""
-    return CppClient.from_settings(interactive_settings(settings), token_provider_from_settings(settings))
+    """Short timeouts and no retries, but the app's one token provider (and so its cached managed-identity token)."""
+    return CppClient.from_settings(
+        settings, limits=settings.cpp_limits.quick(CPP_CONNECT_TIMEOUT_S, CPP_READ_TIMEOUT_S)
+    )
 
 
 def _executor() -> concurrent.futures.ThreadPoolExecutor:
@@ -70,7 +61,7 @@ def _within(deadline: float, call: Callable[[], _T]) -> _T:
     try:
         return future.result(timeout=max(0.0, deadline - time.monotonic()))
     except concurrent.futures.TimeoutError:
-        raise errors.CppTimeout("The Partner Portal did not answer in time for Slack's 3-second limit.") from None
+        raise errors.ApiTimeout("The Partner Portal did not answer in time for Slack's 3-second limit.") from None
 
 
 within = _within  # for the configure-job reads (slack_app.jobs), under the same budget
@@ -111,7 +102,7 @@ class _Runner(Protocol):
 
 
 def read_offer(client: CppClient, publisher_id: str, offer_id: str, *, deadline: float | None = None) -> OfferView:
-    """The list (required: CppError otherwise) and the focus operation's own record (best effort).
+    """The list (required: ApiError otherwise) and the focus operation's own record (best effort).
 
     `deadline` (time.monotonic()) is the Slack request's own: what a slow user-group lookup used up before is not
     given to the Partner Portal again. At most CPP_BUDGET_S either way.
@@ -145,7 +136,7 @@ def _read(client: CppClient, publisher_id: str, offer_id: str, run: _Runner) -> 
     try:
         url = client.resolve_operation_url(path)
         detail = run(lambda: client.get_operation(url))
-    except errors.CppError as exc:
+    except errors.ApiError as exc:
         log.info("operation detail of %s/%s unavailable: %s", publisher_id, offer_id, exc.code)
-        return OfferView(operations, focus, incomplete=isinstance(exc, errors.CppTimeout))
+        return OfferView(operations, focus, incomplete=isinstance(exc, errors.ApiTimeout))
     return OfferView(operations, dataclasses.replace(detail, publisher_id=publisher_id, offer_id=offer_id))

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from partner_portal.models import Message as ApiMessage
-from partner_portal.models import Operation, Step, StepStatus
+from backends.http.operation import Message as ApiMessage
+from backends.http.operation import Operation, Step, StepStatus
 from slack_app import mrkdwn
 from slack_app.mrkdwn import code, escape, slack_time, truncate
 

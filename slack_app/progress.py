@@ -19,11 +19,11 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
+from backends.http.operation import Operation, StepStatus
+from backends.ingestion.models import PARTIAL_WARNING, is_job, job_words
 from cppcancel.contracts import CancelOutcome, Requester
 from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_REPEATED, ErrorInfo
 from cppcancel.times import parse_iso
-from partner_portal.models import Operation, StepStatus
-from product_ingestion.models import PARTIAL_WARNING, is_job, job_words
 from slack_app.actions import STOP_WATCHING, StopWatch
 from slack_app.advice import NOT_FOLLOWED_NEXT_STEP, OPS_COMMAND, next_step_hint
 from slack_app.blockkit import (

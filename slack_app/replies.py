@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from backends.http import errors
+from backends.http.operation import Operation
 from cppcancel import offer_apis
 from cppcancel.audit import AuditRecord
-from partner_portal import errors
-from partner_portal.models import Operation
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
@@ -86,7 +86,7 @@ def refusal_message(explanation: str, ref: str) -> Message:
 
 
 def cpp_error_message(
-    publisher_id: str, offer_id: str, error: errors.CppError, ref: str, *, doing: str = "read the operations of"
+    publisher_id: str, offer_id: str, error: errors.ApiError, ref: str, *, doing: str = "read the operations of"
 ) -> Message:
     what = f"I could not {doing} {target(publisher_id, offer_id)}."
     step = next_step_after_read(error, publisher_id)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from backends.cpp.client import CppClient
 from cppcancel import policy
 from cppcancel.settings import Settings
-from partner_portal.client import CppClient
 from slack_app import offers, replies
 from slack_app.attempt import Attempt
 from slack_app.audit_sink import AuditSink

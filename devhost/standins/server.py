@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from cppcancel.settings import is_loopback_host
+from cppcancel.envread import is_loopback_host
 
 log = logging.getLogger("devhost.standins")
 

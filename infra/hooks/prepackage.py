@@ -43,8 +43,7 @@ APP_SOURCES = (
     "poll_function",
     "slack_app",
     "cppcancel",
-    "partner_portal",
-    "product_ingestion",
+    "backends",
     "record_store",
 )
 

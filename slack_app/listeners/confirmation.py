@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import uuid
 
+from backends.http import errors
 from cppcancel.times import iso, utc_now
-from partner_portal import errors
 from slack_app import offers, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
@@ -29,11 +29,11 @@ def new_ticket(attempt: Attempt, notify: tuple[str, ...]) -> CancelTicket:
     return ticket
 
 
-def confirmation_reply(attempt: Attempt, ticket: CancelTicket, found: offers.OfferView | errors.CppError) -> Message:
+def confirmation_reply(attempt: Attempt, ticket: CancelTicket, found: offers.OfferView | errors.ApiError) -> Message:
     """The Confirm/Never mind message for what the read found (audited)."""
     p, o = attempt.offer
     attempt.request_id = ticket.request_id
-    if isinstance(found, errors.CppError):
+    if isinstance(found, errors.ApiError):
         exc = found
         if not exc.transient:  # 403/404/400...: the cancel would fail the same way; say what to do instead
             attempt.request_id = None
@@ -50,7 +50,7 @@ def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> Mess
     p, o = attempt.offer
     ticket = new_ticket(attempt, notify)
     try:
-        found: offers.OfferView | errors.CppError = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
-    except errors.CppError as exc:
+        found: offers.OfferView | errors.ApiError = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
+    except errors.ApiError as exc:
         found = exc
     return confirmation_reply(attempt, ticket, found)

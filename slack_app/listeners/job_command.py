@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
+from backends.http import errors
 from cppcancel.job_access import job_refusal
 from cppcancel.times import iso, utc_now
-from partner_portal import errors
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from record_store.jobs import NOT_FOUND_STATUS, JobRegistration, JobState
@@ -64,7 +64,7 @@ def job_status(rt: Runtime, attempt: Attempt, job_id: str, command: str) -> Mess
         return refused
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
-    except errors.CppError as exc:
+    except errors.ApiError as exc:
         attempt.record("allowed", "failed", status_code=exc.status_code, reason=f"job {job_id}: {exc.describe()}")
         return job_replies.job_error_message(p, o, job_id, exc, attempt.ref)
     attempt.record("allowed", "shown", status_code=200, reason=f"job {job_id}: {status.words}")
@@ -85,7 +85,7 @@ def job_confirmation(
     attempt.request_id = ticket.request_id
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)
-    except errors.CppError as exc:
+    except errors.ApiError as exc:
         if isinstance(exc, errors.NotFound):  # the API does not know it: never offered again
             _forget_finished(rt, attempt, job_id, NOT_FOUND_STATUS, state="not_found")
             if fallback is not None:

@@ -16,7 +16,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from partner_portal import errors
+from backends.http import errors
 from slack_app import deadline, later, offers, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
@@ -41,14 +41,14 @@ class Ask:
     ticket: CancelTicket | None = None  # for "cancel"
 
 
-def render(rt: Runtime, attempt: Attempt, ask: Ask, found: offers.OfferView | errors.CppError) -> Message:
+def render(rt: Runtime, attempt: Attempt, ask: Ask, found: offers.OfferView | errors.ApiError) -> Message:
     """The answer for what the reads found (audited): the same inline and in the follow-up. `/cpp ops` lists the
     offer's registered configure jobs still running below it, whatever the CPP said."""
     p, o = attempt.offer
     if ask.kind == "cancel":
         assert ask.ticket is not None, "a confirmation needs its ticket"
         return confirmation_reply(attempt, ask.ticket, found)
-    if isinstance(found, errors.CppError):
+    if isinstance(found, errors.ApiError):
         attempt.record("allowed", "failed", status_code=found.status_code, reason=found.describe())
         failed = replies.cpp_error_message(p, o, found, attempt.ref)
         return job_command.with_registered_jobs(rt, attempt, failed) if ask.kind == "ops" else failed
@@ -62,14 +62,14 @@ def render(rt: Runtime, attempt: Attempt, ask: Ask, found: offers.OfferView | er
 def answer(rt: Runtime, attempt: Attempt, ask: Ask, durable: DurableGateway | None) -> Message:
     """Inline if the reads fit, else "Looking up…" now and the answer through the response_url."""
     p, o = attempt.offer
-    found: offers.OfferView | errors.CppError = errors.CppTimeout(NO_TIME)
+    found: offers.OfferView | errors.ApiError = errors.ApiTimeout(NO_TIME)
     read_by = deadline.read_deadline(attempt.deadline, time.monotonic())
     if read_by is not None:
         try:
             found = offers.read_offer(rt.cpp, p, o, deadline=read_by)
-        except errors.CppTimeout as exc:
+        except errors.ApiTimeout as exc:
             found = exc
-        except errors.CppError as exc:  # a real answer (403, 404, 5xx...): waiting longer would not change it
+        except errors.ApiError as exc:  # a real answer (403, 404, 5xx...): waiting longer would not change it
             return render(rt, attempt, ask, exc)
         if isinstance(found, offers.OfferView) and not found.incomplete:
             return render(rt, attempt, ask, found)

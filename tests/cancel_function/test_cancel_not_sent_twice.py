@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from backends.http.errors import InvalidResponse, UnsafeUrl
 from cancel_function import send_once
 from cancel_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cancel_function.payloads import cancel_under_way_error
@@ -30,7 +31,6 @@ from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.settings import reset_settings_cache
 from devhost.durable.replay import OrchestratorFn
 from devhost.standins.cpp.faults import Fault
-from partner_portal.errors import InvalidResponse, UnsafeUrl
 from record_store.base import CancelRecord
 from record_store.sqlite import SqliteRecordStore
 from tests.cancel_function.conftest import cancel_request

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from backends.http.errors import ApiTimeout, Forbidden
+from backends.http.operation import CancelResult
 from cancel_function.names import POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.contracts import CancelOutcome, WatchRequest, watch_instance_id
 from devhost.durable.replay import OrchestratorFn
-from partner_portal.errors import CppTimeout, Forbidden
-from partner_portal.models import CancelResult
 from tests.cancel_function.conftest import cancel_request
 from tests.conftest import CHANNEL
 from tests.poll_function.operations import OPERATION_URL
@@ -93,7 +93,7 @@ def test_a_refused_cancel_is_reported_with_the_error(cancel_fn: OrchestratorFn) 
 
 def test_a_timed_out_cancel_is_not_sent_again(cancel_fn: OrchestratorFn) -> None:
     s = start(cancel_fn)
-    s.complete({"ok": False, "error": CppTimeout("No answer in time.").to_json()})
+    s.complete({"ok": False, "error": ApiTimeout("No answer in time.").to_json()})
     s.complete({"messageTs": None}, REPORT_CANCEL)
     assert s.turn.output["status"] == "failed" and s.turn.output["error"]["code"] == "timeout"
     assert s.trace.count(SEND_CANCEL) == 1

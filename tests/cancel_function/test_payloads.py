@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from backends.http.errors import Forbidden
+from backends.http.operation import CancelResult
 from cancel_function.payloads import CANCEL_UNDER_WAY, CancelSent, ReportResult, cancel_under_way_error
 from cppcancel.error_info import ErrorInfo
-from partner_portal.errors import Forbidden
-from partner_portal.models import CancelResult
 from tests.fixtures.replaying import HISTORIES, load_fixture
 
 PUBLISH_URL = "https://cloudpartner.azure.com/api/publishers/contoso/offers/o/operations/publish-1"

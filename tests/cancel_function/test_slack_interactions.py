@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from backends.cpp.client import CppClient
 from cppcancel.contracts import (
     CANCEL_ORCHESTRATOR,
     STOP_WATCH_EVENT,
@@ -23,7 +24,6 @@ from cppcancel.contracts import (
     watch_instance_id,
 )
 from cppcancel.settings import get_settings
-from partner_portal.client import CppClient
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.cancel_function.local_host import LocalFunctions
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, TEAM

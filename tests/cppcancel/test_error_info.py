@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backends.http.errors import ApiTimeout, Forbidden, Throttled
 from cppcancel.contracts import CancelOutcome
 from cppcancel.error_info import ErrorInfo
-from partner_portal.errors import CppTimeout, Forbidden, Throttled
 
 KEYS = ["code", "message", "statusCode", "apiCode", "transient", "retryAfterS", "outcomeUnknown", "publishOperationUrl"]
 JSON_VALUES = st.recursive(
@@ -31,7 +31,7 @@ def test_a_cpp_error_reads_back_typed() -> None:
     assert (info.code, info.status_code, info.transient, info.retry_after_s) == ("throttled", 429, True, 7)
     assert not info.outcome_unknown and info.message.startswith("Too many requests.")
     assert json.dumps(info.to_json()) == json.dumps(error)
-    timeout = ErrorInfo.from_json({**CppTimeout("No answer.").to_json(), "outcomeUnknown": True})
+    timeout = ErrorInfo.from_json({**ApiTimeout("No answer.").to_json(), "outcomeUnknown": True})
     assert timeout.outcome_unknown and timeout.transient
 
 

@@ -104,7 +104,7 @@ def test_the_package_ships_the_app_byte_compiled(azure_yaml: dict[str, Any]) -> 
     ignored = (REPO_ROOT / ".funcignore").read_text(encoding="utf-8").split()
     assert "__pycache__" not in ignored and "tests" in ignored
     sources = (REPO_ROOT / "infra" / "hooks" / "prepackage.py").read_text(encoding="utf-8")
-    for package in ("cancel_function", "poll_function", "slack_app", "cppcancel", "partner_portal", "record_store"):
+    for package in ("cancel_function", "poll_function", "slack_app", "cppcancel", "backends", "record_store"):
         assert f'"{package}"' in sources
     run = subprocess.run(
         [sys.executable, str(REPO_ROOT / "infra" / "hooks" / "prepackage.py")], capture_output=True, text=True

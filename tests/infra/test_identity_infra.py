@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
+from backends.http.credentials import TOKEN_EXCHANGE_AUDIENCE
 from cppcancel.settings import IDENTITY_APP_FEDERATED, IDENTITY_MANAGED, IDENTITY_MODES, Settings, load_settings
-from partner_portal.credentials import TOKEN_EXCHANGE_AUDIENCE
 from tests.infra.helpers import REPO_ROOT, body, decorators, only_resource, resources_of_type
 
 Trees = dict[str, dict[str, Any]]

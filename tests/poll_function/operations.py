@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backends.http.operation import Operation
 from cppcancel.contracts import Requester
-from partner_portal.models import Operation
 from poll_function.watch_view import WatchView
 
 OPERATION_ID = "56615b67-2185-49fe-80d2-c4ddf77bb2e8"

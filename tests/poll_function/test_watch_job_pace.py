@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from backends.ingestion.models import ConfigureStatus
 from cppcancel.contracts import WatchRequest
 from cppcancel.schedule import ScheduleParams
 from cppcancel.times import iso
 from devhost.durable.replay import OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, UPDATE_SLACK
-from product_ingestion.models import ConfigureStatus
 from tests.poll_function.conftest import MESSAGE_TS, watch_request
 from tests.poll_function.stepper import Stepper
 

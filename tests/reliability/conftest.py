@@ -37,10 +37,10 @@ from devhost.standins.cpp import EmulatorServer
 from devhost.standins.ingestion import IngestionStandIn
 from devhost.standins.slack import SlackMessage, SlackStandIn
 from record_store.tables import TableRecordStore
+from tests.backends.cpp.conftest import RecordingServer
 from tests.cancel_function.conftest import SlackDriver
 from tests.conftest import BOB, BOT_TOKEN, app_settings
 from tests.devhost.conftest import Response, fetch, restored_environ
-from tests.partner_portal.conftest import RecordingServer
 from tests.reliability.store_faults import FaultyTables
 from tests.slack_app.helpers import Reply
 

@@ -1,7 +1,7 @@
 """The bearer token never leaves the Partner Portal's origin, whatever the Partner Portal (or something posing as it)
 answers - checked through the real flow, with a second loopback server that records every request it gets.
 
-The client's URL guard is tested rule by rule in tests/partner_portal/test_urlguard.py and test_token_safety.py
+The client's URL guard is tested rule by rule in tests/backends/cpp/test_urlguard.py and test_token_safety.py
 (including plain http:// when the base is https://, which needs a TLS base this suite does not run). Here: the whole
 cancel, as a pipeline and as a person start it, and what they are told.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from product_ingestion.models import PARTIAL_WARNING, ConfigureStatus
+from backends.ingestion.models import PARTIAL_WARNING, ConfigureStatus
 from slack_app.actions import CancelTicket
 from slack_app.job_replies import job_confirmation_message
 from tests.slack_app.helpers import check_dialog, find_button

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backends.ingestion.models import PARTIAL_WARNING
 from cancel_function.job_send import too_late_error
 from cppcancel.contracts import CancelOutcome, Requester
 from cppcancel.error_info import ErrorInfo
-from product_ingestion.models import PARTIAL_WARNING
 from slack_app.progress import render_cancel_report
 
 JOB = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from backends.http import errors
+from backends.http.operation import Operation
 from cppcancel.audit import AuditRecord
-from partner_portal import errors
-from partner_portal.models import Operation
 from slack_app import replies
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import MAX_BUTTON_TEXT, Message
@@ -120,11 +120,11 @@ def test_confirmation_when_the_lookup_failed_explains_and_still_offers_confirm()
         (errors.InvalidRequest("no", status_code=400), "Check the publisher and offer IDs"),
         (errors.Unauthorized("no", status_code=401), "could not sign in"),
         (errors.ServerError("no", status_code=502), "Try again in a minute."),
-        (errors.CppTimeout("no"), "Try again in a minute."),
+        (errors.ApiTimeout("no"), "Try again in a minute."),
         (errors.InvalidResponse("no"), "quote the ref below"),
     ],
 )
-def test_every_cpp_error_comes_with_a_next_step(error: errors.CppError, advice: str) -> None:
+def test_every_cpp_error_comes_with_a_next_step(error: errors.ApiError, advice: str) -> None:
     message = replies.cpp_error_message("contoso", "o", error, "r1")
     check_limits(message)
     assert advice in all_text(message)

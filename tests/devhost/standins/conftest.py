@@ -4,7 +4,7 @@ The CPP emulator's tests drive it through the CPP client, with the session emula
 Ingestion stand-in's through a plain HTTP client.
 """
 
-from tests.partner_portal.conftest import _shared_clock, _shared_emulator, client, clock, emulator
-from tests.product_ingestion.conftest import standin
+from tests.backends.cpp.conftest import _shared_clock, _shared_emulator, client, clock, emulator
+from tests.backends.ingestion.conftest import standin
 
 __all__ = ["_shared_clock", "_shared_emulator", "client", "clock", "emulator", "standin"]

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import requests
 
+from backends.cpp.client import CppClient
+from backends.http import errors
+from backends.http.operation import Operation, OperationStatus, StepStatus
 from devhost.standins.cpp import EmulatorServer, Fault, ManualClock
-from partner_portal import errors
-from partner_portal.client import CppClient
-from partner_portal.models import Operation, OperationStatus, StepStatus
-from tests.partner_portal.conftest import make_client
+from tests.backends.cpp.conftest import make_client
 
 VM = ("contoso", "contoso-vm-offer")
 API = "?api-version=2017-10-31"
@@ -411,7 +411,7 @@ def test_a_request_held_across_a_reset_never_acts_on_the_fresh_state(
     def post() -> None:
         try:
             make_client(emulator, timeout=(1.0, 3.0), max_retries=0).cancel(*VM)
-        except errors.CppError as exc:
+        except errors.ApiError as exc:
             failures.append(exc)
 
     sender = threading.Thread(target=post)
@@ -421,7 +421,7 @@ def test_a_request_held_across_a_reset_never_acts_on_the_fresh_state(
         time.sleep(0.01)  # polling for the POST's arrival (not for its outcome)
     emulator.reset()
     sender.join(5)
-    assert failures and isinstance(failures[0], errors.CppConnectionError), failures
+    assert failures and isinstance(failures[0], errors.ApiConnectionError), failures
     assert emulator.requests == []
     assert not client.get_operation(_publish_url(emulator, _publish(client))).cancel_under_way
     assert all(op.raw_status != "canceled" for op in client.list_operations(*VM))

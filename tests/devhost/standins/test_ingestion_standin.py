@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from backends.http.tokens import StaticTokenProvider
+from backends.ingestion.client import token_provider_from_settings
 from cppcancel.settings import load_settings
 from devhost.standins.ingestion import TOO_LATE_MESSAGE, IngestionStandIn
-from partner_portal.tokens import StaticTokenProvider, ingestion_token_provider_from_settings
+from tests.backends.ingestion.conftest import JOB
 from tests.devhost.conftest import fetch
-from tests.product_ingestion.conftest import JOB
 
 
 def test_no_token_or_no_version_is_refused(standin: IngestionStandIn) -> None:
@@ -59,7 +60,7 @@ def test_jobs_are_added_over_http_for_the_dev_host(standin: IngestionStandIn) ->
 def test_the_ingestion_token_provider_is_its_own(static: bool) -> None:
     env = {"CPP_ACCESS_TOKEN": "cpp-token"} | ({"INGESTION_ACCESS_TOKEN": "ingestion-token"} if static else {})
     settings = load_settings(env)
-    provider = ingestion_token_provider_from_settings(settings)
+    provider = token_provider_from_settings(settings)
     if static:
         assert isinstance(provider, StaticTokenProvider) and provider.get_token() == "ingestion-token"
     else:

@@ -1,0 +1,1 @@
+"""The marketplace APIs, one package each behind one Protocol (`base.py`), and what they share (`http/`)."""

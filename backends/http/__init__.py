@@ -1,0 +1,1 @@
+"""What every backend's client shares, owned by none of them."""

@@ -27,6 +27,7 @@ from benchmarks.mixes import SHORT, Mix, Watch
 from benchmarks.timelines import OPERATION_URL, T0, OperationTimeline
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
 from cppcancel.schedule import ScheduleParams
+from cppcancel.targets import target_of
 from cppcancel.times import parse_iso
 from poll_function.job_pace import JobPoll, paced_poll
 from poll_function.payloads import PollResult, SlackResult
@@ -89,16 +90,14 @@ def total(runs: Sequence[WatchRun]) -> WatchRun:
     return result
 
 
-def watch_request(job_id: str | None = None) -> WatchRequest:
+def watch_request(job: str | None = None) -> WatchRequest:
     return WatchRequest(
-        operation_url=JOB_STATUS_URL.format(job=job_id) if job_id else OPERATION_URL,
-        publisher_id="contoso",
-        offer_id="contoso-vm-offer",
+        operation_url=JOB_STATUS_URL.format(job=job) if job else OPERATION_URL,
+        target=target_of("contoso", "contoso-vm-offer", job),
         requester=Requester(display="alice", user_id="U0ALICE", team_id="T0LOCAL"),
         correlation_id="bench",
         started_at=T0.isoformat().replace("+00:00", "Z"),
         slack=SlackTarget("C0RELEASES", MESSAGE_TS, None),
-        job_id=job_id,
     )
 
 

@@ -30,6 +30,7 @@ from backends.http.tokens import StaticTokenProvider
 from benchmarks import report
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.targets import PublishTarget
 from devhost.standins.cpp import EmulatorServer, Fault
 from record_store.base import CancelRecord, RecordStore
 from record_store.sqlite import SqliteRecordStore
@@ -43,8 +44,7 @@ def _request(n: int) -> CancelRequest:
     return CancelRequest(
         request_id=f"bench-{n}",
         source="slack",
-        publisher_id="contoso",
-        offer_id="contoso-vm-offer",
+        target=PublishTarget("contoso", "contoso-vm-offer"),
         requester=Requester(display="bench", user_id="U0BENCH"),
         correlation_id=f"bench-{n}",
         requested_at="2026-12-01T10:00:00Z",

@@ -115,8 +115,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
     outcome = outcome_of(sent)
     if sent.kind == "under_way" or (sent.kind == "joined" and not outcome.operation_url):
         offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
-        if request.job_id:
-            offer["jobId"] = request.job_id  # only that job's watcher will do (a CPP watch stops something else)
+        offer.update(request.target.extra_json())  # only that job's watcher will do (a CPP watch stops another thing)
         try:
             watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)
         except Exception:
@@ -144,13 +143,11 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
         slack = request.slack
         watch = WatchRequest(
             operation_url=outcome.operation_url,
-            publisher_id=request.publisher_id,
-            offer_id=request.offer_id,
+            target=request.target,
             requester=request.requester,
             correlation_id=request.correlation_id,
             started_at=iso(context.current_utc_datetime),
             slack=SlackTarget(slack.channel_id, report.message_ts, slack.response_url) if slack else None,
-            job_id=request.job_id,
         )
         try:
             yield context.call_activity_with_retry(START_WATCHER, SAFE_RETRY, watch.to_json())

@@ -99,27 +99,18 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
     except WebhookRefusal as refusal:
         delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
         return error_response(refusal.status, refusal.code, refusal.message, refusal.headers)
-    assert body.job_id is not None  # parse_job_registration demands it
     now = iso(utc_now(), "seconds")
     watch = WatchRequest(
-        operation_url=status_url(settings, body.job_id),
-        publisher_id=body.publisher_id,
-        offer_id=body.offer_id,
+        operation_url=status_url(settings, body.target.job_id),
+        target=body.target,
         requester=Requester(display=body.requested_by, caller=key.caller),
         correlation_id=delivery.correlation_id,
         started_at=now,
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
-        job_id=body.job_id,
         registered=True,
     )
-    job = JobRegistration(
-        body.publisher_id,
-        body.offer_id,
-        body.job_id,
-        key.caller,
-        now,
-        slack_channel=body.slack_channel,
-        watch_instance_id=watch.instance_id,
+    job = JobRegistration.of(
+        body.target, key.caller, now, slack_channel=body.slack_channel, watch_instance_id=watch.instance_id
     )
     try:
         registered = _register(settings, job)
@@ -132,13 +123,13 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
     try:
         await ensure_watcher(client, watch)  # a no-op when its watcher runs already (a retried registration)
     except Exception:
-        log.exception("the watcher of registered job %s could not be started", body.job_id)
+        log.exception("the watcher of registered job %s could not be started", body.target.job_id)
         delivery.record("error", reason="the job's watcher could not be started")
         return error_response(503, "unavailable", "The job was recorded but could not be followed yet: retry.")
-    delivery.record("replayed" if known else "registered", reason=f"job {body.job_id}")
+    delivery.record("replayed" if known else "registered", reason=f"job {body.target.job_id}")
     answer: dict[str, Any] = {
         "status": "registered",
-        "jobId": body.job_id,
+        "jobId": body.target.job_id,
         "instanceId": watch.instance_id,
         "statusUrl": webhook_status_url(req, watch.instance_id),
     }

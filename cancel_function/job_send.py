@@ -94,7 +94,7 @@ def post_job_cancel(settings: Settings, store: RecordStore, request: CancelReque
     """The record says send: check the API is there, mark `sending`, POST once, write the answer back."""
     from backends.ingestion.client import IngestionClient, JobAlreadyCompleted
 
-    job_id = request.job_id
+    job_id = request.target.item
     assert job_id is not None
     client = IngestionClient.from_settings(settings)
 

@@ -71,7 +71,7 @@ def report_cancel(payload: Any) -> dict[str, Any]:
         requester=request.requester,
         outcome=outcome,
         at=parse_iso(data.get("at")) or utc_now(),
-        job_id=request.job_id,
+        job_id=request.target.item,
     )
     client = web_client(get_settings())
     try:

@@ -6,7 +6,7 @@ an offer whose cancel is in flight joins that cancel instead of sending another.
 Partner Portal saying "a cancel is under way" (`cancellationRequestState` is only ever `canCancel`), so nothing here
 asks it.
 
-A configure job's cancel (`request.job_id`) is decided from the same record, under the job's own lock, and sent by
+A configure job's cancel (`request.target.item`) is decided from the same record, under the job's own lock, and sent by
 `job_send` to the Product Ingestion API instead of the CPP.
 
 It never raises for a CPP error: it returns it as error JSON in its `CancelSent` result, so the cancel orchestration
@@ -117,14 +117,14 @@ def _not_repeated(
 ) -> CancelSent:
     record = verdict.record
     url = record.operation_url if record else None
-    if not url and request.job_id:
-        url = job_send.status_url(settings, request.job_id)  # a job is followed by its ID: nothing to look up
+    if not url and request.target.item:
+        url = job_send.status_url(settings, request.target.item)  # a job is followed by its ID: nothing to look up
     elif not url:
         url = publish_to_follow(settings, request.publisher_id, request.offer_id)
     log.warning("cancel %s: its first attempt may have been sent; not sent again", request.instance_id)
     # This request is done sending: the next request for the offer is a person's fresh decision (their confirmation
     # shows what is in flight), not a duplicate of this one, so it must not be held up by this lock.
-    send_once.release(store, request.publisher_id, request.offer_id, request.instance_id, request.job_id)
+    send_once.release(store, request.publisher_id, request.offer_id, request.instance_id, request.target.item)
     return CancelSent.not_repeated(url)
 
 
@@ -173,8 +173,8 @@ def _send(request: CancelRequest) -> CancelSent:
         identifiers.validate_publisher_id(request.publisher_id)
         identifiers.validate_offer_id(request.offer_id)
         emails = identifiers.validate_emails(request.notification_emails)
-        if request.job_id is not None:
-            identifiers.validate_job_id(request.job_id)
+        if request.target.item is not None:
+            identifiers.validate_job_id(request.target.item)
     except identifiers.InvalidInput as exc:
         return CancelSent.failed(ErrorInfo("invalid_input", str(exc)))
     try:
@@ -197,7 +197,7 @@ def _send(request: CancelRequest) -> CancelSent:
         if verdict.verdict == "unconfirmed":
             return _not_repeated(settings, store, request, verdict)
         assert verdict.record is not None
-        if request.job_id is not None:
+        if request.target.item is not None:
             return job_send.post_job_cancel(settings, store, request, verdict.record)
         return _post(client, store, request, verdict.record, emails, settings.cancel_lock_lease_s)
     finally:
@@ -222,7 +222,7 @@ def _audit(request: CancelRequest, sent: CancelSent) -> None:
         record_of(
             request,
             source=request.source,
-            command="cancel_job" if request.job_id else "cancel",
+            command="cancel_job" if request.target.item else "cancel",
             decision="allowed",  # the entry point authorized the request before starting this orchestration
             outcome=outcome,
             correlation_id=request.correlation_id,

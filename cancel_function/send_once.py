@@ -76,7 +76,7 @@ def record_of(request: CancelRequest, now: datetime) -> CancelRecord:
         display=requester.display,
         channel=request.slack.channel_id if request.slack else None,
         updated_at=iso(now),
-        job_id=request.job_id,
+        job_id=request.target.item,
         correlation_id=request.correlation_id or None,
     )
 

@@ -108,7 +108,7 @@ async def live_watcher_of(
         # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins. A job's
         # cancel is the job's whatever offer it was named under (its lock is keyed by the job alone), so its
         # watcher is found by the job; the CPP's by the offer.
-        same_job = (watch.job_id or "").lower() == (job_id or "").lower() and not watch.registered
+        same_job = (watch.target.item or "").lower() == (job_id or "").lower() and not watch.registered
         same_offer = job_id is not None or (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)
         if watch.instance_id == instance_id and same_offer and same_job:
             found.append((str(getattr(status, "created_time", "") or ""), watch.operation_url))

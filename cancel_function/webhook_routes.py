@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -45,6 +46,7 @@ from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import (
+    WebhookBody,
     WebhookCancel,
     WebhookInputError,
     WebhookKey,
@@ -57,6 +59,7 @@ from record_store.factory import record_store
 from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
+Body = TypeVar("Body", bound=WebhookBody)
 
 _STATUS_ID_RE = re.compile(r"(watch|cancel-webhook)-[0-9a-f]{32}\Z")
 _POLL_INTERVAL_S = 0.2
@@ -129,7 +132,7 @@ def verify_signature(keys: tuple[WebhookKey, ...], body: bytes, headers: dict[st
     raise WebhookRefusal(401, "bad_signature", "No configured key produced webhook-signature for this body.")
 
 
-def _parse(body: bytes, parse: Callable[[object], WebhookCancel]) -> WebhookCancel:
+def _parse(body: bytes, parse: Callable[[object], Body]) -> Body:
     try:
         return parse(decode_body(body))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -138,7 +141,7 @@ def _parse(body: bytes, parse: Callable[[object], WebhookCancel]) -> WebhookCanc
         raise WebhookRefusal(400, exc.code, exc.message, audit_outcome="invalid") from None
 
 
-def _authorize(settings: Settings, key: WebhookKey, request: WebhookCancel) -> Verdict:
+def _authorize(settings: Settings, key: WebhookKey, request: WebhookBody) -> Verdict:
     policy = load_policy_logged(settings.cancel_policy)
     subject = Subject(caller=key.caller, channel_id=request.slack_channel)
     return authorize(policy, subject, request.publisher_id, request.offer_id)
@@ -175,7 +178,7 @@ class Delivery:
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: audit.Decision = "refused"
     caller: str | None = None
-    body: WebhookCancel | None = None
+    body: WebhookBody | None = None
 
     @property
     def requester(self) -> Requester | None:
@@ -213,8 +216,8 @@ class Delivery:
 
 
 def admit(
-    req: func.HttpRequest, delivery: Delivery, parse: Callable[[object], WebhookCancel] = parse_webhook_body
-) -> tuple[Settings, WebhookKey, WebhookCancel]:
+    req: func.HttpRequest, delivery: Delivery, parse: Callable[[object], Body]
+) -> tuple[Settings, WebhookKey, Body]:
     """Size, signature, body, caller, policy - in that order - for every webhook route; or WebhookRefusal."""
     settings = _settings()
     raw = req.get_body()
@@ -261,10 +264,10 @@ def _check_job(settings: Settings, key: WebhookKey, body: WebhookCancel, job_id:
 def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
     """The cancel webhook's admission (`admit`, then a job's own offer); the cancel request to start, or
     WebhookRefusal."""
-    settings, key, body = admit(req, delivery)
-    if body.job_id is not None:
+    settings, key, body = admit(req, delivery, parse_webhook_body)
+    if body.target.item is not None:
         try:
-            _check_job(settings, key, body, body.job_id)
+            _check_job(settings, key, body, body.target.item)
         except WebhookRefusal as refusal:
             delivery.decision = "refused" if refusal.status == 403 else delivery.decision
             raise
@@ -272,14 +275,12 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",
         source="webhook",
-        publisher_id=body.publisher_id,
-        offer_id=body.offer_id,
+        target=body.target,
         requester=Requester(display=body.requested_by, caller=key.caller),
         correlation_id=delivery.correlation_id,
         requested_at=iso(utc_now(), "seconds"),
         notification_emails=body.notification_emails,
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
-        job_id=body.job_id,
     )
     return settings, cancel
 
@@ -296,11 +297,7 @@ def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResul
         return error_response(503, "unavailable", f"The cancel could not be started (ref {delivery.correlation_id}).")
     if isinstance(result, AlreadyRequested):  # a retried delivery, or a concurrent one that lost the start race
         first = result.request
-        if first and (first.publisher_id, first.offer_id, first.job_id) != (
-            cancel.publisher_id,
-            cancel.offer_id,
-            cancel.job_id,
-        ):
+        if first and first.target != cancel.target:
             delivery.record("refused", refused=True, reason="idempotency_conflict")
             return error_response(409, "idempotency_conflict", "This webhook-id was already used for another offer.")
         delivery.record("replayed")
@@ -328,7 +325,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if refused is not None:
         return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
-    return answer(req, instance_id, status, job_id=cancel.job_id)
+    return answer(req, instance_id, status, job_id=cancel.target.item)
 
 
 async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:

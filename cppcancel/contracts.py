@@ -8,9 +8,10 @@ place:
   button; webhook: the signed `webhook-id`). A second click, or a retried delivery, finds the same instance.
 - `watch_instance_id(operation_url)`: one watcher per CPP operation, whoever started it.
 
-A Product Ingestion configure job travels in the same messages: `job_id` names it (`jobId` in the JSON, written only
-when set, so every message of a CPP cancel - and every recorded history - is exactly what it always was). A job's
-watch follows its status URL (`configure/{jobId}/status`), so it too gets one watcher per job.
+What is cancelled travels in the same messages whatever the API: a `cppcancel.targets.Target`, written as
+`publisherId`, `offerId` and what the target adds (a configure job's `jobId`, only for a job: every message of a CPP
+cancel - and every recorded history - is what it always was). A job's watch follows its status URL
+(`configure/{jobId}/status`), so it too gets one watcher per job.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cppcancel.error_info import ErrorInfo
+from cppcancel.targets import Target, offer_json, target_from_json
 
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
 WATCH_ORCHESTRATOR = "watch_operation"
@@ -51,18 +53,6 @@ def registered_watch_instance_id(status_url: str) -> str:
     """The watcher that follows a *registered* configure job for its pipeline's channel: one per job, and never the
     one a cancel of that job starts (which keeps the cancel's own message current)."""
     return watch_instance_id(status_url.split("?", 1)[0].rstrip("/") + "/registered")
-
-
-def _with_job(job_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
-    """`data` with `jobId` added only for a job: a CPP message's JSON stays byte for byte what it was."""
-    if job_id:
-        data["jobId"] = job_id
-    return data
-
-
-def _job_of(data: Mapping[str, Any]) -> str | None:
-    job = data.get("jobId")
-    return job if isinstance(job, str) and job else None
 
 
 @dataclass(frozen=True)
@@ -132,34 +122,37 @@ class CancelRequest:
 
     request_id: str
     source: Source
-    publisher_id: str
-    offer_id: str
+    target: Target
     requester: Requester
     correlation_id: str
     requested_at: str
     notification_emails: tuple[str, ...] = ()
     slack: SlackTarget | None = None
-    job_id: str | None = None  # a Product Ingestion configure job to cancel instead of the CPP publish
 
     @property
     def instance_id(self) -> str:
         return cancel_instance_id(self.source, self.request_id)
 
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
+
     def to_json(self) -> dict[str, Any]:
-        return _with_job(
-            self.job_id,
-            {
-                "requestId": self.request_id,
-                "source": self.source,
-                "publisherId": self.publisher_id,
-                "offerId": self.offer_id,
-                "requester": self.requester.to_json(),
-                "correlationId": self.correlation_id,
-                "requestedAt": self.requested_at,
-                "notificationEmails": list(self.notification_emails),
-                "slack": self.slack.to_json() if self.slack else None,
-            },
-        )
+        return {
+            "requestId": self.request_id,
+            "source": self.source,
+            **offer_json(self.target),
+            "requester": self.requester.to_json(),
+            "correlationId": self.correlation_id,
+            "requestedAt": self.requested_at,
+            "notificationEmails": list(self.notification_emails),
+            "slack": self.slack.to_json() if self.slack else None,
+            **self.target.extra_json(),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CancelRequest:
@@ -170,14 +163,12 @@ class CancelRequest:
         return cls(
             request_id=str(data["requestId"]),
             source=source,
-            publisher_id=str(data["publisherId"]),
-            offer_id=str(data["offerId"]),
+            target=target_from_json(data),
             requester=Requester.from_json(data.get("requester") or {}),
             correlation_id=str(data.get("correlationId") or data["requestId"]),
             requested_at=str(data.get("requestedAt") or ""),
             notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
             slack=SlackTarget.from_json(slack) if slack else None,
-            job_id=_job_of(data),
         )
 
 
@@ -185,15 +176,13 @@ class CancelRequest:
 class WatchRequest:
     """Input of the watcher (and, with `polls_done` and friends, the state carried across continue_as_new)."""
 
-    operation_url: str
-    publisher_id: str
-    offer_id: str
+    operation_url: str  # what is read: the operation the cancel started, or a configure job's status
+    target: Target
     requester: Requester
     correlation_id: str
     started_at: str
     slack: SlackTarget | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
-    job_id: str | None = None  # set when the watched "operation" is a configure job (`operation_url`: its status)
     registered: bool = False  # follows a registered job (POST /api/webhooks/jobs), not a cancel
 
     @property
@@ -202,23 +191,28 @@ class WatchRequest:
             return registered_watch_instance_id(self.operation_url)
         return watch_instance_id(self.operation_url)
 
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
+
     def with_state(self, state: Mapping[str, Any]) -> WatchRequest:
         return replace(self, state=dict(state))
 
     def to_json(self) -> dict[str, Any]:
-        data = _with_job(
-            self.job_id,
-            {
-                "operationUrl": self.operation_url,
-                "publisherId": self.publisher_id,
-                "offerId": self.offer_id,
-                "requester": self.requester.to_json(),
-                "correlationId": self.correlation_id,
-                "startedAt": self.started_at,
-                "slack": self.slack.to_json() if self.slack else None,
-                "state": dict(self.state),
-            },
-        )
+        data = {
+            "operationUrl": self.operation_url,
+            **offer_json(self.target),
+            "requester": self.requester.to_json(),
+            "correlationId": self.correlation_id,
+            "startedAt": self.started_at,
+            "slack": self.slack.to_json() if self.slack else None,
+            "state": dict(self.state),
+            **self.target.extra_json(),
+        }
         if self.registered:
             data["registered"] = True
         return data
@@ -228,14 +222,12 @@ class WatchRequest:
         slack = data.get("slack")
         return cls(
             operation_url=str(data["operationUrl"]),
-            publisher_id=str(data["publisherId"]),
-            offer_id=str(data["offerId"]),
+            target=target_from_json(data),
             requester=Requester.from_json(data.get("requester") or {}),
             correlation_id=str(data.get("correlationId") or ""),
             started_at=str(data.get("startedAt") or ""),
             slack=SlackTarget.from_json(slack) if slack else None,
             state=dict(data.get("state") or {}),
-            job_id=_job_of(data),
             registered=data.get("registered") is True,
         )
 

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cppcancel.identifiers import (
     InvalidInput,
@@ -27,6 +27,7 @@ from cppcancel.identifiers import (
     validate_offer_id,
     validate_publisher_id,
 )
+from cppcancel.targets import JobTarget, Target, target_from_json
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -43,14 +44,38 @@ class WebhookInputError(ValueError):
         self.message = message
 
 
+class WebhookBody(Protocol):
+    """What every signed body says: which offer, who asks (the caller its key is bound to), where to report."""
+
+    @property
+    def publisher_id(self) -> str: ...
+
+    @property
+    def offer_id(self) -> str: ...
+
+    @property
+    def requested_by(self) -> str: ...
+
+    @property
+    def slack_channel(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class WebhookCancel:
-    publisher_id: str
-    offer_id: str
+    """A signed body: what to cancel (the offer's CPP publish, or with `jobId` that configure job), who asks."""
+
+    target: Target
     requested_by: str
     notification_emails: tuple[str, ...] = ()
     slack_channel: str | None = None
-    job_id: str | None = None  # cancel this Product Ingestion configure job instead of the CPP publish
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
 
 
 @dataclass(frozen=True)
@@ -129,7 +154,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     offer = _string(data, "offerId", required=True) or ""
     requested_by = _string(data, "requestedBy", required=True) or ""
     channel = _string(data, "slackChannel", required=False)
-    job_id = _string(data, "jobId", required=False)
+    job = _string(data, "jobId", required=False)
     emails_raw = data.get("notificationEmails", [])
     if emails_raw is None:
         emails_raw = []
@@ -139,8 +164,8 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         publisher = validate_publisher_id(publisher)
         offer = validate_offer_id(offer)
         emails = validate_emails(emails_raw)
-        if job_id is not None:
-            validate_job_id(job_id)
+        if job is not None:
+            validate_job_id(job)
     except InvalidInput as exc:
         raise WebhookInputError("invalid_value", str(exc)) from exc
     if not _CALLER_RE.match(requested_by):
@@ -149,20 +174,42 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         )
     if channel is not None and not _CHANNEL_RE.match(channel):
         raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
-    return WebhookCancel(publisher, offer, requested_by, emails, channel, job_id)
+    target = target_from_json({"publisherId": publisher, "offerId": offer, "jobId": job})
+    return WebhookCancel(target, requested_by, emails, channel)
 
 
 _JOB_FIELDS = {"publisherId", "offerId", "jobId", "requestedBy", "slackChannel"}
 
 
-def parse_job_registration(data: object) -> WebhookCancel:
+@dataclass(frozen=True)
+class WebhookJob:
+    """A signed registration: the configure job a pipeline started (under its offer), who registers it, and where
+    its progress goes."""
+
+    target: JobTarget
+    requested_by: str
+    slack_channel: str | None = None
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
+
+
+def parse_job_registration(data: object) -> WebhookJob:
     """Validate the body of `POST /api/webhooks/jobs` (a pipeline registering the job its `POST configure` started):
     the cancel body's rules, with `jobId` required and no `notificationEmails`."""
     data = _object_with_only(data, _JOB_FIELDS)
     _no_null_job(data)
-    if data.get("jobId") is None:
+    job = data.get("jobId")
+    if job is None:
         raise WebhookInputError("missing_field", "'jobId' is required.")
-    return parse_webhook_body(data)
+    body = parse_webhook_body(data)
+    target = JobTarget(body.publisher_id, body.offer_id, str(job))
+    return WebhookJob(target, body.requested_by, body.slack_channel)
 
 
 def _decodes(secret: str) -> bool:

@@ -60,10 +60,11 @@ def record_watch_end(payload: Any) -> bool:
         # (a store failure after the POST) - by the cancel's correlation ID, which its watcher carries.
         holder = None if request.registered else request.correlation_id or None
         store.release_watched(
-            request.publisher_id, request.offer_id, request.instance_id, request.job_id, correlation_id=holder
+            request.publisher_id, request.offer_id, request.instance_id, request.target.item, correlation_id=holder
         )
-        if request.job_id and (ending.get("phase") in JOB_ENDED or ending.get("errorCode") == NOT_FOUND):
-            _job_completed(store, request, request.job_id, ending)
+        job = request.target.item
+        if job and (ending.get("phase") in JOB_ENDED or ending.get("errorCode") == NOT_FOUND):
+            _job_completed(store, request, job, ending)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
         log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
     return True

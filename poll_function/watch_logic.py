@@ -81,7 +81,7 @@ def view_for(
 def job_poll_input(request: WatchRequest) -> dict[str, Any]:
     """`poll_job`'s input: the job, this watcher (so the job's shared pace knows who read), and for a cancel's
     watcher when the cancel was answered (its first read counts from there; `started_at` is set right after)."""
-    data: dict[str, Any] = {"operationUrl": request.operation_url, "jobId": request.job_id}
+    data: dict[str, Any] = {"operationUrl": request.operation_url, "jobId": request.target.item}
     data["watcher"] = request.instance_id
     if not request.registered:
         data["answeredAt"] = request.started_at

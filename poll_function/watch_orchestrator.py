@@ -96,7 +96,7 @@ def _load_params(context: OrchestrationContext) -> Generator[Any, Any, ScheduleP
 
 def _poll(context: OrchestrationContext, request: WatchRequest) -> Generator[Any, Any, PollResult]:
     try:
-        if request.job_id:  # a configure job: its status, read from the Product Ingestion API at the job's pace
+        if request.target.item:  # a configure job: its status, read from the Product Ingestion API at the job's pace
             raw = yield context.call_activity(POLL_JOB, job_poll_input(request))
         else:
             raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})

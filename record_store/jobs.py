@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from cppcancel.targets import JobTarget
 from record_store.keys import (
     CALLER_JOB_PREFIX,
     JOB_PREFIX,
@@ -57,6 +58,31 @@ class JobRegistration:
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    @property
+    def target(self) -> JobTarget:
+        return JobTarget(self.publisher_id, self.offer_id, self.job_id)
+
+    @classmethod
+    def of(
+        cls,
+        target: JobTarget,
+        requested_by: str,
+        registered_at: str,
+        *,
+        slack_channel: str | None = None,
+        watch_instance_id: str | None = None,
+    ) -> JobRegistration:
+        """A new registration of `target` by a webhook caller."""
+        return cls(
+            target.publisher_id,
+            target.offer_id,
+            target.job_id,
+            requested_by,
+            registered_at,
+            slack_channel=slack_channel,
+            watch_instance_id=watch_instance_id,
+        )
 
     def to_entity(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -9,13 +9,36 @@ caller's partition never equal an offer partition's (`lock`, `req|…`, `job|…
 
 from __future__ import annotations
 
-# An offer's partition `{publisher}|{offer}`.
-RECORD_PREFIX = "req|"  # a cancel request's record, `req|{instance id}`
-OFFER_LOCK = "lock"  # the offer's CPP cancel lock
-JOB_PREFIX = "job|"  # a job registered under the offer, `job|{job id, lowercased}` (also the job partition's prefix)
+from cppcancel.targets import JOB_LOCK_ROW, OFFER_LOCK_ROW, Target, job_partition, offer_partition
+from cppcancel.targets import JOB_PREFIX as JOB_PARTITION_PREFIX
 
-# A job's partition `job|{job id, lowercased}`.
-JOB_LOCK = "cancel-lock"  # the job's cancel lock, whatever offer the job is named under
+__all__ = [
+    "CALLER_JOB_PREFIX",
+    "CALLER_PREFIX",
+    "JOB_LOCK",
+    "JOB_PREFIX",
+    "JOB_REGISTRATION",
+    "JOB_STATUS",
+    "OFFER_LOCK",
+    "RECORD_PREFIX",
+    "caller_job_row",
+    "caller_partition",
+    "job_partition",
+    "job_row",
+    "lock_key",
+    "partition_of",
+    "record_row",
+]
+
+# An offer's partition `{publisher}|{offer}` (`cppcancel.targets.offer_partition`).
+RECORD_PREFIX = "req|"  # a cancel request's record, `req|{instance id}`
+OFFER_LOCK = OFFER_LOCK_ROW  # the offer's CPP cancel lock (a `PublishTarget`'s `lock_key`)
+JOB_PREFIX = (
+    JOB_PARTITION_PREFIX  # a job registered under the offer, `job|{job id, lowercased}` (also the job's partition)
+)
+
+# A job's partition `job|{job id, lowercased}` (`cppcancel.targets.job_partition`).
+JOB_LOCK = JOB_LOCK_ROW  # the job's cancel lock, whatever offer the job is named under (a `JobTarget`'s `lock_key`)
 JOB_REGISTRATION = "registration"  # which publisher/offer the job is registered under (the first registration wins)
 JOB_STATUS = "status"  # the job's last status read, whoever watches it (`job_reads.py`: a minute between reads)
 
@@ -24,8 +47,7 @@ CALLER_PREFIX = "caller|"
 CALLER_JOB_PREFIX = "running-job|"  # a registration of the caller still running, `running-job|{job id, lowercased}`
 
 
-def partition_of(publisher_id: str, offer_id: str) -> str:
-    return f"{publisher_id}|{offer_id}"
+partition_of = offer_partition
 
 
 def record_row(instance_id: str) -> str:
@@ -37,16 +59,10 @@ def job_row(job_id: str) -> str:
     return JOB_PREFIX + job_id.lower()
 
 
-def job_partition(job_id: str) -> str:
-    """The job's own partition: job IDs are GUID-like, so case does not make another job."""
-    return JOB_PREFIX + job_id.lower()
-
-
-def lock_key(publisher_id: str, offer_id: str, job_id: str | None) -> tuple[str, str]:
-    """The offer's CPP cancel lock, or - for a configure job - the job's own, keyed by the job alone."""
-    if job_id:
-        return job_partition(job_id), JOB_LOCK
-    return partition_of(publisher_id, offer_id), OFFER_LOCK
+def lock_key(target: Target) -> tuple[str, str]:
+    """The cancel lock of what `target` stops: the offer's CPP lock, or - for a configure job - the job's own, keyed
+    by the job alone (the target says which)."""
+    return target.lock_key
 
 
 def caller_partition(caller: str) -> str:

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from cppcancel.targets import Target, target_of
 from cppcancel.times import iso, parse_iso
 from record_store.keys import lock_key, partition_of, record_row
 from record_store.primitives import Entity, Primitives, StoreUnavailable
@@ -70,6 +71,11 @@ class OfferLock:
         if data.get("state") not in ("taken", "sending"):
             data["state"] = "sending"
         return cls(**data)
+
+    @property
+    def target(self) -> Target:
+        """What the holder cancels (a job's lock names its job; the offer is the one its holder named)."""
+        return target_of(self.publisher_id, self.offer_id, self.job_id)
 
     def expired(self, now: datetime) -> bool:
         expires = parse_iso(self.expires_at)
@@ -133,7 +139,7 @@ class LockOps(Primitives):
         """Take the lock for `record`, or say who holds it. A lock whose lease ran out, or whose holder holds nothing
         (`holds`), is taken over (ETag-checked)."""
         wanted = OfferLock.for_record(record, now, lease_s)
-        partition, row = lock_key(record.publisher_id, record.offer_id, record.job_id)
+        partition, row = lock_key(record.target)
         for _ in range(5):
             if self._insert(partition, row, wanted.to_entity()):
                 return LockResult(True, wanted)
@@ -153,7 +159,7 @@ class LockOps(Primitives):
         """The holder's last step before its POST: the lock marked `sending` (its lease counted from now),
         ETag-checked, while `record` still holds it. Raises `LockLost` when it was taken over meanwhile (or taken
         over and already released): send nothing."""
-        partition, row = lock_key(record.publisher_id, record.offer_id, record.job_id)
+        partition, row = lock_key(record.target)
         for _ in range(5):
             found = self._read(partition, row)
             if found is None:
@@ -168,23 +174,26 @@ class LockOps(Primitives):
                 return marked
         raise StoreUnavailable(f"the lock {partition}/{row} kept changing while it was marked sending")
 
-    def read_lock(self, publisher_id: str, offer_id: str, job_id: str | None = None) -> OfferLock | None:
-        found = self._read(*lock_key(publisher_id, offer_id, job_id))
+    def lock_of(self, target: Target) -> OfferLock | None:
+        """The cancel lock of what `target` stops, if held."""
+        found = self._read(*lock_key(target))
         return OfferLock.from_entity(found[0]) if found else None
 
-    def annotate(
+    def read_lock(self, publisher_id: str, offer_id: str, job_id: str | None = None) -> OfferLock | None:
+        """`lock_of` for the target a stored row names."""
+        return self.lock_of(target_of(publisher_id, offer_id, job_id))
+
+    def annotate_lock(
         self,
-        publisher_id: str,
-        offer_id: str,
+        target: Target,
         holder: str,
         *,
         operation_url: str | None = None,
         watch_instance_id: str | None = None,
         message_ts: str | None = None,
-        job_id: str | None = None,
     ) -> bool:
         """Add what joiners need (operation URL, watcher, message ts) to the holder's lock; False if not held."""
-        partition, row = lock_key(publisher_id, offer_id, job_id)
+        partition, row = lock_key(target)
         for _ in range(3):
             found = self._read(partition, row)
             if found is None:
@@ -202,9 +211,15 @@ class LockOps(Primitives):
                 return True
         raise StoreUnavailable(f"the lock {partition}/{row} kept changing while it was annotated")
 
-    def release(self, publisher_id: str, offer_id: str, holder: str, job_id: str | None = None) -> bool:
+    def annotate(
+        self, publisher_id: str, offer_id: str, holder: str, *, job_id: str | None = None, **notes: str | None
+    ) -> bool:
+        """`annotate_lock` for the target a stored row names."""
+        return self.annotate_lock(target_of(publisher_id, offer_id, job_id), holder, **notes)
+
+    def release_lock(self, target: Target, holder: str) -> bool:
         """Release the lock if `holder` holds it (a late release never frees someone else's lock)."""
-        partition, row = lock_key(publisher_id, offer_id, job_id)
+        partition, row = lock_key(target)
         for _ in range(3):
             found = self._read(partition, row)
             if found is None or OfferLock.from_entity(found[0]).holder != holder:
@@ -212,6 +227,23 @@ class LockOps(Primitives):
             if self._delete(partition, row, found[1]):
                 return True
         raise StoreUnavailable(f"the lock {partition}/{row} kept changing while it was released")
+
+    def release(self, publisher_id: str, offer_id: str, holder: str, job_id: str | None = None) -> bool:
+        """`release_lock` for the target a stored row names."""
+        return self.release_lock(target_of(publisher_id, offer_id, job_id), holder)
+
+    def release_watched_lock(self, target: Target, watch_instance_id: str, correlation_id: str | None = None) -> bool:
+        """The end of a watch frees the offer (or the job) if the lock's cancel is the one that watch followed: the
+        lock names that watcher, or - its annotation lost to a store failure - the holder's correlation ID is the
+        watch's."""
+        lock = self.lock_of(target)
+        if lock is None:
+            return False
+        by_watcher = lock.watch_instance_id == watch_instance_id
+        by_holder = correlation_id is not None and lock.correlation_id == correlation_id
+        if not (by_watcher or by_holder):
+            return False
+        return self.release_lock(target, lock.holder)
 
     def release_watched(
         self,
@@ -221,14 +253,6 @@ class LockOps(Primitives):
         job_id: str | None = None,
         correlation_id: str | None = None,
     ) -> bool:
-        """The end of a watch frees the offer (or the job) if the lock's cancel is the one that watch followed: the
-        lock names that watcher, or - its annotation lost to a store failure - the holder's correlation ID is the
-        watch's."""
-        lock = self.read_lock(publisher_id, offer_id, job_id)
-        if lock is None:
-            return False
-        by_watcher = lock.watch_instance_id == watch_instance_id
-        by_holder = correlation_id is not None and lock.correlation_id == correlation_id
-        if not (by_watcher or by_holder):
-            return False
-        return self.release(publisher_id, offer_id, lock.holder, job_id)
+        """`release_watched_lock` for the target a stored row names."""
+        target = target_of(publisher_id, offer_id, job_id)
+        return self.release_watched_lock(target, watch_instance_id, correlation_id)

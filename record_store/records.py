@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
+from cppcancel.targets import JobTarget, Target, target_of
 from record_store.primitives import Entity
 
 # recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
@@ -50,6 +51,17 @@ class CancelRecord:
         status = data.get("status_code")
         data["status_code"] = status if isinstance(status, int) and not isinstance(status, bool) else None
         return cls(**data)
+
+    @property
+    def target(self) -> Target:
+        """What this request cancels (its `job_id` column names a configure job; none: the offer's publish)."""
+        return target_of(self.publisher_id, self.offer_id, self.job_id)
+
+    @classmethod
+    def of(cls, target: Target, **fields: Any) -> CancelRecord:
+        """A record of a request for `target` (the other columns as given)."""
+        job_id = target.job_id if isinstance(target, JobTarget) else None
+        return cls(publisher_id=target.publisher_id, offer_id=target.offer_id, job_id=job_id, **fields)
 
     @property
     def watched(self) -> bool:

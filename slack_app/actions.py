@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cppcancel import identifiers
+from cppcancel.targets import Target, target_from_json, target_json
 from slack_app.mrkdwn import USER_ID
 
 CONFIRM_CANCEL = "confirm_cancel"
@@ -54,13 +55,24 @@ def _ids(publisher: object, offer: object) -> tuple[str, str]:
         raise InvalidValue(str(exc)) from None
 
 
-def _job(raw: object) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise InvalidValue("the button value's job ID is not a string")
+# A target's JSON keys in a button value, short (Slack allows 2,000 characters): its offer, and what it adds.
+_SHORT = {"publisherId": "p", "offerId": "o", "jobId": "j"}
+_LONG = {short: key for key, short in _SHORT.items()}
+
+
+def _short_json(target: Target) -> dict[str, Any]:
+    return {_SHORT[key]: value for key, value in target_json(target).items()}
+
+
+def _target(data: Mapping[str, Any]) -> Target:
+    """The target a value names, with its IDs checked again (a value is input like any other)."""
+    named = {_LONG[key]: value for key, value in data.items() if key in _LONG}
+    if not all(isinstance(value, str) for value in named.values()):
+        raise InvalidValue("the button value's IDs are not strings")
     try:
-        return identifiers.validate_job_id(raw)
+        return target_from_json(named).validated()
+    except KeyError:
+        raise InvalidValue("the button value names no publisher/offer") from None
     except identifiers.InvalidInput as exc:
         raise InvalidValue(str(exc)) from None
 
@@ -74,27 +86,26 @@ def _encode(data: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class CancelTicket:
-    """The Confirm/Never mind buttons' value: one confirmation, identified by `request_id`."""
+    """The Confirm/Never mind buttons' value: one confirmation of one target, identified by `request_id`."""
 
     request_id: str
-    publisher_id: str
-    offer_id: str
+    target: Target
     notify: tuple[str, ...] = ()
     asked_by: str | None = None
     asked_at: str | None = None
-    job_id: str | None = None  # a configure job's cancel ("j", written only when set)
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
 
     def to_value(self) -> str:
-        data: dict[str, Any] = {
-            "rid": self.request_id,
-            "p": self.publisher_id,
-            "o": self.offer_id,
-            "n": list(self.notify),
-            "by": self.asked_by,
-            "at": self.asked_at,
-        }
-        if self.job_id:
-            data["j"] = self.job_id
+        short = _short_json(self.target)
+        data: dict[str, Any] = {"rid": self.request_id, "p": short.pop("p"), "o": short.pop("o")}
+        data.update({"n": list(self.notify), "by": self.asked_by, "at": self.asked_at, **short})
         return _encode(data)
 
     @classmethod
@@ -103,7 +114,7 @@ class CancelTicket:
         rid = data.get("rid")
         if not isinstance(rid, str) or not _REQUEST_ID.match(rid):
             raise InvalidValue("the button value has no valid request ID")
-        publisher_id, offer_id = _ids(data.get("p"), data.get("o"))
+        target = _target(data)
         notify = data.get("n") or []
         if not isinstance(notify, list) or not all(isinstance(item, str) for item in notify):
             raise InvalidValue("the button value's notification list is not a list of addresses")
@@ -114,34 +125,35 @@ class CancelTicket:
         by, at = data.get("by"), data.get("at")
         return cls(
             request_id=rid,
-            publisher_id=publisher_id,
-            offer_id=offer_id,
+            target=target,
             notify=emails,
             asked_by=by if isinstance(by, str) and USER_ID.match(by) else None,
             asked_at=at if isinstance(at, str) and len(at) <= 40 else None,
-            job_id=_job(data.get("j")),
         )
 
 
 @dataclass(frozen=True)
 class OfferRef:
-    """The "Cancel…" button of `/cpp ops`: which offer (and, for a registered configure job, which job) to prepare
+    """The "Cancel…" button of `/cpp ops`: which target (an offer's publish, a registered configure job) to prepare
     a confirmation for."""
 
-    publisher_id: str
-    offer_id: str
-    job_id: str | None = None
+    target: Target
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
 
     def to_value(self) -> str:
-        data: dict[str, Any] = {"p": self.publisher_id, "o": self.offer_id}
-        if self.job_id:
-            data["j"] = self.job_id
-        return _encode(data)
+        return _encode(_short_json(self.target))
 
     @classmethod
     def from_value(cls, raw: object) -> OfferRef:
         data = _object(raw)
-        return cls(*_ids(data.get("p"), data.get("o")), _job(data.get("j")))
+        return cls(_target(data))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from cppcancel import identifiers
+from cppcancel.targets import Target, target_of
 
 MAX_TEXT_LENGTH = 500
 
@@ -58,9 +59,17 @@ class Ops:
 
 @dataclass(frozen=True)
 class Status:
-    publisher_id: str
-    offer_id: str
-    job_id: str | None = None  # a configure job's status instead of the CPP's latest operation
+    """A target's state: the offer's latest operation, or with `job=` that configure job's."""
+
+    target: Target
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
 
 
 @dataclass(frozen=True)
@@ -73,10 +82,19 @@ class History:
 
 @dataclass(frozen=True)
 class Cancel:
-    publisher_id: str
-    offer_id: str
+    """Cancel a target: what the offer alone names (its publish; a registered job of the offer, if one runs), or
+    with `job=` that configure job."""
+
+    target: Target
     notify: tuple[str, ...] = ()
-    job_id: str | None = None  # cancel this configure job instead of the CPP publish
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
 
 
 Command = Help | Ops | Status | History | Cancel
@@ -149,23 +167,23 @@ def parse(text: str) -> Command:
     if verb == "ops":
         return Ops(*_ids(verb, args))
     if verb == "status":
-        args, job_id = _job_option(verb, args)
-        return Status(*_ids(verb, args), job_id)
+        args, job = _job_option(verb, args)
+        return Status(target_of(*_ids(verb, args), job))
     if verb == "history":
         return History(*_ids(verb, args))
     if verb == "cancel":
-        args, job_id = _job_option(verb, args)
+        args, job = _job_option(verb, args)
         positional = [arg for arg in args if not arg.lower().startswith(_NOTIFY)]
         options = [arg for arg in args if arg.lower().startswith(_NOTIFY)]
         if len(options) > 1:
             raise ParseError("Give notify= once, with the addresses separated by commas.", USAGE["cancel"])
         publisher_id, offer_id = _ids(verb, positional)
         notify = _notify(options[0][len(_NOTIFY) :]) if options else ()
-        if notify and job_id:
+        if notify and job:
             raise ParseError(
                 "notify= is for CPP cancels only: a configure job's cancel sends no e-mail.", USAGE["cancel"]
             )
-        return Cancel(publisher_id, offer_id, notify, job_id)
+        return Cancel(target_of(publisher_id, offer_id, job), notify)
     shown = verb if len(verb) <= 30 else verb[:27] + "..."
     return Help(unknown=shown)
 
@@ -177,10 +195,16 @@ def render(command: Command) -> str:
     if isinstance(command, Ops):
         return f"ops {command.publisher_id} {command.offer_id}"
     if isinstance(command, Status):
-        job = f" job={command.job_id}" if command.job_id else ""
-        return f"status {command.publisher_id} {command.offer_id}{job}"
+        return f"status {command.publisher_id} {command.offer_id}{_options(command.target)}"
     if isinstance(command, History):
         return f"history {command.publisher_id} {command.offer_id}"
-    text = f"cancel {command.publisher_id} {command.offer_id}"
-    text += f" job={command.job_id}" if command.job_id else ""
+    text = f"cancel {command.publisher_id} {command.offer_id}{_options(command.target)}"
     return text + (f" notify={','.join(command.notify)}" if command.notify else "")
+
+
+# What a target adds to its offer, as the command spells it (`job=`): the JSON keys of `cppcancel.targets`.
+_OPTIONS = {"jobId": _JOB}
+
+
+def _options(target: Target) -> str:
+    return "".join(f" {_OPTIONS[key]}{value}" for key, value in target.extra_json().items())

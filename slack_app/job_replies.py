@@ -93,7 +93,7 @@ def job_confirmation_message(
     """The "are you sure" of a job cancel: the job's state, the partial-resources warning, Confirm / Never mind."""
     from backends.ingestion.models import PARTIAL_WARNING
 
-    job = ticket.job_id or ""
+    job = ticket.target.item or ""
     where = target(ticket.publisher_id, ticket.offer_id)
     if status is not None:
         now = f"The job is {escape(status.words)}."
@@ -128,7 +128,7 @@ def registered_jobs_blocks(publisher_id: str, offer_id: str, jobs: Sequence[JobR
         return []
     blocks: list[Block] = [section("*Registered configure jobs still running* (Product Ingestion API)")]
     for job in jobs:
-        value = OfferRef(publisher_id, offer_id, job.job_id).to_value()
+        value = OfferRef(job.target).to_value()
         blocks.append(section(_job_line(job), button("Cancel…", OPEN_CANCEL, value, style="danger")))
     return blocks
 

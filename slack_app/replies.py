@@ -16,6 +16,7 @@ from backends.http import errors
 from backends.http.operation import Operation
 from cppcancel import offer_apis
 from cppcancel.audit import AuditRecord
+from cppcancel.targets import PublishTarget
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
@@ -128,7 +129,9 @@ def ops_message(
         accessory = None
         if operation.is_in_flight:
             in_flight += 1
-            accessory = button("Cancel…", OPEN_CANCEL, OfferRef(publisher_id, offer_id).to_value(), style="danger")
+            accessory = button(
+                "Cancel…", OPEN_CANCEL, OfferRef(PublishTarget(publisher_id, offer_id)).to_value(), style="danger"
+            )
         body = operation_summary(operation)
         times = operation_times(operation)
         problem = operation_error(operation)

@@ -94,12 +94,12 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: Durab
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
-    if isinstance(parsed, grammar.Cancel) and parsed.job_id:
-        return job_command.job_confirmation(rt, attempt, parsed.job_id)
+    if isinstance(parsed, grammar.Cancel) and parsed.target.item:
+        return job_command.job_confirmation(rt, attempt, parsed.target.item)
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
-    if isinstance(parsed, grammar.Status) and parsed.job_id:
-        return job_command.job_status(rt, attempt, parsed.job_id, name)
+    if isinstance(parsed, grammar.Status) and parsed.target.item:
+        return job_command.job_status(rt, attempt, parsed.target.item, name)
     url = usable_response_url(response_url(body), rt.settings.slack_api_base_url)  # None: answered inline only
     if isinstance(parsed, grammar.Cancel):
         notify = parsed.notify

@@ -32,8 +32,8 @@ _CLOCK_SKEW = timedelta(minutes=5)
 def confirm_cancel(click: Click) -> None:
     ticket = click.ticket()
     refusal = click.refusal()  # the clicker, whoever typed the command
-    if refusal is None and ticket.job_id:  # and the job still belongs to the offer, for the clicker
-        refusal = job_command.refusal(click.rt, click.attempt, ticket.job_id)
+    if refusal is None and ticket.target.item:  # and the job still belongs to the offer, for the clicker
+        refusal = job_command.refusal(click.rt, click.attempt, ticket.target.item)
     if refusal is not None:
         click.say(refusal, replace_original=False)
         return
@@ -41,14 +41,14 @@ def confirm_cancel(click: Click) -> None:
     if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
-            _answer(click, found, utc_now(), ticket.job_id)
+            _answer(click, found, utc_now(), ticket.target.item)
             return
         p, o = click.attempt.offer
         click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.job_id)
+    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.target.item)
 
 
 def _fresh(ticket: CancelTicket) -> bool:
@@ -62,14 +62,12 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
     return CancelRequest(
         request_id=ticket.request_id,
         source="slack",
-        publisher_id=ticket.publisher_id,
-        offer_id=ticket.offer_id,
+        target=ticket.target,
         requester=caller.requester(),
         correlation_id=click.attempt.ref,
         requested_at=iso(at, "seconds"),
         notification_emails=ticket.notify,
         slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
-        job_id=ticket.job_id,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from backends.http import errors
+from cppcancel.targets import PublishTarget
 from cppcancel.times import iso, utc_now
 from slack_app import offers, replies
 from slack_app.actions import CancelTicket
@@ -24,7 +25,7 @@ from slack_app.runtime import Runtime
 def new_ticket(attempt: Attempt, notify: tuple[str, ...]) -> CancelTicket:
     """A fresh confirmation for the attempt's offer, asked by its caller now (named on the attempt)."""
     p, o = attempt.offer
-    ticket = CancelTicket(uuid.uuid4().hex, p, o, notify, attempt.who.user_id, iso(utc_now(), "seconds"))
+    ticket = CancelTicket(uuid.uuid4().hex, PublishTarget(p, o), notify, attempt.who.user_id, iso(utc_now(), "seconds"))
     attempt.request_id = ticket.request_id
     return ticket
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from backends.http import errors
 from cppcancel.job_access import job_refusal
+from cppcancel.targets import JobTarget
 from cppcancel.times import iso, utc_now
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
@@ -81,7 +82,8 @@ def job_confirmation(
     refused = refusal(rt, attempt, job_id)
     if refused is not None:
         return refused
-    ticket = CancelTicket(uuid.uuid4().hex, p, o, (), attempt.who.user_id, iso(utc_now(), "seconds"), job_id)
+    target = JobTarget(p, o, job_id)
+    ticket = CancelTicket(uuid.uuid4().hex, target, (), attempt.who.user_id, iso(utc_now(), "seconds"))
     attempt.request_id = ticket.request_id
     try:
         status = jobs.read_job(rt.settings, job_id, deadline=attempt.deadline)

@@ -13,7 +13,7 @@ def open_cancel(click: Click) -> None:
     offer = OfferRef.from_value(click.value)
     click.attempt.on_offer(offer.publisher_id, offer.offer_id)
     refusal = click.refusal()
-    if refusal is None and offer.job_id:
-        click.say(job_confirmation(click.rt, click.attempt, offer.job_id), replace_original=False)
+    if refusal is None and offer.target.item:
+        click.say(job_confirmation(click.rt, click.attempt, offer.target.item), replace_original=False)
         return
     click.say(refusal or confirmation(click.rt, click.attempt, ()), replace_original=False)

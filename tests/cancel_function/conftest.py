@@ -15,6 +15,7 @@ import pytest
 from cppcancel.audit import AUDIT_LOGGER
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.settings import reset_settings_cache
+from cppcancel.targets import PublishTarget
 from devhost.durable.replay import OrchestratorFn
 from devhost.standins.slack import SlackMessage, SlackStandIn
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
@@ -136,8 +137,7 @@ def cancel_request(
     return CancelRequest(
         request_id="req-1",
         source="slack" if slack else "webhook",
-        publisher_id="contoso",
-        offer_id=offer_id,
+        target=PublishTarget("contoso", offer_id),
         requester=alice() if slack else Requester(display="release-pipeline", caller="release-pipeline"),
         correlation_id="corr-1",
         requested_at="2026-11-25T10:00:00Z",

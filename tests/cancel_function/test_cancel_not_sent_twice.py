@@ -29,6 +29,7 @@ from cancel_function.watcher_handover import live_watcher_of
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRequest, watch_instance_id
 from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
 from cppcancel.settings import reset_settings_cache
+from cppcancel.targets import JobTarget
 from devhost.durable.replay import OrchestratorFn
 from devhost.standins.cpp.faults import Fault
 from record_store.base import CancelRecord
@@ -259,7 +260,7 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
 
 def test_find_watcher_finds_a_jobs_watcher_by_the_job_whatever_offer_it_was_named_under() -> None:
     job = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0501"
-    watch = replace(watch_request(url=OPERATION_URL + "5"), offer_id="contoso-saas-a", job_id=job)
+    watch = replace(watch_request(url=OPERATION_URL + "5"), target=JobTarget("contoso", "contoso-saas-a", job))
     listed = Listed(watch.instance_id, input_=json.dumps(watch.to_json()))
     cpp = watcher_of(OPERATION_URL + "6")
     directory = Directory([listed, cpp])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending, not_sent, record_of, release
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.targets import PublishTarget
 from devhost.standins.azurite import connection_string, free_port
 from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
 from record_store.tables import TableRecordStore
@@ -21,8 +22,7 @@ def request(key: str = "r1", user: str = "U0ALICE", offer: str = "contoso-vm-off
     return CancelRequest(
         request_id=key,
         source="slack",
-        publisher_id="contoso",
-        offer_id=offer,
+        target=PublishTarget("contoso", offer),
         requester=Requester(display=user.lower(), user_id=user, team_id="T0001"),
         correlation_id=f"corr-{key}",
         requested_at="2026-12-01T09:59:58Z",

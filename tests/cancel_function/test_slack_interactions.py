@@ -24,6 +24,7 @@ from cppcancel.contracts import (
     watch_instance_id,
 )
 from cppcancel.settings import get_settings
+from cppcancel.targets import PublishTarget
 from tests.cancel_function.conftest import AuditLog, SlackDriver
 from tests.cancel_function.local_host import LocalFunctions
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, TEAM
@@ -317,8 +318,7 @@ def running_publish_url() -> str:
 def start_watcher(host: LocalFunctions, publisher: str = "contoso", offer: str = "contoso-vm-offer") -> str:
     watch = WatchRequest(
         operation_url=running_publish_url(),
-        publisher_id=publisher,
-        offer_id=offer,
+        target=PublishTarget(publisher, offer),
         requester=Requester(display="alice", user_id=ALICE),
         correlation_id="c1",
         started_at="2026-01-01T00:00:00Z",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cppcancel.targets import PublishTarget
 from cppcancel.times import iso, utc_now
 from devhost.standins.slack import SlackFault, SlackStandIn
 from slack_app.actions import CancelTicket
@@ -27,7 +28,11 @@ CALLER = Caller(user_id=ALICE, display="alice", team_id=TEAM, channel_id=CHANNEL
 
 
 def later(standin: SlackStandIn, kind: str = "cancel", offer: str = "contoso-vm-offer", **changes: Any) -> LaterRequest:
-    ticket = CancelTicket("d" * 32, "contoso", offer, (), ALICE, "2026-12-02T00:00:00Z") if kind == "cancel" else None
+    ticket = (
+        CancelTicket("d" * 32, PublishTarget("contoso", offer), (), ALICE, "2026-12-02T00:00:00Z")
+        if kind == "cancel"
+        else None
+    )
     fields: dict[str, Any] = {
         "kind": kind,
         "command": "/cpp",
@@ -70,7 +75,9 @@ def test_a_rerun_that_posts_the_answer_twice_still_sends_one_cancel(
     """At-least-once: a re-run of the activity after a crash posts the answer again - a third message, since
     neither answer replaces anything. Both Confirm buttons carry the ticket made at the ack, so clicking both (by
     anyone permitted) starts one cancel."""
-    fresh = CancelTicket("d" * 32, "contoso", "contoso-vm-offer", (), ALICE, iso(utc_now()))  # Confirm is clickable
+    fresh = CancelTicket(
+        "d" * 32, PublishTarget("contoso", "contoso-vm-offer"), (), ALICE, iso(utc_now())
+    )  # Confirm is clickable
     request = later(slack_standin, ticket=fresh).to_json()
     assert answer(payload=request) == {"posted": True}
     assert answer(payload=request) == {"posted": True}

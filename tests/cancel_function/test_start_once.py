@@ -12,13 +12,13 @@ import pytest
 from cancel_function.start_once import StartOnce
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, CancelRequest, Requester
 from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, Started, StatusUnreadable
+from cppcancel.targets import PublishTarget
 
 CREATED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 REQUEST = CancelRequest(
     request_id="a" * 32,
     source="slack",
-    publisher_id="contoso",
-    offer_id="vm",
+    target=PublishTarget("contoso", "vm"),
     requester=Requester(display="alice", user_id="U0ALICE"),
     correlation_id="ref1",
     requested_at="2026-11-25T10:00:05Z",

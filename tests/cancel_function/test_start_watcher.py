@@ -19,6 +19,7 @@ import pytest
 
 from cancel_function.watcher_handover import ensure_watcher, is_active, start_watcher
 from cppcancel.contracts import WATCH_ORCHESTRATOR
+from cppcancel.targets import PublishTarget
 from devhost.durable.api import WEBHOOK_PATH
 from devhost.durable.store import InstanceRecord
 from devhost.functions import event_loop
@@ -194,7 +195,7 @@ class LosesTheRace:
 def test_a_start_the_host_refuses_is_read_back_as_the_live_watcher(local_host: LocalFunctions, state: str) -> None:
     """Any failure to start means: look at the status again. The refusal is a 500, not a 409; the status read after
     it finds the watcher that won, in whichever live state, and nothing is replaced."""
-    rival = dataclasses.replace(WATCH, publisher_id="rival")
+    rival = dataclasses.replace(WATCH, target=PublishTarget("rival", WATCH.offer_id))
     client = LosesTheRace(local_host, state, rival)
     assert event_loop.submit(ensure_watcher(client, WATCH)).result(30) == WATCH.instance_id
     assert len(client.refusals) == 1 and "Something went wrong" in client.refusals[0]

@@ -13,6 +13,7 @@ from cppcancel.contracts import (
     cancel_instance_id,
     watch_instance_id,
 )
+from cppcancel.targets import PublishTarget
 
 OP = "https://cloudpartner.azure.com/api/publishers/contoso/offers/vm/operations/56615b67"
 
@@ -21,8 +22,7 @@ def test_cancel_request_round_trips() -> None:
     request = CancelRequest(
         request_id="r1",
         source="slack",
-        publisher_id="contoso",
-        offer_id="vm",
+        target=PublishTarget("contoso", "vm"),
         requester=Requester("alice", user_id="U1", team_id="T1"),
         correlation_id="c1",
         requested_at="2026-11-25T10:00:00Z",
@@ -34,7 +34,9 @@ def test_cancel_request_round_trips() -> None:
 
 
 def test_watch_request_round_trips_with_state() -> None:
-    request = WatchRequest(OP, "contoso", "vm", Requester("pipeline", caller="release"), "c", "t", state={"polls": 3})
+    request = WatchRequest(
+        OP, PublishTarget("contoso", "vm"), Requester("pipeline", caller="release"), "c", "t", state={"polls": 3}
+    )
     assert WatchRequest.from_json(request.to_json()) == request
     assert request.requester.mention == "pipeline"
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cppcancel.targets import JobTarget, PublishTarget
 from cppcancel.webhook_request import (
     DEFAULT_CALLER,
     WebhookInputError,
@@ -123,7 +124,7 @@ def test_a_cancel_may_name_a_configure_job() -> None:
     from cppcancel.webhook_request import parse_webhook_body
 
     body = {"publisherId": "contoso", "offerId": "o", "requestedBy": "release-pipeline", "jobId": "abc-123"}
-    assert parse_webhook_body(body).job_id == "abc-123"
+    assert parse_webhook_body(body).target == JobTarget("contoso", "o", "abc-123")
     with pytest.raises(WebhookInputError) as caught:
         parse_webhook_body(body | {"jobId": "a/b"})
     assert caught.value.code == "invalid_value"
@@ -133,7 +134,7 @@ def test_only_an_absent_job_id_means_the_cpp_publish_and_a_null_one_is_refused()
     from cppcancel.webhook_request import parse_webhook_body
 
     body = {"publisherId": "contoso", "offerId": "o", "requestedBy": "release-pipeline"}
-    assert parse_webhook_body(body).job_id is None
+    assert parse_webhook_body(body).target == PublishTarget("contoso", "o")
     with pytest.raises(WebhookInputError) as caught:
         parse_webhook_body(body | {"jobId": None})
     assert caught.value.code == "invalid_field" and "'jobId' is null" in caught.value.message

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import SlackTarget, WatchRequest
+from cppcancel.targets import PublishTarget
 from devhost.durable.replay import OrchestratorFn
 from tests.conftest import CHANNEL, alice
 from tests.poll_function.operations import OPERATION_URL
@@ -26,8 +27,7 @@ def watch_request(
 ) -> WatchRequest:
     return WatchRequest(
         operation_url=url,
-        publisher_id="contoso",
-        offer_id="contoso-vm-offer",
+        target=PublishTarget("contoso", "contoso-vm-offer"),
         requester=alice(),
         correlation_id="corr-1",
         started_at=started_at,

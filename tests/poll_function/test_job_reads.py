@@ -16,6 +16,7 @@ import pytest
 
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.settings import reset_settings_cache
+from cppcancel.targets import JobTarget
 from cppcancel.times import iso, parse_iso, utc_now
 from devhost.standins.ingestion import IngestionStandIn
 from poll_function.payloads import PollResult
@@ -42,12 +43,10 @@ def jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestionStandIn]:
 def watcher(jobs: IngestionStandIn, *, registered: bool, answered_at: str = "") -> WatchRequest:
     return WatchRequest(
         operation_url=f"{jobs.base_url}/configure/{JOB}/status?$version=2022-03-01-preview2",
-        publisher_id="contoso",
-        offer_id="contoso-saas",
+        target=JobTarget("contoso", "contoso-saas", JOB),
         requester=Requester(display="release-pipeline", caller="release-pipeline"),
         correlation_id="corr-job",
         started_at=answered_at or iso(utc_now()),
-        job_id=JOB,
         registered=registered,
     )
 

@@ -16,6 +16,7 @@ import pytest
 from backends.ingestion.models import ConfigureStatus
 from cppcancel.contracts import WatchRequest
 from cppcancel.schedule import ScheduleParams
+from cppcancel.targets import JobTarget
 from cppcancel.times import iso
 from devhost.durable.replay import OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, UPDATE_SLACK
@@ -30,7 +31,9 @@ SLACK_OK = {"ok": True, "ts": MESSAGE_TS}
 
 
 def job_request(*, registered: bool) -> WatchRequest:
-    return replace(watch_request(url=STATUS_URL), job_id=JOB, registered=registered)
+    return replace(
+        watch_request(url=STATUS_URL), target=JobTarget("contoso", "contoso-vm-offer", JOB), registered=registered
+    )
 
 
 def job(status: str, result: str) -> dict[str, Any]:

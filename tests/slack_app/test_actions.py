@@ -10,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cppcancel.contracts import watch_instance_id
+from cppcancel.targets import PublishTarget
 from slack_app.actions import MAX_VALUE_LENGTH, CancelTicket, InvalidValue, OfferRef, StopWatch
 
 
 def test_ticket_round_trip_and_compact_form() -> None:
-    ticket = CancelTicket("0" * 32, "contoso", "vm", ("a@x.com",), "U0ALICE", "2026-01-01T00:00:00Z")
+    ticket = CancelTicket("0" * 32, PublishTarget("contoso", "vm"), ("a@x.com",), "U0ALICE", "2026-01-01T00:00:00Z")
     value = ticket.to_value()
     assert json.loads(value) == {
         "rid": "0" * 32,
@@ -35,7 +36,9 @@ def test_display_fields_are_dropped_when_malformed_not_trusted() -> None:
 
 def test_a_value_longer_than_slack_allows_cannot_be_written() -> None:
     with pytest.raises(ValueError, match="Slack allows 2000"):
-        CancelTicket("0" * 32, "p" * 100, "o" * 100, tuple(f"{'x' * 100}{i}@x.com" for i in range(20))).to_value()
+        CancelTicket(
+            "0" * 32, PublishTarget("p" * 100, "o" * 100), tuple(f"{'x' * 100}{i}@x.com" for i in range(20))
+        ).to_value()
 
 
 @given(st.text(max_size=MAX_VALUE_LENGTH + 10) | st.none() | st.integers())
@@ -46,7 +49,9 @@ def test_from_value_raises_only_invalid_value(raw: object) -> None:
 
 
 def test_offer_ref_round_trip() -> None:
-    assert OfferRef.from_value(OfferRef("contoso", "vm").to_value()) == OfferRef("contoso", "vm")
+    assert OfferRef.from_value(OfferRef(PublishTarget("contoso", "vm")).to_value()) == OfferRef(
+        PublishTarget("contoso", "vm")
+    )
 
 
 def test_stop_watch_accepts_only_watcher_instance_ids() -> None:

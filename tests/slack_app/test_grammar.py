@@ -7,6 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cppcancel.identifiers import MAX_ID_LENGTH
+from cppcancel.targets import PublishTarget
 from slack_app import grammar
 from slack_app.grammar import Cancel, Help, Ops, ParseError, Status, parse, render
 
@@ -23,14 +24,14 @@ from slack_app.grammar import Cancel, Help, Ops, ParseError, Status, parse, rend
         ("frobnicate contoso x", Help(unknown="frobnicate")),
         ("ops contoso contoso-vm-offer", Ops("contoso", "contoso-vm-offer")),
         ("  OPS   contoso\tcontoso-vm-offer  ", Ops("contoso", "contoso-vm-offer")),
-        ("status Contoso Offer.v2_x", Status("contoso", "offer.v2_x")),
-        ("cancel contoso contoso-vm-offer", Cancel("contoso", "contoso-vm-offer")),
-        ("cancel contoso o notify=a@x.com", Cancel("contoso", "o", ("a@x.com",))),
-        ("cancel contoso o NOTIFY=a@x.com,b@x.com", Cancel("contoso", "o", ("a@x.com", "b@x.com"))),
-        ("cancel contoso o notify=a@x.com, b@x.com", Cancel("contoso", "o", ("a@x.com", "b@x.com"))),
-        ("cancel notify=a@x.com contoso o", Cancel("contoso", "o", ("a@x.com",))),
-        ("cancel contoso o notify=a@x.com,a@x.com,", Cancel("contoso", "o", ("a@x.com",))),
-        ("cancel contoso o notify=<mailto:a@x.com|a@x.com>", Cancel("contoso", "o", ("a@x.com",))),
+        ("status Contoso Offer.v2_x", Status(PublishTarget("contoso", "offer.v2_x"))),
+        ("cancel contoso contoso-vm-offer", Cancel(PublishTarget("contoso", "contoso-vm-offer"))),
+        ("cancel contoso o notify=a@x.com", Cancel(PublishTarget("contoso", "o"), ("a@x.com",))),
+        ("cancel contoso o NOTIFY=a@x.com,b@x.com", Cancel(PublishTarget("contoso", "o"), ("a@x.com", "b@x.com"))),
+        ("cancel contoso o notify=a@x.com, b@x.com", Cancel(PublishTarget("contoso", "o"), ("a@x.com", "b@x.com"))),
+        ("cancel notify=a@x.com contoso o", Cancel(PublishTarget("contoso", "o"), ("a@x.com",))),
+        ("cancel contoso o notify=a@x.com,a@x.com,", Cancel(PublishTarget("contoso", "o"), ("a@x.com",))),
+        ("cancel contoso o notify=<mailto:a@x.com|a@x.com>", Cancel(PublishTarget("contoso", "o"), ("a@x.com",))),
     ],
 )
 def test_valid_commands(text: str, expected: grammar.Command) -> None:
@@ -86,8 +87,12 @@ emails = st.builds(
 commands = st.one_of(
     st.just(Help()),
     st.builds(Ops, canonical_ids, canonical_ids),
-    st.builds(Status, canonical_ids, canonical_ids),
-    st.builds(Cancel, canonical_ids, canonical_ids, st.lists(emails, max_size=3, unique=True).map(tuple)),
+    st.builds(Status, st.builds(PublishTarget, canonical_ids, canonical_ids)),
+    st.builds(
+        Cancel,
+        st.builds(PublishTarget, canonical_ids, canonical_ids),
+        st.lists(emails, max_size=3, unique=True).map(tuple),
+    ),
 )
 
 

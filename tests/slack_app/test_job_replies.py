@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from backends.ingestion.models import PARTIAL_WARNING, ConfigureStatus
+from cppcancel.targets import JobTarget
 from slack_app.actions import CancelTicket
 from slack_app.job_replies import job_confirmation_message
 from tests.slack_app.helpers import check_dialog, find_button
 
 JOB = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"
-TICKET = CancelTicket("a" * 32, "contoso", "saas", (), "U0ALICE", "2026-01-01T00:00:00Z", job_id=JOB)
+TICKET = CancelTicket("a" * 32, JobTarget("contoso", "saas", JOB), (), "U0ALICE", "2026-01-01T00:00:00Z")
 
 
 def test_a_job_confirmation_warns_and_carries_the_job_behind_slacks_plain_text_dialog() -> None:

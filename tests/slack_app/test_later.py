@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cppcancel.targets import PublishTarget
 from slack_app.actions import CancelTicket
 from slack_app.later import (
     RESPONSE_URL_TTL_S,
@@ -15,7 +16,9 @@ from slack_app.later import (
 from slack_app.payload import Caller
 
 CALLER = Caller(user_id="U0ALICE", display="alice", team_id="T0LOCAL", channel_id="C0RELEASES", enterprise_id="E0GRID")
-TICKET = CancelTicket("a" * 32, "contoso", "contoso-vm-offer", ("ops@contoso.com",), "U0ALICE", "2026-12-02T00:00:00Z")
+TICKET = CancelTicket(
+    "a" * 32, PublishTarget("contoso", "contoso-vm-offer"), ("ops@contoso.com",), "U0ALICE", "2026-12-02T00:00:00Z"
+)
 
 
 def request(**changes: object) -> LaterRequest:

@@ -11,13 +11,16 @@ import pytest
 from backends.http import errors
 from backends.http.operation import Operation
 from cppcancel.audit import AuditRecord
+from cppcancel.targets import PublishTarget
 from slack_app import replies
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import MAX_BUTTON_TEXT, Message
 from slack_app.mrkdwn import MAX_BLOCKS, MAX_SECTION_CHARS
 from tests.slack_app.helpers import check_dialog
 
-TICKET = CancelTicket("a" * 32, "contoso", "contoso-vm-offer", ("ops@contoso.com",), "U0ALICE", "2026-01-01T00:00:00Z")
+TICKET = CancelTicket(
+    "a" * 32, PublishTarget("contoso", "contoso-vm-offer"), ("ops@contoso.com",), "U0ALICE", "2026-01-01T00:00:00Z"
+)
 
 
 def operation(status: str = "running", **extra: Any) -> Operation:
@@ -98,7 +101,7 @@ def test_confirmation_is_a_danger_button_with_a_confirm_dialog() -> None:
 
 
 def test_confirmation_with_long_ids_stays_within_dialog_limits() -> None:
-    ticket = CancelTicket("b" * 32, "p" * 100, "o" * 100)
+    ticket = CancelTicket("b" * 32, PublishTarget("p" * 100, "o" * 100))
     message = replies.confirmation_message(ticket, None, lookup_problem=None, ref="r1")
     check_limits(message)
     dialog = next(b for b in message.blocks if b["type"] == "actions")["elements"][0]["confirm"]

@@ -1,0 +1,170 @@
+"""What a cancel stops, as a type: a `Target` (pure).
+
+Each marketplace API cancels a different thing, and each is a type of its own here:
+
+- `PublishTarget(publisher_id, offer_id)`: an offer's in-flight publish on the Cloud Partner Portal (`backends.cpp`).
+- `JobTarget(publisher_id, offer_id, job_id)`: one configure job of the Product Ingestion API (`backends.ingestion`),
+  named under the offer it belongs to.
+- (next: a `SubmissionTarget` of the Partner Center submission API, one more class here and one package in backends/.)
+
+What differs between them is a method of the target, so no code outside the backends asks which kind it holds:
+`key` (two requests with the same key stop the same thing: their cancels join), `lock_key` (where that thing's cancel
+lock row lives: an offer's publish locks its offer, a job locks itself whatever offer it was named under),
+`record_partition` (where a request's record lives: its offer's, so `/cpp history` lists every kind), the words a
+person reads, and the JSON it travels in. `kind` names the backend that serves it (`backends.registry`).
+
+JSON: a target is written into the messages that carry it as `publisherId`, `offerId` and - for a job only -
+`jobId` (`target_json`, `extra_json`), exactly as before targets were types; `target_from_json` reads it back
+tolerantly: no (or an empty) `jobId` is the offer's publish, so every message recorded before a job could be named
+reads as what it always was.
+
+This module, the backends and the record store's row mapping are the only places that name a job's ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from cppcancel import jsonread
+from cppcancel.identifiers import validate_job_id, validate_offer_id, validate_publisher_id
+
+TargetKind = Literal["publish", "job"]
+
+# Where the record store keeps a target's rows (record_store/keys.py spells the rest of its keys from these).
+OFFER_LOCK_ROW = "lock"  # an offer's CPP cancel lock, in the offer's partition
+JOB_PREFIX = "job|"  # a job's own partition, `job|{job id, lowercased}`
+JOB_LOCK_ROW = "cancel-lock"  # a job's cancel lock, in the job's own partition
+
+
+def offer_partition(publisher_id: str, offer_id: str) -> str:
+    """An offer's partition in the record store: its records, its CPP lock, the jobs registered under it."""
+    return f"{publisher_id}|{offer_id}"
+
+
+def job_partition(job_id: str) -> str:
+    """A job's own partition: job IDs are GUID-like, so case does not make another job."""
+    return JOB_PREFIX + job_id.lower()
+
+
+@dataclass(frozen=True)
+class PublishTarget:
+    """An offer's in-flight publish (the Cloud Partner Portal): the offer is the whole address."""
+
+    publisher_id: str
+    offer_id: str
+    kind: ClassVar[TargetKind] = "publish"
+
+    @property
+    def offer(self) -> str:
+        return f"{self.publisher_id}/{self.offer_id}"
+
+    @property
+    def key(self) -> str:
+        return f"publish:{self.offer}"
+
+    @property
+    def lock_key(self) -> tuple[str, str]:
+        return offer_partition(self.publisher_id, self.offer_id), OFFER_LOCK_ROW
+
+    @property
+    def record_partition(self) -> str:
+        return offer_partition(self.publisher_id, self.offer_id)
+
+    @property
+    def item(self) -> str | None:
+        """The ID of what is cancelled within the offer (None: the offer itself names it)."""
+        return None
+
+    @property
+    def words(self) -> str:
+        """The target for a person, in plain text."""
+        return self.offer
+
+    @property
+    def marked(self) -> str:
+        """The target for a person, IDs marked as code (every chat reads backticks)."""
+        return f"`{self.publisher_id}`/`{self.offer_id}`"
+
+    def extra_json(self) -> dict[str, Any]:
+        return {}
+
+    def validated(self) -> PublishTarget:
+        """The target with its IDs checked (`cppcancel.identifiers`) and the offer lowercased; InvalidInput if not."""
+        return PublishTarget(validate_publisher_id(self.publisher_id), validate_offer_id(self.offer_id))
+
+
+@dataclass(frozen=True)
+class JobTarget:
+    """One configure job of the Product Ingestion API, named under the offer it is cancelled on the rights of."""
+
+    publisher_id: str
+    offer_id: str
+    job_id: str
+    kind: ClassVar[TargetKind] = "job"
+
+    @property
+    def offer(self) -> str:
+        return f"{self.publisher_id}/{self.offer_id}"
+
+    @property
+    def key(self) -> str:
+        return f"job:{self.job_id.lower()}"
+
+    @property
+    def lock_key(self) -> tuple[str, str]:
+        return job_partition(self.job_id), JOB_LOCK_ROW
+
+    @property
+    def record_partition(self) -> str:
+        return offer_partition(self.publisher_id, self.offer_id)
+
+    @property
+    def item(self) -> str | None:
+        return self.job_id
+
+    @property
+    def words(self) -> str:
+        return f"configure job {self.job_id} of {self.offer}"
+
+    @property
+    def marked(self) -> str:
+        return f"configure job `{self.job_id}` of `{self.publisher_id}`/`{self.offer_id}`"
+
+    def extra_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id}
+
+    def validated(self) -> JobTarget:
+        offer = PublishTarget(self.publisher_id, self.offer_id).validated()
+        return JobTarget(offer.publisher_id, offer.offer_id, validate_job_id(self.job_id))
+
+
+Target = PublishTarget | JobTarget
+
+
+def target_of(publisher_id: str, offer_id: str, job_id: str | None = None) -> Target:
+    """The target stored rows and parsed inputs name: a job when they name one, else the offer's publish."""
+    return JobTarget(publisher_id, offer_id, job_id) if job_id else PublishTarget(publisher_id, offer_id)
+
+
+def offer_target(publisher_id: str, offer_id: str) -> Target:
+    """What naming an offer alone means: its publish (a command that names nothing more may still find a running
+    registered target of the offer first)."""
+    return PublishTarget(publisher_id, offer_id)
+
+
+def offer_json(target: Target) -> dict[str, Any]:
+    """The offer a target is named under, as every message writes it."""
+    return {"publisherId": target.publisher_id, "offerId": target.offer_id}
+
+
+def target_json(target: Target) -> dict[str, Any]:
+    """A target's JSON: its offer, then what it adds (a job's `jobId`)."""
+    return {**offer_json(target), **target.extra_json()}
+
+
+def target_from_json(data: Mapping[str, Any]) -> Target:
+    """The target a message names (KeyError without an offer): an absent, null or empty `jobId` is the offer's
+    publish, as in every message written before jobs could be named."""
+    return target_of(str(data["publisherId"]), str(data["offerId"]), jsonread.text(data.get("jobId")))

@@ -2,7 +2,7 @@
 
 What runs: the CPP client's cancel POST against the loopback CPP emulator (every request delayed by
 `--cpp-latency-ms`, default 20 ms, as a latency fault), alone - the baseline, measured in the same run - and wrapped
-in what `send_cancel` now does around it: `send_once.before_post` (create the request's record, take the offer's
+in what `send_cancel` now does around it: `exactly_once.before_post` (create the request's record, take the offer's
 lock, mark it `sending`) and `after_post` (write the answer, release the lock). Each backend is measured: SQLite
 (the dev host's embedded store) and Azure Table Storage on Azurite (Microsoft's emulator, when installed; over
 loopback it shows the number of round trips, not Azure's latency). Rounds alternate between the paths, each with a
@@ -28,8 +28,9 @@ from pathlib import Path
 from backends.cpp.client import CppClient
 from backends.http.tokens import StaticTokenProvider
 from benchmarks import report
-from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending
+from cancel_function.exactly_once import Go, after_post, before_post, mark_sending
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.sending import Answer
 from cppcancel.targets import PublishTarget
 from devhost.standins.cpp import EmulatorServer, Fault
 from record_store.base import CancelRecord, RecordStore
@@ -56,19 +57,19 @@ def _post_only(client: CppClient) -> None:
     _post(client)
 
 
-def _post(client: CppClient) -> PostAnswer:
+def _post(client: CppClient) -> Answer:
     result = client.cancel("contoso", "contoso-vm-offer")
-    return PostAnswer(result.outcome, result.status_code, result.operation_url)
+    return Answer(result.outcome, result.status_code, result.operation_url)
 
 
 def _with_record(client: CppClient, store: RecordStore, n: int) -> None:
     now = datetime.now(UTC)
-    verdict = before_post(store, _request(n), now, LEASE_S)
-    assert verdict.verdict == "send" and verdict.record is not None, verdict
-    sending = mark_sending(store, verdict.record, now, LEASE_S)
+    step = before_post(store, _request(n), now, LEASE_S)
+    assert isinstance(step, Go), step
+    sending = mark_sending(store, step.record, now, LEASE_S)
     assert isinstance(sending, CancelRecord), sending
     done = after_post(store, sending, _post(client), now)
-    store.release(done.publisher_id, done.offer_id, done.instance_id)  # the watch's end, for the next round
+    store.release_lock(done.target, done.instance_id)  # the watch's end, for the next round
 
 
 @contextmanager

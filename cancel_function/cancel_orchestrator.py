@@ -41,9 +41,12 @@ from collections.abc import Generator
 from typing import Any
 
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from cancel_function.payloads import CancelSent, ReportResult, load
+from cancel_function.payloads import ReportResult
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
+from cppcancel.jsonread import json_object
+from cppcancel.sending import Failed, Joined, NotRepeated, SendResult, Sent, UnderWay, result_from_json
+from cppcancel.targets import target_json
 from cppcancel.times import iso
 from durable_registration import OrchestrationContext, retry_options
 
@@ -57,39 +60,34 @@ UNKNOWN_OUTCOME = (
 )
 
 
-def outcome_of(sent: CancelSent) -> CancelOutcome:
-    """What the CPP's answer means for the callers; on 202 the watcher's instance ID is known before it starts."""
-    if sent.result is not None:  # sent: the CPP answered
-        result = sent.result
-        if result.outcome == "accepted" and result.operation_url:
+def outcome_of(sent: SendResult) -> CancelOutcome:
+    """What the send's result means for the callers; on 202 the watcher's instance ID is known before it starts."""
+    if isinstance(sent, Sent):  # the API answered the POST
+        if sent.outcome == "accepted" and sent.operation_url:
             return CancelOutcome(
-                "accepted",
-                result.status_code,
-                result.operation_url,
-                watch_instance_id(result.operation_url),
+                "accepted", sent.status_code, sent.operation_url, watch_instance_id(sent.operation_url)
             )
-        if result.outcome == "accepted":
+        if sent.outcome == "accepted":
             error = ErrorInfo(
                 "invalid_response", "The Partner Portal accepted the cancel but named no operation to follow."
             )
-            return CancelOutcome("accepted", result.status_code, error=error)
-        return CancelOutcome("cancelled", result.status_code)
-    if sent.sent_nothing:
+            return CancelOutcome("accepted", sent.status_code, error=Failed(error))
+        return CancelOutcome("cancelled", sent.status_code)
+    if isinstance(sent, Joined | NotRepeated | UnderWay):
         # Nothing was sent: follow what is being cancelled - the joined cancel's operation, or the publish - until
         # `joined` finds a watcher to join. The error says why nothing was sent (joined, not repeated); histories
         # from before the record ("under way") carried none, and replay as they ran.
-        info = None if sent.kind == "under_way" else sent.error
-        if sent.publish_url:
-            return CancelOutcome("accepted", None, sent.publish_url, watch_instance_id(sent.publish_url), info)
-        if sent.kind != "under_way":
-            return CancelOutcome("accepted", None, error=info)
-    # Failed (or "under way" naming no publish to follow, which send_cancel never writes): the error decides.
-    status = sent.error.status_code
-    if status == 202:
-        # The Partner Portal took the cancel but named no operation this app may follow (none at all, or one on
-        # another origin): it is accepted - saying "failed" would invite a second cancel - and nobody watches it.
-        return CancelOutcome("accepted", 202, error=sent.error)
-    return CancelOutcome("failed", status, error=sent.error)
+        why = None if isinstance(sent, UnderWay) else sent
+        if sent.operation_url:
+            return CancelOutcome("accepted", None, sent.operation_url, watch_instance_id(sent.operation_url), why)
+        if why is not None:
+            return CancelOutcome("accepted", None, error=why)
+    # Failed (or "under way" naming no publish to follow, which send_cancel never wrote): the error decides.
+    if sent.status_code == 202:
+        # The API took the cancel but named no operation this app may follow (none at all, or one on another
+        # origin): it is accepted - saying "failed" would invite a second cancel - and nobody watches it.
+        return CancelOutcome("accepted", 202, error=sent)
+    return CancelOutcome("failed", sent.status_code, error=sent)
 
 
 def joined(outcome: CancelOutcome, watched_url: object) -> CancelOutcome:
@@ -106,18 +104,17 @@ def _reason(exc: BaseException) -> str:
 
 def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON."""
-    request = CancelRequest.from_json(load(context.get_input()))
+    request = CancelRequest.from_json(json_object(context.get_input()))
+    sent: SendResult
     try:
-        sent = CancelSent.from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
+        sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
     except Exception as exc:
-        message = UNKNOWN_OUTCOME.format(reason=_reason(exc))
-        sent = CancelSent.failed(ErrorInfo("unknown_outcome", message))
+        sent = Failed(ErrorInfo("unknown_outcome", UNKNOWN_OUTCOME.format(reason=_reason(exc))))
     outcome = outcome_of(sent)
-    if sent.kind == "under_way" or (sent.kind == "joined" and not outcome.operation_url):
-        offer = {"publisherId": request.publisher_id, "offerId": request.offer_id}
-        offer.update(request.target.extra_json())  # only that job's watcher will do (a CPP watch stops another thing)
+    if isinstance(sent, UnderWay) or (isinstance(sent, Joined) and not outcome.operation_url):
+        # Only a watcher of the same target will do (a job's watch stops something else than the offer's publish).
         try:
-            watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, offer)
+            watched_url = yield context.call_activity_with_retry(FIND_WATCHER, SAFE_RETRY, target_json(request.target))
         except Exception:
             watched_url = None  # no watcher could be looked up: the outcome follows the publish itself
         outcome = joined(outcome, watched_url)
@@ -139,7 +136,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
 
     # A joiner never starts a watcher: the cancel it joined starts its own, on its own message. (Were the joiner
     # first to start it, the watcher would keep the joiner's message current and leave the holder's stale.)
-    if outcome.status == "accepted" and outcome.operation_url and sent.kind != "joined":
+    if outcome.status == "accepted" and outcome.operation_url and not isinstance(sent, Joined):
         slack = request.slack
         watch = WatchRequest(
             operation_url=outcome.operation_url,

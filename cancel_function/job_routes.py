@@ -26,14 +26,14 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from cancel_function.job_send import status_url
+from backends.registry import backend_for
 from cancel_function.watcher_handover import ensure_watcher
 from cancel_function.webhook_answers import error_response, json_response
 from cancel_function.webhook_answers import status_url as webhook_status_url
 from cancel_function.webhook_routes import Delivery, WebhookRefusal, admit
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
-from cppcancel.error_info import NOT_RECORDED
 from cppcancel.refusals import JOB_OFFER_MISMATCH
+from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import parse_job_registration
@@ -101,7 +101,7 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
         return error_response(refusal.status, refusal.code, refusal.message, refusal.headers)
     now = iso(utc_now(), "seconds")
     watch = WatchRequest(
-        operation_url=status_url(settings, body.target.job_id),
+        operation_url=backend_for(body.target).to_follow(settings, body.target) or "",
         target=body.target,
         requester=Requester(display=body.requested_by, caller=key.caller),
         correlation_id=delivery.correlation_id,

@@ -10,9 +10,10 @@ after *any* failed start it looks at the status again: an active watcher there m
 race (a no-op too); otherwise the failure is raised so that the orchestrator's retry applies. A finished watcher of
 the same operation is replaced: someone asked to follow the operation again.
 
-`find_watcher` answers the opposite question - which operation, if any, a live watcher of an offer follows - for a
-cancel that found a cancel of the publish already under way and so sent none (see
-`send_activity.publish_being_cancelled`): that request joins the watcher instead of starting another.
+`find_watcher` answers the opposite question - which operation, if any, a live watcher of a target follows - for a
+cancel that sent none and has nothing else to follow (it joined a cancel whose operation is not known yet, or - in
+histories from before the record - the Partner Portal said a cancel was under way): that request joins the
+watcher instead of starting another.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 
 from cancel_function.payloads import load
 from cppcancel.contracts import WATCH_INSTANCE_PREFIX, WATCH_ORCHESTRATOR, WatchRequest
+from cppcancel.targets import Target, target_from_json
 from durable_registration import live_runtime_statuses
 
 log = logging.getLogger(__name__)
@@ -84,12 +86,11 @@ async def start_watcher(payload: Any, client: StarterClient) -> str:
     return await ensure_watcher(client, WatchRequest.from_json(load(payload)))
 
 
-async def live_watcher_of(
-    client: WatcherDirectory, publisher_id: str, offer_id: str, job_id: str | None = None
-) -> str | None:
-    """The operation URL that an active watcher of `publisher_id`/`offer_id` follows (the newest), or None; with
-    `job_id`, only a watcher of that configure job, under whatever offer it was named (and without it, never one: a
-    job's watch is not the offer's)."""
+async def live_watcher_of(client: WatcherDirectory, target: Target) -> str | None:
+    """The operation URL that an active watcher of `target` follows (the newest), or None. A watcher follows the same
+    thing when its target has the same key: an offer's publish by the offer, a configure job by the job whatever
+    offer it was named under (`cppcancel.targets`). A registered job's watcher follows it for its pipeline's channel:
+    never one a cancel joins."""
     found: list[tuple[str, str]] = []
     listed_all = await client.get_status_by(
         runtime_status=live_runtime_statuses(), instance_id_prefix=WATCH_INSTANCE_PREFIX
@@ -105,19 +106,16 @@ async def live_watcher_of(
             watch = WatchRequest.from_json(load(status.input_))
         except (KeyError, TypeError, ValueError):
             continue
-        # A registered job's watcher follows it for its pipeline's channel: never one a cancel joins. A job's
-        # cancel is the job's whatever offer it was named under (its lock is keyed by the job alone), so its
-        # watcher is found by the job; the CPP's by the offer.
-        same_job = (watch.target.item or "").lower() == (job_id or "").lower() and not watch.registered
-        same_offer = job_id is not None or (watch.publisher_id, watch.offer_id) == (publisher_id, offer_id)
-        if watch.instance_id == instance_id and same_offer and same_job:
+        if watch.instance_id == instance_id and watch.target.key == target.key and not watch.registered:
             found.append((str(getattr(status, "created_time", "") or ""), watch.operation_url))
     return max(found)[1] if found else None
 
 
 async def find_watcher(payload: Any, client: WatcherDirectory) -> str | None:
-    """Input `{"publisherId", "offerId"}`; output the operation URL a live watcher of that offer follows, or None."""
-    data = load(payload)
-    job = data.get("jobId")
-    publisher, offer = str(data.get("publisherId") or ""), str(data.get("offerId") or "")
-    return await live_watcher_of(client, publisher, offer, job if isinstance(job, str) and job else None)
+    """Input: the target's JSON (`{"publisherId", "offerId"}`, and a job's `jobId`); output the operation URL a live
+    watcher of that target follows, or None."""
+    try:
+        target = target_from_json(load(payload))
+    except KeyError:
+        return None
+    return await live_watcher_of(client, target)

@@ -11,13 +11,15 @@ from typing import Any
 
 import azure.functions as func
 
-from backends.ingestion.models import PARTIAL_WARNING
+from backends.registry import backend_for
 from cancel_function.names import STATUS_ROUTE
 from cppcancel.contracts import CancelOutcome
-from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_RECORDED, NOT_REPEATED, ErrorInfo
+from cppcancel.error_info import ErrorInfo
 from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
+from cppcancel.sending import ALREADY_COMPLETED, NOT_RECORDED, Joined, NotRecorded, NotRepeated, TooLate
 from cppcancel.settings import SettingsError, get_settings
+from cppcancel.targets import Target
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 
@@ -59,9 +61,8 @@ def outcome_of(status: InstanceStatus) -> CancelOutcome | None:
     return None
 
 
-def joined_answer(req: func.HttpRequest, outcome: CancelOutcome) -> func.HttpResponse:
-    """202: this delivery sent nothing and joined the offer's cancel in flight; its status URL is that cancel's."""
-    assert outcome.error is not None
+def joined_answer(req: func.HttpRequest, outcome: CancelOutcome, joined: Joined) -> func.HttpResponse:
+    """202: this delivery sent nothing and joined the target's cancel in flight; its status URL is that cancel's."""
     url = status_url(req, outcome.watch_instance_id) if outcome.watch_instance_id else None
     body = {
         "status": "accepted",
@@ -69,47 +70,77 @@ def joined_answer(req: func.HttpRequest, outcome: CancelOutcome) -> func.HttpRes
         "instanceId": outcome.watch_instance_id,
         "statusUrl": url,
         "operationUrl": outcome.operation_url,
-        "joinedBy": outcome.error.extra.get("joinedBy"),
-        "joinedAt": outcome.error.extra.get("joinedAt"),
-        "message": outcome.error.message,
+        "joinedBy": joined.by,
+        "joinedAt": joined.at,
+        "message": joined.message,
     }
     return json_response(202, body, headers={"Location": url} if url else None)
 
 
-def _too_late(error: ErrorInfo) -> func.HttpResponse:
-    """409 `already_completed`: the configure job had completed; the body says how (not a failure to retry)."""
-    body = error_body(ALREADY_COMPLETED, error.message)
-    detail: dict[str, Any] = dict(body["error"])
-    detail.update({"jobId": error.extra.get("jobId"), "jobResult": error.extra.get("jobResult")})
-    return json_response(409, {"error": detail})
+def _too_late(error: TooLate) -> func.HttpResponse:
+    """409 `already_completed`: the target had ended already; the body says how (not a failure to retry)."""
+    return json_response(409, {"error": error.error_json() | error_body(ALREADY_COMPLETED, error.message)["error"]})
 
 
-def _with_job(body: dict[str, Any], job_id: str | None) -> dict[str, Any]:
-    """A configure job's answers name the job and warn that a cancelled job may have applied part of its work."""
-    if job_id:
-        body["jobId"] = job_id
-        body["partialWarning"] = PARTIAL_WARNING
+def _about(body: dict[str, Any], target: Target) -> dict[str, Any]:
+    """What a cancel's answers add for its target: the target's own IDs (a job's `jobId`) and, when its API has one,
+    what a person must know about a cancelled one (`partialWarning`: a job may have applied part of its work)."""
+    body.update(target.extra_json())
+    caveat = backend_for(target).caveat
+    if caveat:
+        body["partialWarning"] = caveat
     return body
 
 
+def _unwatched(outcome: CancelOutcome) -> func.HttpResponse:
+    """Taken by the API, but nothing here follows it (no operation the token may be sent to, or the watcher could not
+    be started). A 5xx would invite the pipeline to send the cancel again."""
+    why = outcome.error.error if outcome.error else ErrorInfo.none()
+    warning = {
+        "code": f"cpp_{why.code}" if why.code else "not_watched",
+        "message": why.message or "The cancel was accepted but is not followed: check /cpp ops.",
+    }
+    body = {"status": "accepted", "instanceId": None, "statusUrl": None, "operationUrl": outcome.operation_url}
+    return json_response(202, {**body, "warning": warning})
+
+
+def _failed(outcome: CancelOutcome) -> func.HttpResponse:
+    if isinstance(outcome.error, NotRecorded):  # the app's own record failed: nothing reached the API
+        return error_response(503, NOT_RECORDED, outcome.error.message, {"Retry-After": "60"})
+    if isinstance(outcome.error, TooLate):
+        return _too_late(outcome.error)
+    error = outcome.error.error if outcome.error else ErrorInfo.none()
+    code = error.code or "cpp_error"
+    message = error.message or "The Partner Portal did not accept the cancel."
+    headers = {}
+    if error.retry_after_s:
+        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
+    return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
+
+
+def _pending(req: func.HttpRequest, instance_id: str, status: InstanceStatus | None) -> func.HttpResponse:
+    if status and not status.is_running:
+        ended = status.runtime_status or ""
+        return error_response(
+            502, "orchestration_failed", f"The cancel orchestration ended ({ended}) without an outcome."
+        )
+    url = status_url(req, instance_id)
+    return json_response(
+        202, {"status": "pending", "instanceId": instance_id, "statusUrl": url}, headers={"Location": url}
+    )
+
+
 def answer(
-    req: func.HttpRequest, instance_id: str, status: InstanceStatus | None, *, job_id: str | None = None
+    req: func.HttpRequest, instance_id: str, status: InstanceStatus | None, *, target: Target
 ) -> func.HttpResponse:
+    """The webhook's answer for the cancel of `target`, from its orchestration's status."""
     outcome = outcome_of(status) if status else None
     if outcome is None:
-        if status and not status.is_running:
-            ended = status.runtime_status or ""
-            return error_response(
-                502, "orchestration_failed", f"The cancel orchestration ended ({ended}) without an outcome."
-            )
-        url = status_url(req, instance_id)
-        return json_response(
-            202, {"status": "pending", "instanceId": instance_id, "statusUrl": url}, headers={"Location": url}
-        )
+        return _pending(req, instance_id, status)
     if outcome.status == "cancelled":
-        return json_response(200, _with_job({"status": "cancelled", "statusCode": outcome.status_code}, job_id))
-    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
-        return joined_answer(req, outcome)
+        return json_response(200, _about({"status": "cancelled", "statusCode": outcome.status_code}, target))
+    if outcome.status == "accepted" and isinstance(outcome.error, Joined):
+        return joined_answer(req, outcome, outcome.error)
     if outcome.status == "accepted" and outcome.watch_instance_id:
         url = status_url(req, outcome.watch_instance_id)
         body: dict[str, Any] = {
@@ -118,37 +149,13 @@ def answer(
             "statusUrl": url,
             "operationUrl": outcome.operation_url,
         }
-        if outcome.error and outcome.error.code == NOT_REPEATED:  # sent by this request's first run, not again
+        if isinstance(outcome.error, NotRepeated):  # sent by this request's first run, not again
             body["notRepeated"] = True
             body["message"] = outcome.error.message
-        return json_response(202, _with_job(body, job_id), headers={"Location": url})
+        return json_response(202, _about(body, target), headers={"Location": url})
     if outcome.status == "accepted":
-        # Taken by the Partner Portal, but nothing here follows it (no operation the token may be sent to, or the
-        # watcher could not be started). A 5xx would invite the pipeline to send the cancel again.
-        why = outcome.error or ErrorInfo.none()
-        warning = {
-            "code": f"cpp_{why.code}" if why.code else "not_watched",
-            "message": why.message or "The cancel was accepted but is not followed: check /cpp ops.",
-        }
-        unwatched: dict[str, Any] = {
-            "status": "accepted",
-            "instanceId": None,
-            "statusUrl": None,
-            "operationUrl": outcome.operation_url,
-            "warning": warning,
-        }
-        return json_response(202, unwatched)
-    error = outcome.error or ErrorInfo.none()
-    if error.code == NOT_RECORDED:  # the app's own record failed: nothing reached the Partner Portal
-        return error_response(503, NOT_RECORDED, error.message, {"Retry-After": "60"})
-    if error.code == ALREADY_COMPLETED:
-        return _too_late(error)
-    code = error.code or "cpp_error"
-    message = error.message or "The Partner Portal did not accept the cancel."
-    headers = {}
-    if error.retry_after_s:
-        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
-    return error_response(_CPP_ERROR_STATUS.get(code, 502), f"cpp_{code}", message, headers or None)
+        return _unwatched(outcome)
+    return _failed(outcome)
 
 
 def recorded_requests(custom_status: object, watch_id: str) -> list[dict[str, Any]] | None:

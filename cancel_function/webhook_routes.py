@@ -39,10 +39,10 @@ from cancel_function.webhook_answers import (
 )
 from cppcancel import audit
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
-from cppcancel.error_info import NOT_RECORDED
 from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, StartResult, StatusUnreadable
 from cppcancel.job_access import job_refusal
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
+from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings, SettingsError, get_settings
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import (
@@ -325,7 +325,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if refused is not None:
         return refused
     status = await _await_outcome(client, instance_id, settings.webhook_wait_s)
-    return answer(req, instance_id, status, job_id=cancel.target.item)
+    return answer(req, instance_id, status, target=cancel.target)
 
 
 async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:

@@ -21,7 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from cppcancel import jsonread
 from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import Failed, Reason, reason_from_json
 from cppcancel.targets import Target, offer_json, target_from_json
 
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
@@ -232,30 +234,31 @@ class WatchRequest:
         )
 
 
-def _error_or_none(data: object) -> ErrorInfo | None:
-    return ErrorInfo.from_json(data) if isinstance(data, Mapping) and data else None
-
-
 @dataclass(frozen=True)
 class CancelOutcome:
-    """Output (and, once known, custom status) of the cancel orchestration: what the webhook and Slack report.
+    """Output (and, once known, custom status) of the cancel orchestration: what the webhook and the chat report.
 
-    `status` is `cancelled` (CPP answered 200), `accepted` (202; a watcher follows the operation), or `failed`
-    (the CPP refused or could not be reached: `error` says why, for a person and for the advice given).
-    An accepted cancel carries an `error` too when nobody follows it (no operation this app may follow).
+    `status` is `cancelled` (the API cancelled at once), `accepted` (a watcher follows the operation), or `failed`
+    (the API refused or could not be reached). `error` says why when it is not a plain success - what the send
+    came to when it sent nothing (`Joined`, `NotRepeated`, ...) or what failed (`Failed`, `TooLate`,
+    `NotRecorded`) - written as the error JSON it has always been (`cppcancel.sending`). An accepted cancel carries
+    one too when nobody follows it (no operation this app may follow).
     """
 
     status: Literal["cancelled", "accepted", "failed"]
     status_code: int | None = None
     operation_url: str | None = None
     watch_instance_id: str | None = None
-    error: ErrorInfo | None = None
+    error: Reason | None = None
 
     def __post_init__(self) -> None:
-        """An `error` given as JSON (a test, an older caller) is parsed here; an empty one is no error, as before."""
+        """An `error` given as an `ErrorInfo` or as JSON (a test, an older caller) is read here; an empty one is no
+        error, as before."""
         error: object = self.error
-        if isinstance(error, Mapping):
-            object.__setattr__(self, "error", ErrorInfo.from_json(error) if error else None)
+        if isinstance(error, ErrorInfo):
+            object.__setattr__(self, "error", None if error.is_empty else Failed(error))
+        elif isinstance(error, Mapping):
+            object.__setattr__(self, "error", reason_from_json(error) if error else None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -263,7 +266,7 @@ class CancelOutcome:
             "statusCode": self.status_code,
             "operationUrl": self.operation_url,
             "watchInstanceId": self.watch_instance_id,
-            "error": self.error.to_json() if self.error else None,
+            "error": self.error.error_json() if self.error else None,
         }
 
     @classmethod
@@ -271,10 +274,11 @@ class CancelOutcome:
         status = data.get("status")
         if status not in ("cancelled", "accepted", "failed"):
             raise ValueError(f"unknown cancel status {status!r}")
+        error = data.get("error")
         return cls(
             status=status,
-            status_code=data.get("statusCode"),
-            operation_url=data.get("operationUrl"),
-            watch_instance_id=data.get("watchInstanceId"),
-            error=_error_or_none(data.get("error")),
+            status_code=jsonread.integer(data.get("statusCode")),
+            operation_url=jsonread.text(data.get("operationUrl")),
+            watch_instance_id=jsonread.text(data.get("watchInstanceId")),
+            error=reason_from_json(error) if isinstance(error, Mapping) and error else None,
         )

@@ -78,8 +78,8 @@ def whole(value: object) -> int | None:
 
 
 def number(value: object) -> float | None:
-    """A JSON number as a float, else None."""
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A JSON number (an integer stays one, so that what is read is written back alike), else None."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def flag(value: object) -> bool:

@@ -55,6 +55,7 @@ class PublishTarget:
     publisher_id: str
     offer_id: str
     kind: ClassVar[TargetKind] = "publish"
+    audit_command: ClassVar[str] = "cancel"  # what the audit record calls its cancel
 
     @property
     def offer(self) -> str:
@@ -103,6 +104,7 @@ class JobTarget:
     offer_id: str
     job_id: str
     kind: ClassVar[TargetKind] = "job"
+    audit_command: ClassVar[str] = "cancel_job"
 
     @property
     def offer(self) -> str:

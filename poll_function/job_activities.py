@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cppcancel.error_info import NOT_RECORDED, ErrorInfo
+from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import SettingsError, get_settings
 from cppcancel.times import parse_iso, utc_now
 from poll_function.payloads import PollResult, load

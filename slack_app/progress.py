@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from backends.http.operation import Operation, StepStatus
 from backends.ingestion.models import PARTIAL_WARNING, is_job, job_words
 from cppcancel.contracts import CancelOutcome, Requester
-from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_REPEATED, ErrorInfo
+from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import Joined, NotRepeated, TooLate
 from cppcancel.times import parse_iso
 from slack_app.actions import STOP_WATCHING, StopWatch
 from slack_app.advice import NOT_FOLLOWED_NEXT_STEP, OPS_COMMAND, next_step_hint
@@ -263,7 +264,7 @@ def render_cancel_report(
         text = f"✅ {subject}: publish cancelled by {who} at {when}"
         blocks = [section(text), context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
         return Message(text, tuple(blocks), _digest(text))
-    if outcome.status == "accepted" and outcome.error and outcome.error.code == JOINED:
+    if outcome.status == "accepted" and isinstance(outcome.error, Joined):
         return _joined_report(subject, who, when, outcome.error)
     if outcome.status == "accepted" and outcome.error and not outcome.watch_instance_id:
         # Taken by the Partner Portal, but there is nothing this app may follow: say both, so nobody sends it again.
@@ -273,7 +274,7 @@ def render_cancel_report(
         return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
     if outcome.status == "accepted":
         text = f"🛑 Cancel of {subject} under way — requested by {who}; following the operation…"
-        if outcome.error and outcome.error.code == NOT_REPEATED:  # this request's first run may have sent it
+        if isinstance(outcome.error, NotRepeated):  # this request's first run may have sent it
             how = escape(outcome.error.message)
         elif outcome.status_code is None:  # this request sent nothing: a cancel of the publish was already under way
             how = "A cancel of this publish was already under way, so it was not sent again."
@@ -283,7 +284,7 @@ def render_cancel_report(
         if outcome.watch_instance_id:
             blocks.append(stop_actions(outcome.watch_instance_id, publisher_id, offer_id))
         return Message(text, tuple(blocks), _digest(text))
-    error = outcome.error or ErrorInfo.none()
+    error = outcome.error.error if outcome.error else ErrorInfo.none()
     what = escape(error.message or "The cancel failed for an unknown reason.")
     text = f"❌ Cancel of {subject} failed — requested by {who} at {when}."
     detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error, job_status=look)}"
@@ -304,7 +305,7 @@ def _job_report(
     if (
         outcome.status == "accepted"
         and outcome.watch_instance_id
-        and (outcome.error is None or outcome.error.code == NOT_REPEATED)
+        and (outcome.error is None or isinstance(outcome.error, NotRepeated))
     ):
         text = f"🛑 Cancel of {job} of {subject} under way — requested by {who}; following the job…"
         how = (
@@ -318,21 +319,21 @@ def _job_report(
             stop_actions(outcome.watch_instance_id, publisher_id, offer_id),
         ]
         return Message(text, tuple(blocks), _digest(text))
-    if outcome.status == "failed" and outcome.error and outcome.error.code == ALREADY_COMPLETED:
+    if outcome.status == "failed" and isinstance(outcome.error, TooLate):
         text = f"⏱️ Too late to cancel {job} of {subject} — requested by {who} at {when}."
-        detail = f"*What happened:* {escape(outcome.error.message)}\n*What to do:* {next_step_hint(outcome.error)}"
+        hint = next_step_hint(outcome.error.error)
+        detail = f"*What happened:* {escape(outcome.error.message)}\n*What to do:* {hint}"
         return Message(f"{text} {outcome.error.message}", (section(text), section(detail)), _digest([text, detail]))
     return None
 
 
-def _joined_report(subject: str, who: str, when: str, joined: ErrorInfo) -> Message:
+def _joined_report(subject: str, who: str, when: str, joined: Joined) -> Message:
     """A request that joined another's cancel: a pointer, final in itself (no Stop button, nothing to keep current),
     so it can never be left saying "under way" after that cancel ended. The joined cancel's own message is live."""
-    by = person(joined.extra.get("joinedBy"))
-    at = joined.extra.get("joinedAt")
-    moment = parse_iso(at) if isinstance(at, str) else None
+    by = person(joined.by)
+    moment = parse_iso(joined.at)
     when_joined = slack_time(moment) if moment else "earlier"
-    channel = joined.extra.get("joinedChannel")
+    channel = joined.channel
     text = f"↪️ Cancel of {subject} requested by {who} at {when} joined the cancel already in flight"
     where = f"its progress is posted in <#{channel}>" if isinstance(channel, str) and channel else "its progress is "
     where += "" if isinstance(channel, str) and channel else "posted where it was requested"

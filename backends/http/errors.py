@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cppcancel.error_info import CPP_ERROR_LAYOUT, ErrorInfo
+from cppcancel.error_info import ErrorInfo
 
 
 class ApiError(Exception):
@@ -67,7 +67,6 @@ class ApiError(Exception):
             transient=self.transient,
             retry_after_s=self.retry_after_s,
             outcome_unknown=self.outcome_unknown,
-            layout=CPP_ERROR_LAYOUT,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Regression tests for docs/reliability.md: a dev host killed while the cancel POST was in flight ran `send_cancel`
 again after the restart and sent a second cancel, and two confirmations confirmed together both POSTed. The
-activity now decides from the app's own record (record_store/, cancel_function/send_once.py), with the emulator in
+activity now decides from the app's own record (record_store/, cancel_function/exactly_once.py), with the emulator in
 documented-behaviour mode: it never says a cancel is under way, so nothing here can come from it. The orchestration
 tests below still replay histories from before the record ("already under way" from the Partner Portal). End to
 end (a real SIGKILL): tests/reliability/test_restarts.py; at the same instant: tests/reliability/test_exactly_once.py.
@@ -22,14 +22,13 @@ from typing import Any
 import pytest
 
 from backends.http.errors import InvalidResponse, UnsafeUrl
-from cancel_function import send_once
+from cancel_function import exactly_once
 from cancel_function.names import FIND_WATCHER, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from cancel_function.payloads import cancel_under_way_error
 from cancel_function.watcher_handover import live_watcher_of
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, WatchRequest, watch_instance_id
-from cppcancel.error_info import JOINED, NOT_RECORDED, NOT_REPEATED
+from cppcancel.sending import JOINED, NOT_RECORDED, NOT_REPEATED, UnderWay
 from cppcancel.settings import reset_settings_cache
-from cppcancel.targets import JobTarget
+from cppcancel.targets import JobTarget, PublishTarget
 from devhost.durable.replay import OrchestratorFn
 from devhost.standins.cpp.faults import Fault
 from record_store.base import CancelRecord
@@ -87,9 +86,9 @@ def test_a_rerun_while_the_post_may_have_been_sent_never_posts_again(
     """The record says `sending`: the first run died with its POST in flight. Whatever the Portal did, no second
     POST; the re-run names the offer's publish to follow, so the story still ends with a final message."""
     store = SqliteRecordStore(app_env["RECORD_STORE_SQLITE"])
-    first = send_once.before_post(store, cancel_request(), datetime.now(UTC), 3600)
-    assert first.verdict == "send" and first.record is not None
-    marked = send_once.mark_sending(store, first.record, datetime.now(UTC), 3600)
+    first = exactly_once.before_post(store, cancel_request(), datetime.now(UTC), 3600)
+    assert isinstance(first, exactly_once.Go)
+    marked = exactly_once.mark_sending(store, first.record, datetime.now(UTC), 3600)
     assert isinstance(marked, CancelRecord)  # then the host died
     store.close()
     again = send(activity)
@@ -153,7 +152,7 @@ def start(fn: OrchestratorFn) -> Stepper:
 
 
 def not_sent() -> dict[str, Any]:
-    return {"ok": False, "error": cancel_under_way_error(PUBLISH_URL)}
+    return UnderWay(PUBLISH_URL).to_json()
 
 
 def test_a_cancel_not_sent_joins_the_live_watcher_of_its_offer(cancel_fn: OrchestratorFn) -> None:
@@ -251,7 +250,7 @@ def test_find_watcher_names_the_newest_live_watcher_of_the_offer() -> None:
     impostor = Listed("watch-" + "0" * 32, input_=json.dumps(watch_request(url=OPERATION_URL + "4").to_json()))
     garbled = Listed("watch-" + "1" * 32, input_="{not json")
     directory = Directory([other_offer, finished, older, newer, impostor, garbled])
-    found = asyncio.run(live_watcher_of(directory, "contoso", "contoso-vm-offer"))
+    found = asyncio.run(live_watcher_of(directory, PublishTarget("contoso", "contoso-vm-offer")))
     assert found == OPERATION_URL + "3"
     [query] = directory.queries
     assert query["instance_id_prefix"] == "watch-"
@@ -264,12 +263,17 @@ def test_find_watcher_finds_a_jobs_watcher_by_the_job_whatever_offer_it_was_name
     listed = Listed(watch.instance_id, input_=json.dumps(watch.to_json()))
     cpp = watcher_of(OPERATION_URL + "6")
     directory = Directory([listed, cpp])
-    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b", job.upper())) == OPERATION_URL + "5"
-    assert asyncio.run(live_watcher_of(directory, "contoso", "contoso-saas-b")) is None, "the CPP's: by the offer"
+    assert (
+        asyncio.run(live_watcher_of(directory, JobTarget("contoso", "contoso-saas-b", job.upper())))
+        == OPERATION_URL + "5"
+    )
+    assert asyncio.run(live_watcher_of(directory, PublishTarget("contoso", "contoso-saas-b"))) is None, (
+        "the CPP's: by the offer"
+    )
 
 
 def test_find_watcher_without_a_live_watcher_says_none() -> None:
-    assert asyncio.run(live_watcher_of(Directory(), "contoso", "contoso-vm-offer")) is None
+    assert asyncio.run(live_watcher_of(Directory(), PublishTarget("contoso", "contoso-vm-offer"))) is None
 
 
 def test_a_202_the_app_may_not_follow_is_recorded_as_taken_and_frees_the_offer(

@@ -5,8 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from cancel_function.send_once import PostAnswer, after_post, before_post, mark_sending, not_sent, record_of, release
+from cancel_function.exactly_once import (
+    Earlier,
+    Go,
+    Held,
+    Unconfirmed,
+    after_post,
+    before_post,
+    mark_sending,
+    not_sent,
+    record_of,
+    release,
+)
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.sending import Answer, NotRecorded
 from cppcancel.targets import PublishTarget
 from devhost.standins.azurite import connection_string, free_port
 from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
@@ -32,7 +44,7 @@ def request(key: str = "r1", user: str = "U0ALICE", offer: str = "contoso-vm-off
 
 def test_a_first_request_is_recorded_and_locked_then_marked_sending_before_its_post(records: RecordStore) -> None:
     verdict = before_post(records, request(), NOW, LEASE_S)
-    assert verdict.verdict == "send" and verdict.record is not None
+    assert isinstance(verdict, Go) and verdict.record is not None
     stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
     assert stored is not None and stored.state == "recorded" and stored.requested_by == "U0ALICE"
     assert isinstance(mark_sending(records, verdict.record, NOW, LEASE_S), CancelRecord)
@@ -44,18 +56,18 @@ def test_a_first_request_is_recorded_and_locked_then_marked_sending_before_its_p
 
 def test_a_rerun_after_the_post_may_have_gone_out_never_sends_again(records: RecordStore) -> None:
     first = before_post(records, request(), NOW, LEASE_S)
-    assert first.verdict == "send" and first.record is not None
+    assert isinstance(first, Go) and first.record is not None
     assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)
     again = before_post(records, request(), NOW + timedelta(minutes=5), LEASE_S)  # the host died in the POST
-    assert again.verdict == "unconfirmed"
+    assert isinstance(again, Unconfirmed)
     assert again.lock is not None and again.lock.holder == request().instance_id
 
 
 def test_a_rerun_before_anything_was_sent_sends(records: RecordStore) -> None:
     """Died between recording the request and marking it `sending`: nothing can have reached the Portal."""
     assert records.create(record_of(request(), NOW)) is None
-    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"
-    assert before_post(records, request(), NOW, LEASE_S).verdict == "send"  # and again, holding its own lock
+    assert isinstance(before_post(records, request(), NOW, LEASE_S), Go)
+    assert isinstance(before_post(records, request(), NOW, LEASE_S), Go)  # and again, holding its own lock
 
 
 def test_a_portal_that_cannot_be_reached_frees_the_offer_and_its_rerun_sends_nothing(records: RecordStore) -> None:
@@ -64,16 +76,16 @@ def test_a_portal_that_cannot_be_reached_frees_the_offer_and_its_rerun_sends_not
     not_sent(records, first.record, "connection refused", NOW)
     assert records.read_lock("contoso", "contoso-vm-offer") is None
     again = before_post(records, request(), NOW, LEASE_S)
-    assert again.verdict == "answered" and again.record is not None and again.record.state == "not_sent"
-    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send", "the next request is not held up"
+    assert isinstance(again, Earlier) and again.record is not None and again.record.state == "not_sent"
+    assert isinstance(before_post(records, request("r2"), NOW, LEASE_S), Go), "the next request is not held up"
 
 
 def test_a_rerun_after_the_answer_was_recorded_replays_it(records: RecordStore) -> None:
     first = before_post(records, request(), NOW, LEASE_S)
     assert first.record is not None
-    after_post(records, first.record, PostAnswer("accepted", 202, OPERATION), NOW)
+    after_post(records, first.record, Answer("accepted", 202, OPERATION), NOW)
     again = before_post(records, request(), NOW, LEASE_S)
-    assert again.verdict == "answered" and again.record is not None
+    assert isinstance(again, Earlier) and again.record is not None
     assert (again.record.status_code, again.record.operation_url) == (202, OPERATION)
     lock = records.read_lock("contoso", "contoso-vm-offer")
     assert lock is not None and lock.operation_url == OPERATION  # joiners can find what to follow
@@ -82,58 +94,58 @@ def test_a_rerun_after_the_answer_was_recorded_replays_it(records: RecordStore) 
 def test_a_second_request_for_the_offer_joins_the_first_and_sends_nothing(records: RecordStore) -> None:
     before_post(records, request("r1", "U0ALICE"), NOW, LEASE_S)
     second = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=1), LEASE_S)
-    assert second.verdict == "joined"
+    assert isinstance(second, Held)
     assert second.lock is not None and (second.lock.holder, second.lock.requested_by) == (
         request("r1").instance_id,
         "U0ALICE",
     )
     stored = records.get("contoso", "contoso-vm-offer", request("r2").instance_id)
     assert stored is not None and stored.state == "joined" and stored.joined == request("r1").instance_id
-    assert before_post(records, request("r2", "U0BOB"), NOW, LEASE_S).verdict == "joined"  # and stays so
+    assert isinstance(before_post(records, request("r2", "U0BOB"), NOW, LEASE_S), Held)  # and stays so
 
 
 def test_other_offers_are_not_held_up(records: RecordStore) -> None:
     before_post(records, request("r1"), NOW, LEASE_S)
-    assert before_post(records, request("r2", offer="contoso-saas-offer"), NOW, LEASE_S).verdict == "send"
+    assert isinstance(before_post(records, request("r2", offer="contoso-saas-offer"), NOW, LEASE_S), Go)
 
 
 def test_a_cancel_with_nothing_to_watch_frees_the_offer_at_once(records: RecordStore) -> None:
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
-    after_post(records, first.record, PostAnswer("failed", 403, message="Forbidden"), NOW)
+    after_post(records, first.record, Answer("failed", 403, message="Forbidden"), NOW)
     assert records.read_lock("contoso", "contoso-vm-offer") is None
-    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send"
+    assert isinstance(before_post(records, request("r2"), NOW, LEASE_S), Go)
 
 
 def test_the_end_of_the_watch_frees_the_offer(records: RecordStore) -> None:
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
-    after_post(records, first.record, PostAnswer("accepted", 202, OPERATION), NOW)
-    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "joined"
-    assert release(records, "contoso", "contoso-vm-offer", request("r1").instance_id)
-    assert before_post(records, request("r3"), NOW, LEASE_S).verdict == "send"
+    after_post(records, first.record, Answer("accepted", 202, OPERATION), NOW)
+    assert isinstance(before_post(records, request("r2"), NOW, LEASE_S), Held)
+    assert release(records, PublishTarget("contoso", "contoso-vm-offer"), request("r1").instance_id)
+    assert isinstance(before_post(records, request("r3"), NOW, LEASE_S), Go)
 
 
 def test_a_lost_release_blocks_the_offer_only_for_its_lease(records: RecordStore) -> None:
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
     assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)  # then its POST, its answer lost
-    assert before_post(records, request("r2"), NOW + timedelta(seconds=LEASE_S - 1), LEASE_S).verdict == "joined"
-    assert before_post(records, request("r3"), NOW + timedelta(seconds=LEASE_S), LEASE_S).verdict == "send"
+    assert isinstance(before_post(records, request("r2"), NOW + timedelta(seconds=LEASE_S - 1), LEASE_S), Held)
+    assert isinstance(before_post(records, request("r3"), NOW + timedelta(seconds=LEASE_S), LEASE_S), Go)
 
 
 def test_a_store_that_is_down_means_nothing_is_sent() -> None:
     down = TableRecordStore.from_connection_string(connection_string(free_port()), "records")
     verdict = before_post(down, request(), NOW, LEASE_S)
-    assert verdict.verdict == "not_recorded" and verdict.reason and "Azure Table Storage" in verdict.reason
+    assert isinstance(verdict, NotRecorded) and "Azure Table Storage" in verdict.message
     down.close()
 
 
 def test_requests_for_one_offer_at_the_same_instant_send_exactly_once(records: RecordStore) -> None:
     verdicts = all_at_once(8, lambda i: before_post(records, request(f"r{i}", f"U0P{i}"), NOW, LEASE_S))
-    senders = [v.record.instance_id for v in verdicts if v.verdict == "send" and v.record]
+    senders = [v.record.instance_id for v in verdicts if isinstance(v, Go) and v.record]
     assert len(senders) == 1 and len(verdicts) == 8
-    joiners = [v for v in verdicts if v.verdict == "joined"]
+    joiners = [v for v in verdicts if isinstance(v, Held)]
     assert len(joiners) == 7 and {v.lock.holder for v in joiners if v.lock} == set(senders)
 
 
@@ -147,7 +159,7 @@ def test_a_holder_whose_record_says_nothing_was_sent_is_taken_over_at_once(recor
     records.update(replace(first.record, state="not_sent"))
     assert records.read_lock("contoso", "contoso-vm-offer") is not None, "the release was lost"
     second = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=1), LEASE_S)
-    assert second.verdict == "send" and second.lock is not None and second.lock.holder == request("r2").instance_id
+    assert isinstance(second, Go) and second.lock is not None and second.lock.holder == request("r2").instance_id
 
 
 def test_a_holder_that_never_marked_sending_holds_the_offer_only_for_its_claim(records: RecordStore) -> None:
@@ -156,9 +168,9 @@ def test_a_holder_that_never_marked_sending_holds_the_offer_only_for_its_claim(r
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
     soon = before_post(records, request("r2", "U0BOB"), NOW + timedelta(seconds=LOCK_CLAIM_S - 1), LEASE_S)
-    assert soon.verdict == "joined", "it may still be about to send: joining it is true"
+    assert isinstance(soon, Held), "it may still be about to send: joining it is true"
     late = before_post(records, request("r3", "U0CAROL"), NOW + timedelta(seconds=LOCK_CLAIM_S), LEASE_S)
-    assert late.verdict == "send"
+    assert isinstance(late, Go)
     lost = mark_sending(records, first.record, NOW + timedelta(seconds=LOCK_CLAIM_S + 1), LEASE_S)
     assert isinstance(lost, OfferLock) and lost.holder == request("r3").instance_id, "r1 joins r3, sends nothing"
     stored = records.get("contoso", "contoso-vm-offer", request("r1").instance_id)
@@ -169,7 +181,7 @@ def test_a_failed_mark_sending_leaves_a_record_that_frees_the_offer(records: Rec
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
     not_sent(records, first.record, "the record store failed before the cancel was sent", NOW)
-    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "send"
+    assert isinstance(before_post(records, request("r2"), NOW, LEASE_S), Go)
 
 
 def test_the_end_of_a_watch_frees_the_offer_by_its_correlation_id_when_the_lock_never_named_it(
@@ -179,7 +191,7 @@ def test_the_end_of_a_watch_frees_the_offer_by_its_correlation_id_when_the_lock_
     first = before_post(records, request("r1"), NOW, LEASE_S)
     assert first.record is not None
     assert isinstance(mark_sending(records, first.record, NOW, LEASE_S), CancelRecord)
-    assert before_post(records, request("r2"), NOW, LEASE_S).verdict == "joined", "sent: joining it is true"
+    assert isinstance(before_post(records, request("r2"), NOW, LEASE_S), Held), "sent: joining it is true"
     assert not records.release_watched("contoso", "contoso-vm-offer", "watch-other", correlation_id="corr-other")
     assert records.release_watched("contoso", "contoso-vm-offer", "watch-1", correlation_id="corr-r1")
-    assert before_post(records, request("r3"), NOW, LEASE_S).verdict == "send"
+    assert isinstance(before_post(records, request("r3"), NOW, LEASE_S), Go)

@@ -1,4 +1,5 @@
-"""`ErrorInfo` reads the error JSON of today's (and yesterday's) histories and writes it back byte for byte."""
+"""`ErrorInfo` reads the error JSON of today's (and yesterday's) histories tolerantly, and writes the keys the app has
+always written."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from backends.http.errors import ApiTimeout, Forbidden, Throttled
 from cppcancel.contracts import CancelOutcome
 from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import NotRepeated
 
 KEYS = ["code", "message", "statusCode", "apiCode", "transient", "retryAfterS", "outcomeUnknown", "publishOperationUrl"]
 JSON_VALUES = st.recursive(
@@ -21,8 +23,12 @@ JSON_VALUES = st.recursive(
 
 
 @given(st.dictionaries(st.sampled_from([*KEYS, "somethingNew", "x"]), JSON_VALUES, max_size=10))
-def test_any_error_json_round_trips_byte_for_byte(data: dict[str, Any]) -> None:
-    assert json.dumps(ErrorInfo.from_json(data).to_json()) == json.dumps(data)
+def test_any_error_json_is_read_and_what_it_says_is_typed(data: dict[str, Any]) -> None:
+    info = ErrorInfo.from_json(data)
+    again = ErrorInfo.from_json(info.to_json())
+    assert again == info, "what was read is what is written"
+    assert isinstance(info.code, str) and isinstance(info.message, str) and isinstance(info.transient, bool)
+    assert info.status_code is None or type(info.status_code) is int
 
 
 def test_a_cpp_error_reads_back_typed() -> None:
@@ -44,17 +50,14 @@ def test_an_error_built_in_code_writes_the_layout_the_app_always_wrote() -> None
         "transient": False,
         "retryAfterS": None,
     }
-    assert list(ErrorInfo("cancel_under_way", "m", publish_operation_url="https://x/op").to_json())[-1] == (
-        "publishOperationUrl"
-    )
+    assert list(NotRepeated("https://x/op").error_json())[-1] == "publishOperationUrl"
     assert list(Forbidden("No.", status_code=403).to_json()) == KEYS[:7]
     assert ErrorInfo.none().to_json() == {} and ErrorInfo.none().is_empty
 
 
-def test_values_of_another_type_are_kept_and_read_as_before() -> None:
+def test_values_of_another_type_are_read_as_before() -> None:
     info = ErrorInfo.from_json({"code": 5, "transient": 1, "statusCode": "403", "retryAfterS": True})
     assert (info.code, info.transient, info.status_code, info.retry_after_s) == ("5", True, None, None)
-    assert info.to_json() == {"code": 5, "transient": 1, "statusCode": "403", "retryAfterS": True}
 
 
 def test_a_cancel_outcome_keeps_its_error_json_and_treats_an_empty_one_as_none() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backends.ingestion.backend import too_late
 from backends.ingestion.models import PARTIAL_WARNING
-from cancel_function.job_send import too_late_error
 from cppcancel.contracts import CancelOutcome, Requester
 from cppcancel.error_info import ErrorInfo
 from slack_app.progress import render_cancel_report
@@ -34,7 +34,7 @@ def test_a_job_cancel_under_way_has_the_stop_button() -> None:
 
 
 def test_too_late_says_how_the_job_ended_and_invites_no_retry() -> None:
-    shown = _report(CancelOutcome("failed", 400, error=too_late_error(JOB, "completed (succeeded)")))
+    shown = _report(CancelOutcome("failed", 400, error=too_late(JOB, "completed (succeeded)")))
     assert shown.startswith(f"⏱️ Too late to cancel configure job `{JOB}`")
     assert "completed (succeeded)" in shown and "Nothing to retry" in shown
     assert "try again" not in shown.lower()

@@ -1,0 +1,115 @@
+"""The Cloud Partner Portal as a `backends.base.Backend`: an offer's in-flight publish (`PublishTarget`).
+
+The cancel is `POST .../offers/{offerId}/cancel` (200: cancelled at once; 202: the operation to follow, from
+`Operation-Location`); the reachability read before it is the offer's submissions list. A 202 whose operation this
+app may not follow (none named, or on another origin) was still taken by the Partner Portal: it is recorded as
+accepted - saying "failed" would invite a second cancel - and nobody follows it. The HTTP client (requests) is
+imported when a cancel or a read runs, never by importing this module.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Self
+from urllib.parse import quote
+
+from backends.http import errors
+from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import Answer, Failed, Posted, Sent
+from cppcancel.times import parse_iso
+
+if TYPE_CHECKING:
+    from backends.cpp.client import CppClient
+    from cppcancel.contracts import CancelRequest
+    from cppcancel.settings import Settings
+    from cppcancel.targets import Target
+
+SERVICE = "the Partner Portal"
+QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _client(settings: Settings, *, quick: bool = False) -> CppClient:
+    from backends.cpp.client import CppClient
+
+    limits = settings.cpp_limits.quick(*QUICK_READ_TIMEOUT_S) if quick else None
+    return CppClient.from_settings(settings, limits=limits)
+
+
+def operation_path(publisher_id: str, offer_id: str, operation_id: str) -> str:
+    """The API path of one operation of an offer (to be resolved against the base URL by the client)."""
+    parts = (quote(part, safe="") for part in (publisher_id, offer_id, operation_id))
+    return "/api/publishers/{}/offers/{}/operations/{}".format(*parts)
+
+
+class CppSender:
+    """One cancel of an offer's publish on one Partner Portal session."""
+
+    def __init__(self, settings: Settings, target: Target) -> None:
+        self._target = target
+        self._client = _client(settings)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def reachable(self) -> ErrorInfo | None:
+        """Retried on refused connections, as the POST would be. A host that dies during these retries leaves the
+        record at `recorded`, so its re-run still sends the cancel; only the POST itself is the window where a
+        re-run must not."""
+        try:
+            self._client.list_operations(self._target.publisher_id, self._target.offer_id)
+        except errors.ApiError as exc:
+            if exc.code == "connection_error" and not exc.outcome_unknown:
+                return exc.error_info()
+        return None
+
+    def post(self, request: CancelRequest) -> Posted:
+        target = self._target
+        try:
+            result = self._client.cancel(target.publisher_id, target.offer_id, request.notification_emails)
+        except errors.ApiError as exc:
+            # A 202 the app may not follow (no operation, or one the token must not go to) was still taken.
+            taken: Literal["accepted", "failed"] = "accepted" if exc.status_code == 202 else "failed"
+            return Posted(Failed(exc.error_info()), Answer(taken, exc.status_code, message=exc.describe()))
+        sent = Sent(result.outcome, result.status_code, result.operation_url, result.retry_after_s)
+        return Posted(sent, Answer(result.outcome, result.status_code, result.operation_url))
+
+
+class CppBackend:
+    """The Cloud Partner Portal (maintenance mode), for offers integrated before the move to Partner Center."""
+
+    service = SERVICE
+    caveat: str | None = None
+
+    def sender(self, settings: Settings, target: Target) -> CppSender:
+        return CppSender(settings, target)
+
+    def to_follow(self, settings: Settings, target: Target) -> str | None:
+        """The offer's in-flight publish, else its latest one, so that a story that must not send again still ends
+        with a final message. None when the offer cannot be read quickly (or has no publish)."""
+        client = _client(settings, quick=True)
+        try:
+            operations = client.list_operations(target.publisher_id, target.offer_id)
+            # The docs give the list no order: the latest is the one that changed last (in flight wins).
+            chosen = next((op for op in operations if op.is_in_flight), None) or max(
+                operations, key=lambda op: parse_iso(op.last_action_at or op.created_at) or _EPOCH, default=None
+            )
+            if chosen is None or not chosen.id:
+                return None
+            return client.resolve_operation_url(operation_path(target.publisher_id, target.offer_id, chosen.id))
+        except errors.ApiError:
+            return None
+        finally:
+            client.close()
+
+
+BACKEND = CppBackend()

@@ -1,0 +1,133 @@
+"""Partner Center's Product Ingestion API as a `backends.base.Backend`: one configure job (`JobTarget`).
+
+The cancel is `POST configure/{jobId}/cancel`; its answer is the job's status: `completed`/`cancelled` is done
+(`cancelled`, as a CPP 200), still running or pending is under way (`accepted`, and the watcher follows
+`configure/{jobId}/status`). The documented too-late 400 ("Cannot cancel job, job has already completed.") is
+`TooLate`, with how the job ended read from its status - never a failure that invites a retry. The reachability read
+before the POST is the job's status. The HTTP client is imported when a cancel or a read runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from backends.http import errors
+from backends.ingestion.models import PARTIAL_WARNING
+from backends.ingestion.urlguard import SERVICE, job_url
+from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import Answer, Failed, Posted, Sent, TooLate
+from cppcancel.targets import JobTarget
+
+if TYPE_CHECKING:
+    from backends.ingestion.client import IngestionClient
+    from backends.ingestion.models import ConfigureStatus
+    from cppcancel.contracts import CancelRequest
+    from cppcancel.settings import Settings
+    from cppcancel.targets import Target
+
+log = logging.getLogger(__name__)
+
+TOO_LATE = (
+    "Too late: configure job {job} had already completed ({result}), so nothing was cancelled. This is not an "
+    "error of the app: sending the cancel again cannot change it."
+)
+
+
+def job_of(target: Target) -> JobTarget:
+    """The target as this backend's own (the registry only hands it job targets)."""
+    if not isinstance(target, JobTarget):
+        raise TypeError(f"the Product Ingestion backend cancels configure jobs, not {target!r}")
+    return target
+
+
+def status_url(settings: Settings, target: Target) -> str:
+    """What a job's watcher follows (the same URL the client builds; no client needed)."""
+    job = job_of(target).job_id
+    return f"{job_url(settings.ingestion_base_url, job, 'status')}?$version={settings.ingestion_api_version}"
+
+
+def too_late(job: str, ended: str | None) -> TooLate:
+    return TooLate(TOO_LATE.format(job=job, result=ended or "its result could not be read"), job, ended)
+
+
+def _answer(result: Sent | Failed | TooLate) -> Answer:
+    """What the record keeps of the job cancel's answer."""
+    if isinstance(result, Sent):
+        return Answer(result.outcome, result.status_code, result.operation_url)
+    return Answer("failed", result.status_code, message=result.message)
+
+
+class IngestionSender:
+    """One cancel of one configure job on one Product Ingestion session."""
+
+    def __init__(self, settings: Settings, target: Target) -> None:
+        from backends.ingestion.client import IngestionClient
+
+        self._job = job_of(target).job_id
+        self._client: IngestionClient = IngestionClient.from_settings(settings)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def reachable(self) -> ErrorInfo | None:
+        """As for the CPP: only "could not connect at all" stops the POST (any answer means the API is there)."""
+        try:
+            self._client.get_status(self._job)
+        except errors.ApiError as exc:
+            if exc.code == "connection_error" and not exc.outcome_unknown:
+                return exc.error_info()
+        return None
+
+    def post(self, request: CancelRequest) -> Posted:
+        from backends.ingestion.client import JobAlreadyCompleted
+
+        result: Sent | Failed | TooLate
+        try:
+            result = self._result(self._client.cancel(self._job))
+        except JobAlreadyCompleted:
+            result = too_late(self._job, self._ended())
+        except errors.ApiError as exc:
+            result = Failed(exc.error_info())
+        return Posted(result, _answer(result))
+
+    def _result(self, status: ConfigureStatus) -> Sent | TooLate:
+        if status.is_cancelled:
+            return Sent("cancelled", 200)
+        if status.is_completed:  # completed some other way before the cancel took: as too late as the 400 says
+            return too_late(self._job, status.words)
+        return Sent("accepted", 200, self._client.status_url(self._job))
+
+    def _ended(self) -> str | None:
+        """How a completed job ended, in the API's words (`completed (succeeded)`), or None when it cannot be read."""
+        try:
+            return self._client.get_status(self._job).words
+        except errors.ApiError as exc:
+            log.info("the status of job %s could not be read after a too-late cancel: %s", self._job, exc.code)
+            return None
+
+
+class IngestionBackend:
+    """The Product Ingestion API (preview): SaaS, VM, container and private offers, by their configure jobs."""
+
+    service = SERVICE
+    caveat: str | None = PARTIAL_WARNING
+
+    def sender(self, settings: Settings, target: Target) -> IngestionSender:
+        return IngestionSender(settings, target)
+
+    def to_follow(self, settings: Settings, target: Target) -> str | None:
+        """A job is followed by its status URL: nothing to look up."""
+        return status_url(settings, target)
+
+
+BACKEND = IngestionBackend()

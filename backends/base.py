@@ -14,15 +14,93 @@ picks it by the target's kind.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from backends.http.operation import Operation
+from cppcancel.error_info import ErrorInfo
+from cppcancel.jsonread import number
 
 if TYPE_CHECKING:
-    from cppcancel.contracts import CancelRequest
-    from cppcancel.error_info import ErrorInfo
+    from cppcancel.contracts import CancelRequest, WatchRequest
     from cppcancel.sending import Posted
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """Result of a poll activity: the operation read, or the error that prevented it (ApiError JSON).
+
+    A configure job may be read only so often, whoever watches it (`poll_job`): `next_read_at` (ISO) is the earliest
+    moment anyone may read it again and `min_interval_s` the least time between two reads. When it was not this
+    watcher's turn, `shared` marks an operation another read got (not read by this poll), and `deferred` a poll that
+    learnt nothing new (no read, and no status to share yet). The keys are written only when set, so results
+    recorded before they existed read back unchanged.
+    """
+
+    ok: bool
+    operation: Operation | None = None
+    retry_after_s: float | None = None
+    error: ErrorInfo = field(default_factory=ErrorInfo.none)
+    next_read_at: str | None = None
+    min_interval_s: float | None = None
+    shared: bool = False
+    deferred: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", ErrorInfo.of(self.error))
+
+    @property
+    def transient(self) -> bool:
+        return self.error.transient
+
+    @property
+    def error_message(self) -> str:
+        return self.error.message or "the operation could not be read"
+
+    @property
+    def read(self) -> bool:
+        """Whether this poll itself read the API (a shared or deferred answer did not)."""
+        return not (self.shared or self.deferred)
+
+    def _pacing(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"nextReadAt": self.next_read_at, "minIntervalS": self.min_interval_s}
+        data.update(shared=self.shared or None, deferred=self.deferred or None)
+        return {key: value for key, value in data.items() if value is not None}
+
+    def to_json(self) -> dict[str, Any]:
+        if self.ok and self.operation is not None:
+            data = {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
+        else:
+            data = {"ok": False, "error": self.error.to_json(), "retryAfterS": self.retry_after_s}
+        return {**data, **self._pacing()}
+
+    @classmethod
+    def from_json(cls, data: object) -> PollResult:
+        if not isinstance(data, Mapping):
+            return cls(False, error=ErrorInfo("invalid_result", "the poll activity returned nothing usable"))
+        retry = number(data.get("retryAfterS"))
+        next_read = data.get("nextReadAt")
+        paced = cls(
+            False,
+            next_read_at=next_read if isinstance(next_read, str) else None,
+            min_interval_s=number(data.get("minIntervalS")),
+            shared=data.get("shared") is True,
+            deferred=data.get("deferred") is True,
+        )
+        if data.get("ok") and data.get("operation") is not None:
+            try:
+                return replace(paced, ok=True, operation=Operation.from_json(data["operation"]), retry_after_s=retry)
+            except ValueError as exc:
+                return cls(False, error=ErrorInfo("invalid_response", str(exc)))
+        raw = data.get("error")
+        error = ErrorInfo.from_json(raw) if isinstance(raw, Mapping) else ErrorInfo("unknown", "the poll failed")
+        if retry is None:
+            retry = number(error.retry_after_s)
+        return replace(paced, retry_after_s=retry, error=error)
 
 
 class Sender(Protocol):
@@ -66,4 +144,27 @@ class Backend(Protocol):
 
     def to_follow(self, settings: Settings, target: Target) -> str | None:
         """What to follow for `target` when no cancel's answer names it (None: nothing can be found quickly)."""
+        ...
+
+    # -- watching ------------------------------------------------------------------------------------------------------
+
+    @property
+    def poll_activity(self) -> str:
+        """The activity the watcher reads this API with: its name is in every recorded history, so it never changes
+        (`poll_operation`, `poll_job`)."""
+        ...
+
+    def poll_input(self, watch: WatchRequest) -> dict[str, Any]:
+        """That activity's input for one read of what `watch` follows (pure: the watcher calls it in orchestrator
+        code, so the same history always gives the same input)."""
+        ...
+
+    def follow(self, settings: Settings, data: Mapping[str, Any]) -> PollResult:
+        """One read of what a watcher follows (`data`: the activity's input), as the neutral `Operation` - or the
+        error that prevented it, as a value (never raised: the watcher backs off on durable timers)."""
+        ...
+
+    def watch_ended(self, settings: Settings, watch: WatchRequest, ending: Mapping[str, Any]) -> None:
+        """What this API's record keeps of a watch's end (a registered job that ended is no longer offered); may
+        raise StoreUnavailable."""
         ...

@@ -29,6 +29,11 @@ def backend_of(kind: TargetKind) -> Backend:
     return cast("Backend", importlib.import_module(_BACKENDS[kind]).BACKEND)
 
 
+def backend_polled_by(activity: str) -> Backend:
+    """The backend whose watcher reads go through the activity named `activity`."""
+    return next(backend for backend in every_backend() if backend.poll_activity == activity)
+
+
 def every_backend() -> list[Backend]:
     """Every backend, in the order above (what an offer has in flight is asked of each)."""
     return [backend_of(kind) for kind in _BACKENDS]

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backends.base import PollResult
 from backends.http.operation import Operation
 from benchmarks import report
 from benchmarks.polling_sim import MESSAGE_TS, simulate_timeline, watch_request
@@ -35,7 +36,7 @@ from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_
 from cppcancel.schedule import ScheduleParams
 from devhost.durable.replay import Orchestration, OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
-from poll_function.payloads import PollResult, SlackResult
+from poll_function.payloads import SlackResult
 
 TITLE = "History size (figure 4)"
 WHAT = (

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from backends.ingestion.models import ConfigureStatus
+from backends.ingestion.pace import JobPoll, paced_poll
 from benchmarks.polling_sim import IN_MEMORY, JOB_FLOOR_S, watch_request
 from benchmarks.timelines import T0
 from cppcancel.schedule import ScheduleParams
-from poll_function.job_pace import JobPoll, paced_poll
 from poll_function.watch_logic import after_poll, begin, with_params
 from poll_function.watch_state import WatchState
 from record_store.sqlite import SqliteRecordStore

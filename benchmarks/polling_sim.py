@@ -21,16 +21,17 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from backends.base import PollResult
 from backends.http.operation import Operation
 from backends.ingestion.models import ConfigureStatus
+from backends.ingestion.pace import JobPoll, paced_poll
 from benchmarks.mixes import SHORT, Mix, Watch
 from benchmarks.timelines import OPERATION_URL, T0, OperationTimeline
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
 from cppcancel.schedule import ScheduleParams
 from cppcancel.targets import target_of
 from cppcancel.times import parse_iso
-from poll_function.job_pace import JobPoll, paced_poll
-from poll_function.payloads import PollResult, SlackResult
+from poll_function.payloads import SlackResult
 from poll_function.watch_logic import after_poll, after_slack, begin, deadline_of, with_params
 from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState

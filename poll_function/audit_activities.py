@@ -1,21 +1,21 @@
 """The watcher's proof of how a watch ended, as one audit record (an activity: orchestrators replay, so a record
-written from orchestrator code would be written again on every replay) - and the end of the offer's cancel lock,
-when the cancel that holds it is the one this watch followed (so the next cancel of the offer is sent, not joined)."""
+written from orchestrator code would be written again on every replay) - and the end of the target's cancel lock,
+when the cancel that holds it is the one this watch followed (so the next cancel of it is sent, not joined), and
+what the target's backend keeps of the end (`Backend.watch_ended`: a registered job that ended is no longer
+offered)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
+from backends.registry import backend_for
 from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
 from cppcancel.settings import SettingsError, get_settings
-from cppcancel.times import iso, utc_now
 from poll_function.payloads import load
-from record_store.base import RecordStore, StoreUnavailable
+from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-from record_store.jobs import NOT_FOUND_STATUS
 
 log = logging.getLogger(__name__)
 
@@ -55,34 +55,13 @@ def record_watch_end(payload: Any) -> bool:
     ending = dict(data["ending"])
     emit(watch_end_record(request, ending))
     try:
-        store = record_store(get_settings())
+        settings = get_settings()
+        store = record_store(settings)
         # The cancel this watch followed holds the lock: matched by this watcher, or - when the lock never learnt it
         # (a store failure after the POST) - by the cancel's correlation ID, which its watcher carries.
         holder = None if request.registered else request.correlation_id or None
-        store.release_watched(
-            request.publisher_id, request.offer_id, request.instance_id, request.target.item, correlation_id=holder
-        )
-        job = request.target.item
-        if job and (ending.get("phase") in JOB_ENDED or ending.get("errorCode") == NOT_FOUND):
-            _job_completed(store, request, job, ending)
+        store.release_watched_lock(request.target, request.instance_id, correlation_id=holder)
+        backend_for(request.target).watch_ended(settings, request, ending)
     except (StoreUnavailable, SettingsError) as exc:  # the lock's lease frees the offer; the watch's end stands
         log.warning("the cancel lock of %s/%s was not released: %s", request.publisher_id, request.offer_id, exc)
     return True
-
-
-# The phases that mean a job's `jobStatus` was `completed` (a stopped or timed-out watch says nothing of the job).
-JOB_ENDED = frozenset({"completed", "canceled", "failed"})
-NOT_FOUND = "not_found"  # the watch was lost because the API does not know the job (404)
-
-
-def _job_completed(store: RecordStore, request: WatchRequest, job_id: str, ending: dict[str, Any]) -> None:
-    """A registered job that completed - or that the API does not know - is no longer offered by `/cpp ops` or a
-    bare `/cpp cancel`, and no longer counts against the registration caps."""
-    job = store.job(request.publisher_id, request.offer_id, job_id)
-    if job is None or not job.running:
-        return
-    said = ending.get("operationStatus")
-    ended = replace(job, state="completed", job_status=said if isinstance(said, str) else None)
-    if ending.get("errorCode") == NOT_FOUND:
-        ended = replace(job, state="not_found", job_status=NOT_FOUND_STATUS)
-    store.update_job(replace(ended, updated_at=iso(utc_now())))

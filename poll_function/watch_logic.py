@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from backends.base import PollResult
 from backends.http.operation import Operation, StepStatus
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.schedule import Evidence, ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
 from cppcancel.times import iso, parse_iso
-from poll_function.payloads import PollResult, SlackResult, SlackUpdate
+from poll_function.payloads import SlackResult, SlackUpdate
 from poll_function.watch_state import WatchState
 from poll_function.watch_view import Phase, WatchView, phase_of, progress_digest, status_key
 
@@ -76,16 +77,6 @@ def view_for(
         error=error,
         stopped_by=stopped_by,
     )
-
-
-def job_poll_input(request: WatchRequest) -> dict[str, Any]:
-    """`poll_job`'s input: the job, this watcher (so the job's shared pace knows who read), and for a cancel's
-    watcher when the cancel was answered (its first read counts from there; `started_at` is set right after)."""
-    data: dict[str, Any] = {"operationUrl": request.operation_url, "jobId": request.target.item}
-    data["watcher"] = request.instance_id
-    if not request.registered:
-        data["answeredAt"] = request.started_at
-    return data
 
 
 @dataclass(frozen=True)

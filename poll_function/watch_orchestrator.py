@@ -1,15 +1,17 @@
 """The watcher (`watch_operation`): follow one CPP operation on durable timers and keep its Slack message current.
 
-A Product Ingestion configure job (`WatchRequest.job_id`) is watched the same way: only the poll differs (`poll_job`
-reads `configure/{jobId}/status` and hands back the job as an `Operation`), until `jobStatus` is `completed`. A job
-is read at most once a minute whoever watches it (its registration's watcher and a cancel's share the pace through
-the record store, and a cancel's watcher counts from the cancel's own answer): when it is not this watcher's turn,
-`poll_job` hands back what the latest read got, or nothing new, and when the next read may be.
+Whatever API the target is on, it is watched the same way: only the poll differs, and the target's backend says
+which activity reads it and with what input (`backends.base.Backend.poll_activity`/`poll_input`: `poll_operation`
+reads a CPP operation; `poll_job` reads `configure/{jobId}/status` and hands back the job as an `Operation`, until
+`jobStatus` is `completed`). A job is read at most once a minute whoever watches it (its registration's watcher and
+a cancel's share the pace through the record store, and a cancel's watcher counts from the cancel's own answer):
+when it is not this watcher's turn, the read hands back what the latest read got, or nothing new, and when the next
+read may be.
 
 Monitor pattern, one generation at a time:
 
     [load_watch_params]  (first generation only)
-    loop: poll_operation -> decide (pure, `watch_logic`) -> [update_slack] -> timer  vs  stop event
+    loop: poll (the backend's activity) -> decide (pure, `watch_logic`) -> [update_slack] -> timer  vs  stop event
           ... until the operation ends, the stop event wins, the deadline passes, or the generation is full
           (WATCH_POLLS_PER_GENERATION polls -> continue_as_new with `WatchRequest.state`).
 
@@ -51,12 +53,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from backends.base import PollResult
+from backends.registry import backend_for
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from durable_registration import OrchestrationContext, retry_options
-from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
-from poll_function.payloads import PollResult, SlackResult, load
+from poll_function.names import LOAD_WATCH_PARAMS, RECORD_WATCH_END, UPDATE_SLACK
+from poll_function.payloads import SlackResult, load
 from poll_function.watch_logic import (
     MAX_RATELIMIT_WAITS,
     MAX_SLACK_WAIT_S,
@@ -64,7 +68,6 @@ from poll_function.watch_logic import (
     after_slack,
     begin,
     deadline_of,
-    job_poll_input,
     output,
     stopper,
     view_for,
@@ -96,10 +99,8 @@ def _load_params(context: OrchestrationContext) -> Generator[Any, Any, ScheduleP
 
 def _poll(context: OrchestrationContext, request: WatchRequest) -> Generator[Any, Any, PollResult]:
     try:
-        if request.target.item:  # a configure job: its status, read from the Product Ingestion API at the job's pace
-            raw = yield context.call_activity(POLL_JOB, job_poll_input(request))
-        else:
-            raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})
+        backend = backend_for(request.target)  # the activity and its input are the backend's (histories hold them)
+        raw = yield context.call_activity(backend.poll_activity, backend.poll_input(request))
     except Exception as exc:
         failed = ErrorInfo("activity_failed", f"The poll activity failed: {_short(exc)}", transient=True)
         return PollResult(False, error=failed)

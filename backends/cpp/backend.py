@@ -9,11 +9,14 @@ imported when a cancel or a read runs, never by importing this module.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import quote
 
+from backends.base import PollResult
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Answer, Failed, Posted, Sent
@@ -21,9 +24,11 @@ from cppcancel.times import parse_iso
 
 if TYPE_CHECKING:
     from backends.cpp.client import CppClient
-    from cppcancel.contracts import CancelRequest
+    from cppcancel.contracts import CancelRequest, WatchRequest
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
+
+log = logging.getLogger(__name__)
 
 SERVICE = "the Partner Portal"
 QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not hold the story up for long
@@ -110,6 +115,28 @@ class CppBackend:
             return None
         finally:
             client.close()
+
+    # -- watching ------------------------------------------------------------------------------------------------------
+
+    poll_activity = "poll_operation"
+
+    def poll_input(self, watch: WatchRequest) -> dict[str, Any]:
+        return {"operationUrl": watch.operation_url}
+
+    def follow(self, settings: Settings, data: Mapping[str, Any]) -> PollResult:
+        """GET the operation once (its URL is checked again: it comes from durable state)."""
+        client = _client(settings)
+        try:
+            poll = client.poll_operation(str(data.get("operationUrl") or ""))
+        except errors.ApiError as exc:
+            log.warning("operation poll failed: %s", exc.describe())
+            return PollResult(False, error=exc.error_info(), retry_after_s=exc.retry_after_s)
+        finally:
+            client.close()
+        return PollResult(True, poll.operation, poll.retry_after_s)
+
+    def watch_ended(self, settings: Settings, watch: WatchRequest, ending: Mapping[str, Any]) -> None:
+        """Nothing of the Partner Portal's is kept beyond the lock, which the watcher's end releases itself."""
 
 
 BACKEND = CppBackend()

@@ -10,10 +10,13 @@ before the POST is the job's status. The HTTP client is imported when a cancel o
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
+from backends.base import PollResult
 from backends.http import errors
+from backends.ingestion import pace, registrations
 from backends.ingestion.models import PARTIAL_WARNING
 from backends.ingestion.urlguard import SERVICE, job_url
 from cppcancel.error_info import ErrorInfo
@@ -23,7 +26,7 @@ from cppcancel.targets import JobTarget
 if TYPE_CHECKING:
     from backends.ingestion.client import IngestionClient
     from backends.ingestion.models import ConfigureStatus
-    from cppcancel.contracts import CancelRequest
+    from cppcancel.contracts import CancelRequest, WatchRequest
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
 
@@ -128,6 +131,25 @@ class IngestionBackend:
     def to_follow(self, settings: Settings, target: Target) -> str | None:
         """A job is followed by its status URL: nothing to look up."""
         return status_url(settings, target)
+
+    # -- watching ------------------------------------------------------------------------------------------------------
+
+    poll_activity = "poll_job"
+
+    def poll_input(self, watch: WatchRequest) -> dict[str, Any]:
+        """The job, this watcher (so the job's shared pace knows who read), and for a cancel's watcher when the
+        cancel was answered (its first read counts from there; `started_at` is set right after)."""
+        data: dict[str, Any] = {"operationUrl": watch.operation_url, "jobId": job_of(watch.target).job_id}
+        data["watcher"] = watch.instance_id
+        if not watch.registered:
+            data["answeredAt"] = watch.started_at
+        return data
+
+    def follow(self, settings: Settings, data: Mapping[str, Any]) -> PollResult:
+        return pace.poll(settings, data)
+
+    def watch_ended(self, settings: Settings, watch: WatchRequest, ending: Mapping[str, Any]) -> None:
+        registrations.watch_ended(settings, job_of(watch.target), ending)
 
 
 BACKEND = IngestionBackend()

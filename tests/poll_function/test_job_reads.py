@@ -3,7 +3,7 @@
 Microsoft asks for at most one status read per minute per job. `poll_job` is called as the worker calls it, against
 the Product Ingestion stand-in over loopback HTTP and the record store of `app_env` (SQLite); the interval is set
 far above how long the test takes, so "no second read" never depends on the machine's speed. The watchers are
-told apart by their instance IDs, as the watcher orchestration passes them (`watch_logic.job_poll_input`).
+told apart by their instance IDs, as the watcher orchestration passes them (`Backend.poll_input` of the job's backend).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
+from backends.base import PollResult
+from backends.registry import backend_for
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.settings import reset_settings_cache
 from cppcancel.targets import JobTarget
 from cppcancel.times import iso, parse_iso, utc_now
 from devhost.standins.ingestion import IngestionStandIn
-from poll_function.payloads import PollResult
-from poll_function.watch_logic import job_poll_input
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -56,7 +56,7 @@ def status_reads(jobs: IngestionStandIn) -> int:
 
 
 def poll(activity: Activity, request: WatchRequest) -> PollResult:
-    return PollResult.from_json(activity("poll_job")(payload=job_poll_input(request)))
+    return PollResult.from_json(activity("poll_job")(payload=backend_for(request.target).poll_input(request)))
 
 
 def test_two_watchers_of_one_job_read_it_once_within_the_interval_and_share_what_it_said(

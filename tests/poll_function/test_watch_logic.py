@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from backends.base import PollResult
 from cppcancel.contracts import Requester
 from cppcancel.schedule import ScheduleParams
-from poll_function.payloads import PollResult, SlackResult, SlackUpdate, load
+from poll_function.payloads import SlackResult, SlackUpdate, load
 from poll_function.watch_logic import after_poll, after_slack, stopper, view_for
 from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState

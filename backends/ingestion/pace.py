@@ -1,25 +1,31 @@
 """One watcher's poll of a configure job at the job's shared pace: read it if it is this watcher's turn, else use
-the news the latest read got (`poll_job` runs it against the Product Ingestion API; figure 3 on a simulated clock).
+the news the latest read got (`poll`, the `poll_job` activity's read against the Product Ingestion API; figure 3
+runs `paced_poll` on a simulated clock).
 
 Microsoft asks for at most one status read per minute per job, whoever reads it. The turn is claimed in the record
 store (`RecordStore.claim_job_read`: an ETag-conditional write two watchers cannot both win) before anything is
 read. When the claim is refused - another watcher read within the interval, or this is a cancel's watcher less than
 the interval after the cancel's answer - nothing is read: the result is the status that latest read got (`shared`),
 or `deferred` when there is none yet, with the moment the next read may be. `StoreUnavailable` reaches the caller:
-no read without the claim.
+no read without the claim: `poll` answers it as a transient error (the watcher tries again later). The client
+itself does not retry a read: the watcher does, at the job's pace.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
+from backends.base import PollResult
 from backends.http.errors import ApiError
 from backends.ingestion.models import ConfigureStatus
-from cppcancel.times import iso
-from poll_function.payloads import PollResult
+from cppcancel.error_info import ErrorInfo
+from cppcancel.sending import NOT_RECORDED
+from cppcancel.settings import Settings
+from cppcancel.times import iso, parse_iso, utc_now
 from record_store.base import RecordStore, StoreUnavailable
 from record_store.job_reads import JobReadClaim, shared_status
 
@@ -71,3 +77,30 @@ def _read(store: RecordStore, poll: JobPoll, claimed_at: datetime, read: StatusR
     except StoreUnavailable as exc:  # the read was made and is claimed: only the news is not shared this time
         log.warning("what the status read of job %s got could not be recorded: %s", poll.job_id, exc)
     return poll.paced(result, claimed_at + timedelta(seconds=max(poll.floor_s, retry_after or 0.0)))
+
+
+def poll(settings: Settings, data: Mapping[str, Any]) -> PollResult:
+    """GET the job's status once, at the job's shared pace. `data`: `{"operationUrl": status URL, "jobId",
+    "watcher", "answeredAt"}` (the last two: who reads, and for a cancel's watcher when the cancel answered). The
+    URL comes from durable state, so the client checks it again before the token goes anywhere."""
+    from backends.ingestion.client import IngestionClient  # requests: loaded when a poll runs
+    from record_store.factory import record_store
+
+    url, answered = str(data.get("operationUrl") or ""), data.get("answeredAt")
+    try:
+        client = IngestionClient.from_settings(settings, limits=replace(settings.ingestion_limits, max_retries=0))
+    except ValueError as exc:
+        return PollResult(False, error=ErrorInfo("settings", str(exc)))
+    job = JobPoll(
+        job_id=str(data.get("jobId") or ""),
+        reader=str(data.get("watcher") or url),
+        floor_s=settings.ingestion_min_poll_interval_s,
+        answered_at=parse_iso(answered) if isinstance(answered, str) else None,
+    )
+    try:
+        return paced_poll(record_store(settings), job, utc_now(), lambda: client.poll(url))
+    except StoreUnavailable as exc:
+        message = f"The job's shared read schedule could not be checked, so it was not read: {exc}"
+        return PollResult(False, error=ErrorInfo(NOT_RECORDED, message, transient=True))
+    finally:
+        client.close()

@@ -28,8 +28,8 @@ _PROBES: tuple[tuple[str, str, str], ...] = (
     ("backends.cpp.client", "CppClient.get_operation", "CPP GET operation"),
     ("slack_app.replies", "confirmation_message", "render the confirmation"),
     ("slack_app.audit_sink", "AuditSink.record", "audit record"),
-    ("slack_app.durable_port", "DurableBridge.status", "durable client: get_status"),
-    ("slack_app.durable_port", "DurableBridge.start", "durable client: start_new"),
+    ("durable_bridge", "DurableBridge.status", "durable client: get_status"),
+    ("durable_bridge", "DurableBridge.start", "durable client: start_new"),
     ("slack_bolt.context.respond.respond", "Respond.__call__", "respond() to response_url"),
 )
 

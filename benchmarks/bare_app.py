@@ -34,7 +34,8 @@ import azure.functions as func
 from slack_bolt import Ack, App
 
 from cppcancel.settings import Settings, SettingsError, get_settings
-from slack_app import durable_port, functions_adapter
+from durable_bridge import DurableBridge
+from slack_app import functions_adapter
 from slack_app.web import web_client
 
 COMMANDS_ROUTE = "bare/slack/commands"
@@ -90,7 +91,7 @@ async def serve_bare(req: func.HttpRequest, client: Any) -> func.HttpResponse:
         return _json(503, "the app is not configured")
     if len(req.get_body()) > functions_adapter.MAX_BODY_BYTES:
         return functions_adapter.json_response(413, {"error": "request body too large"})
-    bridge = durable_port.DurableBridge(client, asyncio.get_running_loop())
+    bridge = DurableBridge(client, asyncio.get_running_loop())
     app = await asyncio.to_thread(build_bare_app, settings)
     secret = settings.slack_signing_secret
     return await asyncio.to_thread(functions_adapter.handle, app, secret, req, {"durable": bridge})

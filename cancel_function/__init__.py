@@ -1,6 +1,7 @@
 """Issuing the cancel: the HTTP triggers that validate the caller (Slack commands and interactions in
 slack_routes.py, the signed webhook in webhook_routes.py, the configure-job registration in job_routes.py), the one
-start-the-cancel-once service both use (start_once.py), and the durable cancel orchestration they start
+start-the-cancel-once service of the core both use (cppcancel/start_cancel.py, over ../durable_bridge.py), and the
+durable cancel orchestration they start
 (cancel_orchestrator.py: send_cancel -> [find_watcher] -> report_cancel -> [point_to_report] -> start_watcher), with
 its activities - the one cancel POST (send_activity.py, over exactly_once.py: record -> lock -> reachable -> mark
 sending -> the one POST -> write back, through the target's backend), the channel report and the pointer to it

@@ -1,7 +1,7 @@
 """The durable follow-up of a slash command whose answer did not fit in Slack's ack (`slack_app.later`): one
 orchestration per command, `answer_slack_later`, with one activity, `answer_slack_command`.
 
-Started by the command's HTTP trigger (through the listeners' DurableGateway) after it acked "Looking up…"; durable,
+Started by the command's HTTP trigger (through the listeners' `DurableClient`) after it acked "Looking up…"; durable,
 so the answer is delivered even though the function has returned, and again after a host restart. The activity is
 retried once on a transient Slack failure; whatever happens, the orchestration ends with the activity's result (or
 `{"posted": false}`), never with an exception for the host to log as a failed instance. Slack and the Partner Portal

@@ -1,8 +1,8 @@
 """The Slack HTTP triggers: POST /api/slack/commands (slash commands) and POST /api/slack/interactions (buttons).
 
 Both are thin: check the configuration, then hand the request to the Bolt app on a worker thread. They are `async`
-because they take the durable client (Confirm starts the cancel orchestration through the start-once service, which
-is injected here with the client; "Stop watching" raises an event), and
+because they take the durable client (Confirm starts the cancel orchestration through the start-once service of the
+core, over the `DurableBridge` put in the Bolt context here; "Stop watching" raises an event), and
 the Bolt dispatch blocks (Partner Portal and Slack calls), so it runs through `asyncio.to_thread` to keep the
 worker's event loop free. Both routes take the durable client so that any Slack payload works on either URL.
 
@@ -25,9 +25,9 @@ from typing import Any
 
 import azure.functions as func
 
-from cancel_function.start_once import StartOnce
 from cppcancel.http_errors import error_body
 from cppcancel.settings import SettingsError, get_settings
+from durable_bridge import DurableBridge
 
 log = logging.getLogger("cancel_function.slack")
 
@@ -57,10 +57,8 @@ async def serve_slack(req: func.HttpRequest, client: Any) -> func.HttpResponse:
     clock = deadline.ack_clock(stamp, started_mono=started_mono, started_wall=started_wall)
     if len(req.get_body()) > functions_adapter.MAX_BODY_BYTES:  # before building anything
         return _json(413, "body_too_large", "request body too large")
-    bridge = durable_port.DurableBridge(client, asyncio.get_running_loop())
     context = {
-        durable_port.CONTEXT_KEY: bridge,
-        durable_port.CANCELS_KEY: StartOnce(bridge),
+        durable_port.CONTEXT_KEY: DurableBridge(client, asyncio.get_running_loop()),
         durable_port.ACK_CLOCK_KEY: clock,
     }
     app = await asyncio.to_thread(bolt_app.build_app, settings)

@@ -7,7 +7,7 @@ and nothing is started for a refused caller. Every attempt leaves an audit recor
 
 Idempotency comes from the durable instance store: the instance ID is derived from the signed `webhook-id` (and the
 caller), and the cancel is started through the one start-once service Slack's Confirm uses too
-(`cancel_function.start_once`), so a retried delivery finds the first delivery's orchestration and gets its answer; it
+(`cppcancel.start_cancel`), so a retried delivery finds the first delivery's orchestration and gets its answer; it
 can never cancel twice. The answer waits (up to WEBHOOK_WAIT_S) for the orchestration to publish the CPP outcome in its
 custom status: 200 when the API cancelled at once, 202 + Location of the watcher when it accepted, 202 with a `warning`
 (and no watcher) when it accepted but named no operation this app may follow, a JSON error otherwise, or 202 `pending`
@@ -29,7 +29,6 @@ from typing import TypeVar
 import azure.durable_functions as df
 import azure.functions as func
 
-from cancel_function.start_once import StartOnce
 from cancel_function.webhook_answers import (
     answer,
     error_response,
@@ -39,11 +38,12 @@ from cancel_function.webhook_answers import (
 )
 from cppcancel import audit
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
-from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, StartResult, StatusUnreadable
+from cppcancel.instances import InstanceStatus
 from cppcancel.job_access import job_refusal
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings, SettingsError, get_settings
+from cppcancel.start_cancel import AlreadyRequested, CancelStarter, NotStarted, StartResult, StatusUnreadable
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import (
     WebhookBody,
@@ -54,9 +54,9 @@ from cppcancel.webhook_request import (
     parse_webhook_body,
     parse_webhook_keys,
 )
+from durable_bridge import DurableBridge
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-from slack_app.durable_port import DurableBridge
 
 log = logging.getLogger("cancel_function.webhook")
 Body = TypeVar("Body", bound=WebhookBody)
@@ -307,7 +307,7 @@ def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResul
 
 
 async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Admit the delivery, start its cancel once (`cancel_function.start_once`), then wait for the CPP's answer.
+    """Admit the delivery, start its cancel once (`cppcancel.start_cancel`), then wait for the CPP's answer.
 
     The start-once service is blocking (it is the one Slack's Confirm uses from Bolt's worker thread), so it runs
     on a thread here too, reaching the durable client on this loop through the same `DurableBridge`.
@@ -319,7 +319,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
         delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
         return error_response(refusal.status, refusal.code, refusal.message, refusal.headers)
     instance_id = cancel.instance_id
-    starter = StartOnce(DurableBridge(client, asyncio.get_running_loop()))
+    starter = CancelStarter(DurableBridge(client, asyncio.get_running_loop()))
     result = await asyncio.to_thread(starter.start_once, instance_id, cancel)
     refused = _refused_start(delivery, cancel, result)
     if refused is not None:

@@ -2,8 +2,8 @@
 
 The Durable SDK hands back a `DurableOrchestrationStatus` whose fields are untyped (the runtime status an enum or a
 string, the input an object or its JSON text, depending on the host). `InstanceStatus.from_client` reads it once,
-at the edge; the Slack listeners, the webhook and the start-once service then only see this frozen dataclass.
-Pure: no Azure import (the SDK object is read by attribute).
+at the edge; the Slack listeners, the webhook and the start-once service (`cppcancel.start_cancel`) then only see
+this frozen dataclass. Pure: no Azure import (the SDK object is read by attribute).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 
 from cppcancel.contracts import CancelRequest
 from cppcancel.jsonread import json_object
-from cppcancel.times import iso
 
 # Runtime statuses of an instance that is still live: a start with the same ID is refused while it is in one.
 RUNNING_STATES = frozenset({"Pending", "Running", "ContinuedAsNew"})
@@ -73,65 +72,3 @@ class InstanceStatus:
             return CancelRequest.from_json(self.input_json())
         except (KeyError, TypeError, ValueError):
             return None
-
-
-# ---- the answers of the start-the-cancel-once service (cancel_function.start_once) ----------------------------------
-# Here rather than beside the service because both entry points read them: the webhook (in cancel_function) and the
-# Slack Confirm listener (in slack_app, which cancel_function hosts and so must not import back).
-
-
-@dataclass(frozen=True)
-class Started:
-    """This call started the cancel orchestration."""
-
-    instance_id: str
-
-
-@dataclass(frozen=True)
-class AlreadyRequested:
-    """The cancel orchestration exists already (a second click, a retried delivery, or a lost start race).
-
-    `after_refused_start`: found only because this call's own start was refused (someone else won the race).
-    """
-
-    status: InstanceStatus
-    after_refused_start: bool = False
-
-    @property
-    def request(self) -> CancelRequest | None:
-        """The request that started it, when its input can be read."""
-        return self.status.cancel_request()
-
-    @property
-    def by_user_id(self) -> str | None:
-        """The Slack user who requested it (None for a webhook caller, or when the input cannot be read)."""
-        request = self.request
-        return request.requester.user_id if request else None
-
-    @property
-    def at(self) -> str | None:
-        """When it was requested: the request's own time, else when the instance was created."""
-        request = self.request
-        created = self.status.created_at
-        return (request.requested_at if request else None) or (iso(created, "seconds") if created else None)
-
-
-@dataclass(frozen=True)
-class StatusUnreadable:
-    """Whether the orchestration exists could not be read: nothing was (or will be) started (fail closed)."""
-
-    instance_id: str
-    error: Exception
-    after_refused_start: bool = False
-
-
-@dataclass(frozen=True)
-class NotStarted:
-    """The start was refused and no instance exists: the cancel was not started."""
-
-    instance_id: str
-    error: Exception
-
-
-Found = AlreadyRequested | StatusUnreadable
-StartResult = Started | AlreadyRequested | StatusUnreadable | NotStarted

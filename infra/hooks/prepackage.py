@@ -38,6 +38,7 @@ _BICEP_DEFAULT = re.compile(r"^param pythonVersion string = '([0-9]+\.[0-9]+)'",
 APP_SOURCES = (
     "function_app.py",
     "durable_registration.py",
+    "durable_bridge.py",
     "bytecode_report.py",
     "cancel_function",
     "poll_function",

@@ -14,13 +14,14 @@ from typing import Any
 
 from slack_bolt import Ack
 
+from cppcancel.start_cancel import DurableClient
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from slack_app import grammar, history_reply, replies
 from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY, DurableGateway
+from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY
 from slack_app.listeners import job_command, lookup
 from slack_app.listeners.confirmation import new_ticket
 from slack_app.payload import Caller, command_name, command_text, response_url
@@ -76,8 +77,8 @@ def history(rt: Runtime, attempt: Attempt) -> Message:
     return history_reply.history_message(p, o, records, ref=attempt.ref)
 
 
-def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: DurableGateway | None = None) -> Message:
-    """What to answer to the command in `body` (audited); `durable`: the request's DurableGateway, if any."""
+def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: DurableClient | None = None) -> Message:
+    """What to answer to the command in `body` (audited); `durable`: the request's DurableClient, if any."""
     name = command_name(body)
     try:
         parsed = grammar.parse(command_text(body))

@@ -1,7 +1,7 @@
 """Confirm: start the cancel orchestration for this confirmation - once - and say so, for whoever clicked.
 
 Nothing here issues the CPP cancel: the cancel orchestration does, started through the one start-once service
-(`cancel_function.start_once`, injected as `click.cancels`) under an instance ID derived from the confirmation's
+(`cppcancel.start_cancel.CancelStarter`, as `click.cancels`) under an instance ID derived from the confirmation's
 request ID, so a double click or a second person finds the same instance instead of starting another. The policy is
 checked again for the person who clicks (whoever typed the command) - for a configure job, with the job's own offer
 (`job_command.refusal`) - and a confirmation older than
@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
-from cppcancel.instances import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
+from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.times import iso, parse_iso, utc_now
 from slack_app import replies
 from slack_app.actions import CancelTicket

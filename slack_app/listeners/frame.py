@@ -16,11 +16,12 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from cppcancel.start_cancel import CancelStarter, DurableClient
 from slack_app import replies
 from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.durable_port import ACK_CLOCK_KEY, CANCELS_KEY, CONTEXT_KEY, CancelStarter, DurableGateway
+from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY
 from slack_app.payload import Caller, action_value, response_url
 from slack_app.response_urls import usable_response_url
 from slack_app.runtime import Runtime
@@ -38,11 +39,10 @@ class Click:
     value: object
     response_url: str | None
     respond: Respond
-    durable_client: DurableGateway | None
-    cancel_starter: CancelStarter | None
+    durable_client: DurableClient | None
 
     @property
-    def durable(self) -> DurableGateway:
+    def durable(self) -> DurableClient:
         """The invocation's durable client (the HTTP trigger always passes one; a missing one is a bug)."""
         if self.durable_client is None:
             raise RuntimeError("no durable client on this request")
@@ -50,10 +50,8 @@ class Click:
 
     @property
     def cancels(self) -> CancelStarter:
-        """The start-the-cancel-once service over the same client (injected by the HTTP trigger with it)."""
-        if self.cancel_starter is None:
-            raise RuntimeError("no durable client on this request")
-        return self.cancel_starter
+        """The start-the-cancel-once service (`cppcancel.start_cancel`) over the same client."""
+        return CancelStarter(self.durable)
 
     def refusal(self) -> Message | None:
         """The policy's answer for whoever clicked (never whoever typed the command): None when allowed."""
@@ -104,10 +102,10 @@ def click_listener(rt: Runtime, action: str, handler: ClickHandler) -> BoltClick
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        durable, cancels = context.get(CONTEXT_KEY), context.get(CANCELS_KEY)
+        durable = context.get(CONTEXT_KEY)
         attempt = rt.attempt(action).timed_by(context.get(ACK_CLOCK_KEY))
         url = usable_response_url(response_url(body), rt.settings.slack_api_base_url)
-        click = Click(rt, attempt, action_value(body), url, respond, durable, cancels)
+        click = Click(rt, attempt, action_value(body), url, respond, durable)
         run_click(action, handler, click, body)
 
     listener.__name__ = f"on_{action}"

@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 
 from backends.http import errors
+from cppcancel.start_cancel import DurableClient
 from slack_app import deadline, later, offers, replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.durable_port import DurableGateway
 from slack_app.listeners import job_command
 from slack_app.listeners.confirmation import confirmation_reply
 from slack_app.runtime import Runtime
@@ -59,7 +59,7 @@ def render(rt: Runtime, attempt: Attempt, ask: Ask, found: offers.OfferView | er
     return replies.status_message(p, o, found.focus, command=ask.command, ref=attempt.ref)
 
 
-def answer(rt: Runtime, attempt: Attempt, ask: Ask, durable: DurableGateway | None) -> Message:
+def answer(rt: Runtime, attempt: Attempt, ask: Ask, durable: DurableClient | None) -> Message:
     """Inline if the reads fit, else "Looking up…" now and the answer through the response_url."""
     p, o = attempt.offer
     found: offers.OfferView | errors.ApiError = errors.ApiTimeout(NO_TIME)
@@ -77,7 +77,7 @@ def answer(rt: Runtime, attempt: Attempt, ask: Ask, durable: DurableGateway | No
     return acked if acked is not None else render(rt, attempt, ask, found)
 
 
-def defer(attempt: Attempt, ask: Ask, durable: DurableGateway | None) -> Message | None:
+def defer(attempt: Attempt, ask: Ask, durable: DurableClient | None) -> Message | None:
     """Start the durable follow-up and return the "Looking up…" ack (audited), or None when it could not start."""
     p, o = attempt.offer
     if ask.response_url is None or durable is None:

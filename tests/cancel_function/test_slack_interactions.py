@@ -372,7 +372,7 @@ def test_stop_watching_a_watch_that_ends_meanwhile_says_there_is_nothing_to_stop
     def gone(*args: Any) -> None:
         raise Exception(f"Instance with ID {instance_id} is gone: either completed or failed")
 
-    monkeypatch.setattr("slack_app.durable_port.DurableBridge.raise_event", gone)
+    monkeypatch.setattr("durable_bridge.DurableBridge.raise_event", gone)
     slack.click("stop_watching", stop_value(instance_id), key="stop")
     assert "Nothing to stop" in (slack.only_response("stop").text or "")
     assert [r["outcome"] for r in audit_log.records() if r["command"] == "stop_watching"] == ["not_running"]

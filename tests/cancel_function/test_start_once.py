@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from cancel_function.start_once import StartOnce
 from cppcancel.contracts import CANCEL_ORCHESTRATOR, CancelRequest, Requester
-from cppcancel.instances import AlreadyRequested, InstanceStatus, NotStarted, Started, StatusUnreadable
+from cppcancel.instances import InstanceStatus
+from cppcancel.start_cancel import AlreadyRequested, CancelStarter, NotStarted, Started, StatusUnreadable
 from cppcancel.targets import PublishTarget
 
 CREATED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -58,9 +58,9 @@ class Durable:
 
 def test_a_new_confirmation_is_started_once() -> None:
     durable = Durable()
-    assert StartOnce(durable).start_once(ID, REQUEST) == Started(ID)
+    assert CancelStarter(durable).start_once(ID, REQUEST) == Started(ID)
     assert durable.instances[ID] == REQUEST.to_json()
-    again = StartOnce(durable).start_once(ID, REQUEST)
+    again = CancelStarter(durable).start_once(ID, REQUEST)
     assert isinstance(again, AlreadyRequested) and not again.after_refused_start
     assert durable.starts == [ID]
 
@@ -68,7 +68,7 @@ def test_a_new_confirmation_is_started_once() -> None:
 def test_an_existing_instance_says_who_requested_it_and_when() -> None:
     durable = Durable()
     durable.instances[ID] = json.dumps(REQUEST.to_json())  # some hosts hand the input back as JSON text
-    found = StartOnce(durable).start_once(ID, REQUEST)
+    found = CancelStarter(durable).start_once(ID, REQUEST)
     assert isinstance(found, AlreadyRequested)
     assert (found.by_user_id, found.at, found.request) == ("U0ALICE", "2026-11-25T10:00:05Z", REQUEST)
     assert durable.starts == []
@@ -77,14 +77,14 @@ def test_an_existing_instance_says_who_requested_it_and_when() -> None:
 def test_an_unreadable_input_still_says_when_it_was_created() -> None:
     durable = Durable()
     durable.instances[ID] = "not json"
-    found = StartOnce(durable).find(ID)
+    found = CancelStarter(durable).find(ID)
     assert isinstance(found, AlreadyRequested)
     assert (found.by_user_id, found.at, found.request) == (None, "2026-11-25T10:00:00Z", None)
 
 
 def test_a_status_that_cannot_be_read_starts_nothing() -> None:
     durable = Durable(broken=True)
-    result = StartOnce(durable).start_once(ID, REQUEST)
+    result = CancelStarter(durable).start_once(ID, REQUEST)
     assert isinstance(result, StatusUnreadable) and not result.after_refused_start
     assert isinstance(result.error, TimeoutError)
     assert durable.starts == []
@@ -92,7 +92,7 @@ def test_a_status_that_cannot_be_read_starts_nothing() -> None:
 
 def test_a_lost_start_race_is_read_back_as_already_requested() -> None:
     first = {**REQUEST.to_json(), "requester": {"display": "bob", "userId": "U0BOB"}}
-    result = StartOnce(Durable(racer=first)).start_once(ID, REQUEST)
+    result = CancelStarter(Durable(racer=first)).start_once(ID, REQUEST)
     assert isinstance(result, AlreadyRequested) and result.after_refused_start
     assert result.by_user_id == "U0BOB"
 
@@ -100,7 +100,7 @@ def test_a_lost_start_race_is_read_back_as_already_requested() -> None:
 @pytest.mark.parametrize("break_on_refusal", [False, True])
 def test_a_refused_start_with_no_instance_is_not_started(break_on_refusal: bool) -> None:
     durable = Durable(refuse=True, break_on_refusal=break_on_refusal)
-    result = StartOnce(durable).start_once(ID, REQUEST)
+    result = CancelStarter(durable).start_once(ID, REQUEST)
     if break_on_refusal:  # fail closed: unknown is never taken for absent
         assert isinstance(result, StatusUnreadable) and result.after_refused_start
     else:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devhost.functions import event_loop
-from slack_app.durable_port import DurableBridge
+from durable_bridge import DurableBridge
 
 
 class FakeStatus:

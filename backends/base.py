@@ -14,10 +14,10 @@ picks it by the target's kind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from backends.http.operation import Operation
 from cppcancel.error_info import ErrorInfo
@@ -132,12 +132,6 @@ class Backend(Protocol):
         """Who speaks, in the messages ("the Partner Portal")."""
         ...
 
-    @property
-    def caveat(self) -> str | None:
-        """What a person must know about a cancelled target of this API, said with every answer about one (a
-        configure job may have applied part of its resources); None: nothing."""
-        ...
-
     def sender(self, settings: Settings, target: Target) -> Sender:
         """A `Sender` for `target`'s cancel (its HTTP client is built here, not at import)."""
         ...
@@ -168,3 +162,32 @@ class Backend(Protocol):
         """What this API's record keeps of a watch's end (a registered job that ended is no longer offered); may
         raise StoreUnavailable."""
         ...
+
+
+def _nothing_more(operation: Operation | None) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a person reads about one API's targets, in plain sentences (IDs marked with backticks, which every chat
+    reads as code), so that every chat tells the same story without asking which API it is.
+
+    `item`: how the API's operations are named under a progress message ("Operation", "Job"). `followed`: what a
+    watcher of it follows. `look`: the command that shows where a cancel of it stands (`ops`: the offer's operations;
+    `status`: the target's own status). `names_it`: what to check when the API does not know it. `at_once`, `taken`
+    and `canceled_reply` are templates (`{code}`, `{kind}`, `{after}`). `caveat`: what a person must know about a
+    cancelled one. `ended`: how a target ended in the API's words, when it says more than the operation's status
+    (a job's `jobStatus (jobResult)`).
+    """
+
+    service: str
+    item: str
+    followed: str
+    look: Literal["ops", "status"]
+    names_it: str
+    at_once: str
+    taken: str
+    canceled_reply: str
+    caveat: str | None = None
+    ended: Callable[[Operation | None], str | None] = _nothing_more

@@ -1,6 +1,7 @@
 """Which backend serves a target: `backend_for(target)`, by the target's kind.
 
-A new marketplace API adds one line to `_BACKENDS` (its target's kind and where its `BACKEND` is). Each backend is
+A new marketplace API adds one line to `_BACKENDS`: its target's kind and its package, whose `backend.py` holds its
+`BACKEND` and whose `words.py` its `WORDING`. Each backend is
 imported on first use, so a Slack answer that never touches an API does not load it (cold start), and a backend's
 HTTP client is imported later still, when it first sends or reads.
 """
@@ -11,22 +12,28 @@ import importlib
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from backends.base import Backend
+    from backends.base import Backend, Wording
     from cppcancel.targets import Target, TargetKind
 
 _BACKENDS: dict[TargetKind, str] = {
-    "publish": "backends.cpp.backend",
-    "job": "backends.ingestion.backend",
+    "publish": "backends.cpp",
+    "job": "backends.ingestion",
 }
 
 
 def backend_for(target: Target) -> Backend:
-    """The backend of `target`'s kind (imported on first use)."""
+    """The backend of `target`'s kind (imported on first use): its `backend.py`'s `BACKEND`."""
     return backend_of(target.kind)
 
 
 def backend_of(kind: TargetKind) -> Backend:
-    return cast("Backend", importlib.import_module(_BACKENDS[kind]).BACKEND)
+    return cast("Backend", importlib.import_module(f"{_BACKENDS[kind]}.backend").BACKEND)
+
+
+def wording_for(target: Target) -> Wording:
+    """What a person reads about `target`'s API: its `words.py`'s `WORDING` (pure: safe in orchestrator code and on
+    a chat's ack path, where the backend's I/O is not needed)."""
+    return cast("Wording", importlib.import_module(f"{_BACKENDS[target.kind]}.words").WORDING)
 
 
 def backend_polled_by(activity: str) -> Backend:

@@ -33,10 +33,10 @@ from backends.http.operation import Operation
 from benchmarks import report
 from benchmarks.polling_sim import MESSAGE_TS, simulate_timeline, watch_request
 from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_hour_timeline
+from cppcancel.chat import ChatResult
 from cppcancel.schedule import ScheduleParams
 from devhost.durable.replay import Orchestration, OrchestratorFn
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
-from poll_function.payloads import SlackResult
 
 TITLE = "History size (figure 4)"
 WHAT = (
@@ -103,7 +103,7 @@ def drive(fn: OrchestratorFn, timeline: OperationTimeline, params: ScheduleParam
     generation = Generation()
     answers: dict[str, Callable[[], Any]] = {
         LOAD_WATCH_PARAMS: params.to_json,
-        UPDATE_SLACK: lambda: SlackResult(True, MESSAGE_TS).to_json(),
+        UPDATE_SLACK: lambda: ChatResult(True, MESSAGE_TS).to_json(),
         RECORD_WATCH_END: lambda: True,
     }
     for _ in range(MAX_TURNS):

@@ -1,7 +1,7 @@
 """Figure 3's engine: one watch followed on a simulated clock by the watcher's own decisions, or by a fixed interval.
 
 What runs is the watcher's real code, minus the Durable plumbing: `watch_logic.after_poll` (fold a poll into the
-state; the schedule's next delay), `plan_slack` / `after_slack` (call Slack only when the news changed), and for a
+state; the schedule's next delay), `plan_update` / `after_slack` (call Slack only when the news changed), and for a
 configure job `job_pace.paced_poll` against a real record store (SQLite in a temporary directory), so a job is read
 exactly as `poll_job` reads it: at most once per minimum interval, the cancel's answer counted. The orchestrator
 around these only sequences durable tasks, so this makes the decisions it makes; figure 4 replays the real
@@ -27,13 +27,13 @@ from backends.ingestion.models import ConfigureStatus
 from backends.ingestion.pace import JobPoll, paced_poll
 from benchmarks.mixes import SHORT, Mix, Watch
 from benchmarks.timelines import OPERATION_URL, T0, OperationTimeline
+from cppcancel.chat import ChatResult
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
 from cppcancel.schedule import ScheduleParams
 from cppcancel.targets import target_of
 from cppcancel.times import parse_iso
-from poll_function.payloads import SlackResult
+from poll_function.watch_chat import plan_update
 from poll_function.watch_logic import after_poll, after_slack, begin, deadline_of, with_params
-from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
 from record_store.sqlite import SqliteRecordStore
 
@@ -172,10 +172,10 @@ def simulate(watch: Watch, strategy: Strategy, params: ScheduleParams, source: S
             seen.append((now_s, index))
         decision = after_poll(request, state, result, started_at, T0 + timedelta(seconds=now_s))
         state = decision.state
-        plan = plan_slack(request, state, decision.view)
+        plan = plan_update(request, state, decision.view)
         if plan is not None:
             run.slack_calls += 1 + (1 if plan.update.thread_text else 0)
-            state = after_slack(state, plan, SlackResult(True, MESSAGE_TS))
+            state = after_slack(state, plan, ChatResult(True, MESSAGE_TS))
         if decision.view.is_final or now_s >= deadline_s:
             break
         now_s = min(now_s + strategy(decision.delay_s, result, now_s), deadline_s)

@@ -41,7 +41,7 @@ from collections.abc import Generator
 from typing import Any
 
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
-from cancel_function.payloads import ReportResult
+from cppcancel.chat import ReportResult, chat_json
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
 from cppcancel.jsonread import json_object
@@ -131,6 +131,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
             report = ReportResult(slack_error="report_failed")  # the outcome stands; the watcher may still post
         if report.pointer_pending:
             pointer = {"channelId": request.slack.channel_id, "responseUrl": request.slack.response_url}
+            pointer.update(chat_json(request.chat))
             with contextlib.suppress(Exception):  # best effort: the "requested" reply still stands, and is true
                 yield context.call_activity(POINT_TO_REPORT, pointer)
 
@@ -145,6 +146,7 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
             correlation_id=request.correlation_id,
             started_at=iso(context.current_utc_datetime),
             slack=SlackTarget(slack.channel_id, report.message_ts, slack.response_url) if slack else None,
+            chat=request.chat,
         )
         try:
             yield context.call_activity_with_retry(START_WATCHER, SAFE_RETRY, watch.to_json())

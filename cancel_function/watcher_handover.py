@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from cancel_function.payloads import load
 from cppcancel.contracts import WATCH_INSTANCE_PREFIX, WATCH_ORCHESTRATOR, WatchRequest
+from cppcancel.jsonread import json_object
 from cppcancel.targets import Target, target_from_json
 from durable_registration import live_runtime_statuses
 
@@ -83,7 +83,7 @@ async def ensure_watcher(client: StarterClient, watch: WatchRequest) -> str:
 
 async def start_watcher(payload: Any, client: StarterClient) -> str:
     """Input `WatchRequest` JSON; output the watch instance ID."""
-    return await ensure_watcher(client, WatchRequest.from_json(load(payload)))
+    return await ensure_watcher(client, WatchRequest.from_json(json_object(payload)))
 
 
 async def live_watcher_of(client: WatcherDirectory, target: Target) -> str | None:
@@ -103,7 +103,7 @@ async def live_watcher_of(client: WatcherDirectory, target: Target) -> str | Non
         if not is_active(status):
             continue
         try:
-            watch = WatchRequest.from_json(load(status.input_))
+            watch = WatchRequest.from_json(json_object(status.input_))
         except (KeyError, TypeError, ValueError):
             continue
         if watch.instance_id == instance_id and watch.target.key == target.key and not watch.registered:
@@ -115,7 +115,7 @@ async def find_watcher(payload: Any, client: WatcherDirectory) -> str | None:
     """Input: the target's JSON (`{"publisherId", "offerId"}`, and a job's `jobId`); output the operation URL a live
     watcher of that target follows, or None."""
     try:
-        target = target_from_json(load(payload))
+        target = target_from_json(json_object(payload))
     except KeyError:
         return None
     return await live_watcher_of(client, target)

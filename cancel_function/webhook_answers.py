@@ -11,7 +11,7 @@ from typing import Any
 
 import azure.functions as func
 
-from backends.registry import backend_for
+from backends.registry import wording_for
 from cancel_function.names import STATUS_ROUTE
 from cppcancel.contracts import CancelOutcome
 from cppcancel.error_info import ErrorInfo
@@ -86,7 +86,7 @@ def _about(body: dict[str, Any], target: Target) -> dict[str, Any]:
     """What a cancel's answers add for its target: the target's own IDs (a job's `jobId`) and, when its API has one,
     what a person must know about a cancelled one (`partialWarning`: a job may have applied part of its work)."""
     body.update(target.extra_json())
-    caveat = backend_for(target).caveat
+    caveat = wording_for(target).caveat
     if caveat:
         body["partialWarning"] = caveat
     return body

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cppcancel import jsonread
+from cppcancel.chat import DEFAULT_CHAT, chat_json, chat_of
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Failed, Reason, reason_from_json
 from cppcancel.targets import Target, offer_json, target_from_json
@@ -100,7 +101,9 @@ class Requester:
 
 @dataclass(frozen=True)
 class SlackTarget:
-    """Where progress goes: a channel, and once posted, the message to update and its thread."""
+    """Where a request answers in its chat: a conversation (Slack: a channel), once posted the message to keep
+    current (and its thread), and the reply address of the person's own request (Slack: its response_url). Named
+    for the chat it first served; the JSON key of every message that carries it is `slack`."""
 
     channel_id: str
     message_ts: str | None = None
@@ -129,7 +132,8 @@ class CancelRequest:
     correlation_id: str
     requested_at: str
     notification_emails: tuple[str, ...] = ()
-    slack: SlackTarget | None = None
+    slack: SlackTarget | None = None  # where it answers, in its chat (the key is `slack` for every chat)
+    chat: str = DEFAULT_CHAT  # the chat it answers to (`cppcancel.chat`)
 
     @property
     def instance_id(self) -> str:
@@ -154,6 +158,7 @@ class CancelRequest:
             "notificationEmails": list(self.notification_emails),
             "slack": self.slack.to_json() if self.slack else None,
             **self.target.extra_json(),
+            **chat_json(self.chat),
         }
 
     @classmethod
@@ -171,6 +176,7 @@ class CancelRequest:
             requested_at=str(data.get("requestedAt") or ""),
             notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
             slack=SlackTarget.from_json(slack) if slack else None,
+            chat=chat_of(data),
         )
 
 
@@ -186,6 +192,7 @@ class WatchRequest:
     slack: SlackTarget | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
     registered: bool = False  # follows a registered job (POST /api/webhooks/jobs), not a cancel
+    chat: str = DEFAULT_CHAT  # the chat whose message it keeps current (`cppcancel.chat`)
 
     @property
     def instance_id(self) -> str:
@@ -217,7 +224,7 @@ class WatchRequest:
         }
         if self.registered:
             data["registered"] = True
-        return data
+        return {**data, **chat_json(self.chat)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchRequest:
@@ -231,6 +238,7 @@ class WatchRequest:
             slack=SlackTarget.from_json(slack) if slack else None,
             state=dict(data.get("state") or {}),
             registered=data.get("registered") is True,
+            chat=chat_of(data),
         )
 
 

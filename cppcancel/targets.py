@@ -88,6 +88,16 @@ class PublishTarget:
         """The target for a person, IDs marked as code (every chat reads backticks)."""
         return f"`{self.publisher_id}`/`{self.offer_id}`"
 
+    @property
+    def headline(self) -> str:
+        """The target as a channel report heads it: what the offer names marked, the offer plain."""
+        return self.offer
+
+    @property
+    def thing(self) -> str:
+        """What is cancelled, in the words of a report: "publish", "configure job `…`"."""
+        return "publish"
+
     def extra_json(self) -> dict[str, Any]:
         return {}
 
@@ -133,6 +143,14 @@ class JobTarget:
     @property
     def marked(self) -> str:
         return f"configure job `{self.job_id}` of `{self.publisher_id}`/`{self.offer_id}`"
+
+    @property
+    def headline(self) -> str:
+        return f"{self.thing} of {self.offer}"
+
+    @property
+    def thing(self) -> str:
+        return f"configure job `{self.job_id}`"
 
     def extra_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id}

@@ -12,8 +12,8 @@ from typing import Any
 from backends.registry import backend_for
 from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
+from cppcancel.jsonread import json_object
 from cppcancel.settings import SettingsError, get_settings
-from poll_function.payloads import load
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 
@@ -50,7 +50,7 @@ def watch_end_record(request: WatchRequest, ending: dict[str, Any]) -> AuditReco
 
 def record_watch_end(payload: Any) -> bool:
     """Input `{"request": WatchRequest JSON, "ending": the watcher's output}`."""
-    data = load(payload)
+    data = json_object(payload)
     request = WatchRequest.from_json(data["request"])
     ending = dict(data["ending"])
     emit(watch_end_record(request, ending))

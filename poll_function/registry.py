@@ -11,5 +11,5 @@ registrar.lazy_orchestrator("watch_operation", "poll_function.watch_orchestrator
 registrar.lazy_activity(LOAD_WATCH_PARAMS, "poll_function.poll_activities:load_watch_params")
 registrar.lazy_activity(POLL_OPERATION, "poll_function.poll_activities:poll_operation")
 registrar.lazy_activity(POLL_JOB, "poll_function.poll_activities:poll_job")
-registrar.lazy_activity(UPDATE_SLACK, "poll_function.slack_activities:update_slack")
+registrar.lazy_activity(UPDATE_SLACK, "poll_function.chat_activities:update_slack")
 registrar.lazy_activity(RECORD_WATCH_END, "poll_function.audit_activities:record_watch_end")

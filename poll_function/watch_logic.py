@@ -3,7 +3,7 @@
 The orchestrator generator only sequences durable tasks; everything it decides - what the operation's state means,
 when to poll next, whether Slack must be called (`slack_due`), how the watch ends - is here, so it is deterministic
 by construction (no clock, no I/O, no environment) and testable without the Durable SDK. What the watch looks like
-is `watch_view`; how Slack shows it is rendered by `watch_slack` (the one place the watcher calls the renderer).
+is `watch_view`; how a chat shows it is rendered by `watch_chat` (the one place the watcher calls a renderer).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 from backends.base import PollResult
 from backends.http.operation import Operation, StepStatus
+from cppcancel.chat import ChatResult, ChatUpdate
 from cppcancel.contracts import Requester, WatchRequest
 from cppcancel.schedule import Evidence, ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
 from cppcancel.times import iso, parse_iso
-from poll_function.payloads import SlackResult, SlackUpdate
 from poll_function.watch_state import WatchState
 from poll_function.watch_view import Phase, WatchView, phase_of, progress_digest, status_key
 
@@ -65,8 +65,7 @@ def view_for(
     stopped_by: Requester | None = None,
 ) -> WatchView:
     return WatchView(
-        publisher_id=request.publisher_id,
-        offer_id=request.offer_id,
+        target=request.target,
         requester=request.requester,
         watch_instance_id=request.instance_id,
         phase=phase,
@@ -181,7 +180,7 @@ def slack_due(request: WatchRequest, state: WatchState, view: WatchView) -> Slac
 
     A thread reply goes with the update when the operation's status differs from the one last announced (the first
     status seen is the silent baseline: the channel message already says the cancel is under way), and at the end.
-    The update itself is rendered by `poll_function.watch_slack`.
+    The update itself is rendered by `poll_function.watch_chat`.
     """
     if request.slack is None or state.slack_error is not None:
         return None
@@ -208,13 +207,13 @@ def slack_due(request: WatchRequest, state: WatchState, view: WatchView) -> Slac
 class SlackPlan:
     """One `update_slack` call to make, and what the state records once it succeeded."""
 
-    update: SlackUpdate
+    update: ChatUpdate
     digest: str
     status_key: str
     status_raw: str | None
 
 
-def after_slack(state: WatchState, plan: SlackPlan, result: SlackResult) -> WatchState:
+def after_slack(state: WatchState, plan: SlackPlan, result: ChatResult) -> WatchState:
     """Record a delivered update, or that Slack refused for good (the watch then goes on without Slack)."""
     if result.ok:
         return replace(

@@ -55,12 +55,14 @@ from typing import Any
 
 from backends.base import PollResult
 from backends.registry import backend_for
+from cppcancel.chat import ChatResult
 from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.error_info import ErrorInfo
+from cppcancel.jsonread import json_object
 from cppcancel.schedule import ScheduleParams
 from durable_registration import OrchestrationContext, retry_options
 from poll_function.names import LOAD_WATCH_PARAMS, RECORD_WATCH_END, UPDATE_SLACK
-from poll_function.payloads import SlackResult, load
+from poll_function.watch_chat import plan_update
 from poll_function.watch_logic import (
     MAX_RATELIMIT_WAITS,
     MAX_SLACK_WAIT_S,
@@ -73,7 +75,6 @@ from poll_function.watch_logic import (
     view_for,
     with_params,
 )
-from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
 from poll_function.watch_view import Phase, WatchView, custom_status
 
@@ -112,7 +113,7 @@ def _publish(
 ) -> Generator[Any, Any, WatchState]:
     """Mirror the view in the custom status; update Slack only if the news changed."""
     context.set_custom_status(custom_status(view))
-    plan = plan_slack(request, state, view)
+    plan = plan_update(request, state, view)
     if plan is None:
         return state
     waits, posted_new = 0, False
@@ -121,7 +122,7 @@ def _publish(
             raw = yield context.call_activity_with_retry(UPDATE_SLACK, SLACK_RETRY, plan.update.to_json())
         except Exception:
             return state  # retries exhausted: not recorded as posted, so the next poll tries again
-        result = SlackResult.from_json(raw)
+        result = ChatResult.from_json(raw)
         if result.ts and result.ts != plan.update.ts:  # a new main message was posted: address that one from now on
             plan = replace(plan, update=replace(plan.update, ts=result.ts))
         if result.thread_pending and not posted_new:
@@ -168,7 +169,7 @@ def _finish(
 
 def watch_operation(context: OrchestrationContext) -> Steps:
     """Input: `WatchRequest` JSON. Output: how the watch ended (`watch_logic.output`)."""
-    request = WatchRequest.from_json(load(context.get_input()))
+    request = WatchRequest.from_json(json_object(context.get_input()))
     state = WatchState.from_json(request.state)
     request, started_at = begin(request, state, context.current_utc_datetime)
     stop = context.wait_for_external_event(STOP_WATCH_EVENT)  # one per generation: see the module docstring

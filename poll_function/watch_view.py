@@ -2,8 +2,8 @@
 
 The watch domain, not its rendering: which phase a watch is in, what counts as news (`progress_digest`: equal
 digests mean Slack need not be called), what a thread reply announces (`status_key`), and the orchestration's custom
-status for HTTP status queries. The Slack rendering of a view is `slack_app.progress`, which reads it through its
-own read-only protocol (`ProgressView`) and is called from `poll_function.watch_slack` only.
+status for HTTP status queries. A chat renders a view through the chat port's read-only protocol
+(`cppcancel.chat.ProgressView`), called from `poll_function.watch_chat` only.
 
 The digest and the custom status are wire formats - the digest is kept in the watch state, the custom status in the
 orchestration history - so both are computed exactly as they always have been (the API's HTML read as text and
@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from backends.http.operation import Operation, OperationStatus
 from cppcancel.contracts import Requester
+from cppcancel.targets import Target
 from cppcancel.times import iso
 from slack_app.mrkdwn import html_to_text as _html_to_text
 from slack_app.mrkdwn import truncate
@@ -49,8 +50,7 @@ def api_error_text(operation: Operation | None) -> str | None:
 class WatchView:
     """Everything the progress message shows, as of `now` (the orchestrator's replay-safe clock)."""
 
-    publisher_id: str
-    offer_id: str
+    target: Target
     requester: Requester
     watch_instance_id: str
     phase: Phase
@@ -71,7 +71,7 @@ class WatchView:
 
     @property
     def subject(self) -> str:
-        return f"{self.publisher_id}/{self.offer_id}"
+        return self.target.offer
 
     @property
     def kind(self) -> str:
@@ -152,8 +152,8 @@ def custom_status(view: WatchView) -> dict[str, Any]:
     ]
     return {
         "phase": view.phase,
-        "publisherId": view.publisher_id,
-        "offerId": view.offer_id,
+        "publisherId": view.target.publisher_id,
+        "offerId": view.target.offer_id,
         "requestedBy": view.requester.display,
         "operationId": operation.id if operation else None,
         "operationStatus": view.status_word if operation else None,

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from backends.base import Wording
+from backends.cpp.words import WORDING as CPP_WORDING
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
+from cppcancel.targets import Target
+from slack_app import grammar
 from slack_app.mrkdwn import code, format_duration
 
 OPS_COMMAND = "/cpp ops"
@@ -45,7 +49,7 @@ def next_step_after_read(error: errors.ApiError, publisher_id: str) -> str:
 _NEXT_STEP: dict[str, str] = {
     "forbidden": "Ask a Partner Center admin to add this app's identity to the publisher (Partner Center › Account "
     "settings › User management › Microsoft Entra applications), then try again.",
-    "not_found": "Check the publisher and offer IDs with `{look}`.",
+    "not_found": "Check {names_it} with `{look}`.",
     "timeout": "The outcome is unknown: the cancel may or may not have been taken. Check `{look}` before trying again.",
     "unknown_outcome": "The outcome is unknown: the cancel may or may not have been taken. Check `{look}` before "
     "trying again.",
@@ -56,18 +60,13 @@ _NEXT_STEP: dict[str, str] = {
     "storage account (the identity needs Storage Table Data Contributor).",
     "unauthorized": "The app's credentials were refused: ask an admin to check its identity and token.",
     "conflict": "The offer is not in a state that can be cancelled: check `{look}`.",
-    "bad_request": "Check the publisher and offer IDs with `{look}`.",
+    "bad_request": "Check {names_it} with `{look}`.",
     "invalid_response": "The outcome is unknown: check `{look}` before trying again.",
     "already_completed": "Nothing to retry: the job finished before the cancel reached it. `/cpp status <publisher> "
     "<offer> job=<job ID>` shows how it ended.",
     # A failed cancel with an unsafe URL is a redirect (an accepted cancel with one is reported as accepted).
     "unsafe_url": "The app never follows a redirect (its token stays with {api}). The outcome is unknown: check "
     "`{look}` before trying again.",
-}
-# A configure job is named by its ID, not by the publisher and offer.
-_JOB_NEXT_STEP: dict[str, str] = {
-    "not_found": "Check the job ID (the one POST configure returned) with `{look}`.",
-    "bad_request": "Check the job ID (the one POST configure returned) with `{look}`.",
 }
 _DEFAULT_NEXT_STEP = "Check `{look}` before trying again."
 _STATUS_NEXT_STEP: dict[int, str] = {403: "forbidden", 404: "not_found", 429: "throttled"}
@@ -76,15 +75,22 @@ NOT_FOLLOWED_NEXT_STEP = (
 )
 
 
-def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None, *, job_status: str | None = None) -> str:
+def look_command(target: Target, words: Wording) -> str:
+    """The command that shows where a cancel of `target` stands: the offer's operations, or the target's status."""
+    return OPS_COMMAND if words.look == "ops" else f"/cpp {grammar.render(grammar.Status(target))}"
+
+
+def next_step_hint(
+    error: ErrorInfo | Mapping[str, Any] | None, words: Wording = CPP_WORDING, look: str = OPS_COMMAND
+) -> str:
     """What a person should do after a failed cancel, from its error (`code`, `statusCode`; JSON is parsed first).
 
     When the cancel may have been carried out (`outcomeUnknown`: a timeout, a dropped connection or a 5xx after it
     was sent), the advice is always to look before trying again, whatever the error's kind: "try again" could cancel
     twice - or cancel the next publish.
 
-    `job_status`: for a configure job's cancel, the command that shows the job (`/cpp status <p> <o> job=<id>`),
-    which is where to look instead of `/cpp ops`, and the API is the Product Ingestion API.
+    `words`: what is said of the target's API (its name, what names a target of it); `look`: the command that shows
+    where the cancel stands (`look_command`).
     """
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_json(error or {})
     key, status, retry_after = info.code or "", info.status_code, info.retry_after_s
@@ -92,7 +98,7 @@ def next_step_hint(error: ErrorInfo | Mapping[str, Any] | None, *, job_status: s
         key = "unknown_outcome"
     if key not in _NEXT_STEP and status is not None:
         key = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else key)
-    template = (_JOB_NEXT_STEP.get(key) if job_status else None) or _NEXT_STEP.get(key, _DEFAULT_NEXT_STEP)
-    api = "the Product Ingestion API" if job_status else "the Partner Portal"
+    template = _NEXT_STEP.get(key, _DEFAULT_NEXT_STEP)
+    api = words.service
     wait = format_duration(retry_after) if retry_after is not None and 0 < retry_after <= 3600 else "a minute"
-    return template.format(look=job_status or OPS_COMMAND, api=api, Api=api[:1].upper() + api[1:], wait=wait)
+    return template.format(look=look, api=api, Api=api[:1].upper() + api[1:], wait=wait, names_it=words.names_it)

@@ -5,11 +5,14 @@ activity, which posts the message, and the watcher, which keeps it up to date. P
 engineers who want proof of what happened, so the message always says who asked, what the Partner Portal said in
 its own words, when, and - for anything but success - what to do next (`slack_app.advice`).
 
-What is shown comes from the watcher as a `ProgressView` (`poll_function.watch_view.WatchView`): the phase, what
-counts as news (`digest`: the watcher must not call Slack when nothing changed) and the API's own error text are
-decided there. The elapsed time is shown "as of" the moment the message was last rendered, which stays true between
-updates. The progress message travels in orchestration histories (the `update_slack` activity's input), so its
-wording and its blocks - key order included - are a wire format.
+What is shown comes from the watcher as a `cppcancel.chat.ProgressView` (`poll_function.watch_view.WatchView`): the
+phase, what counts as news (`digest`: the watcher must not call Slack when nothing changed) and the API's own error
+text are decided there. What is said of the target and its API - a configure job's ending in its own words, what a
+cancelled one may have left behind - comes from the target and its backend's `Wording`
+(`backends.registry.wording_for`), never from asking which API it is. The elapsed time is shown "as of" the moment
+the message was last rendered, which stays true between updates. The progress message travels in orchestration
+histories (the `update_slack` activity's input), so its wording and its blocks - key order included - are a wire
+format.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from backends.base import Wording
 from backends.http.operation import Operation, StepStatus
-from backends.ingestion.models import PARTIAL_WARNING, is_job, job_words
+from backends.registry import wording_for
+from cppcancel.chat import ProgressView
 from cppcancel.contracts import CancelOutcome, Requester
 from cppcancel.error_info import ErrorInfo
-from cppcancel.sending import Joined, NotRepeated, TooLate
+from cppcancel.sending import Joined, NotRepeated, TooLate, UnderWay
+from cppcancel.targets import Target
 from cppcancel.times import parse_iso
 from slack_app.actions import STOP_WATCHING, StopWatch
-from slack_app.advice import NOT_FOLLOWED_NEXT_STEP, OPS_COMMAND, next_step_hint
+from slack_app.advice import NOT_FOLLOWED_NEXT_STEP, OPS_COMMAND, look_command, next_step_hint
 from slack_app.blockkit import (
     MAX_FALLBACK_CHARS,
     Block,
@@ -52,45 +58,6 @@ _PHASE_EMOJI: dict[str, str] = {
     "timed_out": "⌛",
     "lost": "⚠️",
 }
-
-
-class ProgressView(Protocol):
-    """What the progress message shows, as the watcher knows it (read-only; `WatchView` is the one there is)."""
-
-    @property
-    def publisher_id(self) -> str: ...
-    @property
-    def offer_id(self) -> str: ...
-    @property
-    def requester(self) -> Requester: ...
-    @property
-    def watch_instance_id(self) -> str: ...
-    @property
-    def phase(self) -> str: ...
-    @property
-    def now(self) -> datetime: ...
-    @property
-    def operation(self) -> Operation | None: ...
-    @property
-    def polls(self) -> int: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def stopped_by(self) -> Requester | None: ...
-    @property
-    def is_final(self) -> bool: ...
-    @property
-    def elapsed_s(self) -> float: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def status_word(self) -> str: ...
-    @property
-    def api_error(self) -> str | None: ...
-    @property
-    def digest(self) -> str: ...
 
 
 def _digest(content: Any) -> str:
@@ -129,19 +96,22 @@ def _headline(view: ProgressView) -> str:
     }[view.phase]
 
 
-def _job_closing(view: ProgressView) -> str | None:
-    """A configure job's end, in the API's words; a cancelled one may have applied part of its resources."""
-    if view.operation is None or not is_job(view.operation) or view.phase not in ("completed", "canceled"):
+def _ended(view: ProgressView) -> str | None:
+    """How the target ended in its API's own words, when the API says more than the status (a configure job's
+    `jobStatus (jobResult)`), and what a cancelled one may have left behind."""
+    words = wording_for(view.target)
+    said = words.ended(view.operation)
+    if said is None or view.phase not in ("completed", "canceled"):
         return None
-    said = f"*The job ended:* {escape(job_words(view.operation))}."
-    return f"{said}\n{PARTIAL_WARNING}" if view.phase == "canceled" else said
+    ended = f"*The {words.item.lower()} ended:* {escape(said)}."
+    return f"{ended}\n{words.caveat}" if view.phase == "canceled" and words.caveat else ended
 
 
 def _closing_text(view: ProgressView) -> str | None:
     """The section that explains a final state (what happened, and what to do if it is not plain success)."""
-    job = _job_closing(view)
-    if job is not None:
-        return job
+    ended = _ended(view)
+    if ended is not None:
+        return ended
     after = format_duration(view.elapsed_s)
     if view.phase == "failed":
         said = view.api_error or "no error text was given"
@@ -194,7 +164,7 @@ def _step_blocks(operation: Operation | None) -> list[Block]:
 
 def render_progress(view: ProgressView) -> Message:
     """The main message: header, summary, one block per step, final explanation, context, Stop button."""
-    title = f"{_PHASE_EMOJI[view.phase]} {view.subject}: {_headline(view)}"
+    title = f"{_PHASE_EMOJI[view.phase]} {view.target.offer}: {_headline(view)}"
     blocks: list[Block] = [header(title), section(_summary(view))]
     blocks.extend(_step_blocks(view.operation))
     closing = _closing_text(view)
@@ -202,11 +172,10 @@ def render_progress(view: ProgressView) -> Message:
         blocks.append(section(closing))
     facts = [f"Watch `{view.watch_instance_id}`", f"checked {view.polls}×"]
     if view.operation is not None and view.operation.id:
-        what = "Job" if is_job(view.operation) else "Operation"
-        facts.insert(0, f"{what} `{escape(view.operation.id)}`")
+        facts.insert(0, f"{wording_for(view.target).item} `{escape(view.operation.id)}`")
     blocks.append(context(" · ".join(facts)))
     if not view.is_final:
-        blocks.append(stop_actions(view.watch_instance_id, view.publisher_id, view.offer_id))
+        blocks.append(stop_actions(view.watch_instance_id, view.target.publisher_id, view.target.offer_id))
     text = f"{title} — status {view.status_word}"
     if view.operation is not None and view.operation.progress_percentage is not None:
         text += f", {view.operation.progress_percentage}%"
@@ -219,10 +188,8 @@ def thread_reply(view: ProgressView, previous_status: str | None = None) -> str:
     kind = view.kind
     if view.phase == "completed":
         return f"✅ The {kind} operation completed after {after}."
-    if view.phase == "canceled" and is_job(view.operation):
-        return f"🛑 The {kind} was cancelled (after {after}). {PARTIAL_WARNING}"
     if view.phase == "canceled":
-        return f"🛑 The {kind} operation was canceled (after {after})."
+        return wording_for(view.target).canceled_reply.format(kind=kind, after=after)
     if view.phase == "failed":
         said = view.api_error or "no error text was given"
         return f"❌ The {kind} operation failed after {after}. The Partner Portal said: {escape(said)}"
@@ -238,93 +205,50 @@ def thread_reply(view: ProgressView, previous_status: str | None = None) -> str:
 # -- the first message: the outcome of the cancel POST ---------------------------------------------------------------
 
 
-def render_cancel_report(
-    *,
-    publisher_id: str,
-    offer_id: str,
-    requester: Requester,
-    outcome: CancelOutcome,
-    at: datetime,
-    job_id: str | None = None,
-) -> Message:
-    """The channel message that reports the cancel POST; on 202 the watcher keeps updating this very message.
-
-    With `job_id` it reports a configure job's cancel (the Product Ingestion API), in that API's words."""
-    subject = f"{publisher_id}/{offer_id}"
-    who = requester.mention
-    when = slack_time(at)
-    look = None
-    if job_id is not None:
-        job_report = _job_report(publisher_id, offer_id, job_id, who, when, outcome)
-        if job_report is not None:
-            return job_report
-        subject = f"configure job {job_id} of {subject}"
-        look = f"/cpp status {publisher_id} {offer_id} job={job_id}"
+def render_cancel_report(*, target: Target, requester: Requester, outcome: CancelOutcome, at: datetime) -> Message:
+    """The channel message that reports the cancel POST; on 202 the watcher keeps updating this very message. What
+    is said of the target and its API comes from them (`Target.thing`, `headline`, `words`; the backend's
+    `Wording`)."""
+    who, when, words = requester.mention, slack_time(at), wording_for(target)
     if outcome.status == "cancelled":
-        text = f"✅ {subject}: publish cancelled by {who} at {when}"
-        blocks = [section(text), context("The Partner Portal answered HTTP 200: the cancel took effect at once.")]
-        return Message(text, tuple(blocks), _digest(text))
+        text = f"✅ {target.offer}: {target.thing} cancelled by {who} at {when}"
+        note = words.at_once.format(code=outcome.status_code or 200)
+        return Message(text, (section(text), context(note)), _digest([text, note]))
     if outcome.status == "accepted" and isinstance(outcome.error, Joined):
-        return _joined_report(subject, who, when, outcome.error)
+        return _joined_report(target.words, who, when, outcome.error)
     if outcome.status == "accepted" and outcome.error and not outcome.watch_instance_id:
-        # Taken by the Partner Portal, but there is nothing this app may follow: say both, so nobody sends it again.
+        # Taken by the API, but there is nothing this app may follow: say both, so nobody sends it again.
         what = escape(outcome.error.message or "The Partner Portal named no operation to follow.")
-        text = f"⚠️ Cancel of {subject} accepted but not followed here — requested by {who} at {when}."
+        text = f"⚠️ Cancel of {target.words} accepted but not followed here — requested by {who} at {when}."
         detail = f"*What happened:* {what}\n*What to do:* {NOT_FOLLOWED_NEXT_STEP}"
         return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
     if outcome.status == "accepted":
-        text = f"🛑 Cancel of {subject} under way — requested by {who}; following the operation…"
-        if isinstance(outcome.error, NotRepeated):  # this request's first run may have sent it
-            how = escape(outcome.error.message)
-        elif outcome.status_code is None:  # this request sent nothing: a cancel of the publish was already under way
-            how = "A cancel of this publish was already under way, so it was not sent again."
-        else:
-            how = f"The Partner Portal answered HTTP {outcome.status_code}."
-        blocks = [section(text), context(f"Requested at {when}. {how}")]
-        if outcome.watch_instance_id:
-            blocks.append(stop_actions(outcome.watch_instance_id, publisher_id, offer_id))
-        return Message(text, tuple(blocks), _digest(text))
-    error = outcome.error.error if outcome.error else ErrorInfo.none()
-    what = escape(error.message or "The cancel failed for an unknown reason.")
-    text = f"❌ Cancel of {subject} failed — requested by {who} at {when}."
-    detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error, job_status=look)}"
-    return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
-
-
-def _job_report(
-    publisher_id: str, offer_id: str, job_id: str, who: str, when: str, outcome: CancelOutcome
-) -> Message | None:
-    """A configure job cancelled at once, under way, or too late; None for the reports a CPP cancel shares (a
-    failure, a join, an accepted cancel nobody follows)."""
-    subject = f"{publisher_id}/{offer_id}"
-    job = f"configure job `{escape(job_id)}`"
-    if outcome.status == "cancelled":
-        text = f"✅ {subject}: {job} cancelled by {who} at {when}"
-        note = f"The Product Ingestion API answered: completed (cancelled). {PARTIAL_WARNING}"
-        return Message(text, (section(text), context(note)), _digest([text, note]))
-    if (
-        outcome.status == "accepted"
-        and outcome.watch_instance_id
-        and (outcome.error is None or isinstance(outcome.error, NotRepeated))
-    ):
-        text = f"🛑 Cancel of {job} of {subject} under way — requested by {who}; following the job…"
-        how = (
-            escape(outcome.error.message)
-            if outcome.error
-            else "The Product Ingestion API took the cancel; the job is still finishing."
-        )
-        blocks = [
-            section(text),
-            context(f"Requested at {when}. {how}"),
-            stop_actions(outcome.watch_instance_id, publisher_id, offer_id),
-        ]
-        return Message(text, tuple(blocks), _digest(text))
-    if outcome.status == "failed" and isinstance(outcome.error, TooLate):
-        text = f"⏱️ Too late to cancel {job} of {subject} — requested by {who} at {when}."
+        return _under_way_report(target, words, who, when, outcome)
+    if isinstance(outcome.error, TooLate):
+        text = f"⏱️ Too late to cancel {target.headline} — requested by {who} at {when}."
         hint = next_step_hint(outcome.error.error)
         detail = f"*What happened:* {escape(outcome.error.message)}\n*What to do:* {hint}"
         return Message(f"{text} {outcome.error.message}", (section(text), section(detail)), _digest([text, detail]))
-    return None
+    error = outcome.error.error if outcome.error else ErrorInfo.none()
+    what = escape(error.message or "The cancel failed for an unknown reason.")
+    text = f"❌ Cancel of {target.words} failed — requested by {who} at {when}."
+    detail = f"*What happened:* {what}\n*What to do:* {next_step_hint(error, words, look_command(target, words))}"
+    return Message(f"{text} {what}", (section(text), section(detail)), _digest([text, detail]))
+
+
+def _under_way_report(target: Target, words: Wording, who: str, when: str, outcome: CancelOutcome) -> Message:
+    """A cancel under way: who asked, what answered, and the Stop button of its watcher."""
+    text = f"🛑 Cancel of {target.headline} under way — requested by {who}; following {words.followed}…"
+    if isinstance(outcome.error, NotRepeated):  # this request's first run may have sent it
+        how = escape(outcome.error.message)
+    elif isinstance(outcome.error, UnderWay) or outcome.status_code is None:  # sent nothing: under way already
+        how = "A cancel of this publish was already under way, so it was not sent again."
+    else:
+        how = words.taken.format(code=outcome.status_code)
+    blocks = [section(text), context(f"Requested at {when}. {how}")]
+    if outcome.watch_instance_id:
+        blocks.append(stop_actions(outcome.watch_instance_id, target.publisher_id, target.offer_id))
+    return Message(text, tuple(blocks), _digest(text))
 
 
 def _joined_report(subject: str, who: str, when: str, joined: Joined) -> Message:

@@ -93,7 +93,6 @@ class CppBackend:
     """The Cloud Partner Portal (maintenance mode), for offers integrated before the move to Partner Center."""
 
     service = SERVICE
-    caveat: str | None = None
 
     def sender(self, settings: Settings, target: Target) -> CppSender:
         return CppSender(settings, target)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Self
 from backends.base import PollResult
 from backends.http import errors
 from backends.ingestion import pace, registrations
-from backends.ingestion.models import PARTIAL_WARNING
 from backends.ingestion.urlguard import SERVICE, job_url
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Answer, Failed, Posted, Sent, TooLate
@@ -123,7 +122,6 @@ class IngestionBackend:
     """The Product Ingestion API (preview): SaaS, VM, container and private offers, by their configure jobs."""
 
     service = SERVICE
-    caveat: str | None = PARTIAL_WARNING
 
     def sender(self, settings: Settings, target: Target) -> IngestionSender:
         return IngestionSender(settings, target)

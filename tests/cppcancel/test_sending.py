@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from backends.http.errors import Forbidden
-from cancel_function.payloads import ReportResult
+from cppcancel.chat import ReportResult
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import (
     CANCEL_UNDER_WAY,

@@ -9,6 +9,7 @@ from typing import Any
 
 from backends.http.operation import Operation
 from cppcancel.contracts import Requester
+from cppcancel.targets import PublishTarget
 from poll_function.watch_view import WatchView
 
 OPERATION_ID = "56615b67-2185-49fe-80d2-c4ddf77bb2e8"
@@ -76,8 +77,7 @@ RUNNING = operation(cancel_operation("running", ("complete", 100), ("inProgress"
 def view(**changes: Any) -> WatchView:
     """A watch of a running cancel, 3 min 5 s in, with `changes`."""
     base = WatchView(
-        publisher_id="contoso",
-        offer_id="vm-offer",
+        target=PublishTarget("contoso", "vm-offer"),
         requester=ALICE,
         watch_instance_id="watch-abc",
         phase="watching",

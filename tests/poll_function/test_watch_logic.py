@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from backends.base import PollResult
+from cppcancel.chat import ChatResult, ChatUpdate
 from cppcancel.contracts import Requester
+from cppcancel.jsonread import json_object as load
 from cppcancel.schedule import ScheduleParams
-from poll_function.payloads import SlackResult, SlackUpdate, load
+from poll_function.watch_chat import plan_update
 from poll_function.watch_logic import after_poll, after_slack, stopper, view_for
-from poll_function.watch_slack import plan_slack
 from poll_function.watch_state import WatchState
 from tests.poll_function.conftest import watch_request
 from tests.poll_function.operations import cancel_operation, operation
@@ -46,29 +47,29 @@ def test_a_new_step_restarts_its_clock() -> None:
 def test_nothing_is_sent_to_slack_before_anything_was_read() -> None:
     request = watch_request()
     decision = after_poll(request, STATE, PollResult(False, error={"transient": True, "message": "503"}), T0, T0)
-    assert not decision.view.is_final and plan_slack(request, decision.state, decision.view) is None
+    assert not decision.view.is_final and plan_update(request, decision.state, decision.view) is None
 
 
 def test_slack_plans_baseline_then_replies_on_change_then_nothing_when_unchanged() -> None:
     request = watch_request()
     view = view_for(request, STATE, T0, T0, "watching", operation=STEP1)
-    plan = plan_slack(request, STATE, view)
+    plan = plan_update(request, STATE, view)
     assert plan is not None and plan.update.thread_text is None and plan.status_key == "operation:running"
-    posted = after_slack(STATE, plan, SlackResult(True, "1.2"))
-    assert plan_slack(request, posted, view) is None
+    posted = after_slack(STATE, plan, ChatResult(True, "1.2"))
+    assert plan_update(request, posted, view) is None
     assert posted.message_ts == "1.2" and posted.announced_raw == "running"
     done = operation(cancel_operation("completed", ("complete", 100), ("complete", 100), ("complete", 100)))
-    final = plan_slack(request, posted, view_for(request, posted, T0, T0, "completed", operation=done))
+    final = plan_update(request, posted, view_for(request, posted, T0, T0, "completed", operation=done))
     assert final is not None and final.update.thread_text is not None and final.update.ts == "1.2"
 
 
 def test_a_permanent_slack_refusal_switches_slack_off() -> None:
     request = watch_request()
     view = view_for(request, STATE, T0, T0, "watching", operation=STEP1)
-    plan = plan_slack(request, STATE, view)
+    plan = plan_update(request, STATE, view)
     assert plan is not None
-    refused = after_slack(STATE, plan, SlackResult(False, error="account_inactive"))
-    assert refused.slack_error == "account_inactive" and plan_slack(request, refused, view) is None
+    refused = after_slack(STATE, plan, ChatResult(False, error="account_inactive"))
+    assert refused.slack_error == "account_inactive" and plan_update(request, refused, view) is None
 
 
 @pytest.mark.parametrize(
@@ -108,8 +109,8 @@ def test_payloads_parse_tolerantly() -> None:
     failed = PollResult.from_json({"ok": False, "error": {"transient": True, "retryAfterS": 3}})
     assert failed.transient and failed.retry_after_s == 3
     assert PollResult.from_json(PollResult(True, STEP1, 5.0).to_json()) == PollResult(True, STEP1, 5.0)
-    assert SlackResult.from_json("nope") == SlackResult(False, error="invalid_result")
-    assert SlackResult(False, retry_after_s=2).rate_limited
-    update = SlackUpdate("C1", None, "t", [], "reply")
-    assert SlackUpdate.from_json(update.to_json()) == update
+    assert ChatResult.from_json("nope") == ChatResult(False, error="invalid_result")
+    assert ChatResult(False, retry_after_s=2).rate_limited
+    update = ChatUpdate("C1", None, "t", [], "reply")
+    assert ChatUpdate.from_json(update.to_json()) == update
     assert Requester.from_json({}).display == "someone"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cppcancel.contracts import CancelOutcome
+from cppcancel.targets import PublishTarget
 from devhost.standins.slack import blocks_to_text
 from poll_function.watch_view import custom_status, phase_of, progress_digest
 from slack_app.actions import STOP_WATCHING
@@ -71,7 +72,7 @@ def test_block_kit_limits_hold_for_huge_operations() -> None:
     long_name = "x" * 5000
     steps = [step(f"s{i}", f"{long_name}{i}", "complete", 100, message="m" * 5000) for i in range(80)]
     op = operation({"status": "running", "steps": steps})
-    message = render_progress(view(operation=op, publisher_id="p" * 100, offer_id="o" * 100))
+    message = render_progress(view(operation=op, target=PublishTarget("p" * 100, "o" * 100)))
     assert len(message.blocks) <= MAX_BLOCKS
     assert len(message.blocks[0]["text"]["text"]) <= MAX_HEADER_CHARS
     for block in message.blocks:
@@ -153,7 +154,7 @@ def test_thread_replies_announce_status_changes() -> None:
 
 
 def report(outcome: CancelOutcome) -> str:
-    message = render_cancel_report(publisher_id="contoso", offer_id="vm-offer", requester=ALICE, outcome=outcome, at=T0)
+    message = render_cancel_report(target=PublishTarget("contoso", "vm-offer"), requester=ALICE, outcome=outcome, at=T0)
     assert message.text and len(message.blocks) <= MAX_BLOCKS
     return lines(message.blocks)
 
@@ -166,7 +167,7 @@ def test_report_of_a_synchronous_cancel() -> None:
 
 def test_report_of_an_accepted_cancel_has_the_stop_button_of_its_watcher() -> None:
     outcome = CancelOutcome("accepted", 202, "https://x/api/publishers/p/offers/o/operations/1", "watch-123")
-    message = render_cancel_report(publisher_id="contoso", offer_id="vm-offer", requester=ALICE, outcome=outcome, at=T0)
+    message = render_cancel_report(target=PublishTarget("contoso", "vm-offer"), requester=ALICE, outcome=outcome, at=T0)
     assert message.text == (
         "🛑 Cancel of contoso/vm-offer under way — requested by <@U0ALICE>; following the operation…"
     )
@@ -200,7 +201,7 @@ def test_failed_cancel_reports_what_failed_and_what_to_do(error: dict[str, Any],
 def test_pointer_and_no_channel_fallback() -> None:
     assert render_channel_pointer("C0RELEASES").text == "Done — see <#C0RELEASES> for the outcome and live progress."
     full = render_cancel_report(
-        publisher_id="contoso", offer_id="vm-offer", requester=ALICE, outcome=CancelOutcome("cancelled", 200), at=T0
+        target=PublishTarget("contoso", "vm-offer"), requester=ALICE, outcome=CancelOutcome("cancelled", 200), at=T0
     )
     fallback = render_without_channel_access(full, "C0RELEASES")
     assert fallback.text.startswith(full.text) and "/invite" in lines(fallback.blocks)

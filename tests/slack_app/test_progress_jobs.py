@@ -8,6 +8,7 @@ from backends.ingestion.backend import too_late
 from backends.ingestion.models import PARTIAL_WARNING
 from cppcancel.contracts import CancelOutcome, Requester
 from cppcancel.error_info import ErrorInfo
+from cppcancel.targets import JobTarget
 from slack_app.progress import render_cancel_report
 
 JOB = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"
@@ -16,9 +17,7 @@ ALICE = Requester(display="alice", user_id="U0ALICE")
 
 
 def _report(outcome: CancelOutcome) -> str:
-    message = render_cancel_report(
-        publisher_id="contoso", offer_id="saas", requester=ALICE, outcome=outcome, at=AT, job_id=JOB
-    )
+    message = render_cancel_report(target=JobTarget("contoso", "saas", JOB), requester=ALICE, outcome=outcome, at=AT)
     return message.text + " " + str(message.blocks)
 
 

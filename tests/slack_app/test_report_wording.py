@@ -18,6 +18,7 @@ import azure.functions as func
 import pytest
 
 from cppcancel.contracts import CancelOutcome, Requester
+from cppcancel.targets import PublishTarget
 from devhost.standins.slack import blocks_to_text
 from slack_app.advice import next_step_hint
 from slack_app.functions_adapter import MalformedRequest, handle, to_bolt_request
@@ -30,7 +31,7 @@ LOOK_FIRST = "The outcome is unknown: the cancel may or may not have been taken.
 
 
 def report(outcome: CancelOutcome) -> str:
-    message = render_cancel_report(publisher_id="contoso", offer_id="vm", requester=ALICE, outcome=outcome, at=T0)
+    message = render_cancel_report(target=PublishTarget("contoso", "vm"), requester=ALICE, outcome=outcome, at=T0)
     return "\n".join(blocks_to_text(message.blocks))
 
 

@@ -25,6 +25,7 @@ from cppcancel.jsonread import number
 
 if TYPE_CHECKING:
     from cppcancel.contracts import CancelRequest, WatchRequest
+    from cppcancel.policy import Membership, Policy, Subject
     from cppcancel.sending import Posted
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
@@ -103,6 +104,59 @@ class PollResult:
         return replace(paced, retry_after_s=retry, error=error)
 
 
+@dataclass(frozen=True)
+class Look:
+    """What one read of an API shows of a target: `focus`, the target as an operation now (an offer's in-flight
+    publish, else its newest; a job's status), `listed`, the offer's operations when the API lists them (newest
+    first), `incomplete` when the focus's own record could not be read in time, `ended` when nothing is left to
+    cancel (a job that completed)."""
+
+    focus: Operation | None
+    listed: tuple[Operation, ...] = ()
+    incomplete: bool = False
+    ended: bool = False
+
+    @property
+    def in_flight(self) -> Operation | None:
+        return self.focus if self.focus is not None and self.focus.is_in_flight else None
+
+    def listed_with_focus(self) -> list[Operation]:
+        """The list, with the focus operation replaced by its detailed read."""
+        focus = self.focus
+        return [focus if focus is not None and op.id == focus.id else op for op in self.listed]
+
+
+@dataclass(frozen=True)
+class Running:
+    """A target of an offer that its API's record knows to be running (a registered job), and who said so when."""
+
+    target: Target
+    registered_by: str
+    registered_at: str
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks about a target, for the checks its API adds to the policy's: the policy and the caller's subject
+    (with a group lookup, for Slack), a webhook caller's name, and whether it is a cancel (a read asks less)."""
+
+    policy: Policy | None
+    subject: Subject
+    is_member: Membership | None = None
+    webhook_caller: str | None = None
+    cancel: bool = True
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a target may not be acted on under the offer named (`code`, for the webhook and the audit record) and
+    what to tell the caller. `unverified`: the app's record could not say (nothing is done; retry)."""
+
+    code: str
+    message: str
+    unverified: bool = False
+
+
 class Sender(Protocol):
     """One cancel of one target, on one session of its API: the reachability read, then the one POST."""
 
@@ -140,6 +194,24 @@ class Backend(Protocol):
         """What to follow for `target` when no cancel's answer names it (None: nothing can be found quickly)."""
         ...
 
+    # -- reading, for the chats --------------------------------------------------------------------------------------
+
+    def look(self, settings: Settings, target: Target, *, deadline: float | None = None) -> Look:
+        """What `target` is now, for a status or a confirmation (an offer's publish: its operations too). Within
+        `deadline` (time.monotonic(): a request a person waits for, with short timeouts and no retries) or, without
+        one, on this thread with the API's own limits. Raises ApiError when it cannot be read."""
+        ...
+
+    def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
+        """The offer's targets this API's record knows to be running, newest first (what naming the offer alone may
+        mean; [] when the record cannot be read - the log says why)."""
+        ...
+
+    def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
+        """What this API's targets demand beyond the policy on the offer named (a configure job belongs to the
+        offer it was registered under): None when `asker` may go on."""
+        ...
+
     # -- watching ------------------------------------------------------------------------------------------------------
 
     @property
@@ -173,15 +245,19 @@ class Wording:
     """What a person reads about one API's targets, in plain sentences (IDs marked with backticks, which every chat
     reads as code), so that every chat tells the same story without asking which API it is.
 
-    `item`: how the API's operations are named under a progress message ("Operation", "Job"). `followed`: what a
+    `noun`: what is cancelled, in general ("publish", "configure job"). `item`: how the API's operations are named
+    under a progress message ("Operation", "Job"). `followed`: what a
     watcher of it follows. `look`: the command that shows where a cancel of it stands (`ops`: the offer's operations;
     `status`: the target's own status). `names_it`: what to check when the API does not know it. `at_once`, `taken`
-    and `canceled_reply` are templates (`{code}`, `{kind}`, `{after}`). `caveat`: what a person must know about a
+    and `canceled_reply` are templates (`{code}`, `{kind}`, `{after}`); so are `asks` (what a confirmation's dialog
+    says the cancel does: `{offer}`, `{item}`) beside `keep` (its button that does not cancel), and
+    `running_heading` (above the running targets its record knows). `caveat`: what a person must know about a
     cancelled one. `ended`: how a target ended in the API's words, when it says more than the operation's status
     (a job's `jobStatus (jobResult)`).
     """
 
     service: str
+    noun: str
     item: str
     followed: str
     look: Literal["ops", "status"]
@@ -189,5 +265,8 @@ class Wording:
     at_once: str
     taken: str
     canceled_reply: str
+    asks: str
+    keep: str
+    running_heading: str = ""
     caveat: str | None = None
     ended: Callable[[Operation | None], str | None] = _nothing_more

@@ -1,7 +1,8 @@
 """The cancel orchestration (`cancel_orchestrator`): issue the CPP cancel once, report it, hand over to a watcher.
 
-A Product Ingestion configure job's cancel (`CancelRequest.job_id`) runs through the same steps: `send_cancel` sends
-it to the job's API, and the watcher follows the job's status.
+Whatever the target (`CancelRequest.target`: an offer's CPP publish, a configure job of the Product Ingestion API),
+the cancel runs through the same steps: `send_cancel` sends it through the target's backend, and the watcher follows
+what that backend says to follow.
 
 The Slack Confirm handler and the webhook start this orchestration (instance ID `CancelRequest.instance_id`, input
 `CancelRequest.to_json()`) instead of calling the CPP themselves: Slack's 3-second rule holds however long the CPP

@@ -4,18 +4,18 @@ The Product Ingestion API has no endpoint that lists jobs, so without this the a
 person types. The route is admitted exactly like the cancel webhook (`webhook_routes.admit`: size, Standard Webhooks
 signature, strict body, caller bound to the key, the same policy), then the job is remembered in the record store
 (`record_store.jobs`, beside the cancel record) and followed by a watcher of its own until it completes, posting to
-`slackChannel` when given. Registering is idempotent by job: a retried delivery, or a second registration of the
-same job, finds the first and starts nothing new.
+`slackChannel` when given. Registering is idempotent by job: a retried delivery, or a second registration of the same
+job, finds the first and starts nothing new.
 
 The first registration of a job decides the offer it belongs to, for good (`record_store.jobs.JobOwner`): a job is
-cancelled only under that offer, on that offer's permissions (`cppcancel.job_access`), so registering it again under
-another offer is refused. Each running registration is a stored row and a watcher polling the API, so running
+cancelled only under that offer, on that offer's permissions (`backends.ingestion.access`), so registering it again
+under another offer is refused. Each running registration is a stored row and a watcher polling the API, so running
 registrations are capped per offer and per caller (`JOB_REGISTRATION_MAX_PER_OFFER`, `..._PER_CALLER`).
 
-Answers: 201 `{"status": "registered", "jobId", "instanceId", "statusUrl"}` (200 with `"alreadyRegistered": true`
-the second time); 409 `job_offer_mismatch` when the job is registered under another offer; 429 `too_many_jobs` over
-a cap (with Retry-After: a job ending frees a place); 503 `not_recorded` when the store failed (nothing is followed:
-retry); the cancel webhook's errors otherwise (`bad_signature`, `unknown_field`, `forbidden`, ...).
+Answers: 201 `{"status": "registered", "jobId", "instanceId", "statusUrl"}` (200 with `"alreadyRegistered": true` the
+second time); 409 `job_offer_mismatch` when the job is registered under another offer; 429 `too_many_jobs` over a cap
+(with Retry-After: a job ending frees a place); 503 `not_recorded` when the store failed (nothing is followed: retry);
+the cancel webhook's errors otherwise (`bad_signature`, `unknown_field`, `forbidden`, ...).
 """
 
 from __future__ import annotations
@@ -26,22 +26,18 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from backends.ingestion.registrations import register
 from backends.registry import backend_for
 from cancel_function.watcher_handover import ensure_watcher
 from cancel_function.webhook_answers import error_response, json_response
 from cancel_function.webhook_answers import status_url as webhook_status_url
 from cancel_function.webhook_routes import Delivery, WebhookRefusal, admit
+from cppcancel.audit import Outcome
 from cppcancel.contracts import Requester, SlackTarget, WatchRequest
-from cppcancel.refusals import JOB_OFFER_MISMATCH
-from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import parse_job_registration
-from record_store.base import RecordStore, StoreUnavailable
-from record_store.factory import record_store
 from record_store.jobs import JobRegistration, Registered
-
-TOO_MANY_JOBS = "too_many_jobs"
 
 log = logging.getLogger("cancel_function.webhook")
 
@@ -49,47 +45,15 @@ log = logging.getLogger("cancel_function.webhook")
 RETRY_AFTER_S = "60"
 
 
-def _over_cap(settings: Settings, store: RecordStore, job: JobRegistration) -> WebhookRefusal | None:
-    """A new registration beyond what may be running at once, for the offer or for the caller."""
-    per_offer, per_caller = settings.job_registration_max_per_offer, settings.job_registration_max_per_caller
-    running = sum(1 for known in store.registered_jobs(job.publisher_id, job.offer_id) if known.running)
-    if running >= per_offer:
-        where = f"{job.publisher_id}/{job.offer_id} has {running} registered configure jobs running"
-        limit = f"JOB_REGISTRATION_MAX_PER_OFFER is {per_offer}"
-    elif store.running_jobs_of_caller(job.requested_by, check_from=per_caller) >= per_caller:
-        where = f"caller {job.requested_by!r} has {per_caller} or more registered configure jobs running"
-        limit = f"JOB_REGISTRATION_MAX_PER_CALLER is {per_caller}"
-    else:
-        return None
-    message = f"Not registered: {where} ({limit}). Retry once one of them has ended; nothing was followed."
-    return WebhookRefusal(429, TOO_MANY_JOBS, message, headers={"Retry-After": RETRY_AFTER_S})
-
-
 def _register(settings: Settings, job: JobRegistration) -> Registered:
-    """Owner first (a job registered under another offer stays there), the caps for a new job, then the rows."""
-    try:
-        store = record_store(settings)
-        owner = store.job_owner(job.job_id)
-        refusal = _over_cap(settings, store, job) if owner is None else None  # a known job is not a new one
-        if refusal is not None:
-            raise refusal
-        if owner is not None and not owner.owns(job.publisher_id, job.offer_id):
-            registered = Registered("elsewhere")
-        else:
-            registered = store.register_job(job)  # finds it "elsewhere" too, if another offer registered it first
-    except StoreUnavailable as exc:
-        log.error("job %s not registered: the record store failed: %s", job.job_id, exc)
-        message = "The job could not be recorded, so it is not followed. Retry in a minute."
-        raise WebhookRefusal(
-            503, NOT_RECORDED, message, audit_outcome="failed", headers={"Retry-After": RETRY_AFTER_S}
-        ) from None
-    if registered.outcome == "elsewhere":
-        message = (
-            f"Configure job {job.job_id} is already registered under another offer, not {job.publisher_id}/"
-            f"{job.offer_id}. A job belongs to the offer it was first registered for; nothing was changed."
-        )
-        raise WebhookRefusal(409, JOB_OFFER_MISMATCH, message)
-    return registered
+    """The registration as the Product Ingestion backend keeps it (`backends.ingestion.registrations.register`),
+    or the WebhookRefusal its refusal answers with."""
+    answer = register(settings, job)
+    if isinstance(answer, Registered):
+        return answer
+    headers = {"Retry-After": RETRY_AFTER_S} if answer.retry else None
+    outcome: Outcome = "failed" if answer.status == 503 else "refused"
+    raise WebhookRefusal(answer.status, answer.code, answer.message, audit_outcome=outcome, headers=headers)
 
 
 async def handle_register(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -123,13 +87,13 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
     try:
         await ensure_watcher(client, watch)  # a no-op when its watcher runs already (a retried registration)
     except Exception:
-        log.exception("the watcher of registered job %s could not be started", body.target.job_id)
+        log.exception("the watcher of registered %s could not be started", body.target.words)
         delivery.record("error", reason="the job's watcher could not be started")
         return error_response(503, "unavailable", "The job was recorded but could not be followed yet: retry.")
-    delivery.record("replayed" if known else "registered", reason=f"job {body.target.job_id}")
+    delivery.record("replayed" if known else "registered", reason=body.target.words)
     answer: dict[str, Any] = {
         "status": "registered",
-        "jobId": body.target.job_id,
+        **body.target.extra_json(),
         "instanceId": watch.instance_id,
         "statusUrl": webhook_status_url(req, watch.instance_id),
     }

@@ -29,6 +29,8 @@ from typing import TypeVar
 import azure.durable_functions as df
 import azure.functions as func
 
+from backends.base import Asker
+from backends.registry import backend_for
 from cancel_function.webhook_answers import (
     answer,
     error_response,
@@ -39,7 +41,6 @@ from cancel_function.webhook_answers import (
 from cppcancel import audit
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.instances import InstanceStatus
-from cppcancel.job_access import job_refusal
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings, SettingsError, get_settings
@@ -55,8 +56,6 @@ from cppcancel.webhook_request import (
     parse_webhook_keys,
 )
 from durable_bridge import DurableBridge
-from record_store.base import StoreUnavailable
-from record_store.factory import record_store
 
 log = logging.getLogger("cancel_function.webhook")
 Body = TypeVar("Body", bound=WebhookBody)
@@ -237,40 +236,33 @@ def admit(
     return settings, key, body
 
 
-def _check_job(settings: Settings, key: WebhookKey, body: WebhookCancel, job_id: str) -> None:
-    """A job is cancelled on the rights of the offer it belongs to (`cppcancel.job_access`), read from the app's
-    record by the job's ID: WebhookRefusal (403) otherwise, and 503 when the record cannot say (nothing is sent)."""
-    try:
-        owner = record_store(settings).job_owner(job_id)
-    except StoreUnavailable as exc:
-        log.error("job %s not cancelled: its registration could not be read: %s", job_id, exc)
-        message = "Which offer the job is registered under could not be read, so nothing was sent. Retry in a minute."
-        raise WebhookRefusal(
-            503, NOT_RECORDED, message, audit_outcome="not_sent", headers={"Retry-After": "60"}
-        ) from None
-    refusal = job_refusal(
+def _check_target(settings: Settings, key: WebhookKey, body: WebhookCancel) -> None:
+    """What the target's API demands beyond the policy (a configure job is cancelled only on the rights of the offer
+    it is registered under: `Backend.refusal`): WebhookRefusal (403) when refused, 503 when the app's record cannot
+    say (nothing is sent)."""
+    asker = Asker(
         load_policy_logged(settings.cancel_policy),
         Subject(caller=key.caller, channel_id=body.slack_channel),
-        body.publisher_id,
-        body.offer_id,
-        job_id,
-        (owner.publisher_id, owner.offer_id) if owner else None,
         webhook_caller=key.caller,
     )
-    if refusal is not None:
-        raise WebhookRefusal(403, refusal.code, refusal.message)
+    refused = backend_for(body.target).refusal(settings, body.target, asker)
+    if refused is None:
+        return
+    if refused.unverified:
+        headers = {"Retry-After": "60"}
+        raise WebhookRefusal(503, NOT_RECORDED, refused.message, audit_outcome="not_sent", headers=headers)
+    raise WebhookRefusal(403, refused.code, refused.message)
 
 
 def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
     """The cancel webhook's admission (`admit`, then a job's own offer); the cancel request to start, or
     WebhookRefusal."""
     settings, key, body = admit(req, delivery, parse_webhook_body)
-    if body.target.item is not None:
-        try:
-            _check_job(settings, key, body, body.target.item)
-        except WebhookRefusal as refusal:
-            delivery.decision = "refused" if refusal.status == 403 else delivery.decision
-            raise
+    try:
+        _check_target(settings, key, body)
+    except WebhookRefusal as refusal:
+        delivery.decision = "refused" if refusal.status == 403 else delivery.decision
+        raise
     assert delivery.webhook_id is not None  # verify_signature demands it
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",

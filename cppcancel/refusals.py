@@ -72,18 +72,18 @@ def _for_caller(missing: Missing | None, target: str, caller: str) -> str:
     )
 
 
-def offer_mismatch(job_id: str, publisher_id: str, offer_id: str) -> str:
+def offer_mismatch(job: str, publisher_id: str, offer_id: str) -> str:
     """A registered job named under an offer that is not the one it was registered for."""
     return (
-        f"Configure job {job_id} is registered with this app under another offer, not {publisher_id}/{offer_id}. "
+        f"Configure job {job} is registered with this app under another offer, not {publisher_id}/{offer_id}. "
         "A job is cancelled only under the offer its pipeline registered it for, with that offer's permissions: "
         "nothing was sent."
     )
 
 
-def not_registered(job_id: str | None, *, webhook_caller: str | None) -> str:
+def not_registered(job: str | None, *, webhook_caller: str | None) -> str:
     """An unregistered job, and no policy rule trusts this caller to name its offer (how to fix it, either way)."""
-    what = f"Configure job {job_id}" if job_id else "The job"
+    what = f"Configure job {job}" if job else "The job"
     why = (
         f"{what} is not registered with this app, and the Product Ingestion API addresses a job by its ID alone, so "
         "the app cannot tell which offer it belongs to: nothing was sent."

@@ -98,6 +98,10 @@ class PublishTarget:
         """What is cancelled, in the words of a report: "publish", "configure job `…`"."""
         return "publish"
 
+    def about(self, operation_url: str | None) -> str | None:
+        """What a recorded request was about, beyond its offer: the operation its cancel started."""
+        return f"operation `{operation_url.split('?', 1)[0].rsplit('/', 1)[-1]}`" if operation_url else None
+
     def extra_json(self) -> dict[str, Any]:
         return {}
 
@@ -151,6 +155,9 @@ class JobTarget:
     @property
     def thing(self) -> str:
         return f"configure job `{self.job_id}`"
+
+    def about(self, operation_url: str | None) -> str | None:
+        return self.thing
 
     def extra_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id}

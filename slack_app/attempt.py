@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from cppcancel.audit import Decision, Outcome, record_of
 from cppcancel.contracts import Requester, SlackTarget
+from cppcancel.targets import Target, offer_target
 from slack_app.audit_sink import AuditSink
 from slack_app.deadline import ACK_BUDGET_S, AckClock
 from slack_app.payload import Caller
@@ -64,6 +65,11 @@ class Attempt:
         """The offer, once named (listeners name it before they check the policy)."""
         assert self.publisher_id is not None and self.offer_id is not None, "the attempt names no offer yet"
         return self.publisher_id, self.offer_id
+
+    @property
+    def offer_target(self) -> Target:
+        """What naming the attempt's offer alone means (`cppcancel.targets.offer_target`)."""
+        return offer_target(*self.offer)
 
     @property
     def who(self) -> Caller:

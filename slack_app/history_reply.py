@@ -45,10 +45,9 @@ def attempt_line(record: CancelRecord) -> str:
     via = "Slack" if record.source == "slack" else f"the {escape(record.source)}"
     head = f"{_EMOJI.get(record.state, ':hourglass_flowing_sand:')} {person(record.requested_by)} via {via}{where}, "
     line = head + f"{_when(record.requested_at)}: {_what(record)}"
-    if record.job_id:  # a configure job's cancel (the Product Ingestion API): the job says what it was about
-        line += f"\n      configure job {code(record.job_id)}"
-    elif record.operation_url:
-        line += f"\n      operation {code(record.operation_url.split('?', 1)[0].rsplit('/', 1)[-1])}"
+    about = record.target.about(record.operation_url)  # a job by its ID; a publish by the operation its cancel started
+    if about:
+        line += f"\n      {about}"
     return line
 
 

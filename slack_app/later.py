@@ -1,20 +1,20 @@
 """An answer that did not fit in the ack: what the durable follow-up is asked to deliver, and the ack that says so
 (pure: no I/O).
 
-When the Partner Portal reads behind `/cpp ops`, `/cpp status` or the `/cpp cancel` confirmation cannot finish
-before the ack's deadline (`slack_app.deadline`), the command acks at once with `looking_up_message` and starts the
-orchestration `answer_slack_later` (registered by `cancel_function.slack_later`) with a `LaterRequest`; its one
-activity reads the offer without Slack's 3-second limit and posts the answer through the command's response_url
-(`slack_app.later_answer`). Durable, so the work survives the function returning (no thread is left behind) and a
-host restart (the activity runs again: at-least-once).
+When the API reads behind `/cpp ops`, `/cpp status` or the `/cpp cancel` confirmation - of any target, through its
+backend - cannot finish before the ack's deadline (`slack_app.deadline`), the command acks at once with
+`looking_up_message` and starts the orchestration `answer_slack_later` (registered by `cancel_function.slack_later`)
+with a `LaterRequest`; its one activity reads the offer without Slack's 3-second limit and posts the answer through the
+command's response_url (`slack_app.later_answer`). Durable, so the work survives the function returning (no thread is
+left behind) and a host restart (the activity runs again: at-least-once).
 
 Slack's response_url rules: at most 5 posts within 30 minutes of the command, and a *slash command's* response_url
 cannot replace the ephemeral ack (slackapi/bolt-js#2287, slackapi/bolt-python#1268): the answer arrives as a second
 ephemeral message, so the ack is worded to read well above it ("Looking up…, the answer follows in a moment") and
-promises nothing about being replaced. The follow-up makes one post, and none once `RESPONSE_URL_TTL_S` (less a
-margin) has passed since Slack sent the command. A re-run after a crash may post the answer again (a third message):
-harmless, because a confirmation's ticket (its request ID, the future cancel's instance ID) is made at the ack and
-carried here, so every copy carries the same Confirm button, and Confirm starts one cancel per ticket.
+promises nothing about being replaced. The follow-up makes one post, and none once `RESPONSE_URL_TTL_S` (less a margin)
+has passed since Slack sent the command. A re-run after a crash may post the answer again (a third message): harmless,
+because a confirmation's ticket (its request ID, the future cancel's instance ID) is made at the ack and carried here,
+so every copy carries the same Confirm button, and Confirm starts one cancel per ticket.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from cppcancel.targets import Target, target_from_json, target_json
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import Message, context, message, section
 from slack_app.mrkdwn import code, target
@@ -54,20 +55,26 @@ class LaterRequest:
 
     kind: Kind
     command: str  # the slash command as the workspace named it, for usage lines
-    publisher_id: str
-    offer_id: str
+    target: Target  # what is asked about (for `ops`: the offer's own target)
     caller: Caller
     ref: str  # the attempt's ref: the audit records of the ack and of the answer share it
     response_url: str
     sent_at: float  # when Slack sent the command (epoch seconds): the response_url's 30 minutes count from it
     ticket: CancelTicket | None = None  # for "cancel": the confirmation, made at the ack
 
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "command": self.command,
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
+            **target_json(self.target),
             "caller": dataclasses.asdict(self.caller),
             "ref": self.ref,
             "responseUrl": self.response_url,
@@ -96,8 +103,7 @@ class LaterRequest:
         return cls(
             kind=cast(Kind, kind),
             command=str(data["command"]),
-            publisher_id=str(data["publisherId"]),
-            offer_id=str(data["offerId"]),
+            target=target_from_json(data),
             caller=caller,
             ref=str(data["ref"]),
             response_url=str(data["responseUrl"]),

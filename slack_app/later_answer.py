@@ -2,8 +2,8 @@
 "Looking up…" ack through the command's response_url (see `slack_app.later` for the contract and Slack's
 response_url rules: a slash command's ack cannot be replaced, so the answer is a second ephemeral message).
 
-Runs inside an activity (`cancel_function.slack_later`), so it may block: the reads use the app's full CPP settings
-(its timeouts and retries, on this thread: nothing is left running when the activity returns) and the answer is
+Runs inside an activity (`cancel_function.slack_later`), so it may block: the read is the target's backend's with
+the API's own timeouts and retries (on this thread: nothing is left running when the activity returns) and the answer is
 rendered by the very functions the inline path uses (`listeners.lookup.render`), so a confirmation delivered here
 carries the ticket made at the ack and works exactly like an inline one. One post per run; a failure Slack may
 recover from is raised, so the orchestration's retry tries once more (well inside the 5 posts Slack allows).
@@ -17,10 +17,11 @@ from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
-from backends.cpp.client import CppClient, token_provider_from_settings
+from backends.base import Look
 from backends.http import errors
+from backends.registry import backend_for
 from cppcancel.settings import Settings
-from slack_app import later, offers
+from slack_app import later
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.listeners import lookup
@@ -43,14 +44,12 @@ def answer_later(settings: Settings, request: later.LaterRequest, *, now: float 
     if not later.response_url_usable(request.sent_at, time.time() if now is None else now):
         attempt.record("allowed", "expired", reason="the command's response_url expired before the answer was ready")
         return {"posted": False, "reason": "response_url_expired"}
-    client = CppClient.from_settings(settings, token_provider_from_settings(settings))
+    ask = lookup.Ask(request.kind, request.command, request.response_url, request.target, ticket)
+    found: Look | errors.ApiError
     try:
-        found: offers.OfferView | errors.ApiError = offers.read_offer_fully(
-            client, request.publisher_id, request.offer_id
-        )
+        found = backend_for(request.target).look(settings, request.target)
     except errors.ApiError as exc:
         found = exc
-    ask = lookup.Ask(request.kind, request.command, request.response_url, ticket)
     message = lookup.render(rt, attempt, ask, found)
     return post(request.response_url, message, ref=request.ref)
 

@@ -14,9 +14,10 @@ from datetime import datetime
 
 from backends.http import errors
 from backends.http.operation import Operation
+from backends.registry import wording_for
 from cppcancel import offer_apis
 from cppcancel.audit import AuditRecord
-from cppcancel.targets import PublishTarget
+from cppcancel.targets import PublishTarget, Target
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
@@ -242,20 +243,13 @@ def confirmation_message(
     )
 
 
-def requested_message(
-    publisher_id: str, offer_id: str, user_id: str, at: datetime, *, job_id: str | None = None
-) -> Message:
-    """Confirm's first answer; a configure job's cancel names the job and the API it goes to."""
-    what, api = (
-        ("", "the Partner Portal") if job_id is None else (f"configure job {job_id} of ", "the Product Ingestion API")
-    )
-    rich_what = "" if job_id is None else f"configure job {code(job_id)} of "
-    text = (
-        f"Cancel of {what}{publisher_id}/{offer_id} requested by <@{user_id}> at {plain_time(at)}; sending it to {api}…"
-    )
+def requested_message(subject: Target, user_id: str, at: datetime) -> Message:
+    """Confirm's first answer: what is cancelled, by whom, and which API it goes to."""
+    api = wording_for(subject).service
+    text = f"Cancel of {subject.words} requested by <@{user_id}> at {plain_time(at)}; sending it to {api}…"
     rich = (
-        f":hourglass_flowing_sand: Cancel of {rich_what}{target(publisher_id, offer_id)} requested by <@{user_id}> "
-        f"at {slack_time(at)}; sending it to {api}…"
+        f":hourglass_flowing_sand: Cancel of {subject.marked} requested by <@{user_id}> at {slack_time(at)}; "
+        f"sending it to {api}…"
     )
     return message(text, [section(rich)])
 

@@ -1,25 +1,22 @@
-"""What the listeners share for one Settings object: the policy, the group lookups, the CPP client, the audit sink.
+"""What the listeners share for one Settings object: the policy, the group lookups, the audit sink.
 
 Built once per Settings (`runtime`, cached like `build_app`), so cold start and tests stay cheap. Group lookups and
 the audit channel copy use a Web API client without the rate-limit retry (which would sleep Retry-After), so a slow
-Slack becomes a clear message, not a Slack timeout; the CPP client is built on first use, with the short timeouts
-of `slack_app.offers`.
+Slack becomes a clear message, not a Slack timeout. The APIs are read through the targets' backends
+(`backends.registry`), each with its own short-timeout client for a request a person waits for.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import threading
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from backends.cpp.client import CppClient
 from cppcancel import policy
 from cppcancel.settings import Settings
-from slack_app import offers, replies
+from slack_app import replies
 from slack_app.attempt import Attempt
 from slack_app.audit_sink import AuditSink
 from slack_app.blockkit import Message
@@ -37,15 +34,6 @@ class Runtime:
     policy: policy.Policy | None
     directory: UsergroupDirectory
     audit: AuditSink
-    _cpp: CppClient | None = None
-    _cpp_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
-
-    @property
-    def cpp(self) -> CppClient:
-        with self._cpp_lock:
-            if self._cpp is None:
-                self._cpp = offers.interactive_client(self.settings)
-            return self._cpp
 
     def attempt(self, command: str) -> Attempt:
         """A new attempt, audited through this runtime's sink."""

@@ -9,20 +9,21 @@ imported when a cancel or a read runs, never by importing this module.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
-from urllib.parse import quote
 
-from backends.base import PollResult
+from backends.base import Asker, Look, PollResult, Refusal, Running
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Answer, Failed, Posted, Sent
 from cppcancel.times import parse_iso
 
 if TYPE_CHECKING:
+    from backends.base import Backend
     from backends.cpp.client import CppClient
     from cppcancel.contracts import CancelRequest, WatchRequest
     from cppcancel.settings import Settings
@@ -35,17 +36,23 @@ QUICK_READ_TIMEOUT_S = (2.0, 5.0)  # connect, read: a look at the offer must not
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+INTERACTIVE_TIMEOUT_S = (1.0, 1.8)  # connect, read: within a request a person waits for (Slack's 3 s)
+
+
+@functools.lru_cache(maxsize=4)
+def _interactive(settings: Settings) -> CppClient:
+    """Short timeouts and no retries, but the app's one token provider (and so its cached managed-identity token);
+    one per settings, shared by the requests a person waits for."""
+    from backends.cpp.client import CppClient
+
+    return CppClient.from_settings(settings, limits=settings.cpp_limits.quick(*INTERACTIVE_TIMEOUT_S))
+
+
 def _client(settings: Settings, *, quick: bool = False) -> CppClient:
     from backends.cpp.client import CppClient
 
     limits = settings.cpp_limits.quick(*QUICK_READ_TIMEOUT_S) if quick else None
     return CppClient.from_settings(settings, limits=limits)
-
-
-def operation_path(publisher_id: str, offer_id: str, operation_id: str) -> str:
-    """The API path of one operation of an offer (to be resolved against the base URL by the client)."""
-    parts = (quote(part, safe="") for part in (publisher_id, offer_id, operation_id))
-    return "/api/publishers/{}/offers/{}/operations/{}".format(*parts)
 
 
 class CppSender:
@@ -109,11 +116,37 @@ class CppBackend:
             )
             if chosen is None or not chosen.id:
                 return None
+            from backends.cpp.offer import operation_path
+
             return client.resolve_operation_url(operation_path(target.publisher_id, target.offer_id, chosen.id))
         except errors.ApiError:
             return None
         finally:
             client.close()
+
+    # -- reading, for the chats --------------------------------------------------------------------------------------
+
+    def look(self, settings: Settings, target: Target, *, deadline: float | None = None) -> Look:
+        """The offer's operations and the one in focus (in flight, else the newest) with its steps."""
+        from backends.cpp.offer import read_offer
+
+        if deadline is None:
+            client = _client(settings)
+            try:
+                view = read_offer(client, target.publisher_id, target.offer_id)
+            finally:
+                client.close()
+        else:
+            view = read_offer(_interactive(settings), target.publisher_id, target.offer_id, deadline=deadline)
+        return Look(view.focus, view.operations, view.incomplete)
+
+    def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
+        """The Partner Portal is asked, never recorded: nothing is known to run without a read."""
+        return []
+
+    def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
+        """An offer's publish is the offer's: the policy on it is all there is."""
+        return None
 
     # -- watching ------------------------------------------------------------------------------------------------------
 
@@ -138,4 +171,4 @@ class CppBackend:
         """Nothing of the Partner Portal's is kept beyond the lock, which the watcher's end releases itself."""
 
 
-BACKEND = CppBackend()
+BACKEND: Backend = CppBackend()

@@ -7,6 +7,7 @@ from backends.base import Wording
 
 WORDING = Wording(
     service="the Partner Portal",
+    noun="publish",
     item="Operation",
     followed="the operation",
     look="ops",
@@ -14,4 +15,6 @@ WORDING = Wording(
     at_once="The Partner Portal answered HTTP {code}: the cancel took effect at once.",
     taken="The Partner Portal answered HTTP {code}.",
     canceled_reply="🛑 The {kind} operation was canceled (after {after}).",
+    asks="This asks the Partner Portal to cancel the publish of {offer}. It cannot be undone.",
+    keep="Keep publishing",
 )

@@ -9,20 +9,24 @@ before the POST is the job's status. The HTTP client is imported when a cancel o
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from backends.base import PollResult
+from backends.base import Asker, Look, PollResult, Refusal, Running
 from backends.http import errors
-from backends.ingestion import pace, registrations
+from backends.http.within import within
+from backends.ingestion import access, registrations
 from backends.ingestion.urlguard import SERVICE, job_url
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Answer, Failed, Posted, Sent, TooLate
 from cppcancel.targets import JobTarget
+from record_store.jobs import NOT_FOUND_STATUS
 
 if TYPE_CHECKING:
+    from backends.base import Backend
     from backends.ingestion.client import IngestionClient
     from backends.ingestion.models import ConfigureStatus
     from cppcancel.contracts import CancelRequest, WatchRequest
@@ -118,6 +122,31 @@ class IngestionSender:
             return None
 
 
+INTERACTIVE_TIMEOUT_S = (1.0, 1.8)  # connect, read: within a request a person waits for (Slack's 3 s)
+
+
+@functools.lru_cache(maxsize=4)
+def _interactive(settings: Settings) -> IngestionClient:
+    """The app's one ingestion token provider, with the interactive timeouts and no retries."""
+    from backends.ingestion.client import IngestionClient
+
+    return IngestionClient.from_settings(settings, limits=settings.ingestion_limits.quick(*INTERACTIVE_TIMEOUT_S))
+
+
+def _read_status(settings: Settings, job: str, deadline: float | None) -> ConfigureStatus:
+    """`GET configure/{jobId}/status`: within `deadline` on the interactive client, else with the API's own limits."""
+    if deadline is not None:
+        client = _interactive(settings)
+        return within(deadline, lambda: client.get_status(job), SERVICE)
+    from backends.ingestion.client import IngestionClient
+
+    full = IngestionClient.from_settings(settings)
+    try:
+        return full.get_status(job)
+    finally:
+        full.close()
+
+
 class IngestionBackend:
     """The Product Ingestion API (preview): SaaS, VM, container and private offers, by their configure jobs."""
 
@@ -129,6 +158,26 @@ class IngestionBackend:
     def to_follow(self, settings: Settings, target: Target) -> str | None:
         """A job is followed by its status URL: nothing to look up."""
         return status_url(settings, target)
+
+    # -- reading, for the chats --------------------------------------------------------------------------------------
+
+    def look(self, settings: Settings, target: Target, *, deadline: float | None = None) -> Look:
+        """The job's status. A registered job seen ended - completed, or unknown to the API - is no longer offered."""
+        job = job_of(target)
+        try:
+            status = _read_status(settings, job.job_id, deadline)
+        except errors.NotFound:
+            registrations.forget_ended(settings, job, NOT_FOUND_STATUS, state="not_found")
+            raise
+        if status.is_completed:
+            registrations.forget_ended(settings, job, status.words)
+        return Look(status.as_operation(), ended=status.is_completed)
+
+    def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
+        return registrations.running(settings, publisher_id, offer_id)
+
+    def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
+        return access.refusal(settings, job_of(target), asker)
 
     # -- watching ------------------------------------------------------------------------------------------------------
 
@@ -144,10 +193,12 @@ class IngestionBackend:
         return data
 
     def follow(self, settings: Settings, data: Mapping[str, Any]) -> PollResult:
+        from backends.ingestion import pace  # the shared read pace loads with the watchers, not on a chat's ack path
+
         return pace.poll(settings, data)
 
     def watch_ended(self, settings: Settings, watch: WatchRequest, ending: Mapping[str, Any]) -> None:
         registrations.watch_ended(settings, job_of(watch.target), ending)
 
 
-BACKEND = IngestionBackend()
+BACKEND: Backend = IngestionBackend()

@@ -21,6 +21,7 @@ def job_words(operation: Operation | None) -> str | None:
 
 WORDING = Wording(
     service="the Product Ingestion API",
+    noun="configure job",
     item="Job",
     followed="the job",
     look="status",
@@ -28,6 +29,9 @@ WORDING = Wording(
     at_once=f"The Product Ingestion API answered: completed (cancelled). {PARTIAL_WARNING}",
     taken="The Product Ingestion API took the cancel; the job is still finishing.",
     canceled_reply=f"🛑 The {{kind}} was cancelled (after {{after}}). {PARTIAL_WARNING}",
+    asks="This asks the Product Ingestion API to cancel job {item}. It cannot be undone.",
+    keep="Keep it running",
+    running_heading="*Registered configure jobs still running* (Product Ingestion API)",
     caveat=PARTIAL_WARNING,
     ended=job_words,
 )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
 
 from cppcancel.start_cancel import DurableClient
+from cppcancel.targets import Target
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from slack_app import grammar, history_reply, replies
@@ -22,7 +24,7 @@ from slack_app.actions import InvalidValue
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY
-from slack_app.listeners import job_command, lookup
+from slack_app.listeners import lookup, targets
 from slack_app.listeners.confirmation import new_ticket
 from slack_app.payload import Caller, command_name, command_text, response_url
 from slack_app.response_urls import usable_response_url
@@ -95,20 +97,30 @@ def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: Durab
     refusal = rt.refusal(attempt)
     if refusal is not None:
         return refusal
-    if isinstance(parsed, grammar.Cancel) and parsed.target.item:
-        return job_command.job_confirmation(rt, attempt, parsed.target.item)
     if isinstance(parsed, grammar.History):
         return history(rt, attempt)
-    if isinstance(parsed, grammar.Status) and parsed.target.item:
-        return job_command.job_status(rt, attempt, parsed.target.item, name)
     url = usable_response_url(response_url(body), rt.settings.slack_api_base_url)  # None: answered inline only
     if isinstance(parsed, grammar.Cancel):
-        notify = parsed.notify
+        return cancel(rt, attempt, parsed, lookup.Ask("cancel", name, url, parsed.target), durable)
+    if isinstance(parsed, grammar.Status):
+        refused = targets.refusal(rt, attempt, parsed.target, cancel=False)
+        return refused or lookup.answer(rt, attempt, lookup.Ask("status", name, url, parsed.target), durable)
+    return lookup.answer(rt, attempt, lookup.Ask("ops", name, url, attempt.offer_target), durable)
 
-        def publish_confirmation() -> Message:  # the CPP publish's, when no registered job is to be cancelled
-            ask = lookup.Ask("cancel", name, url, new_ticket(attempt, notify))
-            return lookup.answer(rt, attempt, ask, durable)
 
-        return job_command.bare_cancel(rt, attempt, notify, publish_confirmation)
-    ask = lookup.Ask("ops" if isinstance(parsed, grammar.Ops) else "status", name, url)
-    return lookup.answer(rt, attempt, ask, durable)
+def cancel(
+    rt: Runtime, attempt: Attempt, parsed: grammar.Cancel, ask: lookup.Ask, durable: DurableClient | None
+) -> Message:
+    """`/cpp cancel`: the confirmation of the target named - or, naming the offer alone, of the target it means."""
+
+    def confirm(target: Target, may_fall_back: bool) -> Message:
+        refused = targets.refusal(rt, attempt, target)
+        if refused is not None:
+            return refused
+        fallback = (lambda: confirm(attempt.offer_target, False)) if may_fall_back else None
+        ticket = new_ticket(attempt, target, parsed.notify if target == parsed.target else ())
+        return lookup.answer(rt, attempt, replace(ask, target=target, ticket=ticket, fallback=fallback), durable)
+
+    if parsed.target != attempt.offer_target:  # named in full (`job=`)
+        return confirm(parsed.target, False)
+    return targets.bare_cancel(rt, attempt, parsed.notify, confirm)

@@ -4,7 +4,7 @@ Nothing here issues the CPP cancel: the cancel orchestration does, started throu
 (`cppcancel.start_cancel.CancelStarter`, as `click.cancels`) under an instance ID derived from the confirmation's
 request ID, so a double click or a second person finds the same instance instead of starting another. The policy is
 checked again for the person who clicks (whoever typed the command) - for a configure job, with the job's own offer
-(`job_command.refusal`) - and a confirmation older than
+(`targets.refusal`) - and a confirmation older than
 `CONFIRMATION_TTL` starts nothing: what is in flight may have changed since it was shown.
 """
 
@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
 from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
+from cppcancel.targets import Target
 from cppcancel.times import iso, parse_iso, utc_now
 from slack_app import replies
 from slack_app.actions import CancelTicket
-from slack_app.listeners import job_command
+from slack_app.listeners import targets
 from slack_app.listeners.frame import Click
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,8 @@ _CLOCK_SKEW = timedelta(minutes=5)
 
 def confirm_cancel(click: Click) -> None:
     ticket = click.ticket()
-    refusal = click.refusal()  # the clicker, whoever typed the command
-    if refusal is None and ticket.target.item:  # and the job still belongs to the offer, for the clicker
-        refusal = job_command.refusal(click.rt, click.attempt, ticket.target.item)
+    # The clicker, whoever typed the command; and the target's own rule (a job still belongs to the offer), for them.
+    refusal = click.refusal() or targets.refusal(click.rt, click.attempt, ticket.target)
     if refusal is not None:
         click.say(refusal, replace_original=False)
         return
@@ -41,14 +41,14 @@ def confirm_cancel(click: Click) -> None:
     if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
-            _answer(click, found, utc_now(), ticket.target.item)
+            _answer(click, found, utc_now(), ticket.target)
             return
         p, o = click.attempt.offer
         click.attempt.record("allowed", "expired", reason=f"confirmation shown at {ticket.asked_at}")
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.target.item)
+    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.target)
 
 
 def _fresh(ticket: CancelTicket) -> bool:
@@ -71,7 +71,7 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
     )
 
 
-def _answer(click: Click, result: StartResult, asked: datetime, job_id: str | None) -> None:
+def _answer(click: Click, result: StartResult, asked: datetime, target: Target) -> None:
     """Say what the start-once service did (audited; `asked`: when this click asked). The confirmation is replaced
     when this click's own start was decided, and left standing when an earlier one had decided it."""
     attempt = click.attempt
@@ -80,7 +80,7 @@ def _answer(click: Click, result: StartResult, asked: datetime, job_id: str | No
         # Said only once the orchestration exists: a host that dies in between must never leave "requested"
         # standing over a cancel that was not started. The orchestration's own answer on this response_url comes
         # after the cancel POST, so this reply is in practice long there before it.
-        message = replies.requested_message(p, o, attempt.who.user_id, asked, job_id=job_id)
+        message = replies.requested_message(target, attempt.who.user_id, asked)
         click.say(message, replace_original=True)
         attempt.record("allowed", "requested")
     elif isinstance(result, AlreadyRequested):

@@ -2,56 +2,76 @@
 
 Nothing is cancelled here. The confirmation gets a fresh request ID (`CancelTicket`), which the Confirm button
 carries and which becomes the cancel orchestration's instance ID - one cancel per confirmation, however often it is
-clicked. What is in flight is read within the attempt's deadline; when the read fails for a reason that would fail
-the cancel too (403, 404...), the person is told what to do instead of being asked to confirm. `confirmation_reply`
-builds the message from what the read found, inline or in the durable follow-up (`slack_app.later_answer`), so a
-Confirm button delivered later is the same button.
+clicked. What the target's backend read (`Backend.look`) decides the message, in the presentation its words choose
+(`Wording.look`): when the read fails for a reason that would fail the cancel too (403, 404...), the person is told
+what to do instead of being asked to confirm; a target that has ended (a completed job) gets no Confirm button -
+there is nothing left to cancel - or, for a bare `/cpp cancel` that picked it, the offer's own confirmation
+(`fallback`). `confirmation_reply` builds the message inline or in the durable follow-up (`slack_app.later_answer`),
+so a Confirm button delivered later is the same button.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
+from backends.base import Look
 from backends.http import errors
-from cppcancel.targets import PublishTarget
+from backends.registry import wording_for
+from cppcancel.targets import Target
 from cppcancel.times import iso, utc_now
-from slack_app import offers, replies
+from slack_app import replies, target_replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
-from slack_app.runtime import Runtime
 
 
-def new_ticket(attempt: Attempt, notify: tuple[str, ...]) -> CancelTicket:
-    """A fresh confirmation for the attempt's offer, asked by its caller now (named on the attempt)."""
-    p, o = attempt.offer
-    ticket = CancelTicket(uuid.uuid4().hex, PublishTarget(p, o), notify, attempt.who.user_id, iso(utc_now(), "seconds"))
+def new_ticket(attempt: Attempt, target: Target, notify: tuple[str, ...] = ()) -> CancelTicket:
+    """A fresh confirmation of `target`, asked by the attempt's caller now (named on the attempt)."""
+    ticket = CancelTicket(uuid.uuid4().hex, target, notify, attempt.who.user_id, iso(utc_now(), "seconds"))
     attempt.request_id = ticket.request_id
     return ticket
 
 
-def confirmation_reply(attempt: Attempt, ticket: CancelTicket, found: offers.OfferView | errors.ApiError) -> Message:
+def _error(attempt: Attempt, ticket: CancelTicket, exc: errors.ApiError) -> Message:
+    """A read that failed for a reason that would fail the cancel too: what to do instead (audited)."""
+    attempt.request_id = None
+    attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
+    if wording_for(ticket.target).look == "ops":
+        p, o = attempt.offer
+        return replies.cpp_error_message(p, o, exc, attempt.ref)
+    return target_replies.error_message(ticket.target, exc, attempt.ref)
+
+
+def _confirm(ticket: CancelTicket, look: Look | None, problem: str | None, ref: str) -> Message:
+    if wording_for(ticket.target).look == "ops":
+        in_flight = look.in_flight if look is not None else None
+        return replies.confirmation_message(ticket, in_flight, lookup_problem=problem, ref=ref)
+    return target_replies.confirmation_message(ticket, look, lookup_problem=problem, ref=ref)
+
+
+def confirmation_reply(
+    attempt: Attempt,
+    ticket: CancelTicket,
+    found: Look | errors.ApiError,
+    *,
+    fallback: Callable[[], Message] | None = None,
+) -> Message:
     """The Confirm/Never mind message for what the read found (audited)."""
-    p, o = attempt.offer
     attempt.request_id = ticket.request_id
     if isinstance(found, errors.ApiError):
-        exc = found
-        if not exc.transient:  # 403/404/400...: the cancel would fail the same way; say what to do instead
+        if isinstance(found, errors.NotFound) and fallback is not None:  # the API does not know it: never offered
             attempt.request_id = None
-            attempt.record("allowed", "failed", status_code=exc.status_code, reason=exc.describe())
-            return replies.cpp_error_message(p, o, exc, attempt.ref)
-        attempt.record("allowed", "confirmation_shown", status_code=exc.status_code, reason=f"operations: {exc.code}")
-        return replies.confirmation_message(ticket, None, lookup_problem=exc.describe(), ref=attempt.ref)
+            return fallback()
+        if not found.transient:  # 403/404/400...: the cancel would fail the same way; say what to do instead
+            return _error(attempt, ticket, found)
+        attempt.record("allowed", "confirmation_shown", status_code=found.status_code, reason=found.code)
+        return _confirm(ticket, None, found.describe(), attempt.ref)
+    if found.ended:  # nothing left to cancel
+        attempt.request_id = None
+        if fallback is not None:
+            return fallback()
+        attempt.record("allowed", "too_late", status_code=200, reason=ticket.target.words)
+        return target_replies.ended_message(ticket.target, found, attempt.ref)
     attempt.record("allowed", "confirmation_shown", status_code=200)
-    return replies.confirmation_message(ticket, found.in_flight, lookup_problem=None, ref=attempt.ref)
-
-
-def confirmation(rt: Runtime, attempt: Attempt, notify: tuple[str, ...]) -> Message:
-    """Read what is in flight and build the Confirm/Never mind message, inline (audited)."""
-    p, o = attempt.offer
-    ticket = new_ticket(attempt, notify)
-    try:
-        found: offers.OfferView | errors.ApiError = offers.read_offer(rt.cpp, p, o, deadline=attempt.deadline)
-    except errors.ApiError as exc:
-        found = exc
-    return confirmation_reply(attempt, ticket, found)
+    return _confirm(ticket, found, None, attempt.ref)

@@ -1,19 +1,21 @@
-"""The Cancel… button of `/cpp ops`: prepare a confirmation for the offer, for whoever clicked."""
+"""The Cancel… button of `/cpp ops` (an offer's in-flight publish, or a registered job): prepare a confirmation of its
+target, for whoever clicked - answered inline, within the click's deadline."""
 
 from __future__ import annotations
 
 from slack_app.actions import OfferRef
-from slack_app.listeners.confirmation import confirmation
+from slack_app.listeners import lookup, targets
+from slack_app.listeners.confirmation import new_ticket
 from slack_app.listeners.frame import Click
-from slack_app.listeners.job_command import job_confirmation
 
 
 def open_cancel(click: Click) -> None:
-    """The button names an offer (a CPP publish) or, for a registered configure job, the job too."""
-    offer = OfferRef.from_value(click.value)
-    click.attempt.on_offer(offer.publisher_id, offer.offer_id)
-    refusal = click.refusal()
-    if refusal is None and offer.target.item:
-        click.say(job_confirmation(click.rt, click.attempt, offer.target.item), replace_original=False)
+    target = OfferRef.from_value(click.value).target
+    click.attempt.on_offer(target.publisher_id, target.offer_id)
+    refusal = click.refusal() or targets.refusal(click.rt, click.attempt, target)
+    if refusal is not None:
+        click.say(refusal, replace_original=False)
         return
-    click.say(refusal or confirmation(click.rt, click.attempt, ()), replace_original=False)
+    ask = lookup.Ask("cancel", "/cpp", None, target, new_ticket(click.attempt, target))
+    found = lookup.read(click.rt, ask, click.attempt.deadline)
+    click.say(lookup.render(click.rt, click.attempt, ask, found), replace_original=False)

@@ -36,8 +36,7 @@ def later(standin: SlackStandIn, kind: str = "cancel", offer: str = "contoso-vm-
     fields: dict[str, Any] = {
         "kind": kind,
         "command": "/cpp",
-        "publisher_id": "contoso",
-        "offer_id": offer,
+        "target": PublishTarget("contoso", offer),
         "caller": CALLER,
         "ref": REF,
         "response_url": standin.command_response_url("cmd"),

@@ -25,8 +25,7 @@ def request(**changes: object) -> LaterRequest:
     fields: dict[str, object] = {
         "kind": "cancel",
         "command": "/cpp",
-        "publisher_id": "contoso",
-        "offer_id": "contoso-vm-offer",
+        "target": PublishTarget("contoso", "contoso-vm-offer"),
         "caller": CALLER,
         "ref": "b" * 32,
         "response_url": "https://hooks.slack.com/commands/T0/1/x",

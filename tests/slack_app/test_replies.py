@@ -11,7 +11,7 @@ import pytest
 from backends.http import errors
 from backends.http.operation import Operation
 from cppcancel.audit import AuditRecord
-from cppcancel.targets import PublishTarget
+from cppcancel.targets import JobTarget, PublishTarget
 from slack_app import replies
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import MAX_BUTTON_TEXT, Message
@@ -160,7 +160,7 @@ def test_an_offer_the_partner_portal_does_not_know_points_at_the_other_apis() ->
         replies.refusal_message("Missing permission: channel.", "r1"),
         replies.unexpected_error_message("r1"),
         replies.invalid_button_message("r1"),
-        replies.requested_message("contoso", "o", "U0ALICE", datetime(2026, 1, 1, tzinfo=UTC)),
+        replies.requested_message(PublishTarget("contoso", "o"), "U0ALICE", datetime(2026, 1, 1, tzinfo=UTC)),
         replies.already_requested_message("contoso", "o", None, None),
         replies.start_failed_message("contoso", "o", "r1"),
         replies.abandoned_message("contoso", "o", "U0ALICE"),
@@ -182,7 +182,10 @@ def test_confirmation_never_promises_that_notify_addresses_are_mailed() -> None:
 
 def test_confirms_first_answer_names_the_api_the_cancel_goes_to() -> None:
     at = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert "sending it to the Partner Portal" in replies.requested_message("contoso", "o", "U0ALICE", at).text
-    job = replies.requested_message("contoso", "o", "U0ALICE", at, job_id="job-7")
+    assert (
+        "sending it to the Partner Portal"
+        in replies.requested_message(PublishTarget("contoso", "o"), "U0ALICE", at).text
+    )
+    job = replies.requested_message(JobTarget("contoso", "o", "job-7"), "U0ALICE", at)
     assert "configure job job-7 of contoso/o" in job.text
     assert "sending it to the Product Ingestion API" in job.text and "Partner Portal" not in all_text(job)

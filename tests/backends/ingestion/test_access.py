@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cppcancel.job_access import JOB_NOT_REGISTERED, JOB_OFFER_MISMATCH, job_refusal
+from backends.ingestion.access import JOB_NOT_REGISTERED, JOB_OFFER_MISMATCH, job_refusal
 from cppcancel.policy import Subject, parse_policy
 from tests.conftest import ALICE
 

@@ -10,26 +10,54 @@ tied to an offer while it runs (`GET configure/{jobId}` fails before the job com
 `"unregisteredJobs": true` - it trusts the caller to name the job's offer. Reading a job's status is the same, except
 that an unregistered job may be read (a read cancels nothing; a registered job still only under its own offer).
 
-The caller's permission on the named offer is checked before this, as for any request.
+The caller's permission on the named offer is checked before this, as for any request. `refusal` is what the
+backend answers (`Backend.refusal`): the job's registration read from the app's record, the rule applied.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
+from backends.base import Asker, Refusal
 from cppcancel import refusals
 from cppcancel.policy import Membership, Policy, Subject, authorize
 from cppcancel.refusals import JOB_NOT_REGISTERED, JOB_OFFER_MISMATCH, Missing
+from cppcancel.sending import NOT_RECORDED
+from cppcancel.settings import Settings
+from cppcancel.targets import JobTarget
+from record_store.base import StoreUnavailable
 
-__all__ = ["JOB_NOT_REGISTERED", "JOB_OFFER_MISMATCH", "JobRefusal", "job_refusal"]
+__all__ = ["JOB_NOT_REGISTERED", "JOB_OFFER_MISMATCH", "JobRefusal", "job_refusal", "refusal"]
+
+log = logging.getLogger(__name__)
+JobRefusal = Refusal
+UNVERIFIED = (
+    "Which offer configure job {job} is registered under could not be read (the app's record could not be read), so "
+    "nothing was done. Try again in a minute."
+)
 
 
-@dataclass(frozen=True)
-class JobRefusal:
-    """Why the job is refused (`code`, for the webhook and the audit record) and what to tell the caller."""
+def refusal(settings: Settings, target: JobTarget, asker: Asker) -> Refusal | None:
+    """The job's own check for `asker`, with its registration read from the app's record by the job's ID alone."""
+    from record_store.factory import record_store
 
-    code: str
-    message: str
+    try:
+        owner = record_store(settings).job_owner(target.job_id)
+    except StoreUnavailable as exc:
+        log.warning("the registration of job %s could not be read: %s", target.job_id, exc)
+        return Refusal(NOT_RECORDED, UNVERIFIED.format(job=target.job_id), unverified=True)
+    registered_under = (owner.publisher_id, owner.offer_id) if owner else None
+    return job_refusal(
+        asker.policy,
+        asker.subject,
+        target.publisher_id,
+        target.offer_id,
+        target.job_id,
+        registered_under,
+        cancel=asker.cancel,
+        is_member=asker.is_member,
+        webhook_caller=asker.webhook_caller,
+    )
 
 
 def job_refusal(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from backends.base import Look
 from backends.ingestion.models import PARTIAL_WARNING, ConfigureStatus
 from cppcancel.targets import JobTarget
 from slack_app.actions import CancelTicket
-from slack_app.job_replies import job_confirmation_message
+from slack_app.target_replies import confirmation_message
 from tests.slack_app.helpers import check_dialog, find_button
 
 JOB = "d4261631-c09d-4c5f-8da4-2b5c1b1d2ecc"
@@ -14,7 +15,7 @@ TICKET = CancelTicket("a" * 32, JobTarget("contoso", "saas", JOB), (), "U0ALICE"
 
 def test_a_job_confirmation_warns_and_carries_the_job_behind_slacks_plain_text_dialog() -> None:
     status = ConfigureStatus.from_json({"jobId": JOB, "jobStatus": "running", "jobResult": "pending"})
-    message = job_confirmation_message(TICKET, status, lookup_problem=None, ref="r1")
+    message = confirmation_message(TICKET, Look(status.as_operation()), lookup_problem=None, ref="r1")
     blocks = list(message.blocks)
     confirm = find_button(blocks, "confirm_cancel")
     check_dialog(confirm["confirm"])

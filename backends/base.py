@@ -178,6 +178,28 @@ class Sender(Protocol):
     ) -> None: ...
 
 
+class ClientSender:
+    """What every `Sender` does with its one HTTP client: close it when the send is done (`with` closes it)."""
+
+    def __init__(self, client: Closable) -> None:
+        self._session_client = client
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session_client.close()
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
 class Backend(Protocol):
     """One marketplace API, as the rest of the app sees it."""
 

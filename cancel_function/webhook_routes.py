@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -165,19 +165,23 @@ async def _await_outcome(
 
 
 @dataclass
-class Delivery:
+class Delivery(audit.AuditedAttempt):
     """One webhook delivery: its correlation ID, who signed it, what it asks, and its audit records.
 
-    It fills in as the checks pass (the caller once the signature holds, the body once it parses), and names the
-    person to `audit.record_of` the way the orchestrations' requests do.
+    It fills in as the checks pass (the caller once the signature holds, the body once it parses), and writes its
+    records the way every attempt does (`cppcancel.audit.AuditedAttempt`).
     """
 
+    source: ClassVar[str] = "webhook"
     webhook_id: str | None
     command: str = "cancel"  # what the audit record calls the route's act ("register_job" for the jobs route)
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: audit.Decision = "refused"
     caller: str | None = None
     body: WebhookBody | None = None
+
+    def audit_ids(self) -> tuple[str, str | None]:
+        return self.correlation_id, self.webhook_id
 
     @property
     def requester(self) -> Requester | None:
@@ -199,19 +203,7 @@ class Delivery:
         return self.body.offer_id if self.body else None
 
     def record(self, outcome: audit.Outcome, *, refused: bool = False, reason: str | None = None) -> None:
-        decision: audit.Decision = "refused" if refused else self.decision
-        audit.emit(
-            audit.record_of(
-                self,
-                source="webhook",
-                command=self.command,
-                decision=decision,
-                outcome=outcome,
-                correlation_id=self.correlation_id,
-                request_id=self.webhook_id,
-                reason=reason,
-            )
-        )
+        audit.emit(self.audit_record("refused" if refused else self.decision, outcome, reason=reason))
 
 
 def admit(

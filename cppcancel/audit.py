@@ -16,12 +16,22 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 from cppcancel.contracts import Requester, SlackTarget
 from cppcancel.times import iso, utc_now
 
-__all__ = ["AUDIT_LOGGER", "AuditRecord", "Decision", "Outcome", "Requested", "emit", "record_of", "redact"]
+__all__ = [
+    "AUDIT_LOGGER",
+    "AuditRecord",
+    "AuditedAttempt",
+    "Decision",
+    "Outcome",
+    "Requested",
+    "emit",
+    "record_of",
+    "redact",
+]
 
 AUDIT_LOGGER = "cppcancel.audit"
 _logger = logging.getLogger(AUDIT_LOGGER)
@@ -203,6 +213,42 @@ def record_of(
         request_id=request_id,
         reason=reason,
     )
+
+
+class AuditedAttempt:
+    """What every entry point's attempt shares - a Slack command or click (`slack_app.attempt.Attempt`), a webhook
+    delivery (`cancel_function.webhook_routes.Delivery`), a chat's: the one way it writes its audit record. A
+    subclass says who asked, where and on which offer (`Requested`), its `source`, what it is (`command`), and its
+    IDs (`audit_ids`: the correlation ID a person can quote, the request's own); `audit_record` does the rest,
+    through `record_of`."""
+
+    source: ClassVar[str]
+    command: str
+
+    def audit_ids(self) -> tuple[str, str | None]:
+        """(correlation ID, request ID) of the attempt's records."""
+        raise NotImplementedError
+
+    def audit_record(
+        self,
+        decision: Decision,
+        outcome: Outcome,
+        *,
+        status_code: int | None = None,
+        reason: str | None = None,
+    ) -> AuditRecord:
+        correlation_id, request_id = self.audit_ids()
+        return record_of(
+            cast(Requested, self),  # every subclass says who asked, where and on which offer
+            source=self.source,
+            command=self.command,
+            decision=decision,
+            outcome=outcome,
+            correlation_id=correlation_id,
+            request_id=request_id,
+            cpp_status_code=status_code,
+            reason=reason,
+        )
 
 
 def emit(record: AuditRecord) -> AuditRecord:

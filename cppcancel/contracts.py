@@ -25,7 +25,7 @@ from cppcancel import jsonread
 from cppcancel.chat import DEFAULT_CHAT, chat_json, chat_of
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Failed, Reason, reason_from_json
-from cppcancel.targets import Target, offer_json, target_from_json
+from cppcancel.targets import Target, Targeted, offer_json, target_from_json
 
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
 WATCH_ORCHESTRATOR = "watch_operation"
@@ -122,7 +122,7 @@ class SlackTarget:
 
 
 @dataclass(frozen=True)
-class CancelRequest:
+class CancelRequest(Targeted):
     """Input of the cancel orchestration: everything needed to issue the cancel and report it."""
 
     request_id: str
@@ -138,14 +138,6 @@ class CancelRequest:
     @property
     def instance_id(self) -> str:
         return cancel_instance_id(self.source, self.request_id)
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -181,7 +173,7 @@ class CancelRequest:
 
 
 @dataclass(frozen=True)
-class WatchRequest:
+class WatchRequest(Targeted):
     """Input of the watcher (and, with `polls_done` and friends, the state carried across continue_as_new)."""
 
     operation_url: str  # what is read: the operation the cancel started, or a configure job's status
@@ -199,14 +191,6 @@ class WatchRequest:
         if self.registered:
             return registered_watch_instance_id(self.operation_url)
         return watch_instance_id(self.operation_url)
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
     def with_state(self, state: Mapping[str, Any]) -> WatchRequest:
         return replace(self, state=dict(state))

@@ -170,6 +170,20 @@ class JobTarget:
 Target = PublishTarget | JobTarget
 
 
+class Targeted:
+    """For a value that names a target (`target`): the offer it is named under, as `publisher_id` and `offer_id`."""
+
+    target: Target
+
+    @property
+    def publisher_id(self) -> str:
+        return self.target.publisher_id
+
+    @property
+    def offer_id(self) -> str:
+        return self.target.offer_id
+
+
 def target_of(publisher_id: str, offer_id: str, job_id: str | None = None) -> Target:
     """The target stored rows and parsed inputs name: a job when they name one, else the offer's publish."""
     return JobTarget(publisher_id, offer_id, job_id) if job_id else PublishTarget(publisher_id, offer_id)

@@ -27,7 +27,7 @@ from cppcancel.identifiers import (
     validate_offer_id,
     validate_publisher_id,
 )
-from cppcancel.targets import JobTarget, Target, target_from_json
+from cppcancel.targets import JobTarget, Target, Targeted, target_from_json
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -61,21 +61,13 @@ class WebhookBody(Protocol):
 
 
 @dataclass(frozen=True)
-class WebhookCancel:
+class WebhookCancel(Targeted):
     """A signed body: what to cancel (the offer's CPP publish, or with `jobId` that configure job), who asks."""
 
     target: Target
     requested_by: str
     notification_emails: tuple[str, ...] = ()
     slack_channel: str | None = None
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
 
 @dataclass(frozen=True)
@@ -182,21 +174,13 @@ _JOB_FIELDS = {"publisherId", "offerId", "jobId", "requestedBy", "slackChannel"}
 
 
 @dataclass(frozen=True)
-class WebhookJob:
+class WebhookJob(Targeted):
     """A signed registration: the configure job a pipeline started (under its offer), who registers it, and where
     its progress goes."""
 
     target: JobTarget
     requested_by: str
     slack_channel: str | None = None
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
 
 def parse_job_registration(data: object) -> WebhookJob:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cppcancel import identifiers
-from cppcancel.targets import Target, target_from_json, target_json
+from cppcancel.targets import Target, Targeted, target_from_json, target_json
 from slack_app.mrkdwn import USER_ID
 
 CONFIRM_CANCEL = "confirm_cancel"
@@ -85,7 +85,7 @@ def _encode(data: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class CancelTicket:
+class CancelTicket(Targeted):
     """The Confirm/Never mind buttons' value: one confirmation of one target, identified by `request_id`."""
 
     request_id: str
@@ -93,14 +93,6 @@ class CancelTicket:
     notify: tuple[str, ...] = ()
     asked_by: str | None = None
     asked_at: str | None = None
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
     def to_value(self) -> str:
         short = _short_json(self.target)
@@ -133,19 +125,11 @@ class CancelTicket:
 
 
 @dataclass(frozen=True)
-class OfferRef:
+class OfferRef(Targeted):
     """The "Cancel…" button of `/cpp ops`: which target (an offer's publish, a registered configure job) to prepare
     a confirmation for."""
 
     target: Target
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
     def to_value(self) -> str:
         return _encode(_short_json(self.target))

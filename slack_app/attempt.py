@@ -3,8 +3,8 @@
 Every listener works inside an attempt: it names who is asking (the payload's caller), on which offer and under
 which confirmation, and carries the ref the person sees in every answer ("ref 1a2b...") - the audit record's
 correlation ID, so support can go from a screenshot to the log line. `Attempt.record` is the only place the Slack
-front end writes an audit record, through the one factory `cppcancel.audit.record_of` (an attempt tells it who,
-where and which offer, as the orchestrations' requests do).
+front end writes an audit record, as every attempt does (`cppcancel.audit.AuditedAttempt`: it tells the one factory
+who, where and which offer, as the orchestrations' requests do).
 
 Time budget: Slack waits 3 s for the ack; everything an attempt does must fit in `ACK_BUDGET_S` of it (`deadline`, a
 `time.monotonic()` value the CPP read and the group lookups share). The HTTP trigger works it out from the handler's
@@ -18,8 +18,9 @@ import dataclasses
 import time
 import uuid
 from dataclasses import dataclass
+from typing import ClassVar
 
-from cppcancel.audit import Decision, Outcome, record_of
+from cppcancel.audit import AuditedAttempt, Decision, Outcome
 from cppcancel.contracts import Requester, SlackTarget
 from cppcancel.targets import Target, offer_target
 from slack_app.audit_sink import AuditSink
@@ -30,13 +31,14 @@ __all__ = ["ACK_BUDGET_S", "Attempt"]
 
 
 @dataclass
-class Attempt:
+class Attempt(AuditedAttempt):
     """Who, what, on which offer, under which ref.
 
     Each attempt writes one record; the only exception is an unexpected error after the outcome was recorded, which
     adds an `error` record with the same ref (the answer the person saw was "Something went wrong").
     """
 
+    source: ClassVar[str] = "slack"
     sink: AuditSink
     command: str
     ref: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
@@ -88,19 +90,11 @@ class Attempt:
         channel = self.caller.channel_id if self.caller else None
         return SlackTarget(channel) if channel else None
 
+    def audit_ids(self) -> tuple[str, str | None]:
+        """The ref the person sees in every answer, and the confirmation's request ID."""
+        return self.ref, self.request_id
+
     def record(
         self, decision: Decision, outcome: Outcome, *, status_code: int | None = None, reason: str | None = None
     ) -> None:
-        self.sink.record(
-            record_of(
-                self,
-                source="slack",
-                command=self.command,
-                decision=decision,
-                outcome=outcome,
-                correlation_id=self.ref,
-                request_id=self.request_id,
-                cpp_status_code=status_code,
-                reason=reason,
-            )
-        )
+        self.sink.record(self.audit_record(decision, outcome, status_code=status_code, reason=reason))

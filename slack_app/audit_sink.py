@@ -11,28 +11,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import threading
 
 from slack_sdk import WebClient
 
 from cppcancel import audit
 from cppcancel.audit import AuditRecord
+from cppcancel.pools import shared_pool
 from slack_app import replies
 
 log = logging.getLogger("slack_app.audit_sink")
 
 DEFAULT_WAIT_S = 0.5
-
-_pool_lock = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="audit-post")
-        return _pool
 
 
 class AuditSink:
@@ -46,7 +35,7 @@ class AuditSink:
     def record(self, record: AuditRecord) -> AuditRecord:
         clean = audit.emit(record)
         if self.channel_id and self._client is not None:
-            future = _executor().submit(self._post, clean)
+            future = shared_pool("audit-post", 2).submit(self._post, clean)
             try:
                 future.result(timeout=self._wait_s)
             except concurrent.futures.TimeoutError:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from cppcancel import identifiers
-from cppcancel.targets import Target, target_of
+from cppcancel.targets import Target, Targeted, target_of
 
 MAX_TEXT_LENGTH = 500
 
@@ -58,18 +58,10 @@ class Ops:
 
 
 @dataclass(frozen=True)
-class Status:
+class Status(Targeted):
     """A target's state: the offer's latest operation, or with `job=` that configure job's."""
 
     target: Target
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
 
 @dataclass(frozen=True)
@@ -81,20 +73,12 @@ class History:
 
 
 @dataclass(frozen=True)
-class Cancel:
+class Cancel(Targeted):
     """Cancel a target: what the offer alone names (its publish; a registered job of the offer, if one runs), or
     with `job=` that configure job."""
 
     target: Target
     notify: tuple[str, ...] = ()
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
 
 Command = Help | Ops | Status | History | Cancel

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from cppcancel.targets import Target, target_from_json, target_json
+from cppcancel.targets import Target, Targeted, target_from_json, target_json
 from slack_app.actions import CancelTicket
 from slack_app.blockkit import Message, context, message, section
 from slack_app.mrkdwn import code, target
@@ -50,7 +50,7 @@ def response_url_usable(sent_at: float, now: float) -> bool:
 
 
 @dataclass(frozen=True)
-class LaterRequest:
+class LaterRequest(Targeted):
     """What the follow-up needs: the question, who asked where (for the audit record), and where to answer."""
 
     kind: Kind
@@ -61,14 +61,6 @@ class LaterRequest:
     response_url: str
     sent_at: float  # when Slack sent the command (epoch seconds): the response_url's 30 minutes count from it
     ticket: CancelTicket | None = None  # for "cancel": the confirmation, made at the ack
-
-    @property
-    def publisher_id(self) -> str:
-        return self.target.publisher_id
-
-    @property
-    def offer_id(self) -> str:
-        return self.target.offer_id
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -13,10 +13,9 @@ import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal
 
-from backends.base import Asker, Look, PollResult, Refusal, Running
+from backends.base import Asker, ClientSender, Look, PollResult, Refusal, Running
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Answer, Failed, Posted, Sent
@@ -55,23 +54,13 @@ def _client(settings: Settings, *, quick: bool = False) -> CppClient:
     return CppClient.from_settings(settings, limits=limits)
 
 
-class CppSender:
+class CppSender(ClientSender):
     """One cancel of an offer's publish on one Partner Portal session."""
 
     def __init__(self, settings: Settings, target: Target) -> None:
         self._target = target
         self._client = _client(settings)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
+        super().__init__(self._client)
 
     def reachable(self) -> ErrorInfo | None:
         """Retried on refused connections, as the POST would be. A host that dies during these retries leaves the

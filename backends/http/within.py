@@ -5,29 +5,19 @@ timeouts). Past the deadline the caller gets an `ApiTimeout`."""
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from backends.http import errors
+from cppcancel.pools import shared_pool
 
 _T = TypeVar("_T")
-_pool_lock = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="api-read")
-        return _pool
 
 
 def within(deadline: float, call: Callable[[], _T], service: str) -> _T:
     """`call()` if it answers before `deadline`; ApiTimeout (naming `service`) otherwise."""
-    future = _executor().submit(call)
+    future = shared_pool("api-read", 8).submit(call)
     try:
         return future.result(timeout=max(0.0, deadline - time.monotonic()))
     except concurrent.futures.TimeoutError:

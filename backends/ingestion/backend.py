@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
-from backends.base import Asker, Look, PollResult, Refusal, Running
+from backends.base import Asker, ClientSender, Look, PollResult, Refusal, Running
 from backends.http import errors
 from backends.http.within import within
 from backends.ingestion import access, registrations
@@ -65,7 +64,7 @@ def _answer(result: Sent | Failed | TooLate) -> Answer:
     return Answer("failed", result.status_code, message=result.message)
 
 
-class IngestionSender:
+class IngestionSender(ClientSender):
     """One cancel of one configure job on one Product Ingestion session."""
 
     def __init__(self, settings: Settings, target: Target) -> None:
@@ -73,17 +72,7 @@ class IngestionSender:
 
         self._job = job_of(target).job_id
         self._client: IngestionClient = IngestionClient.from_settings(settings)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
+        super().__init__(self._client)
 
     def reachable(self) -> ErrorInfo | None:
         """As for the CPP: only "could not connect at all" stops the POST (any answer means the API is there)."""

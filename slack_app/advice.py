@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from backends.base import Wording
-from backends.cpp.words import WORDING as CPP_WORDING
+from backends.registry import wording_for
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
-from cppcancel.targets import Target
+from cppcancel.targets import Target, offer_target
 from slack_app import grammar
 from slack_app.mrkdwn import code, format_duration
 
@@ -81,7 +81,7 @@ def look_command(target: Target, words: Wording) -> str:
 
 
 def next_step_hint(
-    error: ErrorInfo | Mapping[str, Any] | None, words: Wording = CPP_WORDING, look: str = OPS_COMMAND
+    error: ErrorInfo | Mapping[str, Any] | None, words: Wording | None = None, look: str = OPS_COMMAND
 ) -> str:
     """What a person should do after a failed cancel, from its error (`code`, `statusCode`; JSON is parsed first).
 
@@ -99,6 +99,7 @@ def next_step_hint(
     if key not in _NEXT_STEP and status is not None:
         key = _STATUS_NEXT_STEP.get(status, "server_error" if status >= 500 else key)
     template = _NEXT_STEP.get(key, _DEFAULT_NEXT_STEP)
+    words = words or wording_for(offer_target("", ""))  # unnamed: the words of what an offer alone names
     api = words.service
     wait = format_duration(retry_after) if retry_after is not None and 0 < retry_after <= 3600 else "a minute"
     return template.format(look=look, api=api, Api=api[:1].upper() + api[1:], wait=wait, names_it=words.names_it)

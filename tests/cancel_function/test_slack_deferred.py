@@ -8,16 +8,19 @@ the CPP emulator (slowed by its latency fault) and the Slack stand-in serving th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devhost.standins.cpp import Fault
+from devhost.standins.ingestion import IngestionStandIn
 from devhost.standins.slack import SlackMessage, SlackStandIn
-from tests.cancel_function.conftest import SlackDriver
-from tests.conftest import ALICE, BOB, MALLORY
-from tests.devhost.conftest import wait_until
+from tests.cancel_function.conftest import RemoteHost, SlackDriver
+from tests.conftest import ALICE, BOB, MALLORY, app_settings
+from tests.devhost.conftest import free_port, wait_until
+from tests.devhost.process import DevHostProcess
 from tests.slack_app.helpers import Reply, find_button, has_button
 
 pytestmark = pytest.mark.e2e
@@ -118,3 +121,52 @@ def test_a_fast_portal_answers_inline_as_before(
     assert reply.status == 200 and reply.button("confirm_cancel")
     time.sleep(0.5)
     assert [m for m in slack_standin.messages if m.method == "response_url"] == []
+
+
+JOB = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0230"
+
+
+@pytest.fixture
+def remote_slack_with_jobs(
+    tmp_path: Path, cpp_emulator: Any, slack_standin: SlackStandIn
+) -> Iterator[tuple[SlackDriver, IngestionStandIn]]:
+    """The dev host subprocess, with the Product Ingestion stand-in in this process (so the test adds its jobs)."""
+    with IngestionStandIn() as jobs:
+        env = app_settings(
+            cpp_emulator, slack_standin, INGESTION_BASE_URL=jobs.base_url, INGESTION_ACCESS_TOKEN=jobs.token
+        )
+        process = DevHostProcess(
+            app="function_app:app", port=free_port(), data_dir=tmp_path / "data", env=env, log_path=tmp_path / "log"
+        )
+        process.start()
+        try:
+            yield SlackDriver(RemoteHost(process), slack_standin), jobs  # type: ignore[arg-type]
+        finally:
+            process.stop()
+
+
+@pytest.mark.parametrize("verb", ["status", "cancel"])
+def test_a_configure_job_gets_the_same_deferred_answer(
+    remote_slack_with_jobs: tuple[SlackDriver, IngestionStandIn], slack_standin: SlackStandIn, verb: str
+) -> None:
+    """`job=` reads through the same path as the CPP (issue #23): a request too old for a read is acked "Looking
+    up…" at once, and the job's status - or its confirmation, whose Confirm cancels once - follows."""
+    slack, jobs = remote_slack_with_jobs
+    jobs.add_job(JOB, cancel_after_reads=2)
+    slack.command("help")  # warm the worker: this test is about the request's age, not about imports
+    text = f"{verb} contoso contoso-vm-offer job={JOB}"
+    reply, elapsed = timed(lambda: slack.command(text, timestamp=time.time() - 2.0))
+    assert elapsed < 1.0, f"acked after {elapsed:.2f} s"
+    looked_up(reply, "contoso/contoso-vm-offer")
+    answer = answer_on(slack_standin)
+    shown = (answer.text or "") + str(answer.blocks)
+    assert JOB in shown and "running (pending)" in shown and "Looking up" not in shown
+    if verb == "status":
+        return
+    confirm = find_button(answer.blocks, "confirm_cancel")
+    assert jobs.cancel_count(JOB) == 0, "nothing is cancelled before Confirm"
+    for key in ("a1", "a2"):
+        assert slack.click("confirm_cancel", confirm["value"], user=ALICE, key=key).status == 200
+    wait_until(lambda: jobs.cancel_count(JOB) == 1, 60, "the one job cancel POST")
+    time.sleep(1.0)  # room for a wrongly started second cancel to show up
+    assert jobs.cancel_count(JOB) == 1

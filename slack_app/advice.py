@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from backends.base import Wording
-from backends.registry import wording_for
 from backends.http import errors
+from backends.registry import wording_for
 from cppcancel.error_info import ErrorInfo
 from cppcancel.targets import Target, offer_target
 from slack_app import grammar

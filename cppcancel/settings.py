@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from cppcancel.identifiers import InvalidInput, validate_publisher_id
+
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
@@ -25,6 +27,8 @@ CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an a
 DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
+DEFAULT_SUBMISSION_API_BASE_URL = "https://api.partner.microsoft.com/v1.0/ingestion"
+SUBMISSION_API_TOKEN_SCOPE = "https://api.partner.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 
 # How the app gets its Azure AD tokens (partner_portal/credentials.py). The default is an app registration that trusts
 # the user-assigned managed identity through a federated credential: Partner Center admits Microsoft Entra
@@ -74,6 +78,13 @@ SETTING_NAMES = (
     "INGESTION_API_VERSION",
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
+    "SUBMISSION_API_BASE_URL",
+    "SUBMISSION_API_TOKEN_SCOPE",
+    "SUBMISSION_API_ACCESS_TOKEN",
+    "SUBMISSION_API_PUBLISHERS",
+    "SUBMISSION_API_CONNECT_TIMEOUT_S",
+    "SUBMISSION_API_READ_TIMEOUT_S",
+    "SUBMISSION_API_MAX_RETRIES",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -137,10 +148,25 @@ class Settings:
     ingestion_token_scope: str = INGESTION_TOKEN_SCOPE
     ingestion_access_token: str | None = field(default=None, repr=False)
 
+    # The Partner Center submission API (Azure Application offers): its own origin, audience, token and transport.
+    # It finds products by offer ID across the whole Partner Center account, so only the publishers listed here are
+    # ever looked up there (none by default).
+    submission_api_base_url: str = DEFAULT_SUBMISSION_API_BASE_URL
+    submission_api_token_scope: str = SUBMISSION_API_TOKEN_SCOPE
+    submission_api_access_token: str | None = field(default=None, repr=False)
+    submission_api_publishers: tuple[str, ...] = ()
+    submission_api_connect_timeout_s: float = 5.0
+    submission_api_read_timeout_s: float = 30.0
+    submission_api_max_retries: int = 4
+
     @property
     def cpp_timeout(self) -> tuple[float, float]:
         """(connect, read) as `requests` wants it."""
         return (self.cpp_connect_timeout_s, self.cpp_read_timeout_s)
+
+    @property
+    def submission_api_timeout(self) -> tuple[float, float]:
+        return (self.submission_api_connect_timeout_s, self.submission_api_read_timeout_s)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -230,13 +256,33 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def _check_apart(settings: Settings, problems: list[str]) -> None:
-    """The two backends' tokens must never meet: their base URLs may not share an origin (each client pins its
-    requests to its own origin, so distinct origins keep each token away from the other API)."""
-    if _origin(settings.ingestion_base_url) == _origin(settings.cpp_base_url):
-        problems.append(
-            "INGESTION_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port), so that neither "
-            "API's token can reach the other"
-        )
+    """The backends' tokens must never meet: no two base URLs may share an origin (each client pins its requests to
+    its own origin, so distinct origins keep each token away from the other APIs)."""
+    bases = (
+        ("CPP_BASE_URL", settings.cpp_base_url),
+        ("INGESTION_BASE_URL", settings.ingestion_base_url),
+        ("SUBMISSION_API_BASE_URL", settings.submission_api_base_url),
+    )
+    for index, (name, url) in enumerate(bases):
+        for other, other_url in bases[:index]:
+            if _origin(url) == _origin(other_url):
+                problems.append(
+                    f"{name} and {other} must be on different origins (scheme, host, port), so that neither API's "
+                    "token can reach the other"
+                )
+
+
+def _publishers(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
+    """SUBMISSION_API_PUBLISHERS: publisher IDs separated by commas or spaces, lowercased, each listed once. Empty
+    means none: deny by default, and no wildcard (the list says which publishers this account really serves)."""
+    found: dict[str, None] = {}
+    for item in (_text(env, "SUBMISSION_API_PUBLISHERS") or "").replace(",", " ").split():
+        try:
+            found.setdefault(validate_publisher_id(item), None)
+        except InvalidInput as exc:
+            hint = " List the publisher IDs themselves (no wildcard)." if "*" in item else ""
+            problems.append(f"SUBMISSION_API_PUBLISHERS: {exc}{hint}")
+    return tuple(found)
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
@@ -307,6 +353,17 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
+        submission_api_base_url=_check_base_url(
+            "SUBMISSION_API_BASE_URL",
+            (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/"),
+            problems,
+        ),
+        submission_api_token_scope=_text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
+        submission_api_access_token=_text(env, "SUBMISSION_API_ACCESS_TOKEN"),
+        submission_api_publishers=_publishers(env, problems),
+        submission_api_connect_timeout_s=_number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
+        submission_api_read_timeout_s=_number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
+        submission_api_max_retries=_integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
     )
     _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:

@@ -67,6 +67,15 @@ def _object(data: object, what: str) -> Mapping[str, Any]:
     return data
 
 
+def _identified(data: object, what: str) -> tuple[Mapping[str, Any], str]:
+    """The object and its `id` (products and submissions are nothing without one)."""
+    body = _object(data, what)
+    found = jsonread.text(body, "id")
+    if found is None:
+        raise ValueError(f"the {what} has no id")
+    return body, found
+
+
 def _extra(data: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in known}
 
@@ -110,10 +119,7 @@ class Product:
 
     @classmethod
     def from_json(cls, data: object) -> Product:
-        body = _object(data, "product")
-        product_id = jsonread.text(body, "id")
-        if product_id is None:
-            raise ValueError("the product has no id")
+        body, product_id = _identified(data, "product")
         return cls(
             id=product_id,
             resource_type=jsonread.text(body, "resourceType"),
@@ -191,10 +197,7 @@ class Submission:
 
     @classmethod
     def from_json(cls, data: object) -> Submission:
-        body = _object(data, "submission")
-        submission_id = jsonread.text(body, "id")
-        if submission_id is None:
-            raise ValueError("the submission has no id")
+        body, submission_id = _identified(data, "submission")
         raw_state, raw_substate = jsonread.text(body, "state"), jsonread.text(body, "substate")
         return cls(
             id=submission_id,

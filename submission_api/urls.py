@@ -48,10 +48,11 @@ def checked_base_url(base_url: str) -> str:
 
 
 def validate_resource_id(kind: str, value: str) -> str:
-    """A product or submission ID as the API returned it; ValueError naming the rule otherwise."""
+    """A product or submission ID as the API returned it; UnsafeUrl naming the rule otherwise (it would not be one
+    path segment), so that the client refuses it like any other URL the token may not go to."""
     if not isinstance(value, str) or not _RESOURCE_ID.match(value):
         shown = repr(value)[:60]
-        raise ValueError(f"The {kind} ID {shown} is not valid: letters, digits and '-', at most 64.")
+        raise UnsafeUrl(f"The {kind} ID {shown} is not valid: letters, digits and '-', at most 64.")
     return value
 
 

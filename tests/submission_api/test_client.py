@@ -95,7 +95,7 @@ def test_the_cancel_is_one_delete_answered_204(
     made = submission_standin.add_submission(product.id, state="InProgress", substate="Submitted")
     submission = submission_client.get_submission(product.id, made.id)
     answer = submission_client.cancel(product, submission)
-    assert answer == Cancelled(product.id, made.id, 204, None)
+    assert answer == Cancelled(product.id, made.id, 204, answer.request_id) and answer.request_id
     assert submission_standin.deletes() == [f"/v1.0/ingestion/products/{product.id}/submissions/{made.id}"]
     assert submission_client.list_submissions(product.id) == []
     assert submission_standin.product_deletes() == []

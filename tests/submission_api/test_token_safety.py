@@ -8,6 +8,7 @@ sent anywhere but the first page's request.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,7 @@ from partner_portal import errors
 from partner_portal.tokens import StaticTokenProvider
 from submission_api import urls
 from submission_api.client import SubmissionClient
+from submission_api.models import Product
 from submission_api.tokens import submission_token_provider_from_settings
 from tests.partner_portal.conftest import RecordingServer
 from tests.submission_api.conftest import OFFER, PRODUCT_ID, PUBLISHER
@@ -113,7 +115,7 @@ def test_no_ids_make_a_delete_url_that_is_not_exactly_one_submission(product_id:
     base = "https://api.partner.microsoft.com/v1.0/ingestion"
     try:
         url = urls.submission_url(base, product_id, submission_id)
-    except ValueError:
+    except errors.UnsafeUrl:
         return
     urls.ensure_submission_delete(base, url)
     assert url == f"{base}/products/{product_id}/submissions/{submission_id}"
@@ -121,7 +123,7 @@ def test_no_ids_make_a_delete_url_that_is_not_exactly_one_submission(product_id:
 
 @pytest.mark.parametrize(("product_id", "submission_id"), [("p-1", ""), ("p-1", "../.."), ("", "1"), ("p/1", "1")])
 def test_a_missing_or_unsafe_id_builds_no_url(product_id: str, submission_id: str) -> None:
-    with pytest.raises(ValueError, match="is not valid"):
+    with pytest.raises(errors.UnsafeUrl, match="is not valid"):
         urls.submission_url("https://api.partner.microsoft.com/v1.0/ingestion", product_id, submission_id)
 
 
@@ -183,3 +185,14 @@ def test_from_settings_takes_the_submission_settings_only() -> None:
 def test_an_unsafe_base_url_is_refused(base: str) -> None:
     with pytest.raises(ValueError, match="submission API base URL"):
         urls.checked_base_url(base)
+
+
+def test_a_listed_submission_whose_id_is_not_one_path_segment_is_never_deleted(
+    submission_standin: SubmissionStandIn, submission_client: SubmissionClient
+) -> None:
+    product = Product.from_json(submission_standin.add_product(OFFER, PRODUCT_ID).body())
+    submission_standin.add_submission(PRODUCT_ID, "1/../..", state="InProgress", substate="Submitted")
+    (listed,) = submission_client.list_submissions(PRODUCT_ID)
+    with pytest.raises(errors.UnsafeUrl, match=re.escape("submission ID '1/../..' is not valid")):
+        submission_client.cancel(product, listed)
+    assert submission_standin.deletes() == [] and submission_standin.product_deletes() == []

@@ -114,6 +114,11 @@ class SubmissionStandIn(StandInServer):
         return json_reply(status, f"ICH{fault} - Unable to complete request. {json.dumps(detail)}")
 
     def answer(self, request: StandInRequest) -> Reply:
+        """Every answer carries a `Request-ID`, as the API's do."""
+        reply = self._answer(request)
+        return Reply(reply.status, reply.body, {**reply.headers, "Request-ID": str(uuid.uuid4())}, reply.after)
+
+    def _answer(self, request: StandInRequest) -> Reply:
         with self._lock:
             if self.faults.throttle > 0:
                 self.faults.throttle -= 1

@@ -44,7 +44,9 @@ def test_every_call_needs_the_token_and_is_recorded_with_it(submission_standin: 
     assert error.code == "ICH50401" and error.message is not None and "bearer token" in error.message
     assert _get(api, "products", token="someone-elses").status == 401
     assert [(r.auth, r.token) for r in api.requests] == [("<absent>", None), (AUTH_INVALID, "someone-elses")]
-    assert _get(api, "products").status == 200 and api.requests[-1].auth == AUTH_VALID
+    answered = _get(api, "products")
+    assert answered.status == 200 and api.requests[-1].auth == AUTH_VALID
+    assert answered.headers["request-id"] and refused.headers["request-id"] != answered.headers["request-id"]
 
 
 def test_an_offer_is_found_by_the_documented_filter_and_no_other(submission_standin: SubmissionStandIn) -> None:

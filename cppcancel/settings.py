@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from cppcancel.identifiers import InvalidInput, validate_publisher_id
@@ -255,6 +256,16 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
+def _check_together(settings: Settings, problems: list[str]) -> None:
+    """What only makes sense of two settings at once: distinct API origins, a poll interval cap above its start."""
+    _check_apart(settings, problems)
+    if settings.poll_max_interval_s < settings.poll_initial_interval_s:
+        problems.append(
+            "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
+            f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
+        )
+
+
 def _check_apart(settings: Settings, problems: list[str]) -> None:
     """The backends' tokens must never meet: no two base URLs may share an origin (each client pins its requests to
     its own origin, so distinct origins keep each token away from the other APIs)."""
@@ -283,6 +294,20 @@ def _publishers(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
             hint = " List the publisher IDs themselves (no wildcard)." if "*" in item else ""
             problems.append(f"SUBMISSION_API_PUBLISHERS: {exc}{hint}")
     return tuple(found)
+
+
+def _submission_api(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The Partner Center submission API's fields of Settings."""
+    base_url = (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/")
+    return {
+        "submission_api_base_url": _check_base_url("SUBMISSION_API_BASE_URL", base_url, problems),
+        "submission_api_token_scope": _text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
+        "submission_api_access_token": _text(env, "SUBMISSION_API_ACCESS_TOKEN"),
+        "submission_api_publishers": _publishers(env, problems),
+        "submission_api_connect_timeout_s": _number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
+        "submission_api_read_timeout_s": _number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
+        "submission_api_max_retries": _integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
+    }
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
@@ -353,24 +378,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
-        submission_api_base_url=_check_base_url(
-            "SUBMISSION_API_BASE_URL",
-            (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/"),
-            problems,
-        ),
-        submission_api_token_scope=_text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
-        submission_api_access_token=_text(env, "SUBMISSION_API_ACCESS_TOKEN"),
-        submission_api_publishers=_publishers(env, problems),
-        submission_api_connect_timeout_s=_number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
-        submission_api_read_timeout_s=_number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
-        submission_api_max_retries=_integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
+        **_submission_api(env, problems),
     )
-    _check_apart(settings, problems)
-    if settings.poll_max_interval_s < settings.poll_initial_interval_s:
-        problems.append(
-            "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
-            f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
-        )
+    _check_together(settings, problems)
     if problems:
         raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
     return settings

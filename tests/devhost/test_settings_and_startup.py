@@ -90,6 +90,7 @@ def test_the_slash_command_finds_the_signing_secret_in_order(tmp_path: Path, mon
 def test_emulators_start_only_for_what_is_not_configured(tmp_path: Path) -> None:
     configured = {"CPP_BASE_URL": "https://cpp.example", "SLACK_API_BASE_URL": "https://slack.example/api/"}
     nothing = start_emulators(configured, data_dir=tmp_path)
+    nothing.stop()  # the API stand-ins it started for the settings left unset
     assert (nothing.cpp, nothing.slack) == (None, None)
     assert configured["SLACK_SIGNING_SECRET"].startswith("local-") and nothing.signing_secret_generated
 

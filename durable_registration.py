@@ -5,9 +5,15 @@ register on a blueprint of their own. The SDK's decorators are untyped and retur
 `DurableRegistrar` registers a function on its blueprint and hands back the function itself, so each module keeps
 a typed, directly callable function (mypy strict stays meaningful) while the host still indexes it under its Python
 name - which is the name orchestrators call it by, and the name old histories hold.
+
+The `lazy_*` forms register a function by name whose implementation (`"module:function"`) is imported the first time
+it runs: indexing the app - which every cold worker does before its first request, whatever it was started for -
+then imports only the registrations, and a Slack command's first answer does not wait for the modules of the
+orchestrations, the webhooks and the watcher.
 """
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 # The SDK ships no py.typed. Whether mypy reports that depends on which other azure.* packages it resolved first,
@@ -18,6 +24,20 @@ import azure.durable_functions as df  # type: ignore[import-untyped, unused-igno
 OrchestrationContext = Any
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def resolve(target: str) -> Callable[..., Any]:
+    """The function `"module:function"` names, imported on first use (later calls find the module loaded)."""
+    module, _, name = target.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return found
+
+
+def named(fn: F, name: str, target: str) -> F:
+    """`fn` under the name the host indexes (a function's name is its registered name)."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Registered as {name}; runs {target} (imported on first use)."
+    return fn
 
 
 class DurableRegistrar:
@@ -40,6 +60,26 @@ class DurableRegistrar:
         """Register an `async def` activity that also gets a durable client (parameters `payload`, `client`)."""
         self._bp.activity_trigger(input_name="payload")(self._bp.durable_client_input(client_name="client")(fn))
         return fn
+
+    def lazy_orchestrator(self, name: str, target: str) -> None:
+        """Register orchestrator `name`, running the generator function `target` (replays import nothing new)."""
+
+        def orchestrate(context: OrchestrationContext) -> Generator[Any, Any, Any]:
+            return (yield from resolve(target)(context))
+
+        self.orchestrator(named(orchestrate, name, target))
+
+    def lazy_activity(self, name: str, target: str) -> None:
+        def run(payload: Any) -> Any:
+            return resolve(target)(payload)
+
+        self.activity(named(run, name, target))
+
+    def lazy_client_activity(self, name: str, target: str) -> None:
+        async def run(payload: Any, client: Any) -> Any:
+            return await resolve(target)(payload, client)
+
+        self.client_activity(named(run, name, target))
 
 
 def retry_options(first_retry_ms: int, max_attempts: int) -> Any:

@@ -22,7 +22,11 @@ the repository's ~20,000 lines from source in every fresh process, a cost only t
 and that a deployment does not: the package is byte-compiled before it is zipped (azure.yaml's prepackage hook). So
 the benchmark runs that hook first (plus the dev host and benchmarks, which both subjects use) and says so.
 
-Target: wall time and peak memory within 1.3x of the minimal app.
+Targets (issue #27): against the floor, which loads what the ack path cannot do without, the app's first answer
+within 1.10x (medians), and the app's own share - its first answer minus the floor's, run by run (the runs
+alternate, so a pair shares the box's mood), median - within 40 ms; peak memory within 1.3x of the minimal DFApp.
+The old ratio against the minimal DFApp (target 1.3x, which the floor alone used up) is printed for continuity,
+without a verdict.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ from benchmarks.slack_http import KeepAliveSlackClient
 from devhost.functions.loader import REPO_ROOT
 
 TITLE = "Cold start (figure 2)"
-TARGET = 1.3
+TARGET = 1.3  # peak RSS against the minimal DFApp (and the old wall-time target, printed without a verdict)
+FLOOR_TARGET = 1.10  # first answer against the floor
+OWN_SHARE_TARGET_S = 0.040  # the app's first answer minus the floor's, median of the run pairs
 START_TIMEOUT_S = 60.0
 POLL_S = 0.005
 MODULES_ENV = "BENCH_MODULES_OUT"
@@ -281,28 +287,50 @@ class Outcome:
     def median(self, label: str, attribute: str) -> float:
         return report.median([float(getattr(r, attribute)) for r in self.runs[label]])
 
+    def own_share_s(self) -> float:
+        """Median over the runs of the app's first answer minus the floor's in the same round."""
+        app, floor = self.runs[SUBJECTS[0].label], self.runs[SUBJECTS[2].label]
+        return report.median([a.answer_s - f.answer_s for a, f in zip(app, floor, strict=False)])
+
     def verdicts(self) -> list[report.Verdict]:
-        app, base = SUBJECTS[0].label, SUBJECTS[1].label
-        wall, wall_base = self.median(app, "answer_s"), self.median(base, "answer_s")
+        app, base, floor = SUBJECTS[0].label, SUBJECTS[1].label, SUBJECTS[2].label
+        wall, wall_floor = self.median(app, "answer_s"), self.median(floor, "answer_s")
         peak, peak_base = self.median(app, "peak_kib"), self.median(base, "peak_kib")
+        own = self.own_share_s()
         return [
             report.Verdict(
                 "spawn -> first slash-command answer (median)",
                 report.fmt_ms(wall),
-                report.fmt_ms(wall_base),
-                report.fmt_ratio(report.ratio(wall, wall_base)),
-                f"<= {TARGET:g}x",
-                report.ratio(wall, wall_base) <= TARGET,
+                f"{report.fmt_ms(wall_floor)} (floor)",
+                report.fmt_ratio(report.ratio(wall, wall_floor)),
+                f"<= {FLOOR_TARGET:.2f}x",
+                report.ratio(wall, wall_floor) <= FLOOR_TARGET,
+            ),
+            report.Verdict(
+                "the app's own share: app minus floor (median of run pairs)",
+                report.fmt_ms(own),
+                "0 ms (floor)",
+                "-",
+                f"<= {OWN_SHARE_TARGET_S * 1000:g} ms",
+                own <= OWN_SHARE_TARGET_S,
             ),
             report.Verdict(
                 "peak RSS at the first answer (median)",
                 report.fmt_mib(peak),
-                report.fmt_mib(peak_base),
+                f"{report.fmt_mib(peak_base)} (minimal DFApp)",
                 report.fmt_ratio(report.ratio(peak, peak_base)),
                 f"<= {TARGET:g}x",
                 report.ratio(peak, peak_base) <= TARGET,
             ),
         ]
+
+    def continuity(self) -> str:
+        """The old wall-time ratio, against the minimal DFApp: printed for comparison with earlier runs, no verdict."""
+        app, base = self.median(SUBJECTS[0].label, "answer_s"), self.median(SUBJECTS[1].label, "answer_s")
+        return (
+            f"For continuity (no verdict): the app's first answer is {report.fmt_ratio(report.ratio(app, base))} the "
+            f"minimal DFApp's ({report.fmt_ms(app)} against {report.fmt_ms(base)}; the old target was {TARGET:g}x)."
+        )
 
 
 def measure(runs: int, warmup: bool, stand: Stand, importtime_dir: Path, cpp_latency_s: float) -> Outcome:
@@ -386,16 +414,17 @@ def render(outcome: Outcome) -> str:
 
 
 def floor_note(outcome: Outcome) -> str:
-    """How much of the target the libraries the ack path cannot skip use up on their own, in this run."""
+    """What the libraries the ack path cannot skip cost on their own, and what the app adds on top, in this run."""
     base, floor = SUBJECTS[1].label, SUBJECTS[2].label
     base_s, floor_s = outcome.median(base, "answer_s"), outcome.median(floor, "answer_s")
-    app_s = outcome.median(SUBJECTS[0].label, "answer_s")
-    allowance = (TARGET - 1.0) * base_s
+    pairs = ", ".join(
+        report.fmt_ms(a.answer_s - f.answer_s)
+        for a, f in zip(outcome.runs[SUBJECTS[0].label], outcome.runs[floor], strict=False)
+    )
     return (
         f"Floor: the minimal DFApp that first imports slack_bolt and requests answers in {report.fmt_ms(floor_s)}, "
-        f"{report.fmt_ratio(report.ratio(floor_s, base_s))} the minimal DFApp: those libraries alone take "
-        f"{report.fmt_ms(floor_s - base_s)} of the {report.fmt_ms(allowance)} the {TARGET:g}x target allows beyond "
-        f"the minimal app; the app's own code and indexing add {report.fmt_ms(app_s - floor_s)} on top of them."
+        f"{report.fmt_ratio(report.ratio(floor_s, base_s))} the minimal DFApp ({report.fmt_ms(floor_s - base_s)} "
+        f"for those libraries). The app's own share, run by run: {pairs}. {outcome.continuity()}"
     )
 
 

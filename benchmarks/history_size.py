@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks import report
-from benchmarks.polling_efficiency import MESSAGE_TS, adaptive, simulate, watch_request
+from benchmarks.polling_sim import MESSAGE_TS, simulate_timeline, watch_request
 from benchmarks.timelines import T0, OperationTimeline, StepPlan, build, twelve_hour_timeline
 from cppcancel.schedule import ScheduleParams
 from devhost.durable.replay import Orchestration, OrchestratorFn
@@ -194,7 +194,7 @@ def measure(timeline: OperationTimeline, params: ScheduleParams) -> Outcome:
         polls_per_generation=NO_CONTINUE_AS_NEW,
     )
     unbounded = drive(fn, timeline, unbounded_params)
-    simulated = simulate(timeline, adaptive, params).gets
+    simulated = simulate_timeline(timeline, params).reads
     return Outcome(timeline, params, bounded, unbounded, simulated)
 
 
@@ -233,7 +233,7 @@ def render(outcome: Outcome) -> str:
         f"polled every {outcome.params.cap_s:g} s after hour {base.simulated_s / 3600:.0f}) would leave about "
         f"{projected:.0f} events in one history, every one of them replayed at every turn.",
         f"Cross-check with figure 3: the replayed orchestrator polled {bounded.polls} times; the pure simulation of "
-        f"the same timeline (phase 0) polls {outcome.simulated_polls} times: {consistency}.",
+        f"the same timeline polls {outcome.simulated_polls} times: {consistency}.",
     ]
     return "\n\n".join([gens, summary, *notes, report.verdict_table(outcome.verdicts())])
 

@@ -6,20 +6,12 @@ its activities - the one cancel POST (send_activity.py; job_send.py for a Produc
 channel report and the pointer to it (report_activities.py), and the hand-over to a watcher (watcher_handover.py);
 and the durable follow-up of a slash command whose answer did not fit in Slack's ack (slack_later.py). The JSON
 those activities return is typed in payloads.py, their registered names are in names.py. Following the operation
-after the hand-over is poll_function's job. Importing the package registers everything on `bp`; function_app.py
+after the hand-over is poll_function's job. Importing the package registers everything on `bp` by name
+(registry.py), without importing any of those modules: each loads when its function first runs; function_app.py
 registers `bp` once.
 """
 
-from cancel_function import (  # noqa: F401  (importing a module registers its functions on bp)
-    cancel_orchestrator,
-    job_routes,
-    report_activities,
-    send_activity,
-    slack_later,
-    slack_routes,
-    watcher_handover,
-    webhook_routes,
-)
+from cancel_function import registry  # noqa: F401  (importing it registers every function on bp)
 from cancel_function.blueprint import bp
 
 __all__ = ["bp"]

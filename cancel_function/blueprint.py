@@ -15,11 +15,8 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 HttpWithClient = Callable[[func.HttpRequest, Any], Awaitable[func.HttpResponse]]
 
-# Orchestrators and activities: registered on `bp` under their Python names, handed back typed.
-_registrar = DurableRegistrar(bp)
-orchestrator = _registrar.orchestrator
-activity = _registrar.activity
-client_activity = _registrar.client_activity
+# Orchestrators and activities: registered on `bp` by name (registry.py).
+registrar = DurableRegistrar(bp)
 
 
 def http_with_durable_client(

@@ -40,7 +40,6 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
-from cancel_function.blueprint import orchestrator
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cancel_function.payloads import CancelSent, ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
@@ -105,7 +104,6 @@ def _reason(exc: BaseException) -> str:
     return text[:200] or type(exc).__name__
 
 
-@orchestrator
 def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON."""
     request = CancelRequest.from_json(load(context.get_input()))

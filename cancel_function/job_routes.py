@@ -26,7 +26,6 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from cancel_function.blueprint import http_with_durable_client
 from cancel_function.job_send import status_url
 from cancel_function.watcher_handover import ensure_watcher
 from cancel_function.webhook_answers import error_response, json_response
@@ -146,9 +145,3 @@ async def handle_register(req: func.HttpRequest, client: df.DurableOrchestration
     if known:
         answer["alreadyRegistered"] = True
     return json_response(200 if known else 201, answer)
-
-
-@http_with_durable_client("webhooks/jobs", ["POST"], func.AuthLevel.FUNCTION)
-async def webhook_register_job(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Pipelines register the configure job they started: signed, authorized, idempotent per job."""
-    return await handle_register(req, client)

@@ -1,4 +1,5 @@
-"""Names of the activities the cancel orchestration calls: the Python function names they are registered under.
+"""Names of the activities the cancel orchestration calls: the Python function names they are registered under;
+and the one route a caller is handed back (the webhook's status URL).
 
 Histories hold these names: renaming one would strand every cancel in flight at a deploy.
 """
@@ -8,3 +9,5 @@ FIND_WATCHER = "find_watcher"
 REPORT_CANCEL = "report_cancel"
 POINT_TO_REPORT = "point_to_report"
 START_WATCHER = "start_watcher"
+
+STATUS_ROUTE = "webhooks/operations/{instanceId}"  # GET: a webhook-started cancel's progress

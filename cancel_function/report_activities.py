@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cancel_function.blueprint import activity
 from cancel_function.payloads import ReportResult, load
 from cppcancel.contracts import CancelOutcome, CancelRequest
 from cppcancel.settings import get_settings
@@ -48,7 +47,6 @@ def _post_response_url(url: str, message: Message) -> bool:
     return True
 
 
-@activity
 def report_cancel(payload: Any) -> dict[str, Any]:
     """Post the cancel's outcome as a new channel message, and nothing else (the pointer is `point_to_report`).
 
@@ -90,7 +88,6 @@ def report_cancel(payload: Any) -> dict[str, Any]:
     return ReportResult(str(response["ts"]), "channel", pointer_pending=bool(slack.response_url)).to_json()
 
 
-@activity
 def point_to_report(payload: Any) -> dict[str, Any]:
     """Replace the person's ephemeral reply with a pointer to the channel message. Best effort, one post.
 

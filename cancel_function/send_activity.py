@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from cancel_function import job_send, send_once
-from cancel_function.blueprint import activity
 from cancel_function.payloads import CancelSent, joined_error, load
 from cppcancel import identifiers
 from cppcancel.audit import Outcome, emit, record_of
@@ -242,7 +241,6 @@ def _audit(request: CancelRequest, sent: CancelSent) -> None:
     )
 
 
-@activity
 def send_cancel(payload: Any) -> dict[str, Any]:
     """POST the cancel once and audit the outcome. Input `CancelRequest` JSON; output `CancelSent` JSON."""
     request = CancelRequest.from_json(load(payload))

@@ -13,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from cancel_function.blueprint import activity, orchestrator
 from cppcancel.contracts import json_object
 from durable_registration import OrchestrationContext, retry_options
 
 ANSWER_RETRY = retry_options(2000, 2)
 
 
-@orchestrator
 def answer_slack_later(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Input: `slack_app.later.LaterRequest` JSON. Output: the activity's `{"posted": bool, ...}`."""
     request = json_object(context.get_input())
@@ -31,7 +29,6 @@ def answer_slack_later(context: OrchestrationContext) -> Generator[Any, Any, dic
     return json_object(result)
 
 
-@activity
 def answer_slack_command(payload: Any) -> dict[str, Any]:
     """Read the offer, render the answer, post it to the command's response_url (see `slack_app.later_answer`)."""
     from cppcancel.settings import get_settings

@@ -23,10 +23,8 @@ import logging
 import time
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 
-from cancel_function.blueprint import http_with_durable_client
 from cancel_function.start_once import StartOnce
 from cppcancel.http_errors import error_body
 from cppcancel.settings import SettingsError, get_settings
@@ -68,15 +66,3 @@ async def serve_slack(req: func.HttpRequest, client: Any) -> func.HttpResponse:
     app = await asyncio.to_thread(bolt_app.build_app, settings)
     secret = settings.slack_signing_secret
     return await asyncio.to_thread(functions_adapter.handle, app, secret, req, context)
-
-
-@http_with_durable_client("slack/commands", ["POST"], func.AuthLevel.ANONYMOUS)
-async def slack_commands(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Slash commands (`/cpp ...`): the answer is the ack body."""
-    return await serve_slack(req, client)
-
-
-@http_with_durable_client("slack/interactions", ["POST"], func.AuthLevel.ANONYMOUS)
-async def slack_interactions(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Button clicks (`block_actions`): ack at once, answer through response_url."""
-    return await serve_slack(req, client)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from cancel_function.blueprint import client_activity
 from cancel_function.payloads import load
 from cppcancel.contracts import WATCH_INSTANCE_PREFIX, WATCH_ORCHESTRATOR, WatchRequest
 from durable_registration import live_runtime_statuses
@@ -80,7 +79,6 @@ async def ensure_watcher(client: StarterClient, watch: WatchRequest) -> str:
     return instance_id
 
 
-@client_activity
 async def start_watcher(payload: Any, client: StarterClient) -> str:
     """Input `WatchRequest` JSON; output the watch instance ID."""
     return await ensure_watcher(client, WatchRequest.from_json(load(payload)))
@@ -117,7 +115,6 @@ async def live_watcher_of(
     return max(found)[1] if found else None
 
 
-@client_activity
 async def find_watcher(payload: Any, client: WatcherDirectory) -> str | None:
     """Input `{"publisherId", "offerId"}`; output the operation URL a live watcher of that offer follows, or None."""
     data = load(payload)

@@ -11,6 +11,7 @@ from typing import Any
 
 import azure.functions as func
 
+from cancel_function.names import STATUS_ROUTE
 from cppcancel.contracts import CancelOutcome
 from cppcancel.error_info import ALREADY_COMPLETED, JOINED, NOT_RECORDED, NOT_REPEATED, ErrorInfo
 from cppcancel.http_errors import error_body
@@ -19,8 +20,6 @@ from cppcancel.settings import SettingsError, get_settings
 from product_ingestion.models import PARTIAL_WARNING
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
-
-STATUS_ROUTE = "webhooks/operations/{instanceId}"
 
 _CPP_ERROR_STATUS = {
     "not_found": 404,

@@ -28,10 +28,8 @@ from dataclasses import dataclass, field
 import azure.durable_functions as df
 import azure.functions as func
 
-from cancel_function.blueprint import http_with_durable_client
 from cancel_function.start_once import StartOnce
 from cancel_function.webhook_answers import (
-    STATUS_ROUTE,
     answer,
     error_response,
     json_response,
@@ -352,15 +350,3 @@ async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationCl
         "requests": recorded_requests(status.custom_status, instance_id),
     }
     return json_response(200, body)
-
-
-@http_with_durable_client("webhooks/cancel", ["POST"], func.AuthLevel.FUNCTION)
-async def webhook_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Pipelines' cancel: signed, authorized, idempotent per webhook-id."""
-    return await handle_cancel(req, client)
-
-
-@http_with_durable_client(STATUS_ROUTE, ["GET"], func.AuthLevel.FUNCTION)
-async def webhook_operation_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """The watcher's (or a pending cancel's) custom status as JSON."""
-    return await handle_status(req, client)

@@ -1,25 +1,34 @@
-"""When the watcher polls a CPP operation next: a pure function of what it has seen so far.
+"""When the watcher reads a watched operation next: a pure function of what the answers so far have told.
 
-Why not a fixed interval: an operation's steps last from minutes ("< 15 min") to days ("~2-5 days"). A fixed 15 s
-interval wastes thousands of calls (and risks throttling) on a step that cannot end before Thursday; a fixed 5 min
-interval makes the people waiting on a "< 15 min" step stare at a stale message. The CPP tells us, per step, how long
-it expects to take (`estimatedTimeFrame`, free text), so the schedule reads that and polls where the news is likely:
+Why not a fixed interval: a CPP cancel usually ends in 1-3 minutes, some overrun their estimate or have none, a
+few take hours; a configure job may be read only once a minute. A fixed interval short enough for the first kind
+wastes thousands of reads on the last; one long enough for the last leaves people staring at a stale message.
 
-1. **Back-off.** With nothing changing, the interval grows from `initial_s` by `BACKOFF_FACTOR` per unchanged poll up to
-   `cap_s`. Any visible change (status, step, progress) resets it: activity suggests more activity.
-2. **Cannot end yet.** Before the earliest end of the running step's window (`~2-5 days` -> not before 2 days), the
-   watcher sleeps until the window opens, at most `cap_s` at a time: sparse, since no news is possible.
-3. **Could end any moment.** Inside the window, the interval is at most a quarter (`1 / WINDOW_DIVISOR`) of the time
-   left until the window's latest end. If the end time is spread evenly over the window, the chance that the step
-   ends in the next instant grows as the time left shrinks, so polls get denser towards the expected end
-   (`< 15 min`: a poll ~4 min in, then every ~1-2 min, then every `initial_s` near minute 15).
-4. **Overdue or unknown.** Past the window (the estimate was wrong), or with no or unreadable estimate, plain back-off.
-5. **Bounds.** Never below the floor (`initial_s`, the fastest rate the operator allowed) and never above `cap_s` -
-   except that a Retry-After the API sent is always honoured, since polling earlier would only be refused again.
+**The square-root rule.** A change at a moment nobody can predict, under polls `d` seconds apart, waits `d / 2` on
+average; reading every `d` seconds costs `1 / d` reads a second. If news comes at a rate `1 / tau` (one piece every
+`tau` seconds), minimising reads plus a price on lag gives `d = sqrt(2 tau / price)`: the interval should grow
+with the *square root* of how far away the next news is expected. So the schedule estimates `tau` from the answers
+and polls every `sqrt(initial_s * tau)` seconds, between the floor and `cap_s`: at the operator's fastest rate
+(POLL_INITIAL_INTERVAL_S) when news is expected within one such interval, sparser the further away it is. `tau` is
+the most urgent of what is known:
+
+1. **The watch's age.** With no better knowledge, something that has run for `t` seconds is most likely to run for
+   a time of the order of `t` more (a scale-free prior: a 2-minute-old cancel is most likely a quick one, a 2-hour-old
+   one a slow one). This alone gives dense reads while quick cancels end (1-3 minutes: every 15-50 s) and sparse
+   ones for an operation that has run for hours - without a guess tuned to either.
+2. **The running step's estimate** (`estimatedTimeFrame`, free text). Inside its window (`< 15 min`: up to 15
+   minutes), `tau` is at most the time left until the window's latest end, so reads get denser towards it. Before
+   the window opens (`~2-5 days`: not before 2 days) no end is possible: the watcher sleeps until it opens, at most
+   `cap_s` at a time. An overdue step or no or an unreadable estimate adds nothing (the age decides).
+3. **Progress between reads.** A step at `p` % after `e` seconds, at its average rate, ends in `e (100 - p) / p`.
+4. **Bounds.** Never below the floor (`initial_s`, the fastest rate the operator allowed, or the service's own
+   minimum interval when its answer names one: 60 s for a Product Ingestion configure job) and never above `cap_s` -
+   except that a Retry-After the API sent is always honoured, since reading earlier would only be refused again.
    Retry-After is trusted up to `MAX_RETRY_AFTER_S`, so that a bogus header cannot park a watch for days; the
    watch's own deadline bounds every wait anyway.
 
-Failed polls use `error_retry_delay`: exponential from `initial_s`, same bounds, Retry-After honoured.
+benchmarks/polling_efficiency.py measures the rule against fixed intervals on mixes of cancels (figure 3).
+Failed reads use `error_retry_delay`: exponential from `initial_s`, same bounds, Retry-After honoured.
 
 Everything is in seconds and accepts fractions, so tests and the demo can run a whole watch in seconds. This module is
 pure (no clock, no I/O): the orchestrator passes in elapsed times measured with its replay-safe clock.
@@ -36,8 +45,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cppcancel.settings import Settings
 
-BACKOFF_FACTOR = 2.0
-WINDOW_DIVISOR = 4.0
+BACKOFF_FACTOR = 2.0  # of the waits after failed reads
 MAX_RETRY_AFTER_S = 3600.0
 # An exponent large enough that initial * factor**n exceeds any sane cap; keeps the float math finite.
 _MAX_EXPONENT = 60
@@ -199,31 +207,54 @@ def _backoff(params: ScheduleParams, exponent: int) -> float:
     return params.initial_s * BACKOFF_FACTOR ** min(max(exponent, 0), _MAX_EXPONENT)
 
 
-def next_poll_delay(
-    params: ScheduleParams,
-    *,
-    unchanged_polls: int,
-    step_elapsed_s: float | None = None,
-    window: TimeWindow | None = None,
-    retry_after_s: float | None = None,
-) -> float:
-    """Seconds until the next poll after a successful one (see the module docstring for the reasoning).
+@dataclass(frozen=True)
+class Evidence:
+    """What the answers so far tell about when the next news may come (see the module docstring).
 
-    `unchanged_polls`: successful polls in a row that showed nothing new (0 right after a change).
-    `step_elapsed_s`: how long the running step has been seen running (None: no running step).
-    `window`: the running step's parsed `estimatedTimeFrame` (None: missing or unreadable).
-    `retry_after_s`: the Retry-After the API sent with the operation, if any.
+    `age_s`: how long the watch has run. `step_elapsed_s`: how long the running step has been seen running (None: no
+    running step). `window`: that step's parsed `estimatedTimeFrame` (None: missing or unreadable). `progress`: its
+    `progressPercentage`. `retry_after_s`: the Retry-After of the last answer. `min_interval_s`: the shortest
+    interval the service allows between reads (None: the operator's floor only).
     """
-    backoff = _backoff(params, unchanged_polls)
-    if window is None or step_elapsed_s is None:
-        delay = backoff
-    elif step_elapsed_s < window.earliest_s:
-        delay = max(backoff, window.earliest_s - step_elapsed_s)
-    elif step_elapsed_s < window.latest_s:
-        delay = min(backoff, (window.latest_s - step_elapsed_s) / WINDOW_DIVISOR)
+
+    age_s: float
+    step_elapsed_s: float | None = None
+    window: TimeWindow | None = None
+    progress: int | None = None
+    retry_after_s: float | None = None
+    min_interval_s: float | None = None
+
+
+def expected_news_s(evidence: Evidence) -> float | None:
+    """`tau`: how far away the next news is expected, from the most urgent evidence; None while the running step's
+    window has not opened yet (no end is possible before it)."""
+    tau = max(evidence.age_s, 0.0)
+    elapsed, window = evidence.step_elapsed_s, evidence.window
+    if elapsed is None:
+        return tau
+    if window is not None:
+        if elapsed < window.earliest_s:
+            return None
+        if elapsed < window.latest_s:
+            tau = min(tau, window.latest_s - elapsed)
+    progress = evidence.progress
+    if progress is not None and 0 < progress < 100 and elapsed > 0:
+        tau = min(tau, elapsed * (100 - progress) / progress)
+    return tau
+
+
+def next_poll_delay(params: ScheduleParams, evidence: Evidence) -> float:
+    """Seconds until the next read after a successful one: `sqrt(initial_s * tau)` within the bounds."""
+    floor = max(params.floor_s, evidence.min_interval_s or 0.0)
+    cap = max(params.cap_s, floor)
+    tau = expected_news_s(evidence)
+    if tau is None:  # the running step cannot end yet: wake when its window opens
+        window, elapsed = evidence.window, evidence.step_elapsed_s
+        assert window is not None and elapsed is not None
+        delay = window.earliest_s - elapsed
     else:
-        delay = backoff
-    return _honour_retry_after(_clamp(params, delay), retry_after_s)
+        delay = math.sqrt(params.floor_s * tau)
+    return _honour_retry_after(min(cap, max(floor, delay)), evidence.retry_after_s)
 
 
 def error_retry_delay(params: ScheduleParams, *, consecutive_errors: int, retry_after_s: float | None = None) -> float:

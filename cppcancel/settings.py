@@ -79,6 +79,7 @@ SETTING_NAMES = (
     "INGESTION_API_VERSION",
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
+    "INGESTION_MIN_POLL_INTERVAL_S",
     "SUBMISSION_API_BASE_URL",
     "SUBMISSION_API_TOKEN_SCOPE",
     "SUBMISSION_API_ACCESS_TOKEN",
@@ -148,10 +149,11 @@ class Settings:
     ingestion_api_version: str = DEFAULT_INGESTION_API_VERSION
     ingestion_token_scope: str = INGESTION_TOKEN_SCOPE
     ingestion_access_token: str | None = field(default=None, repr=False)
+    # Microsoft: a configure job's status "with a maximum frequency of one request per minute", per job, whoever reads.
+    ingestion_min_poll_interval_s: float = 60.0
 
-    # The Partner Center submission API (Azure Application offers): its own origin, audience, token and transport.
-    # It finds products by offer ID across the whole Partner Center account, so only the publishers listed here are
-    # ever looked up there (none by default).
+    # The Partner Center submission API (Azure Application offers): its own origin, audience, token and transport;
+    # it finds products by offer ID account-wide, so only the publishers listed are looked up there (none by default).
     submission_api_base_url: str = DEFAULT_SUBMISSION_API_BASE_URL
     submission_api_token_scope: str = SUBMISSION_API_TOKEN_SCOPE
     submission_api_access_token: str | None = field(default=None, repr=False)
@@ -378,6 +380,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_api_version=_text(env, "INGESTION_API_VERSION") or DEFAULT_INGESTION_API_VERSION,
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
+        ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
         **_submission_api(env, problems),
     )
     _check_together(settings, problems)

@@ -45,6 +45,13 @@ param durableAlwaysReadyInstances int = 1
 @description('Always-ready instances for the HTTP triggers (Slack, webhook), so that a Slack command is answered within Slack\'s 3 s. Each is billed all the time (the always-ready baseline, GB-seconds of its memory while idle, no free grant); 0 lets the HTTP triggers scale to zero and pay a cold start.')
 @minValue(0)
 param httpAlwaysReadyInstances int = 1
+@description('Memory of each instance, in MB: 512 holds the app (about 60 MB at its first answer) several times over; 2048 and 4096 get more CPU, in proportion (docs/deploy.md).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 512
 
 @description('Identity the app uses for Azure AD tokens (IDENTITY_MODE; docs/deploy.md step 5): app-federated (default: an app registration whose federated credential trusts the user-assigned identity; no secret), app-certificate (an app registration with a certificate in this Key Vault), managed-identity (the user-assigned identity itself: not shown by Microsoft\'s documents; only if your Partner Center lists the identity).')
 @allowed([
@@ -183,6 +190,7 @@ module api 'app/api.bicep' = {
     pythonVersion: pythonVersion
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
     httpAlwaysReadyInstances: httpAlwaysReadyInstances
+    instanceMemoryMB: instanceMemoryMB
     identityMode: identityMode
     appRegistrationClientId: appRegistrationClientId
     appRegistrationTenantId: tenant().tenantId

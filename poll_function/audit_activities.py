@@ -12,7 +12,6 @@ from cppcancel.audit import AuditRecord, Outcome, emit, record_of
 from cppcancel.contracts import WatchRequest
 from cppcancel.settings import SettingsError, get_settings
 from cppcancel.times import iso, utc_now
-from poll_function.blueprint import activity
 from poll_function.payloads import load
 from record_store.base import RecordStore, StoreUnavailable
 from record_store.factory import record_store
@@ -49,7 +48,6 @@ def watch_end_record(request: WatchRequest, ending: dict[str, Any]) -> AuditReco
     )
 
 
-@activity
 def record_watch_end(payload: Any) -> bool:
     """Input `{"request": WatchRequest JSON, "ending": the watcher's output}`."""
     data = load(payload)

@@ -13,19 +13,16 @@ from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from cppcancel.settings import SettingsError, get_settings
 from partner_portal.errors import CppError
-from poll_function.blueprint import activity
 from poll_function.payloads import PollResult, load
 
 log = logging.getLogger(__name__)
 
 
-@activity
 def load_watch_params(payload: Any) -> dict[str, Any]:
     """The watch's schedule parameters from settings, read once per watch (see watch_orchestrator)."""
     return ScheduleParams.from_settings(get_settings()).to_json()
 
 
-@activity
 def poll_operation(payload: Any) -> dict[str, Any]:
     """GET the operation once. Input `{"operationUrl": ...}`; output `PollResult` JSON."""
     from partner_portal.client import CppClient  # requests: loaded when a poll runs, not when the app is indexed

@@ -9,7 +9,7 @@ the Functions worker passes) or as JSON text (what a test or another host may pa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cppcancel.contracts import json_object
@@ -28,12 +28,23 @@ def _float(value: object) -> float | None:
 
 @dataclass(frozen=True)
 class PollResult:
-    """Result of `poll_operation`: the operation read, or the error that prevented it (CppError JSON)."""
+    """Result of a poll activity: the operation read, or the error that prevented it (CppError JSON).
+
+    A configure job may be read only so often, whoever watches it (`poll_job`): `next_read_at` (ISO) is the earliest
+    moment anyone may read it again and `min_interval_s` the least time between two reads. When it was not this
+    watcher's turn, `shared` marks an operation another read got (not read by this poll), and `deferred` a poll that
+    learnt nothing new (no read, and no status to share yet). The keys are written only when set, so results
+    recorded before they existed read back unchanged.
+    """
 
     ok: bool
     operation: Operation | None = None
     retry_after_s: float | None = None
     error: ErrorInfo = field(default_factory=ErrorInfo.none)
+    next_read_at: str | None = None
+    min_interval_s: float | None = None
+    shared: bool = False
+    deferred: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "error", ErrorInfo.of(self.error))
@@ -46,26 +57,46 @@ class PollResult:
     def error_message(self) -> str:
         return self.error.message or "the operation could not be read"
 
+    @property
+    def read(self) -> bool:
+        """Whether this poll itself read the API (a shared or deferred answer did not)."""
+        return not (self.shared or self.deferred)
+
+    def _pacing(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"nextReadAt": self.next_read_at, "minIntervalS": self.min_interval_s}
+        data.update(shared=self.shared or None, deferred=self.deferred or None)
+        return {key: value for key, value in data.items() if value is not None}
+
     def to_json(self) -> dict[str, Any]:
         if self.ok and self.operation is not None:
-            return {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
-        return {"ok": False, "error": self.error.to_json(), "retryAfterS": self.retry_after_s}
+            data = {"ok": True, "operation": self.operation.to_json(), "retryAfterS": self.retry_after_s}
+        else:
+            data = {"ok": False, "error": self.error.to_json(), "retryAfterS": self.retry_after_s}
+        return {**data, **self._pacing()}
 
     @classmethod
     def from_json(cls, data: object) -> PollResult:
         if not isinstance(data, Mapping):
             return cls(False, error=ErrorInfo("invalid_result", "the poll activity returned nothing usable"))
         retry = _float(data.get("retryAfterS"))
+        next_read = data.get("nextReadAt")
+        paced = cls(
+            False,
+            next_read_at=next_read if isinstance(next_read, str) else None,
+            min_interval_s=_float(data.get("minIntervalS")),
+            shared=data.get("shared") is True,
+            deferred=data.get("deferred") is True,
+        )
         if data.get("ok") and data.get("operation") is not None:
             try:
-                return cls(True, Operation.from_json(data["operation"]), retry)
+                return replace(paced, ok=True, operation=Operation.from_json(data["operation"]), retry_after_s=retry)
             except ValueError as exc:
                 return cls(False, error=ErrorInfo("invalid_response", str(exc)))
         raw = data.get("error")
         error = ErrorInfo.from_json(raw) if isinstance(raw, Mapping) else ErrorInfo("unknown", "the poll failed")
         if retry is None:
             retry = _float(error.retry_after_s)
-        return cls(False, None, retry, error)
+        return replace(paced, retry_after_s=retry, error=error)
 
 
 @dataclass(frozen=True)

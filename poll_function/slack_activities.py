@@ -13,7 +13,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from cppcancel.settings import get_settings
-from poll_function.blueprint import activity
 from poll_function.payloads import SlackResult, SlackUpdate, load
 
 if TYPE_CHECKING:  # slack_sdk is imported when the activity runs, not when the app is indexed (cold start)
@@ -56,7 +55,6 @@ def _write_main_message(client: WebClient, update: SlackUpdate) -> str:
     return str(response["ts"])
 
 
-@activity
 def update_slack(payload: Any) -> dict[str, Any]:
     """chat.update the progress message (posting it if there is none), then the thread reply if any.
 

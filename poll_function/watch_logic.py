@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cppcancel.contracts import Requester, WatchRequest
-from cppcancel.schedule import ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
+from cppcancel.schedule import Evidence, ScheduleParams, error_retry_delay, next_poll_delay, parse_time_frame
 from cppcancel.times import iso, parse_iso
 from partner_portal.models import Operation, StepStatus
 from poll_function.payloads import PollResult, SlackResult, SlackUpdate
@@ -78,6 +78,16 @@ def view_for(
     )
 
 
+def job_poll_input(request: WatchRequest) -> dict[str, Any]:
+    """`poll_job`'s input: the job, this watcher (so the job's shared pace knows who read), and for a cancel's
+    watcher when the cancel was answered (its first read counts from there; `started_at` is set right after)."""
+    data: dict[str, Any] = {"operationUrl": request.operation_url, "jobId": request.job_id}
+    data["watcher"] = request.instance_id
+    if not request.registered:
+        data["answeredAt"] = request.started_at
+    return data
+
+
 @dataclass(frozen=True)
 class PollDecision:
     state: WatchState
@@ -90,7 +100,10 @@ def after_poll(
 ) -> PollDecision:
     """Fold one poll's result into the state; say what to show and when to poll next."""
     params = state.params or ScheduleParams()
-    polls = state.polls + 1
+    if result.deferred:  # not this watcher's turn to read, and nothing new to show: wait for the next turn
+        floor = max(params.floor_s, result.min_interval_s or 0.0)
+        return PollDecision(state, view_for(request, state, started_at, now, "watching"), _paced(result, now, floor))
+    polls = state.polls + (1 if result.read else 0)
     if not (result.ok and result.operation is not None):
         return _after_failed_poll(request, replace(state, polls=polls), result, params, started_at, now)
     operation = result.operation
@@ -103,13 +116,15 @@ def after_poll(
     step_key = (running.id or running.name) if running is not None else None
     since = parse_iso(state.step_since) if step_key is not None and step_key == state.step_key else None
     since = since or now
-    delay = next_poll_delay(
-        params,
-        unchanged_polls=unchanged,
+    evidence = Evidence(
+        age_s=(now - started_at).total_seconds(),
         step_elapsed_s=(now - since).total_seconds() if running is not None else None,
         window=parse_time_frame(running.estimated_time_frame) if running is not None else None,
+        progress=running.progress_percentage if running is not None else None,
         retry_after_s=result.retry_after_s,
+        min_interval_s=result.min_interval_s,
     )
+    delay = _paced(result, now, next_poll_delay(params, evidence))
     new_state = replace(
         counted,
         seen_digest=digest,
@@ -120,6 +135,12 @@ def after_poll(
         last_operation=operation.to_json(),
     )
     return PollDecision(new_state, view, delay)
+
+
+def _paced(result: PollResult, now: datetime, delay_s: float) -> float:
+    """`delay_s`, or longer if the poll named a later earliest next read (a configure job's shared pace)."""
+    allowed = parse_iso(result.next_read_at)
+    return delay_s if allowed is None else max(delay_s, (allowed - now).total_seconds())
 
 
 def _after_failed_poll(
@@ -133,7 +154,9 @@ def _after_failed_poll(
     errors = state.errors + 1
     state = replace(state, errors=errors)
     if result.transient and errors < MAX_CONSECUTIVE_ERRORS:
-        delay = error_retry_delay(params, consecutive_errors=errors, retry_after_s=result.retry_after_s)
+        delay = _paced(
+            result, now, error_retry_delay(params, consecutive_errors=errors, retry_after_s=result.retry_after_s)
+        )
         note = f"reading the operation failed ({errors} in a row), trying again: {result.error_message}"
         return PollDecision(state, view_for(request, state, started_at, now, "watching", error=note), delay)
     if result.transient:

@@ -1,7 +1,10 @@
 """The watcher (`watch_operation`): follow one CPP operation on durable timers and keep its Slack message current.
 
 A Product Ingestion configure job (`WatchRequest.job_id`) is watched the same way: only the poll differs (`poll_job`
-reads `configure/{jobId}/status` and hands back the job as an `Operation`), until `jobStatus` is `completed`.
+reads `configure/{jobId}/status` and hands back the job as an `Operation`), until `jobStatus` is `completed`. A job
+is read at most once a minute whoever watches it (its registration's watcher and a cancel's share the pace through
+the record store, and a cancel's watcher counts from the cancel's own answer): when it is not this watcher's turn,
+`poll_job` hands back what the latest read got, or nothing new, and when the next read may be.
 
 Monitor pattern, one generation at a time:
 
@@ -52,7 +55,6 @@ from cppcancel.contracts import STOP_WATCH_EVENT, Requester, WatchRequest
 from cppcancel.error_info import ErrorInfo
 from cppcancel.schedule import ScheduleParams
 from durable_registration import OrchestrationContext, retry_options
-from poll_function.blueprint import orchestrator
 from poll_function.names import LOAD_WATCH_PARAMS, POLL_JOB, POLL_OPERATION, RECORD_WATCH_END, UPDATE_SLACK
 from poll_function.payloads import PollResult, SlackResult, load
 from poll_function.watch_logic import (
@@ -62,6 +64,7 @@ from poll_function.watch_logic import (
     after_slack,
     begin,
     deadline_of,
+    job_poll_input,
     output,
     stopper,
     view_for,
@@ -93,10 +96,8 @@ def _load_params(context: OrchestrationContext) -> Generator[Any, Any, ScheduleP
 
 def _poll(context: OrchestrationContext, request: WatchRequest) -> Generator[Any, Any, PollResult]:
     try:
-        if request.job_id:  # a configure job: its status, read from the Product Ingestion API
-            raw = yield context.call_activity(
-                POLL_JOB, {"operationUrl": request.operation_url, "jobId": request.job_id}
-            )
+        if request.job_id:  # a configure job: its status, read from the Product Ingestion API at the job's pace
+            raw = yield context.call_activity(POLL_JOB, job_poll_input(request))
         else:
             raw = yield context.call_activity(POLL_OPERATION, {"operationUrl": request.operation_url})
     except Exception as exc:
@@ -164,7 +165,6 @@ def _finish(
     return (yield from _end(context, request, state, view))
 
 
-@orchestrator
 def watch_operation(context: OrchestrationContext) -> Steps:
     """Input: `WatchRequest` JSON. Output: how the watch ended (`watch_logic.output`)."""
     request = WatchRequest.from_json(load(context.get_input()))

@@ -79,13 +79,17 @@ class IngestionClient:
         return f"IngestionClient(base_url={self.base_url!r}, api_version={self.api_version!r})"
 
     @classmethod
-    def from_settings(cls, settings: Settings, token_provider: TokenProvider | None = None) -> IngestionClient:
+    def from_settings(
+        cls, settings: Settings, token_provider: TokenProvider | None = None, *, max_retries: int | None = None
+    ) -> IngestionClient:
+        """`max_retries` (default CPP_MAX_RETRIES): 0 for a watcher's status reads, which must keep the job's
+        one-read-a-minute pace - the watcher tries again at that pace instead."""
         return cls(
             settings.ingestion_base_url,
             token_provider or ingestion_token_provider_from_settings(settings),
             api_version=settings.ingestion_api_version,
             timeout=settings.cpp_timeout,
-            max_retries=settings.cpp_max_retries,
+            max_retries=settings.cpp_max_retries if max_retries is None else max_retries,
         )
 
     def close(self) -> None:

@@ -24,13 +24,17 @@ Azure Tables key):
 - job partition `job|{job id}`:
   - `cancel-lock`: the job's cancel lock, keyed by the job alone: one POST per job, whatever offer it is named under;
   - `registration`: which publisher/offer the job is registered under (the first registration wins): the offer a job
-    cancel is authorised against.
+    cancel is authorised against;
+  - `status`: the job's last status read by anyone, and what it got (`job_reads.py`). Microsoft asks for at most one
+    status read per minute per job, and a job may have two watchers (its registration's and a cancel's):
+    `claim_job_read` lets one of them read only when no read was taken within the minimum interval (a conditional
+    write two watchers cannot both win) and hands the other the status that read got (`note_job_read`).
 - caller partition `caller|{webhook caller}`:
   - `running-job|{job id}`: one of the caller's registrations still running (the per-caller cap).
 
 Job IDs are lowercased in keys (GUID-like: case does not make another job). A job's partition is where anything
-known about the job *by its ID alone* belongs; a row added there takes a key of its own (issue #22 adds the job's
-last status read) that is none of the above and, like them, never equal to an offer partition's (`lock`, `req|…`,
+known about the job *by its ID alone* belongs; a row added there takes a key of its own that is none of the above
+and, like them, never equal to an offer partition's (`lock`, `req|…`,
 `job|…`), so that even a publisher named `job` (or `caller`) collides with nothing.
 
 The two kinds of lock have the same semantics (`locks.py`: insert to take, `mark_sending` before the POST, a takeover
@@ -40,11 +44,17 @@ other: they stop different things (a CPP publish and a configure job), and neith
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from record_store.jobs import JobOps, JobOwner, JobRegistration, Registered
 from record_store.keys import RECORD_PREFIX, partition_of, record_row
 from record_store.locks import LOCK_CLAIM_S, LockLost, LockOps, LockResult, OfferLock, holds
 from record_store.primitives import Entity, StoreUnavailable
 from record_store.records import RECORD_STATES, CancelRecord, RecordState
+
+if TYPE_CHECKING:  # a job's shared status reads load with the watchers only (not on the Slack ack path)
+    from record_store.job_reads import JobReadClaim
 
 __all__ = [
     "LOCK_CLAIM_S",
@@ -101,3 +111,20 @@ class RecordStore(LockOps, JobOps):
         ]
         records.sort(key=lambda r: (r.requested_at, r.instance_id), reverse=True)
         return records[:limit]
+
+    # -- a configure job's shared status reads (job_reads.py) -------------------------------------------------------
+    def claim_job_read(
+        self, job_id: str, reader: str, now: datetime, min_interval_s: float, *, earlier_read: datetime | None = None
+    ) -> JobReadClaim:
+        """`reader` may read the job's status now, or is told when the next read may be (`job_reads.claim_job_read`)."""
+        from record_store import job_reads
+
+        return job_reads.claim_job_read(self, job_id, reader, now, min_interval_s, earlier_read=earlier_read)
+
+    def note_job_read(
+        self, job_id: str, reader: str, read_at: datetime, status_json: str | None, retry_after_s: float | None
+    ) -> None:
+        """What `reader`'s read got, for the job's other watcher (`job_reads.note_job_read`)."""
+        from record_store import job_reads
+
+        job_reads.note_job_read(self, job_id, reader, read_at, status_json, retry_after_s)

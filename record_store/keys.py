@@ -17,6 +17,7 @@ JOB_PREFIX = "job|"  # a job registered under the offer, `job|{job id, lowercase
 # A job's partition `job|{job id, lowercased}`.
 JOB_LOCK = "cancel-lock"  # the job's cancel lock, whatever offer the job is named under
 JOB_REGISTRATION = "registration"  # which publisher/offer the job is registered under (the first registration wins)
+JOB_STATUS = "status"  # the job's last status read, whoever watches it (`job_reads.py`: a minute between reads)
 
 # A webhook caller's partition `caller|{caller}`.
 CALLER_PREFIX = "caller|"

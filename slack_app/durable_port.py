@@ -20,10 +20,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from cppcancel.contracts import CancelRequest
-from cppcancel.instances import Found, InstanceStatus, StartResult
+if TYPE_CHECKING:  # the durable types load with a click's first use, not on a slash command's ack path
+    from cppcancel.contracts import CancelRequest
+    from cppcancel.instances import Found, InstanceStatus, StartResult
 
 DURABLE_CALL_TIMEOUT_S = 5.0
 CONTEXT_KEY = "durable"
@@ -81,6 +82,8 @@ class DurableBridge:
             raise TimeoutError(f"the durable client did not answer within {timeout:g} s") from None
 
     def status(self, instance_id: str) -> InstanceStatus | None:
+        from cppcancel.instances import InstanceStatus
+
         return InstanceStatus.from_client(instance_id, self._run(self._client.get_status(instance_id, show_input=True)))
 
     def start(

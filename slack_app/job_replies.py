@@ -9,15 +9,18 @@ to resources not yet processed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from partner_portal import errors
-from product_ingestion.models import PARTIAL_WARNING, ConfigureStatus
 from record_store.jobs import JobRegistration
 from slack_app.actions import OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, button, confirm_dialog, context, message, section
 from slack_app.mrkdwn import code, escape, slack_time, target
 from slack_app.replies import confirmation_controls
+
+if TYPE_CHECKING:  # the Product Ingestion models load when a job is shown, not for a CPP publish's confirmation
+    from product_ingestion.models import ConfigureStatus
 
 
 def _ref(ref: str) -> Block:
@@ -41,6 +44,8 @@ def job_status_message(
     if status.error_text:
         blocks.append(section(f"*The Product Ingestion API said:* {escape(status.error_text)}"))
     if status.is_cancelled:
+        from product_ingestion.models import PARTIAL_WARNING
+
         blocks.append(context(PARTIAL_WARNING))
     if not status.is_completed:
         blocks.append(context(f"To stop it: {code(f'{command} cancel {publisher_id} {offer_id} job={job_id}')}"))
@@ -86,6 +91,8 @@ def job_confirmation_message(
     ticket: CancelTicket, status: ConfigureStatus | None, *, lookup_problem: str | None, ref: str
 ) -> Message:
     """The "are you sure" of a job cancel: the job's state, the partial-resources warning, Confirm / Never mind."""
+    from product_ingestion.models import PARTIAL_WARNING
+
     job = ticket.job_id or ""
     where = target(ticket.publisher_id, ticket.offer_id)
     if status is not None:

@@ -113,6 +113,7 @@ def app_settings(cpp_emulator: Any, slack_standin: SlackStandIn, **overrides: st
         "CANCEL_POLICY": json.dumps(TEST_POLICY),
         "POLL_INITIAL_INTERVAL_S": "0.2",
         "POLL_MAX_INTERVAL_S": "0.4",
+        "INGESTION_MIN_POLL_INTERVAL_S": "0.2",  # a minute per job in earnest
         **overrides,
     }
 

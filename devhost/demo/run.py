@@ -120,6 +120,7 @@ def _demo_host(app: str, data_dir: Path, talk: Conversation) -> DevHost:
         "CANCEL_POLICY": json.dumps(DEMO_POLICY),
         "POLL_INITIAL_INTERVAL_S": "0.5",
         "POLL_MAX_INTERVAL_S": "2",
+        "INGESTION_MIN_POLL_INTERVAL_S": "1",  # a minute per job in earnest; the demo's job runs for seconds
         "WATCH_TIMEOUT_S": "300",
     } | jobs.settings()
     return DevHost(

@@ -27,12 +27,13 @@ param webhookSecretName string
   '3.12'
 ])
 param pythonVersion string = '3.11'
+@description('Memory of each instance, in MB (the sizes Microsoft documents for Flex Consumption); CPU is allotted in proportion.')
 @allowed([
   512
   2048
   4096
 ])
-param instanceMemoryMB int = 2048
+param instanceMemoryMB int = 512
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40

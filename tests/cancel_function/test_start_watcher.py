@@ -108,7 +108,9 @@ def test_registered_with_a_durable_client_binding(app_functions: dict[str, Any])
     bindings = {(b["type"], b["name"]) for b in json.loads(function.get_function_json())["bindings"]}
     assert bindings == {("activityTrigger", "payload"), ("durableClient", "client")}
     wrapper = function.get_user_function()
-    assert asyncio.iscoroutinefunction(wrapper) and wrapper.client_function is start_watcher
+    registered = wrapper.client_function  # registered by name; it imports and runs start_watcher
+    assert asyncio.iscoroutinefunction(wrapper) and registered.__name__ == "start_watcher"
+    assert asyncio.run(registered(WATCH.to_json(), FakeClient())) == WATCH.instance_id
 
 
 def test_the_activity_takes_its_input_as_json_text_or_value() -> None:

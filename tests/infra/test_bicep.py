@@ -226,6 +226,22 @@ def test_always_ready_for_the_http_and_durable_groups(group: str, param: str, bi
     assert body(bicep_trees["main.bicep"]["modules"]["api"])["params"][param] == param
 
 
+# What Microsoft documents for Flex Consumption ("512 MB, 2,048 MB, and 4,096 MB"; flex-consumption-plan.md).
+DOCUMENTED_INSTANCE_MEMORY_MB = {512, 2048, 4096}
+
+
+def test_instances_are_the_smallest_documented_size_unless_a_team_chooses_more(bicep_trees: Trees) -> None:
+    """An idle team pays its always-ready instances' memory around the clock (docs/deploy.md): 512 MB by default."""
+    scale = _site(bicep_trees)["properties"]["functionAppConfig"]["scaleAndConcurrency"]
+    assert scale["instanceMemoryMB"] == "instanceMemoryMB"
+    for file in ("main.bicep", "app/api.bicep"):
+        declared = bicep_trees[file]["parameters"]["instanceMemoryMB"]
+        assert declared["type"] == "int" and declared["default"] == 512, file
+        assert set(decorators(declared)["allowed"]) == DOCUMENTED_INSTANCE_MEMORY_MB, file
+        assert decorators(declared)["description"], file
+    assert body(bicep_trees["main.bicep"]["modules"]["api"])["params"]["instanceMemoryMB"] == "instanceMemoryMB"
+
+
 def test_site_is_tagged_for_azd(bicep_trees: Trees) -> None:
     tags = _site(bicep_trees)["tags"]
     found = [n for n in walk(tags) if isinstance(n, dict) and n.get("'azd-service-name'", n.get("azd-service-name"))]

@@ -29,7 +29,7 @@ def test_a_running_step_is_timed_from_when_it_was_first_seen() -> None:
     later = T0 + timedelta(minutes=14)
     again = after_poll(request, first.state, PollResult(True, STEP1), T0, later)
     assert again.state.step_since == "2026-11-25T10:00:00Z"
-    assert again.delay_s == 15  # "< 15 min" and 14 minutes in: dense polling
+    assert again.delay_s == 30  # "< 15 min", 14 minutes in: a minute left, sqrt(15 s x 60 s) (the age says 112 s)
     assert again.state.unchanged == 1
 
 

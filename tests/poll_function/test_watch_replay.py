@@ -7,6 +7,7 @@ prove determinism as a side effect of every step.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,11 @@ def slack_input(stepper: Stepper) -> dict[str, Any]:
     return payload
 
 
+def every(age_s: float) -> float:
+    """The default schedule's interval at a watch age, when no estimate or progress says more (15 s floor)."""
+    return max(15.0, math.sqrt(15.0 * age_s))
+
+
 def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> None:
     s = start(watch_fn)
     _, poll_input = s.activity(POLL_OPERATION)
@@ -66,11 +72,11 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
     first = slack_input(s)
     assert (first["channel"], first["ts"], first["threadText"]) == (CHANNEL, MESSAGE_TS, None)  # silent baseline
     s.complete(SLACK_OK)
-    assert s.timer() == 15  # starts fast
+    assert s.timer() == 15  # starts at the floor
     s.fire()
 
     s.complete(ok(NOT_STARTED), POLL_OPERATION)
-    assert s.timer() == 30  # nothing changed: Slack is not called, the interval backs off
+    assert s.timer() == 15  # nothing changed: Slack is not called; 15 s into the watch, sqrt(15 x 15)
     s.fire()
 
     s.complete(ok(STEP1), POLL_OPERATION)
@@ -78,16 +84,19 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
         "🔄 Status is now *running* (was notStarted) — step 1 of 3: Cancel requested."
     )
     s.complete(SLACK_OK)
-    assert s.timer() == 15  # news: back to the initial interval
+    assert s.timer() == pytest.approx(every(30))  # the interval grows with the square root of the watch's age
     s.fire()
 
     s.complete(ok(STEP2), POLL_OPERATION)
     assert slack_input(s)["threadText"] is None  # a new step, same status: the message changes, no reply
     s.complete(SLACK_OK)
+    age = (s.now - T0).total_seconds()
+    assert s.timer() == pytest.approx(every(age))
     s.fire()
 
     s.complete(ok(STEP2), POLL_OPERATION)
-    assert s.timer() == 30
+    age = (s.now - T0).total_seconds()
+    assert s.timer() == pytest.approx(every(age))  # step 2 at 10 % projects an end further away than the age
     s.fire()
 
     s.complete(ok(DONE), POLL_OPERATION)
@@ -110,21 +119,22 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
         "error": None,
         "slackError": None,
     }
+    timers = [step for step in s.trace if step.startswith("timer")]
     assert s.trace == [
         "load_watch_params",
         "poll_operation",
         "update_slack",
-        "timer 15s",
+        timers[0],
         "poll_operation",
-        "timer 30s",
-        "poll_operation",
-        "update_slack",
-        "timer 15s",
+        timers[1],
         "poll_operation",
         "update_slack",
-        "timer 15s",
+        timers[2],
         "poll_operation",
-        "timer 30s",
+        "update_slack",
+        timers[3],
+        "poll_operation",
+        timers[4],
         "poll_operation",
         "update_slack",
         "record_watch_end",
@@ -334,10 +344,10 @@ def test_the_watch_times_out_at_its_deadline(watch_fn: OrchestratorFn) -> None:
     assert s.timer() == 15
     s.fire()
     s.complete(ok(STEP1), POLL_OPERATION)
-    assert s.timer() == 30
+    assert s.timer() == 15
     s.fire()
     s.complete(ok(STEP1), POLL_OPERATION)
-    assert s.timer() == 5  # not 60: the last wait ends at the deadline
+    assert s.timer() == 20  # not sqrt(15 x 30) = 21.2: the last wait ends at the deadline
     s.fire()
     final = slack_input(s)
     assert "Stopped watching after 50 s, the watch's time limit" in final["threadText"]
@@ -368,10 +378,10 @@ def test_continue_as_new_carries_the_state_and_keeps_history_bounded(watch_fn: O
     s.turn = s._run()
     s.activity(POLL_OPERATION)
     s.complete(ok(STEP1))
-    assert s.timer() == 60  # the back-off carried on where it was
+    assert s.timer() == pytest.approx(every(30))  # the watch's age carried over: 30 s in
     s.fire()
     s.complete(ok(DONE), POLL_OPERATION)
-    assert slack_input(s)["threadText"].startswith("✅ The cancel operation completed after 1 min")
+    assert slack_input(s)["threadText"].startswith("✅ The cancel operation completed after 51 s")
     s.complete(SLACK_OK)
     s.end()
     assert s.turn.output["polls"] == 4

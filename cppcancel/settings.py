@@ -11,17 +11,17 @@ import functools
 import ipaddress
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from cppcancel.chat_ids import is_guid
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 _log = logging.getLogger(__name__)
 KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
-_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an audience, not a secret
 DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
@@ -297,7 +297,7 @@ def _slack_api_base_url(env: Mapping[str, str], problems: list[str]) -> str:
 
 def _guid(env: Mapping[str, str], name: str, what: str, problems: list[str]) -> str | None:
     value = _text(env, name)
-    if value is not None and not _GUID_RE.match(value):
+    if value is not None and not is_guid(value):
         problems.append(f"{name} must be {what}, a GUID such as 00000000-0000-0000-0000-000000000000; got {value!r}")
         return None
     return value.lower() if value else None

@@ -19,9 +19,9 @@ from devhost.functions.loader import REPO_ROOT
 
 # Loaded only when an activity or the Slack route runs: indexing the app (every cold worker does it, whatever it
 # was started for) must not pay for them.
-NOT_AT_INDEXING = ("requests", "urllib3", "charset_normalizer", "slack_sdk", "slack_bolt")
+NOT_AT_INDEXING = ("requests", "urllib3", "charset_normalizer", "slack_sdk", "slack_bolt", "microsoft_teams")
 # Never on the way to the first answer of a slash command: the managed-identity token (azure-identity, msal and
-# their crypto), the webhook's verifier, the Azure Tables record store, YAML.
+# their crypto), the webhook's verifier, the Azure Tables record store, YAML, the Teams SDK (and its web stack).
 NOT_ON_THE_ACK_PATH = (
     "azure.identity",
     "msal",
@@ -32,6 +32,9 @@ NOT_ON_THE_ACK_PATH = (
     "azure.core",
     "yaml",
     "record_store.tables",
+    "microsoft_teams",
+    "fastapi",
+    "httpx",
 )
 
 INDEX = (
@@ -47,7 +50,14 @@ def test_indexing_the_app_loads_no_http_or_slack_client() -> None:
     found = json.loads(done.stdout)
     loaded = sorted(name for name in NOT_AT_INDEXING if name in found["modules"])
     assert loaded == [], f"indexing imported {loaded}"
-    for name in ("slack_commands", "slack_interactions", "answer_slack_later", "answer_slack_command", "send_cancel"):
+    for name in (
+        "slack_commands",
+        "slack_interactions",
+        "answer_slack_later",
+        "answer_slack_command",
+        "send_cancel",
+        "teams_messages",
+    ):
         assert name in found["functions"], "every function is still registered"
 
 

@@ -6,18 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.infra.helpers import body, only_resource
+from tests.infra.helpers import body, dotted, only_resource
 
 Trees = dict[str, dict[str, Any]]
-
-
-def _dotted(node: Any) -> str:
-    """`identity.outputs.clientId` from pycep's nested property accessors (a plain name stays as it is)."""
-    if isinstance(node, str):
-        return node
-    operands = node["operator"]["operands"]
-    assert node["operator"]["type"] == "property_accessor", node
-    return f"{_dotted(operands['operand_1'])}.{_dotted(operands['operand_2'])}"
 
 
 def _conditional(value: Any) -> tuple[Any, Any, Any]:
@@ -46,9 +37,9 @@ def test_main_passes_the_identity_and_the_apps_host_to_the_bot(bicep_trees: Tree
     assert module["detail"]["path"] == "app/bot.bicep"
     assert module["config"]["condition"] == "teamsBotEnabled"
     params = body(module)["params"]
-    assert _dotted(params["identityClientId"]) == "identity.outputs.clientId"
-    assert _dotted(params["identityResourceId"]) == "identity.outputs.id"
-    assert _dotted(params["appHostName"]) == "api.outputs.defaultHostName"
+    assert dotted(params["identityClientId"]) == "identity.outputs.clientId"
+    assert dotted(params["identityResourceId"]) == "identity.outputs.id"
+    assert dotted(params["appHostName"]) == "api.outputs.defaultHostName"
     assert params["tenantId"]["function"]["type"] == "tenant"
     assert params["name"].startswith("${abbrs.botServicesBots}")
     assert bicep_trees["main.bicep"]["parameters"]["teamsBotEnabled"]["default"] is True
@@ -73,7 +64,7 @@ def test_the_endpoint_is_a_route_the_app_serves_without_a_function_key(
 def test_the_app_gets_the_bots_id_only_when_the_bot_is_deployed(bicep_trees: Trees) -> None:
     params = body(bicep_trees["main.bicep"]["modules"]["api"])["params"]
     condition, app_id, off = _conditional(params["teamsAppId"])
-    assert (condition, _dotted(app_id), off) == ("teamsBotEnabled", "identity.outputs.clientId", "")
+    assert (condition, dotted(app_id), off) == ("teamsBotEnabled", "identity.outputs.clientId", "")
     assert "tenant" in json.dumps(params["teamsTenantId"])
     site = only_resource(bicep_trees, "Microsoft.Web/sites")
     settings = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
@@ -85,6 +76,6 @@ def test_the_app_gets_the_bots_id_only_when_the_bot_is_deployed(bicep_trees: Tre
 def test_the_outputs_give_the_teams_package_its_bot(bicep_trees: Trees) -> None:
     outputs = bicep_trees["main.bicep"]["outputs"]
     condition, bot_id, off = _conditional(outputs["TEAMS_BOT_ID"]["value"])
-    assert (condition, _dotted(bot_id), off) == ("teamsBotEnabled", "identity.outputs.clientId", "")
+    assert (condition, dotted(bot_id), off) == ("teamsBotEnabled", "identity.outputs.clientId", "")
     condition, endpoint, off = _conditional(outputs["TEAMS_MESSAGING_ENDPOINT"]["value"])
     assert (condition, endpoint, off) == ("teamsBotEnabled", "${api.outputs.baseUrl}/api/messages", "")

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from cppcancel.chat_ids import is_guid
+
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
@@ -25,6 +27,11 @@ CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an a
 DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
+# Microsoft Teams (teams_app/): the Bot Framework's OpenID metadata (its signing keys sit beside it at `.../keys`,
+# the Teams SDK derives that address from this one) and Microsoft Graph, asked for Entra group membership.
+DEFAULT_TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_OPENID_METADATA_SUFFIX = "/openidconfiguration"
+DEFAULT_TEAMS_GRAPH_BASE_URL = "https://graph.microsoft.com"
 
 # How the app gets its Azure AD tokens (partner_portal/credentials.py). The default is an app registration that trusts
 # the user-assigned managed identity through a federated credential: Partner Center admits Microsoft Entra
@@ -75,6 +82,12 @@ SETTING_NAMES = (
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
     "INGESTION_MIN_POLL_INTERVAL_S",
+    "TEAMS_APP_ID",
+    "TEAMS_TENANT_ID",
+    "TEAMS_OPENID_METADATA_URL",
+    "TEAMS_ACCESS_TOKEN",
+    "TEAMS_GRAPH_BASE_URL",
+    "TEAMS_GRAPH_ACCESS_TOKEN",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -88,6 +101,22 @@ DEFAULT_RECORD_STORE_TABLE = "cppcancelrecords"
 
 class SettingsError(ValueError):
     """Raised when settings are present but unusable; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The Microsoft Teams front end's settings (teams_app/). No `app_id` means every Teams request is refused.
+
+    The tokens are for local runs and tests only; in Azure both come from the user-assigned identity
+    (AZURE_CLIENT_ID), which is also the bot's app ID.
+    """
+
+    app_id: str | None = None  # the bot's Microsoft App ID: the audience every inbound token must carry
+    tenant_id: str | None = None  # the bot's Entra tenant (single-tenant / managed-identity bots)
+    openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
+    access_token: str | None = field(default=None, repr=False)  # static Bot Connector token (local only)
+    graph_base_url: str = DEFAULT_TEAMS_GRAPH_BASE_URL
+    graph_access_token: str | None = field(default=None, repr=False)  # static Graph token (local only)
 
 
 @dataclass(frozen=True)
@@ -139,6 +168,8 @@ class Settings:
     ingestion_access_token: str | None = field(default=None, repr=False)
     # Microsoft: a configure job's status "with a maximum frequency of one request per minute", per job, whoever reads.
     ingestion_min_poll_interval_s: float = 60.0
+
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -234,12 +265,15 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _check_apart(settings: Settings, problems: list[str]) -> None:
     """The two backends' tokens must never meet: their base URLs may not share an origin (each client pins its
-    requests to its own origin, so distinct origins keep each token away from the other API)."""
+    requests to its own origin, so distinct origins keep each token away from the other API). Microsoft Graph's
+    token (Entra groups) is kept from the CPP the same way."""
     if _origin(settings.ingestion_base_url) == _origin(settings.cpp_base_url):
         problems.append(
             "INGESTION_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port), so that neither "
             "API's token can reach the other"
         )
+    if _origin(settings.teams.graph_base_url) == _origin(settings.cpp_base_url):
+        problems.append("TEAMS_GRAPH_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port)")
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
@@ -258,17 +292,50 @@ def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
     return mode
 
 
+def _slack_api_base_url(env: Mapping[str, str], problems: list[str]) -> str:
+    url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    _check_base_url("SLACK_API_BASE_URL", url, problems)
+    return url if url.endswith("/") else url + "/"
+
+
+def _guid(env: Mapping[str, str], name: str, what: str, problems: list[str]) -> str | None:
+    value = _text(env, name)
+    if value is not None and not is_guid(value):
+        problems.append(f"{name} must be {what}, a GUID such as 00000000-0000-0000-0000-000000000000; got {value!r}")
+        return None
+    return value.lower() if value else None
+
+
+def _teams(env: Mapping[str, str], problems: list[str]) -> TeamsSettings:
+    """TEAMS_*: the SDK derives the signing keys' address from the metadata URL's `/openidconfiguration` ending, and
+    Graph is asked under its origin alone (the client adds `/v1.0/...`)."""
+    metadata = _text(env, "TEAMS_OPENID_METADATA_URL") or DEFAULT_TEAMS_OPENID_METADATA_URL
+    _check_base_url("TEAMS_OPENID_METADATA_URL", metadata, problems)
+    if not metadata.endswith(TEAMS_OPENID_METADATA_SUFFIX):
+        problems.append(
+            f"TEAMS_OPENID_METADATA_URL must end in {TEAMS_OPENID_METADATA_SUFFIX} (its keys are read from .../keys "
+            f"beside it), got {metadata!r}"
+        )
+    graph = (_text(env, "TEAMS_GRAPH_BASE_URL") or DEFAULT_TEAMS_GRAPH_BASE_URL).rstrip("/")
+    _check_base_url("TEAMS_GRAPH_BASE_URL", graph, problems)
+    if urlsplit(graph).path:
+        problems.append(f"TEAMS_GRAPH_BASE_URL must be an origin only, such as {DEFAULT_TEAMS_GRAPH_BASE_URL}")
+    return TeamsSettings(
+        app_id=_guid(env, "TEAMS_APP_ID", "the bot's Microsoft App ID", problems),
+        tenant_id=_guid(env, "TEAMS_TENANT_ID", "the bot's Entra tenant ID", problems),
+        openid_metadata_url=metadata,
+        access_token=_text(env, "TEAMS_ACCESS_TOKEN"),
+        graph_base_url=graph,
+        graph_access_token=_text(env, "TEAMS_GRAPH_ACCESS_TOKEN"),
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     problems: list[str] = []
     cpp_base_url = _check_base_url(
         "CPP_BASE_URL", (_text(env, "CPP_BASE_URL") or DEFAULT_CPP_BASE_URL).rstrip("/"), problems
     )
-    slack_api_base_url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
-    _check_base_url("SLACK_API_BASE_URL", slack_api_base_url, problems)
-    if not slack_api_base_url.endswith("/"):
-        slack_api_base_url += "/"
-
     settings = Settings(
         cpp_base_url=cpp_base_url,
         cpp_api_version=_text(env, "CPP_API_VERSION") or DEFAULT_CPP_API_VERSION,
@@ -284,7 +351,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         identity_app_certificate=_text(env, "IDENTITY_APP_CERTIFICATE"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
-        slack_api_base_url=slack_api_base_url,
+        slack_api_base_url=_slack_api_base_url(env, problems),
         cancel_policy=_text(env, "CANCEL_POLICY"),
         audit_channel_id=_text(env, "AUDIT_CHANNEL_ID"),
         watch_timeout_s=_number(env, "WATCH_TIMEOUT_S", 24 * 3600.0, problems),
@@ -311,6 +378,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
         ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
+        teams=_teams(env, problems),
     )
     _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:

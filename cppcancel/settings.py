@@ -13,10 +13,10 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-from cppcancel.identifiers import InvalidInput, validate_publisher_id
+from cppcancel.chat_ids import is_guid
+from cppcancel.identifiers import parse_publisher_list
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
@@ -30,6 +30,11 @@ DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 DEFAULT_SUBMISSION_API_BASE_URL = "https://api.partner.microsoft.com/v1.0/ingestion"
 SUBMISSION_API_TOKEN_SCOPE = "https://api.partner.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
+# Microsoft Teams (teams_app/): the Bot Framework's OpenID metadata (its signing keys sit beside it at `.../keys`,
+# the Teams SDK derives that address from this one) and Microsoft Graph, asked for Entra group membership.
+DEFAULT_TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_OPENID_METADATA_SUFFIX = "/openidconfiguration"
+DEFAULT_TEAMS_GRAPH_BASE_URL = "https://graph.microsoft.com"
 
 # How the app gets its Azure AD tokens (partner_portal/credentials.py). The default is an app registration that trusts
 # the user-assigned managed identity through a federated credential: Partner Center admits Microsoft Entra
@@ -80,6 +85,12 @@ SETTING_NAMES = (
     "INGESTION_TOKEN_SCOPE",
     "INGESTION_ACCESS_TOKEN",
     "INGESTION_MIN_POLL_INTERVAL_S",
+    "TEAMS_APP_ID",
+    "TEAMS_TENANT_ID",
+    "TEAMS_OPENID_METADATA_URL",
+    "TEAMS_ACCESS_TOKEN",
+    "TEAMS_GRAPH_BASE_URL",
+    "TEAMS_GRAPH_ACCESS_TOKEN",
     "SUBMISSION_API_BASE_URL",
     "SUBMISSION_API_TOKEN_SCOPE",
     "SUBMISSION_API_ACCESS_TOKEN",
@@ -100,6 +111,36 @@ DEFAULT_RECORD_STORE_TABLE = "cppcancelrecords"
 
 class SettingsError(ValueError):
     """Raised when settings are present but unusable; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The Microsoft Teams front end's settings (teams_app/). No `app_id` means every Teams request is refused.
+
+    The tokens are for local runs and tests only; in Azure both come from the user-assigned identity
+    (AZURE_CLIENT_ID), which is also the bot's app ID.
+    """
+
+    app_id: str | None = None  # the bot's Microsoft App ID: the audience every inbound token must carry
+    tenant_id: str | None = None  # the bot's Entra tenant (single-tenant / managed-identity bots)
+    openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
+    access_token: str | None = field(default=None, repr=False)  # static Bot Connector token (local only)
+    graph_base_url: str = DEFAULT_TEAMS_GRAPH_BASE_URL
+    graph_access_token: str | None = field(default=None, repr=False)  # static Graph token (local only)
+
+
+@dataclass(frozen=True)
+class SubmissionApiSettings:
+    """The Partner Center submission API's (submission_api/, Azure Application offers). It finds products by offer ID
+    account-wide, so only `publishers` are ever looked up there (none by default)."""
+
+    base_url: str = DEFAULT_SUBMISSION_API_BASE_URL
+    token_scope: str = SUBMISSION_API_TOKEN_SCOPE
+    access_token: str | None = field(default=None, repr=False)  # static token (local only)
+    publishers: tuple[str, ...] = ()
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_retries: int = 4
 
 
 @dataclass(frozen=True)
@@ -152,24 +193,13 @@ class Settings:
     # Microsoft: a configure job's status "with a maximum frequency of one request per minute", per job, whoever reads.
     ingestion_min_poll_interval_s: float = 60.0
 
-    # The Partner Center submission API (Azure Application offers): its own origin, audience, token and transport;
-    # it finds products by offer ID account-wide, so only the publishers listed are looked up there (none by default).
-    submission_api_base_url: str = DEFAULT_SUBMISSION_API_BASE_URL
-    submission_api_token_scope: str = SUBMISSION_API_TOKEN_SCOPE
-    submission_api_access_token: str | None = field(default=None, repr=False)
-    submission_api_publishers: tuple[str, ...] = ()
-    submission_api_connect_timeout_s: float = 5.0
-    submission_api_read_timeout_s: float = 30.0
-    submission_api_max_retries: int = 4
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
+    submission_api: SubmissionApiSettings = field(default_factory=SubmissionApiSettings)
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
         """(connect, read) as `requests` wants it."""
         return (self.cpp_connect_timeout_s, self.cpp_read_timeout_s)
-
-    @property
-    def submission_api_timeout(self) -> tuple[float, float]:
-        return (self.submission_api_connect_timeout_s, self.submission_api_read_timeout_s)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -258,58 +288,35 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
-def _check_together(settings: Settings, problems: list[str]) -> None:
-    """What only makes sense of two settings at once: distinct API origins, a poll interval cap above its start."""
+def _check_apart(settings: Settings, problems: list[str]) -> None:
+    """The two backends' tokens must never meet: their base URLs may not share an origin (each client pins its
+    requests to its own origin, so distinct origins keep each token away from the other API). Microsoft Graph's
+    token (Entra groups) is kept from the CPP the same way."""
+    if _origin(settings.ingestion_base_url) == _origin(settings.cpp_base_url):
+        problems.append(
+            "INGESTION_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port), so that neither "
+            "API's token can reach the other"
+        )
+    if _origin(settings.teams.graph_base_url) == _origin(settings.cpp_base_url):
+        problems.append("TEAMS_GRAPH_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port)")
+    submission = settings.submission_api.base_url
+    others = (settings.cpp_base_url, settings.ingestion_base_url, settings.teams.graph_base_url)
+    for other, url in zip(("CPP_BASE_URL", "INGESTION_BASE_URL", "TEAMS_GRAPH_BASE_URL"), others, strict=True):
+        if _origin(submission) == _origin(url):
+            problems.append(f"SUBMISSION_API_BASE_URL and {other} must be on different origins (scheme, host, port)")
+
+
+def _checked(settings: Settings, problems: list[str]) -> Settings:
+    """`settings` once the checks across settings have run; SettingsError naming every problem found."""
     _check_apart(settings, problems)
     if settings.poll_max_interval_s < settings.poll_initial_interval_s:
         problems.append(
             "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
             f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
         )
-
-
-def _check_apart(settings: Settings, problems: list[str]) -> None:
-    """The backends' tokens must never meet: no two base URLs may share an origin (each client pins its requests to
-    its own origin, so distinct origins keep each token away from the other APIs)."""
-    bases = (
-        ("CPP_BASE_URL", settings.cpp_base_url),
-        ("INGESTION_BASE_URL", settings.ingestion_base_url),
-        ("SUBMISSION_API_BASE_URL", settings.submission_api_base_url),
-    )
-    for index, (name, url) in enumerate(bases):
-        for other, other_url in bases[:index]:
-            if _origin(url) == _origin(other_url):
-                problems.append(
-                    f"{name} and {other} must be on different origins (scheme, host, port), so that neither API's "
-                    "token can reach the other"
-                )
-
-
-def _publishers(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
-    """SUBMISSION_API_PUBLISHERS: publisher IDs separated by commas or spaces, lowercased, each listed once. Empty
-    means none: deny by default, and no wildcard (the list says which publishers this account really serves)."""
-    found: dict[str, None] = {}
-    for item in (_text(env, "SUBMISSION_API_PUBLISHERS") or "").replace(",", " ").split():
-        try:
-            found.setdefault(validate_publisher_id(item), None)
-        except InvalidInput as exc:
-            hint = " List the publisher IDs themselves (no wildcard)." if "*" in item else ""
-            problems.append(f"SUBMISSION_API_PUBLISHERS: {exc}{hint}")
-    return tuple(found)
-
-
-def _submission_api(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
-    """The Partner Center submission API's fields of Settings."""
-    base_url = (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/")
-    return {
-        "submission_api_base_url": _check_base_url("SUBMISSION_API_BASE_URL", base_url, problems),
-        "submission_api_token_scope": _text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
-        "submission_api_access_token": _text(env, "SUBMISSION_API_ACCESS_TOKEN"),
-        "submission_api_publishers": _publishers(env, problems),
-        "submission_api_connect_timeout_s": _number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
-        "submission_api_read_timeout_s": _number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
-        "submission_api_max_retries": _integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
-    }
+    if problems:
+        raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
+    return settings
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
@@ -328,17 +335,65 @@ def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
     return mode
 
 
+def _slack_api_base_url(env: Mapping[str, str], problems: list[str]) -> str:
+    url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    _check_base_url("SLACK_API_BASE_URL", url, problems)
+    return url if url.endswith("/") else url + "/"
+
+
+def _guid(env: Mapping[str, str], name: str, what: str, problems: list[str]) -> str | None:
+    value = _text(env, name)
+    if value is not None and not is_guid(value):
+        problems.append(f"{name} must be {what}, a GUID such as 00000000-0000-0000-0000-000000000000; got {value!r}")
+        return None
+    return value.lower() if value else None
+
+
+def _teams(env: Mapping[str, str], problems: list[str]) -> TeamsSettings:
+    """TEAMS_*: the SDK derives the signing keys' address from the metadata URL's `/openidconfiguration` ending, and
+    Graph is asked under its origin alone (the client adds `/v1.0/...`)."""
+    metadata = _text(env, "TEAMS_OPENID_METADATA_URL") or DEFAULT_TEAMS_OPENID_METADATA_URL
+    _check_base_url("TEAMS_OPENID_METADATA_URL", metadata, problems)
+    if not metadata.endswith(TEAMS_OPENID_METADATA_SUFFIX):
+        problems.append(
+            f"TEAMS_OPENID_METADATA_URL must end in {TEAMS_OPENID_METADATA_SUFFIX} (its keys are read from .../keys "
+            f"beside it), got {metadata!r}"
+        )
+    graph = (_text(env, "TEAMS_GRAPH_BASE_URL") or DEFAULT_TEAMS_GRAPH_BASE_URL).rstrip("/")
+    _check_base_url("TEAMS_GRAPH_BASE_URL", graph, problems)
+    if urlsplit(graph).path:
+        problems.append(f"TEAMS_GRAPH_BASE_URL must be an origin only, such as {DEFAULT_TEAMS_GRAPH_BASE_URL}")
+    return TeamsSettings(
+        app_id=_guid(env, "TEAMS_APP_ID", "the bot's Microsoft App ID", problems),
+        tenant_id=_guid(env, "TEAMS_TENANT_ID", "the bot's Entra tenant ID", problems),
+        openid_metadata_url=metadata,
+        access_token=_text(env, "TEAMS_ACCESS_TOKEN"),
+        graph_base_url=graph,
+        graph_access_token=_text(env, "TEAMS_GRAPH_ACCESS_TOKEN"),
+    )
+
+
+def _submission_api(env: Mapping[str, str], problems: list[str]) -> SubmissionApiSettings:
+    base_url = (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/")
+    publishers, wrong = parse_publisher_list(_text(env, "SUBMISSION_API_PUBLISHERS") or "")
+    problems.extend(f"SUBMISSION_API_PUBLISHERS: {problem}" for problem in wrong)
+    return SubmissionApiSettings(
+        base_url=_check_base_url("SUBMISSION_API_BASE_URL", base_url, problems),
+        token_scope=_text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
+        access_token=_text(env, "SUBMISSION_API_ACCESS_TOKEN"),
+        publishers=publishers,
+        connect_timeout_s=_number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
+        read_timeout_s=_number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
+        max_retries=_integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     problems: list[str] = []
     cpp_base_url = _check_base_url(
         "CPP_BASE_URL", (_text(env, "CPP_BASE_URL") or DEFAULT_CPP_BASE_URL).rstrip("/"), problems
     )
-    slack_api_base_url = _text(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
-    _check_base_url("SLACK_API_BASE_URL", slack_api_base_url, problems)
-    if not slack_api_base_url.endswith("/"):
-        slack_api_base_url += "/"
-
     settings = Settings(
         cpp_base_url=cpp_base_url,
         cpp_api_version=_text(env, "CPP_API_VERSION") or DEFAULT_CPP_API_VERSION,
@@ -354,7 +409,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         identity_app_certificate=_text(env, "IDENTITY_APP_CERTIFICATE"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
-        slack_api_base_url=slack_api_base_url,
+        slack_api_base_url=_slack_api_base_url(env, problems),
         cancel_policy=_text(env, "CANCEL_POLICY"),
         audit_channel_id=_text(env, "AUDIT_CHANNEL_ID"),
         watch_timeout_s=_number(env, "WATCH_TIMEOUT_S", 24 * 3600.0, problems),
@@ -381,12 +436,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_token_scope=_text(env, "INGESTION_TOKEN_SCOPE") or INGESTION_TOKEN_SCOPE,
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
         ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
-        **_submission_api(env, problems),
+        teams=_teams(env, problems),
+        submission_api=_submission_api(env, problems),
     )
-    _check_together(settings, problems)
-    if problems:
-        raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
-    return settings
+    return _checked(settings, problems)
 
 
 @functools.cache

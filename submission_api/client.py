@@ -143,11 +143,11 @@ class SubmissionClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, token_provider: TokenProvider | None = None) -> SubmissionClient:
-        timeout, retries = settings.submission_api_timeout, settings.submission_api_max_retries
+        own = settings.submission_api
         return cls(
-            Connection(settings.submission_api_base_url, timeout, retries),
+            Connection(own.base_url, (own.connect_timeout_s, own.read_timeout_s), own.max_retries),
             token_provider or submission_token_provider_from_settings(settings),
-            publishers=settings.submission_api_publishers,
+            publishers=own.publishers,
         )
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ ACCESS_TOKEN_SETTING = "SUBMISSION_API_ACCESS_TOKEN"  # noqa: S105 - a setting's
 
 @functools.cache
 def submission_token_provider_from_settings(settings: Settings) -> TokenProvider:
-    if settings.submission_api_access_token:
-        return StaticTokenProvider(settings.submission_api_access_token, ACCESS_TOKEN_SETTING)
-    return azure_token_provider(settings, settings.submission_api_token_scope)
+    own = settings.submission_api
+    if own.access_token:
+        return StaticTokenProvider(own.access_token, ACCESS_TOKEN_SETTING)
+    return azure_token_provider(settings, own.token_scope)

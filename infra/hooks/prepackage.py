@@ -42,6 +42,7 @@ APP_SOURCES = (
     "cancel_function",
     "poll_function",
     "slack_app",
+    "teams_app",
     "cppcancel",
     "partner_portal",
     "product_ingestion",

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from cppcancel.settings import SettingsError, load_settings
+from cppcancel.settings import Settings, SettingsError, load_settings
+
+
+def _timeout(settings: Settings) -> tuple[float, float]:
+    return (settings.submission_api.connect_timeout_s, settings.submission_api.read_timeout_s)
 
 
 def test_the_defaults_are_the_documented_ones_and_serve_no_publisher() -> None:
     settings = load_settings({})
-    assert settings.submission_api_base_url == "https://api.partner.microsoft.com/v1.0/ingestion"
-    assert settings.submission_api_token_scope == "https://api.partner.microsoft.com/.default"
-    assert settings.submission_api_access_token is None
-    assert settings.submission_api_publishers == ()
-    assert settings.submission_api_timeout == (5.0, 30.0) and settings.submission_api_max_retries == 4
+    assert settings.submission_api.base_url == "https://api.partner.microsoft.com/v1.0/ingestion"
+    assert settings.submission_api.token_scope == "https://api.partner.microsoft.com/.default"
+    assert settings.submission_api.access_token is None
+    assert settings.submission_api.publishers == ()
+    assert _timeout(settings) == (5.0, 30.0) and settings.submission_api.max_retries == 4
 
 
 def test_its_transport_settings_are_its_own() -> None:
@@ -24,7 +28,7 @@ def test_its_transport_settings_are_its_own() -> None:
         "SUBMISSION_API_MAX_RETRIES": "0",
     }
     settings = load_settings(env)
-    assert (settings.submission_api_timeout, settings.submission_api_max_retries) == ((2.0, 45.0), 0)
+    assert (_timeout(settings), settings.submission_api.max_retries) == ((2.0, 45.0), 0)
     assert (settings.cpp_timeout, settings.cpp_max_retries) == ((5.0, 30.0), 4)
 
 
@@ -43,7 +47,7 @@ def test_bad_transport_values_are_named(name: str, value: str) -> None:
 
 def test_the_static_token_is_kept_out_of_repr() -> None:
     settings = load_settings({"SUBMISSION_API_ACCESS_TOKEN": "secret-submission-token"})
-    assert settings.submission_api_access_token == "secret-submission-token"
+    assert settings.submission_api.access_token == "secret-submission-token"
     assert "secret-submission-token" not in repr(settings)
 
 
@@ -57,7 +61,7 @@ def test_the_static_token_is_kept_out_of_repr() -> None:
     ],
 )
 def test_publishers_are_a_list_lowercased_once_each(raw: str, expected: tuple[str, ...]) -> None:
-    assert load_settings({"SUBMISSION_API_PUBLISHERS": raw}).submission_api_publishers == expected
+    assert load_settings({"SUBMISSION_API_PUBLISHERS": raw}).submission_api.publishers == expected
 
 
 @pytest.mark.parametrize("raw", ["*", "contoso,*", "con/toso", "-contoso"])
@@ -82,6 +86,11 @@ def test_a_wildcard_or_a_bad_publisher_is_refused(raw: str) -> None:
             "https://api.partner.microsoft.com/rp",
             "https://api.partner.microsoft.com/v1.0/ingestion",
         ),
+        (
+            "TEAMS_GRAPH_BASE_URL",
+            "https://api.partner.microsoft.com",
+            "https://api.partner.microsoft.com/v1.0/ingestion",
+        ),
     ],
 )
 def test_an_origin_shared_with_another_api_is_refused(other: str, other_url: str, submission_url: str) -> None:
@@ -95,7 +104,7 @@ def test_other_ports_on_loopback_are_other_origins() -> None:
         "INGESTION_BASE_URL": "http://127.0.0.1:8082/rp/product-ingestion",
         "SUBMISSION_API_BASE_URL": "http://127.0.0.1:8083/v1.0/ingestion/",
     }
-    assert load_settings(env).submission_api_base_url == "http://127.0.0.1:8083/v1.0/ingestion"
+    assert load_settings(env).submission_api.base_url == "http://127.0.0.1:8083/v1.0/ingestion"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from cppcancel.chat_ids import is_guid
+from cppcancel.identifiers import parse_publisher_list
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
@@ -27,6 +28,8 @@ CPP_TOKEN_SCOPE = "https://cloudpartner.azure.com/.default"  # noqa: S105 - an a
 DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
 DEFAULT_INGESTION_API_VERSION = "2022-03-01-preview2"
 INGESTION_TOKEN_SCOPE = "https://graph.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
+DEFAULT_SUBMISSION_API_BASE_URL = "https://api.partner.microsoft.com/v1.0/ingestion"
+SUBMISSION_API_TOKEN_SCOPE = "https://api.partner.microsoft.com/.default"  # noqa: S105 - an audience, not a secret
 # Microsoft Teams (teams_app/): the Bot Framework's OpenID metadata (its signing keys sit beside it at `.../keys`,
 # the Teams SDK derives that address from this one) and Microsoft Graph, asked for Entra group membership.
 DEFAULT_TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -88,6 +91,13 @@ SETTING_NAMES = (
     "TEAMS_ACCESS_TOKEN",
     "TEAMS_GRAPH_BASE_URL",
     "TEAMS_GRAPH_ACCESS_TOKEN",
+    "SUBMISSION_API_BASE_URL",
+    "SUBMISSION_API_TOKEN_SCOPE",
+    "SUBMISSION_API_ACCESS_TOKEN",
+    "SUBMISSION_API_PUBLISHERS",
+    "SUBMISSION_API_CONNECT_TIMEOUT_S",
+    "SUBMISSION_API_READ_TIMEOUT_S",
+    "SUBMISSION_API_MAX_RETRIES",
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -117,6 +127,20 @@ class TeamsSettings:
     access_token: str | None = field(default=None, repr=False)  # static Bot Connector token (local only)
     graph_base_url: str = DEFAULT_TEAMS_GRAPH_BASE_URL
     graph_access_token: str | None = field(default=None, repr=False)  # static Graph token (local only)
+
+
+@dataclass(frozen=True)
+class SubmissionApiSettings:
+    """The Partner Center submission API's (submission_api/, Azure Application offers). It finds products by offer ID
+    account-wide, so only `publishers` are ever looked up there (none by default)."""
+
+    base_url: str = DEFAULT_SUBMISSION_API_BASE_URL
+    token_scope: str = SUBMISSION_API_TOKEN_SCOPE
+    access_token: str | None = field(default=None, repr=False)  # static token (local only)
+    publishers: tuple[str, ...] = ()
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_retries: int = 4
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,7 @@ class Settings:
     ingestion_min_poll_interval_s: float = 60.0
 
     teams: TeamsSettings = field(default_factory=TeamsSettings)
+    submission_api: SubmissionApiSettings = field(default_factory=SubmissionApiSettings)
 
     @property
     def cpp_timeout(self) -> tuple[float, float]:
@@ -274,6 +299,24 @@ def _check_apart(settings: Settings, problems: list[str]) -> None:
         )
     if _origin(settings.teams.graph_base_url) == _origin(settings.cpp_base_url):
         problems.append("TEAMS_GRAPH_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port)")
+    submission = settings.submission_api.base_url
+    others = (settings.cpp_base_url, settings.ingestion_base_url, settings.teams.graph_base_url)
+    for other, url in zip(("CPP_BASE_URL", "INGESTION_BASE_URL", "TEAMS_GRAPH_BASE_URL"), others, strict=True):
+        if _origin(submission) == _origin(url):
+            problems.append(f"SUBMISSION_API_BASE_URL and {other} must be on different origins (scheme, host, port)")
+
+
+def _checked(settings: Settings, problems: list[str]) -> Settings:
+    """`settings` once the checks across settings have run; SettingsError naming every problem found."""
+    _check_apart(settings, problems)
+    if settings.poll_max_interval_s < settings.poll_initial_interval_s:
+        problems.append(
+            "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
+            f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
+        )
+    if problems:
+        raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
+    return settings
 
 
 def _identity_mode(env: Mapping[str, str], problems: list[str]) -> str:
@@ -330,6 +373,21 @@ def _teams(env: Mapping[str, str], problems: list[str]) -> TeamsSettings:
     )
 
 
+def _submission_api(env: Mapping[str, str], problems: list[str]) -> SubmissionApiSettings:
+    base_url = (_text(env, "SUBMISSION_API_BASE_URL") or DEFAULT_SUBMISSION_API_BASE_URL).rstrip("/")
+    publishers, wrong = parse_publisher_list(_text(env, "SUBMISSION_API_PUBLISHERS") or "")
+    problems.extend(f"SUBMISSION_API_PUBLISHERS: {problem}" for problem in wrong)
+    return SubmissionApiSettings(
+        base_url=_check_base_url("SUBMISSION_API_BASE_URL", base_url, problems),
+        token_scope=_text(env, "SUBMISSION_API_TOKEN_SCOPE") or SUBMISSION_API_TOKEN_SCOPE,
+        access_token=_text(env, "SUBMISSION_API_ACCESS_TOKEN"),
+        publishers=publishers,
+        connect_timeout_s=_number(env, "SUBMISSION_API_CONNECT_TIMEOUT_S", 5.0, problems),
+        read_timeout_s=_number(env, "SUBMISSION_API_READ_TIMEOUT_S", 30.0, problems),
+        max_retries=_integer(env, "SUBMISSION_API_MAX_RETRIES", 4, problems, minimum=0),
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     problems: list[str] = []
@@ -379,16 +437,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ingestion_access_token=_text(env, "INGESTION_ACCESS_TOKEN"),
         ingestion_min_poll_interval_s=_number(env, "INGESTION_MIN_POLL_INTERVAL_S", 60.0, problems),
         teams=_teams(env, problems),
+        submission_api=_submission_api(env, problems),
     )
-    _check_apart(settings, problems)
-    if settings.poll_max_interval_s < settings.poll_initial_interval_s:
-        problems.append(
-            "POLL_MAX_INTERVAL_S must not be smaller than POLL_INITIAL_INTERVAL_S "
-            f"({settings.poll_max_interval_s:g} < {settings.poll_initial_interval_s:g})"
-        )
-    if problems:
-        raise SettingsError("Invalid settings:\n- " + "\n- ".join(problems))
-    return settings
+    return _checked(settings, problems)
 
 
 @functools.cache

@@ -81,6 +81,12 @@ def _services(host: DevHost) -> list[str]:
         lines.append(f"Product Ingestion API: EMULATED by the stand-in at {emulation.ingestion.base_url}")
     else:
         lines.append(f"Product Ingestion API: REAL at {os.environ.get('INGESTION_BASE_URL')}")
+    publishers = os.environ.get("SUBMISSION_API_PUBLISHERS", "").strip() or "none listed"
+    where = "EMULATED by the stand-in at" if emulation.submission is not None else "REAL at"
+    lines.append(
+        f"Partner Center submission API: {where} {os.environ.get('SUBMISSION_API_BASE_URL')} "
+        f"(SUBMISSION_API_PUBLISHERS: {publishers})"
+    )
     if emulation.slack is not None:
         lines.append(f"Slack Web API: EMULATED by the stand-in at {emulation.slack.base_url} (messages printed below)")
     else:

@@ -1,12 +1,14 @@
 """Stand in for the outside services that are not configured: the CPP emulator, the Product Ingestion stand-in,
-the Slack Web API stand-in and Teams' Bot Connector stand-in.
+the Partner Center submission API stand-in, the Slack Web API stand-in and Teams' Bot Connector stand-in.
 
 Decided per service from the settings the app will read: no CPP_BASE_URL means the in-process CPP emulator, no
-INGESTION_BASE_URL the Product Ingestion stand-in (configure jobs), no SLACK_API_BASE_URL the Slack stand-in, no
-TEAMS_OPENID_METADATA_URL the Bot Connector stand-in (its metadata and keys, its conversation API; with a local bot
-app ID when TEAMS_APP_ID is unset). Their addresses (and the emulators' tokens, a dummy bot token, a session signing
-secret) are written into the environment before the app is imported, so the app cannot tell the difference.
-Configured services are left alone - the same dev host then talks to the real ones.
+INGESTION_BASE_URL the Product Ingestion stand-in (configure jobs), no SUBMISSION_API_BASE_URL the submission API
+stand-in (Azure Application submissions; SUBMISSION_API_PUBLISHERS is left as configured: none unless listed), no
+SLACK_API_BASE_URL the Slack stand-in, no TEAMS_OPENID_METADATA_URL the Bot Connector stand-in (its metadata and
+keys, its conversation API; with a local bot app ID when TEAMS_APP_ID is unset). Their addresses (and the emulators'
+tokens, a dummy bot token, a session signing secret) are written into the environment before the app is imported, so
+the app cannot tell the difference. Configured services are left alone - the same dev host then talks to the real
+ones.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # the stand-ins are imported only when one is started (a conf
     from devhost.standins.cpp import EmulatorServer
     from devhost.standins.ingestion import IngestionStandIn
     from devhost.standins.slack import SlackStandIn
+    from devhost.standins.submission import SubmissionStandIn
     from devhost.standins.teams import BotConnectorStandIn
 
 log = logging.getLogger("devhost.emulators")
@@ -50,11 +53,12 @@ class Emulation:
     bot_token_dummy: bool = False
     record_store: str | None = None  # the SQLite file the dev host chose for the cancel record
     ingestion: IngestionStandIn | None = None  # the Product Ingestion stand-in (configure jobs)
+    submission: SubmissionStandIn | None = None  # the Partner Center submission API stand-in (Azure Applications)
     teams: BotConnectorStandIn | None = None  # Teams' Bot Connector stand-in
     teams_app_id_local: bool = False  # TEAMS_APP_ID was unset: the local one is used
 
     def stop(self) -> None:
-        for service in (self.slack, self.cpp, self.ingestion, self.teams):
+        for service in (self.slack, self.cpp, self.ingestion, self.submission, self.teams):
             if service is not None:
                 try:
                     service.stop()
@@ -90,6 +94,13 @@ def start_emulators(
         emulation.ingestion = ingestion
         environ["INGESTION_BASE_URL"] = ingestion.base_url
         environ["INGESTION_ACCESS_TOKEN"] = ingestion.token
+    if not is_set(environ, "SUBMISSION_API_BASE_URL"):
+        from devhost.standins.submission import SubmissionStandIn
+
+        submission = SubmissionStandIn(port=0).start()
+        emulation.submission = submission
+        environ["SUBMISSION_API_BASE_URL"] = submission.base_url
+        environ["SUBMISSION_API_ACCESS_TOKEN"] = submission.token
     if not is_set(environ, "SLACK_API_BASE_URL"):
         from devhost.standins.slack import SlackStandIn
 

@@ -85,3 +85,16 @@ def validate_job_id(value: str) -> str:
             "(letters, digits and '-', at most 64)."
         )
     return value
+
+
+def parse_publisher_list(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """Publisher IDs separated by commas or white space, each validated, lowercased and kept once; and what was wrong
+    with the others. A wildcard is not a publisher ID: such a list names the publishers themselves."""
+    found: dict[str, None] = {}
+    problems: list[str] = []
+    for item in text.replace(",", " ").split():
+        try:
+            found.setdefault(validate_publisher_id(item), None)
+        except InvalidInput as exc:
+            problems.append(f"{exc} List the publisher IDs themselves (no wildcard)." if "*" in item else str(exc))
+    return tuple(found), problems

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cppcancel import envread as read
+from cppcancel.submission_settings import SUBMISSION_API_SETTING_NAMES, SubmissionApiSettings, read_submission_api
+from cppcancel.teams_settings import TEAMS_SETTING_NAMES, TeamsSettings, read_teams
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_API_VERSION = "2017-10-31"
@@ -77,6 +79,8 @@ SETTING_NAMES = (
     "INGESTION_CONNECT_TIMEOUT_S",
     "INGESTION_READ_TIMEOUT_S",
     "INGESTION_MAX_RETRIES",
+    *TEAMS_SETTING_NAMES,
+    *SUBMISSION_API_SETTING_NAMES,
 )
 # The Functions platform's own storage settings, which the record store reuses (record_store/factory.py).
 STORAGE_SETTING_NAMES = (
@@ -165,6 +169,9 @@ class Settings:
     ingestion_read_timeout_s: float | None = None
     ingestion_max_retries: int | None = None
 
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
+    submission_api: SubmissionApiSettings = field(default_factory=SubmissionApiSettings)
+
     @property
     def cpp_limits(self) -> ApiLimits:
         return ApiLimits(self.cpp_connect_timeout_s, self.cpp_read_timeout_s, self.cpp_max_retries)
@@ -205,12 +212,20 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _check_apart(settings: Settings, problems: list[str]) -> None:
     """The two backends' tokens must never meet: their base URLs may not share an origin (each client pins its
-    requests to its own origin, so distinct origins keep each token away from the other API)."""
+    requests to its own origin, so distinct origins keep each token away from the other API). Microsoft Graph's
+    token (Entra groups) and the submission API's are kept apart the same way."""
     if _origin(settings.ingestion_base_url) == _origin(settings.cpp_base_url):
         problems.append(
             "INGESTION_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port), so that neither "
             "API's token can reach the other"
         )
+    if _origin(settings.teams.graph_base_url) == _origin(settings.cpp_base_url):
+        problems.append("TEAMS_GRAPH_BASE_URL and CPP_BASE_URL must be on different origins (scheme, host, port)")
+    submission = settings.submission_api.base_url
+    others = (settings.cpp_base_url, settings.ingestion_base_url, settings.teams.graph_base_url)
+    for other, url in zip(("CPP_BASE_URL", "INGESTION_BASE_URL", "TEAMS_GRAPH_BASE_URL"), others, strict=True):
+        if _origin(submission) == _origin(url):
+            problems.append(f"SUBMISSION_API_BASE_URL and {other} must be on different origins (scheme, host, port)")
 
 
 def _identity_mode(env: read.Env) -> str:
@@ -304,7 +319,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping (the environment); raise SettingsError naming every bad value."""
     values = read.Env(env)
     settings = Settings(
-        **_apis(values), **_identity(values), **_slack(values), **_behaviour(values), **_storage(values)
+        **_apis(values),
+        **_identity(values),
+        **_slack(values),
+        **_behaviour(values),
+        **_storage(values),
+        teams=read_teams(values),
+        submission_api=read_submission_api(values),
     )
     problems = values.problems
     _check_apart(settings, problems)

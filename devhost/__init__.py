@@ -8,7 +8,8 @@ the outside services imitated and the application unchanged. None of it ships (`
 - durable/: the Durable extension - histories in SQLite, turns through the real SDK replay, activities, timers,
   events, and the HTTP API the durable client calls; its docstring says where it differs from Azure.
 - standins/: the outside services on one loopback server base - the CPP emulator, the Product Ingestion stand-in,
-  Slack's Web API and Slack's signed requests, Azurite's launcher.
+  the Partner Center submission API stand-in, Slack's Web API and Slack's signed requests, Teams' Bot Connector and
+  Microsoft Graph, Azurite's launcher.
 - demo/: `python -m devhost demo`, the story and its printing.
 
 At the top, the composition and what the rooms share:

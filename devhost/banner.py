@@ -16,6 +16,7 @@ _ROLES = (  # (route contains, method, label)
     ("slack/interactions", "POST", "Slack interactivity Request URL"),
     ("webhook", "POST", "Webhook URL"),
     ("webhook", "GET", "Webhook status URL"),
+    ("messages", "POST", "Teams messaging endpoint (Azure Bot)"),
 )
 
 
@@ -80,10 +81,17 @@ def _services(host: DevHost) -> list[str]:
         lines.append(f"Product Ingestion API: EMULATED by the stand-in at {emulation.ingestion.base_url}")
     else:
         lines.append(f"Product Ingestion API: REAL at {os.environ.get('INGESTION_BASE_URL')}")
+    publishers = os.environ.get("SUBMISSION_API_PUBLISHERS", "").strip() or "none listed"
+    where = "EMULATED by the stand-in at" if emulation.submission is not None else "REAL at"
+    lines.append(
+        f"Partner Center submission API: {where} {os.environ.get('SUBMISSION_API_BASE_URL')} "
+        f"(SUBMISSION_API_PUBLISHERS: {publishers})"
+    )
     if emulation.slack is not None:
         lines.append(f"Slack Web API: EMULATED by the stand-in at {emulation.slack.base_url} (messages printed below)")
     else:
         lines.append(f"Slack Web API: REAL at {os.environ.get('SLACK_API_BASE_URL')}")
+    lines.append(_teams(host))
     if emulation.record_store is not None:
         lines.append(f"Cancel record: embedded SQLite at {emulation.record_store}")
     elif is_set(os.environ, "RECORD_STORE_SQLITE"):
@@ -91,6 +99,18 @@ def _services(host: DevHost) -> list[str]:
     else:
         lines.append("Cancel record: Azure Table Storage (AzureWebJobsStorage; UseDevelopmentStorage=true is Azurite)")
     return lines
+
+
+def _teams(host: DevHost) -> str:
+    connector = host.emulation.teams
+    if connector is not None:
+        bot = "local app ID" if host.emulation.teams_app_id_local else "TEAMS_APP_ID as set"
+        return (
+            f"Teams Bot Connector: EMULATED by the stand-in at {connector.origin} (OpenID metadata and signing keys, "
+            f"conversations API; {bot}; it signs the activities sent to /api/messages)"
+        )
+    app_id = "set" if is_set(os.environ, "TEAMS_APP_ID") else "NOT set: every Teams request is refused"
+    return f"Teams Bot Connector: REAL, keys from {os.environ.get('TEAMS_OPENID_METADATA_URL')} (TEAMS_APP_ID {app_id})"
 
 
 def _settings(host: DevHost) -> list[str]:

@@ -82,6 +82,9 @@ param appCertificateName string = 'cppcancel-app'
 @description('Replication of the host storage account. Zone-redundant by default; use Standard_LRS in a region without availability zones.')
 param storageSkuName string = 'Standard_ZRS'
 
+@description('Deploy the Azure Bot that connects Microsoft Teams to the app (the bot is the app\'s user-assigned identity: no secret). false: no bot, and every Teams request is refused (TEAMS_APP_ID empty).')
+param teamsBotEnabled bool = true
+
 param cppBaseUrl string = 'https://cloudpartner.azure.com'
 param cppApiVersion string = '2017-10-31'
 param watchTimeoutSeconds int = 86400
@@ -202,10 +205,24 @@ module api 'app/api.bicep' = {
     watchTimeoutSeconds: watchTimeoutSeconds
     pollInitialIntervalSeconds: pollInitialIntervalSeconds
     pollMaxIntervalSeconds: pollMaxIntervalSeconds
+    teamsAppId: teamsBotEnabled ? identity.outputs.clientId : ''
+    teamsTenantId: teamsBotEnabled ? tenant().tenantId : ''
   }
   dependsOn: [
     rbac
   ]
+}
+
+module bot 'app/bot.bicep' = if (teamsBotEnabled) {
+  name: 'bot'
+  params: {
+    name: '${abbrs.botServicesBots}cppcancel-${resourceToken}'
+    tags: allTags
+    identityClientId: identity.outputs.clientId
+    identityResourceId: identity.outputs.id
+    tenantId: tenant().tenantId
+    appHostName: api.outputs.defaultHostName
+  }
 }
 
 // What azd stores in the environment (.azure/<env>/.env) and what the team pastes into Slack.
@@ -250,3 +267,7 @@ output SLACK_INTERACTIVITY_URL string = '${api.outputs.baseUrl}/api/slack/intera
 output WEBHOOK_URL string = '${api.outputs.baseUrl}/api/webhooks/cancel'
 @description('Status of a webhook-started cancel: replace {instanceId} with the id the webhook returned.')
 output WEBHOOK_OPERATIONS_URL string = '${api.outputs.baseUrl}/api/webhooks/operations/{instanceId}'
+@description('Microsoft Teams: the bot\'s app ID (bots[].botId in the Teams app package). Empty: no bot deployed.')
+output TEAMS_BOT_ID string = teamsBotEnabled ? identity.outputs.clientId : ''
+@description('Microsoft Teams: the Azure Bot\'s messaging endpoint.')
+output TEAMS_MESSAGING_ENDPOINT string = teamsBotEnabled ? '${api.outputs.baseUrl}/api/messages' : ''

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from record_store.base import Entity, RecordStore, StoreUnavailable
 
@@ -45,10 +46,17 @@ class SqliteRecordStore(RecordStore):
     def _version(self) -> str:
         return f"{self._run}-{next(self._versions)}"
 
-    def _execute(self, sql: str, params: tuple[object, ...]) -> sqlite3.Cursor:
+    def _execute(self, sql: str, params: tuple[object, ...]) -> tuple[list[Any], int]:
+        """Run one statement to its end and return its rows and its change count, all under the lock.
+
+        The connection is shared by threads, and SQLite keeps the last error per *connection*: a statement still
+        being stepped on another thread (a `fetchone` outside the lock) can overwrite a failed INSERT's
+        SQLITE_CONSTRAINT before Python reads it, and Python then returns as if the INSERT had succeeded - two
+        "first" inserts of one key, seen under load. Nothing of a statement may run outside the lock."""
         try:
             with self._lock:
-                return self._db.execute(sql, params)
+                cursor = self._db.execute(sql, params)
+                return cursor.fetchall(), cursor.rowcount
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as exc:
@@ -65,26 +73,24 @@ class SqliteRecordStore(RecordStore):
         return True
 
     def _read(self, partition: str, row: str) -> tuple[Entity, str] | None:
-        found = self._execute(
-            "SELECT body, version FROM records WHERE partition = ? AND row = ?", (partition, row)
-        ).fetchone()
-        if found is None:
+        rows, _ = self._execute("SELECT body, version FROM records WHERE partition = ? AND row = ?", (partition, row))
+        if not rows:
             return None
-        body: Entity = json.loads(found[0])
-        return body, str(found[1])
+        body: Entity = json.loads(rows[0][0])
+        return body, str(rows[0][1])
 
     def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
-        cursor = self._execute(
+        _, changed = self._execute(
             "UPDATE records SET body = ?, version = ? WHERE partition = ? AND row = ? AND version = ?",
             (json.dumps(entity), self._version(), partition, row, version),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     def _delete(self, partition: str, row: str, version: str) -> bool:
-        cursor = self._execute(
+        _, changed = self._execute(
             "DELETE FROM records WHERE partition = ? AND row = ? AND version = ?", (partition, row, version)
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     def _put(self, partition: str, row: str, entity: Entity) -> None:
         self._execute(
@@ -94,7 +100,7 @@ class SqliteRecordStore(RecordStore):
         )
 
     def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
-        rows = self._execute("SELECT row, body FROM records WHERE partition = ?", (partition,)).fetchall()
+        rows, _ = self._execute("SELECT row, body FROM records WHERE partition = ?", (partition,))
         for row, body in rows:
             yield str(row), json.loads(body)
 

@@ -7,12 +7,16 @@ import re
 from pathlib import Path
 
 import cppcancel.settings
+import cppcancel.submission_settings
+import cppcancel.teams_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _settings_read_by_the_app() -> set[str]:
-    source = Path(cppcancel.settings.__file__).read_text(encoding="utf-8")
+    """Every name read in the settings modules (the app's own, and each chat's and API's beside it)."""
+    modules = (cppcancel.settings, cppcancel.teams_settings, cppcancel.submission_settings)
+    source = "".join(Path(str(module.__file__)).read_text(encoding="utf-8") for module in modules)
     return set(re.findall(r'env,\s*"([A-Z][A-Z0-9_]+)"', source))
 
 

@@ -10,7 +10,7 @@ The control endpoint convention: `{control_prefix}{name}` (e.g. `POST /_standin/
 answer; no token (stand-ins listen on loopback only) and never recorded, so a test's steering is not mistaken for the
 app's calls. A bad body or argument is a 400 and an unknown endpoint a 404, in the service's own error shape.
 
-Adding a stand-in (say, the Partner Center submission API or Teams' Bot Connector) is one package under
+Adding a stand-in (another marketplace API or chat; submission/ and teams/ are recent examples) is one package under
 devhost/standins/ whose server subclasses `StandInServer`: set `title`, `base_path` and `error_codes` (and, where the
 service differs from the defaults, `control_prefix`, `methods`, `max_body_bytes`, `idle_timeout_s`,
 `records_tokens`); override `error_reply` when the service's errors are not `{"error": {"code", "message"}}`;

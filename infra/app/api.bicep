@@ -66,6 +66,10 @@ param cppApiVersion string = '2017-10-31'
 param watchTimeoutSeconds int = 86400
 param pollInitialIntervalSeconds int = 15
 param pollMaxIntervalSeconds int = 300
+@description('Microsoft Teams: the bot\'s app ID (the identity\'s client ID); empty refuses every Teams request.')
+param teamsAppId string = ''
+@description('Microsoft Teams: the bot\'s Entra tenant.')
+param teamsTenantId string = ''
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -223,6 +227,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'POLL_MAX_INTERVAL_S'
           value: string(pollMaxIntervalSeconds)
+        }
+        // Microsoft Teams (teams_app/): the Azure Bot is the user-assigned identity, so its app ID is AZURE_CLIENT_ID's.
+        {
+          name: 'TEAMS_APP_ID'
+          value: teamsAppId
+        }
+        {
+          name: 'TEAMS_TENANT_ID'
+          value: teamsTenantId
         }
       ]
     }

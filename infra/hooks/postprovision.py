@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""azd's postprovision hook: the Slack manifest with this deployment's URLs, and what to enter in Partner Center.
+"""azd's postprovision hook: the Slack manifest with this deployment's URLs, the Microsoft Teams app package for its
+bot, and what to enter in Partner Center.
 
 It runs offline and reads nothing but the deployment's outputs: azd hands them to hooks as environment variables;
 without azd, `--outputs FILE` reads the JSON of `az deployment group show ... --query properties.outputs`. The Slack
-manifest template is `slack_app/manifest.yaml`. Standard library only, so that it runs with any Python 3.
+manifest template is `slack_app/manifest.yaml`; the Teams package (manifest.json and two icons, zipped) is built by
+`teams_package.py` beside this file. Standard library only, so that it runs with any Python 3.
 
     python3 infra/hooks/postprovision.py                      # as azure.yaml runs it
     python3 infra/hooks/postprovision.py --outputs outputs.json --env-name team-a
@@ -17,6 +19,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import teams_package  # beside this script (its directory is sys.path[0] when run as a script)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_TEMPLATE = REPO_ROOT / "slack_app" / "manifest.yaml"
@@ -158,11 +162,29 @@ def identity_lines(outputs: Mapping[str, str], env_name: str = "team") -> list[s
     return [header, f"Unknown IDENTITY_MODE {mode!r}: expected app-federated, app-certificate or managed-identity."]
 
 
+def teams_lines(outputs: Mapping[str, str], target_dir: Path, base_url: str, env_name: str) -> list[str]:
+    """Write the Teams app package when the deployment has a bot, and say where it is and what to do with it."""
+    bot_id = outputs.get("TEAMS_BOT_ID", "").strip()
+    if not bot_id:
+        return ["Microsoft Teams: no bot in this deployment (teamsBotEnabled=false), so no Teams app package."]
+    target = target_dir / "teams-app.zip"
+    target.write_bytes(teams_package.package(bot_id, base_url, env_name))
+    return [
+        f"Teams app package for this deployment: {target}",
+        f"  Bot ID:             {bot_id}",
+        f"  Messaging endpoint: {_value(outputs, 'TEAMS_MESSAGING_ENDPOINT')}",
+        "  Upload it in Teams (Apps > Manage your apps > Upload an app) or have your Teams admin publish it:",
+        "  docs/deploy.md, step 6.",
+    ]
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--outputs", type=Path, help="JSON of the deployment's outputs (default: the environment)")
     parser.add_argument("--env-name", help="azd environment name (default: AZURE_ENV_NAME)")
-    parser.add_argument("--manifest-dir", type=Path, help="where slack-manifest.yaml goes (default: .azure/<env>)")
+    parser.add_argument(
+        "--manifest-dir", type=Path, help="where slack-manifest.yaml and teams-app.zip go (default: .azure/<env>)"
+    )
     return parser.parse_args(argv)
 
 
@@ -188,6 +210,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         f"Slash command URL: {_value(outputs, 'SLACK_COMMAND_URL')}",
         f"Interactivity URL: {_value(outputs, 'SLACK_INTERACTIVITY_URL')}",
         f"Webhook URL:       {_value(outputs, 'WEBHOOK_URL')}",
+        "",
+        *teams_lines(outputs, target_dir, base_url, env_name or "team"),
         "",
         *identity_lines(outputs, env_name or "team"),
     ]

@@ -43,6 +43,7 @@ APP_SOURCES = (
     "cancel_function",
     "poll_function",
     "slack_app",
+    "teams_app",
     "cppcancel",
     "backends",
     "record_store",

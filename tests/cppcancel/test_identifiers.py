@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from cppcancel.identifiers import (
     MAX_ID_LENGTH,
     InvalidInput,
+    parse_publisher_list,
     validate_emails,
     validate_offer_id,
     validate_publisher_id,
@@ -73,3 +74,11 @@ def test_bad_emails_are_refused(value: str) -> None:
 def test_too_many_emails_are_refused() -> None:
     with pytest.raises(InvalidInput, match="Too many"):
         validate_emails([f"u{i}@contoso.com" for i in range(21)])
+
+
+def test_a_publisher_list_is_validated_lowercased_and_each_kept_once() -> None:
+    assert parse_publisher_list("Contoso, fabrikam contoso,, ") == (("contoso", "fabrikam"), [])
+    found, problems = parse_publisher_list("contoso * -x")
+    assert found == ("contoso",) and len(problems) == 2
+    assert "no wildcard" in problems[0] and "no wildcard" not in problems[1]
+    assert parse_publisher_list("") == ((), [])

@@ -59,5 +59,7 @@ def test_the_banner_names_endpoints_and_what_is_emulated(devhost: DevHostProcess
     assert f"{devhost.origin}/api/echo/{{item_id}}" in log
     assert "[Azure requires a function key]" in log  # the `text` function is FUNCTION-level
     assert "Slack Web API: EMULATED" in log and "Cloud Partner Portal: REAL" in log
+    assert "Partner Center submission API: EMULATED by the stand-in at http://127.0.0.1:" in log
+    assert "(SUBMISSION_API_PUBLISHERS: none listed)" in log
     assert "SLACK_SIGNING_SECRET: generated for local use only" in log
     assert "local-" not in log.split("SLACK_SIGNING_SECRET")[1][:80]  # the secret itself is never printed

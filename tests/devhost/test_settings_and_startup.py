@@ -90,6 +90,7 @@ def test_the_slash_command_finds_the_signing_secret_in_order(tmp_path: Path, mon
 def test_emulators_start_only_for_what_is_not_configured(tmp_path: Path) -> None:
     configured = {"CPP_BASE_URL": "https://cpp.example", "SLACK_API_BASE_URL": "https://slack.example/api/"}
     nothing = start_emulators(configured, data_dir=tmp_path)
+    nothing.stop()  # the API stand-ins it started for the settings left unset
     assert (nothing.cpp, nothing.slack) == (None, None)
     assert configured["SLACK_SIGNING_SECRET"].startswith("local-") and nothing.signing_secret_generated
 
@@ -101,6 +102,26 @@ def test_emulators_start_only_for_what_is_not_configured(tmp_path: Path) -> None
         assert environ["SLACK_SIGNING_SECRET"] == "set" and not standin.signing_secret_generated
     finally:
         standin.stop()
+
+
+def test_the_submission_api_stand_in_is_embedded_only_when_its_base_url_is_unset(tmp_path: Path) -> None:
+    base = {"CPP_BASE_URL": UNREACHABLE_CPP, "SLACK_API_BASE_URL": "https://slack.example/api/"}
+    environ = dict(base)
+    embedded = start_emulators(environ, data_dir=tmp_path)
+    try:
+        assert embedded.submission is not None
+        assert environ["SUBMISSION_API_BASE_URL"] == embedded.submission.base_url
+        assert environ["SUBMISSION_API_BASE_URL"].endswith("/v1.0/ingestion")
+        assert environ["SUBMISSION_API_ACCESS_TOKEN"] == embedded.submission.token
+        assert "SUBMISSION_API_PUBLISHERS" not in environ, "deny by default: the dev host lists no publisher"
+    finally:
+        embedded.stop()
+    configured = base | {"SUBMISSION_API_BASE_URL": "https://api.partner.microsoft.com/v1.0/ingestion"}
+    real = start_emulators(configured, data_dir=tmp_path)
+    try:
+        assert real.submission is None and "SUBMISSION_API_ACCESS_TOKEN" not in configured
+    finally:
+        real.stop()
 
 
 def test_an_app_indexed_elsewhere_in_the_process_can_still_be_served() -> None:

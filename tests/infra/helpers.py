@@ -133,3 +133,12 @@ def walk(node: Any) -> Iterator[Any]:
     elif isinstance(node, list):
         for value in node:
             yield from walk(value)
+
+
+def dotted(node: Any) -> str:
+    """`identity.outputs.clientId` from pycep's nested property_accessor operators (a plain name stays as it is)."""
+    if isinstance(node, str):
+        return node
+    operands = node["operator"]["operands"]
+    assert node["operator"]["type"] == "property_accessor", node
+    return f"{dotted(operands['operand_1'])}.{dotted(operands['operand_2'])}"

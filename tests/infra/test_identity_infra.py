@@ -8,7 +8,7 @@ from typing import Any
 
 from backends.http.credentials import TOKEN_EXCHANGE_AUDIENCE
 from cppcancel.settings import IDENTITY_APP_FEDERATED, IDENTITY_MANAGED, IDENTITY_MODES, Settings, load_settings
-from tests.infra.helpers import REPO_ROOT, body, decorators, only_resource, resources_of_type
+from tests.infra.helpers import REPO_ROOT, body, decorators, dotted, only_resource, resources_of_type
 
 Trees = dict[str, dict[str, Any]]
 
@@ -22,15 +22,6 @@ def _conditional(value: Any) -> dict[str, Any]:
     operands: dict[str, Any] = value["operator"]["operands"]
     assert value["operator"]["type"] == "conditional"
     return operands
-
-
-def _dotted(node: Any) -> str:
-    """`identity.outputs.clientId` from pycep's nested property_accessor operators (a plain name stays as it is)."""
-    if isinstance(node, str):
-        return node
-    operands = node["operator"]["operands"]
-    assert node["operator"]["type"] == "property_accessor", node
-    return f"{_dotted(operands['operand_1'])}.{_dotted(operands['operand_2'])}"
 
 
 def test_identity_mode_parameter_offers_exactly_the_modes_the_app_reads(bicep_trees: Trees) -> None:
@@ -103,8 +94,8 @@ def test_outputs_name_what_partner_center_needs(bicep_trees: Trees) -> None:
     ):
         choice = _conditional(outputs[name]["value"])
         assert choice["condition"] == "usesAppRegistration", name
-        assert (_dotted(choice["true_value"]), _dotted(choice["false_value"])) == (app_value, managed_value), name
-    assert _dotted(outputs["FEDERATED_CREDENTIAL_SUBJECT"]["value"]) == "identity.outputs.principalId"
+        assert (dotted(choice["true_value"]), dotted(choice["false_value"])) == (app_value, managed_value), name
+    assert dotted(outputs["FEDERATED_CREDENTIAL_SUBJECT"]["value"]) == "identity.outputs.principalId"
     assert outputs["FEDERATED_CREDENTIAL_ISSUER"]["value"] == "federatedIssuer"
     assert outputs["FEDERATED_CREDENTIAL_AUDIENCE"]["value"] == "federatedAudience"
     uses = bicep_trees["main.bicep"]["variables"]["usesAppRegistration"]["value"]["operator"]

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What the function app deploys (infra/hooks/prepackage.py: APP_SOURCES).
 DEPLOYED = ("function_app.py", "durable_registration.py", "durable_bridge.py", "bytecode_report.py")
-PACKAGES = ("cppcancel", "cancel_function", "poll_function", "slack_app", "record_store", "backends")
+PACKAGES = ("cppcancel", "cancel_function", "poll_function", "slack_app", "teams_app", "record_store", "backends")
 
 # Where a target's kind may be known: the targets themselves, the backends, and the record's row mapping (its
 # `job_id` column and the rows kept by a job's ID: a request's record, the locks, registrations, a job's reads).

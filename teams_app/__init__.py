@@ -14,7 +14,11 @@ Built so far (issue #25's groundwork; the commands come with the chat port of is
 - outbound.py: the bot's token goes only under the validated activity's `serviceUrl` (an SDK HTTP middleware).
 - tokens.py: the bot identity's tokens (Bot Connector, Graph): the user-assigned managed identity, or static ones
   for local runs; the SDK's `token=` callable.
-- handlers.py: for now, every message gets the help card (help_card.py) and every card click the same card inline.
+- handlers.py: a message is a command (commands.py), a card click an `Action.Execute` answered inline (clicks.py);
+  the blocking work runs off the Teams loop. turn.py: the Teams caller, attempt (audited as `teams`) and runtime
+  (the policy with Entra groups), the Slack front end's own types with what Teams changes. cards.py: the answers,
+  rendered once as Slack's (the same words), as Adaptive Cards. address.py: a conversation and its serviceUrl as
+  the one conversation ID the pipeline carries.
 - graph.py: Microsoft Graph `checkMemberGroups` for the policy's `entraGroups` (`is_entra_member`).
 
 The plan for the commands, cards and watcher (to build on the chat port, `cppcancel/chat.py` of issue #23):

@@ -83,7 +83,7 @@ def _issuer(token: str) -> object:
         return None
 
 
-def _usable_service_url(value: object) -> bool:
+def usable_service_url(value: object) -> bool:
     if not isinstance(value, str) or not value:
         return False
     parts = urlsplit(value)
@@ -108,7 +108,7 @@ def to_sdk_request(raw: bytes, headers: dict[str, str], issuer: str) -> HttpRequ
         body = None
     if not isinstance(body, dict):
         return error(400, "invalid_body", "The body must be a JSON activity.")
-    if not _usable_service_url(body.get("serviceUrl")):
+    if not usable_service_url(body.get("serviceUrl")):
         return unauthorized("the activity has no usable serviceUrl to check against the token")
     return {"body": body, "headers": headers}
 

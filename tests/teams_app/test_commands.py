@@ -1,0 +1,66 @@
+"""`@cpp …` in Teams over loopback HTTP, signed by the Bot Connector stand-in: each command gets its card, in the
+conversation it came from, with the same words as Slack's; a confirmation shows no button to everyone and is
+refreshed for its asker; every command leaves an audit record that names Teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devhost.standins.teams import PERSONAL_CHAT, BotConnectorClient, BotConnectorStandIn, Place
+from teams_app.cards import card_of_activity, readable
+from tests.cancel_function.conftest import AuditLog
+from tests.teams_app.conftest import AMY, MALLORY
+
+
+def posted_card(connector: BotConnectorStandIn) -> dict[str, Any]:
+    (sent,) = connector.activities
+    card = card_of_activity(sent.body)
+    assert card is not None, sent.body
+    return card
+
+
+def test_help_lists_the_commands_as_typed_in_teams(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn
+) -> None:
+    assert teams_cpp.message("help", AMY).status == 200
+    text = readable(posted_card(connector))
+    assert "@cpp cancel" in text and "/cpp" not in text
+
+
+def test_ops_reads_the_offer_and_answers_with_a_card(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, audit_log: AuditLog
+) -> None:
+    activity = teams_cpp.message_activity("ops contoso contoso-vm-offer", AMY, Place())
+    assert teams_cpp.post(activity).status == 200
+    (sent,) = connector.activities
+    assert sent.conversation_id == activity["conversation"]["id"]
+    assert "contoso/contoso-vm-offer" in readable(posted_card(connector))
+    (record,) = [r for r in audit_log.records() if r["command"] == "ops"]
+    assert (record["source"], record["who"], record["outcome"]) == ("teams", AMY.aad_object_id, "shown")
+    assert record["channel"] == Place().channel_id
+
+
+def test_a_confirmation_shows_no_button_to_everyone_and_is_refreshed_for_the_asker(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn
+) -> None:
+    assert teams_cpp.message("cancel contoso contoso-vm-offer", AMY).status == 200
+    card = posted_card(connector)
+    assert "actions" not in card
+    assert card["refresh"]["userIds"] == [AMY.teams_id]
+    assert card["refresh"]["action"]["verb"] == "refreshCancel"
+    assert "Only Amy can confirm this" in readable(card)
+
+
+def test_an_unpermitted_person_is_refused_in_a_card(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, audit_log: AuditLog
+) -> None:
+    assert teams_cpp.message("cancel contoso contoso-vm-offer", MALLORY, PERSONAL_CHAT).status == 200
+    card = posted_card(connector)
+    assert "Missing permission" in readable(card) and "refresh" not in card and "actions" not in card
+    (record,) = audit_log.records()
+    assert (record["source"], record["decision"], record["who"]) == ("teams", "refused", MALLORY.aad_object_id)
+
+
+def test_a_parse_error_says_how_to_type_it(teams_cpp: BotConnectorClient, connector: BotConnectorStandIn) -> None:
+    teams_cpp.message("cancel contoso", AMY)
+    assert "Use: @cpp cancel" in readable(posted_card(connector))

@@ -22,12 +22,11 @@ from slack_app.listeners import command
 from teams_app import cards
 from teams_app.cards import Card
 from teams_app.turn import TeamsCaller, TeamsRuntime
+from teams_app.verbs import OPEN_CANCEL, REFRESH_CANCEL
 
 log = logging.getLogger(__name__)
 
 SLASH, MENTION = "/cpp", "@cpp"
-REFRESH_CANCEL, CONFIRM_CANCEL, ABORT_CANCEL = "refreshCancel", "confirmCancel", "abortCancel"
-OPEN_CANCEL, STOP_WATCH = "openCancel", "stopWatch"
 # The Slack buttons each command answer may carry, as Teams actions (a confirmation's are handled apart).
 COMMAND_BUTTONS: cards.ButtonMap = {"open_cancel": cards.value_button(OPEN_CANCEL)}
 

@@ -4,9 +4,12 @@ refreshed for its asker; every command leaves an audit record that names Teams."
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from devhost.standins.teams import PERSONAL_CHAT, BotConnectorClient, BotConnectorStandIn, Place
+from record_store.base import CancelRecord
+from record_store.sqlite import SqliteRecordStore
 from teams_app.cards import card_of_activity, readable
 from tests.cancel_function.conftest import AuditLog
 from tests.teams_app.conftest import AMY, MALLORY
@@ -64,3 +67,36 @@ def test_an_unpermitted_person_is_refused_in_a_card(
 def test_a_parse_error_says_how_to_type_it(teams_cpp: BotConnectorClient, connector: BotConnectorStandIn) -> None:
     teams_cpp.message("cancel contoso", AMY)
     assert "Use: @cpp cancel" in readable(posted_card(connector))
+
+
+def test_history_in_teams_shows_the_cancels_asked_from_slack_too(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, teams_env: None
+) -> None:
+    store = SqliteRecordStore(os.environ["RECORD_STORE_SQLITE"])
+    common = {"publisher_id": "contoso", "offer_id": "contoso-vm-offer", "state": "sent", "outcome": "accepted"}
+    store.create(
+        CancelRecord(
+            instance_id="i1",
+            source="slack",
+            requested_by="U0ALICE",
+            requested_at="2026-12-01T10:00:00Z",
+            channel="C0REL",
+            status_code=202,
+            **common,
+        )
+    )
+    store.create(
+        CancelRecord(
+            instance_id="i2",
+            source="teams",
+            requested_by=AMY.aad_object_id,
+            display="Amy",
+            requested_at="2026-12-01T11:00:00Z",
+            status_code=202,
+            **common,
+        )
+    )
+    store.close()
+    teams_cpp.message("history contoso contoso-vm-offer", AMY)
+    lines = [line for line in readable(posted_card(connector)).splitlines() if " via " in line]
+    assert "Amy via Microsoft Teams" in lines[0] and "U0ALICE via Slack" in lines[1], lines

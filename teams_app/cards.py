@@ -68,11 +68,32 @@ def markdown(text: str, names: Mapping[str, str] | None = None) -> str:
     text = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     text = _MENTION.sub(lambda m: names.get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(lambda m: m.group(2) or "this conversation", text)
+    text = _CHANNEL.sub(lambda m: m.group(2) or "a Slack channel", text)
     text = _BOLD.sub(lambda m: f"**{m.group(1)}**", text)
     text = _EMOJI_CODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
     text = _CODE.sub(lambda m: m.group(1), text)  # Adaptive Card Markdown has no inline code
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def teams_words(message: Message) -> Message:
+    """Slack's answer as said in Teams: the command is `@cpp …`, not `/cpp …`, and the chat is Teams."""
+    swap = {"/cpp ": "@cpp ", "from Slack": "from Microsoft Teams"}
+
+    def said(text: str) -> str:
+        for old, new in swap.items():
+            text = text.replace(old, new)
+        return text
+
+    def block(value: object) -> object:
+        if isinstance(value, str):
+            return said(value)
+        if isinstance(value, dict):
+            return {k: (v if k in ("value", "action_id", "url") else block(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [block(v) for v in value]
+        return value
+
+    return Message(said(message.text), tuple(block(b) for b in message.blocks), message.digest)  # type: ignore[misc]
 
 
 def text_block(text: str, **style: Any) -> Card:

@@ -68,7 +68,7 @@ def _names(*people: Requester | None) -> dict[str, str]:
 
 
 def _card(message: Message, names: Mapping[str, str]) -> cards.Card:
-    return cards.to_card(message, names=names, buttons=PROGRESS_BUTTONS)
+    return cards.to_card(cards.teams_words(message), names=names, buttons=PROGRESS_BUTTONS)
 
 
 class Connector:
@@ -183,7 +183,7 @@ class TeamsChat:
         return Rendering(rendered.text, (card,))
 
     def thread_reply(self, view: ProgressView, previous_status: str | None) -> str:
-        said = progress.thread_reply(view, previous_status)
+        said = cards.teams_words(Message(progress.thread_reply(view, previous_status), ())).text
         return cards.markdown(said, _names(view.requester, view.stopped_by))
 
     def update(self, update: ChatUpdate) -> ChatResult:

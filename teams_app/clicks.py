@@ -36,8 +36,8 @@ from slack_app.listeners.frame import Click
 from slack_app.listeners.open_cancel import open_cancel
 from slack_app.listeners.stop_watching import stop_watching
 from teams_app import cards
-from teams_app.cards import Card
-from teams_app.commands import SLASH, teams_words
+from teams_app.cards import Card, teams_words
+from teams_app.commands import SLASH
 from teams_app.turn import TeamsAttempt, TeamsCaller, TeamsRuntime
 from teams_app.verbs import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, REFRESH_CANCEL, STOP_WATCH
 

@@ -20,13 +20,13 @@ from slack_app import replies
 from slack_app.blockkit import Message
 from slack_app.listeners import command
 from teams_app import cards
-from teams_app.cards import Card
+from teams_app.cards import Card, teams_words
 from teams_app.turn import TeamsCaller, TeamsRuntime
 from teams_app.verbs import OPEN_CANCEL, REFRESH_CANCEL
 
 log = logging.getLogger(__name__)
 
-SLASH, MENTION = "/cpp", "@cpp"
+SLASH = "/cpp"
 # The Slack buttons each command answer may carry, as Teams actions (a confirmation's are handled apart).
 COMMAND_BUTTONS: cards.ButtonMap = {"open_cancel": cards.value_button(OPEN_CANCEL)}
 
@@ -37,27 +37,6 @@ class CommandAnswer:
 
     card: Card
     ticket: str | None = None
-
-
-def teams_words(message: Message) -> Message:
-    """Slack's answer as said in Teams: the command is `@cpp …`, not `/cpp …`, and the chat is Teams."""
-    swap = {f"{SLASH} ": f"{MENTION} ", "from Slack": "from Microsoft Teams"}
-
-    def said(text: str) -> str:
-        for old, new in swap.items():
-            text = text.replace(old, new)
-        return text
-
-    def block(value: object) -> object:
-        if isinstance(value, str):
-            return said(value)
-        if isinstance(value, dict):
-            return {k: (v if k in ("value", "action_id", "url") else block(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [block(v) for v in value]
-        return value
-
-    return Message(said(message.text), tuple(block(b) for b in message.blocks), message.digest)  # type: ignore[misc]
 
 
 def confirm_value(message: Message) -> str | None:

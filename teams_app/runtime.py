@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,8 @@ class TeamsWorker:
     async def _ready(self) -> HttpRouteHandler:
         """On the Teams loop (one task at a time gets here first; the loop is single-threaded)."""
         if self._handler is None:
+            # The SDK warns, on import, of a preview feature of its own this app does not use (HTML widgets).
+            warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
             from teams_app import handlers, sdk_app
             from teams_app.functions_adapter import FunctionsAdapter
             from teams_app.tokens import BotTokenProvider, IdentityTokens

@@ -9,7 +9,7 @@ from slack_app import replies
 from slack_app.blockkit import actions, button, context, message, section
 from slack_app.grammar import USAGE
 from teams_app import cards
-from teams_app.commands import teams_words
+from teams_app.cards import teams_words
 from teams_app.functions_adapter import to_function_response
 
 

@@ -17,12 +17,16 @@ from tests.cancel_function.local_host import LocalFunctions
 from tests.teams_app.conftest import AMY, BEN, MALLORY
 
 
-def ask(teams: BotConnectorClient, connector: BotConnectorStandIn, who: Person = AMY) -> tuple[str, str, str]:
+def ask(
+    teams: BotConnectorClient, connector: BotConnectorStandIn, who: Person = AMY, *, reset: bool = True
+) -> tuple[str, str, str]:
     """`@cpp cancel contoso contoso-vm-offer` by `who`: (the ticket the refresh carries, the card's activity ID,
-    the conversation it was posted to)."""
-    connector.reset()
+    the conversation it was posted to). `reset`: forget what the connector saw before."""
+    if reset:
+        connector.reset()
+    before = len(connector.activities)
     assert teams.message("cancel contoso contoso-vm-offer", who).status == 200
-    (sent,) = connector.activities
+    (sent,) = connector.activities[before:]
     card = card_of_activity(sent.body)
     assert card is not None
     return str(card["refresh"]["action"]["data"]["value"]), sent.activity_id, sent.conversation_id

@@ -57,14 +57,14 @@ def stop_value(activity: SentActivity) -> str | None:
     return found[0] if found else None
 
 
-def test_a_teams_confirm_cancels_once_and_one_card_follows_it_until_stopped(
+def test_a_teams_confirm_clicked_twenty_times_cancels_once_and_one_card_follows_it_until_stopped(
     remote_teams: BotConnectorClient, connector: BotConnectorStandIn, elsewhere: BotConnectorStandIn, cpp_emulator: Any
 ) -> None:
     teams = remote_teams
     cpp_emulator.add_fault(Fault(method="POST", path="/cancel", operation="never_ends"))
     ticket, card_id, conversation = ask(teams, connector)
-    for who in (AMY, AMY, BEN):
-        execute(teams, "confirmCancel", ticket, who, card_id, conversation)
+    for n in range(20):  # twenty Executes, by two people
+        execute(teams, "confirmCancel", ticket, AMY if n % 3 else BEN, card_id, conversation)
 
     def report() -> SentActivity | None:
         posts = [a for a in connector.activities if a.verb == "post" and a.activity_id != card_id]
@@ -100,3 +100,23 @@ def test_a_teams_confirm_cancels_once_and_one_card_follows_it_until_stopped(
     assert all(a.token == connector.token for a in sent)
     assert not any(r.method in ("POST", "PUT") for r in elsewhere.requests)
     assert MALLORY.name not in "\n".join(card_text(a) for a in sent)
+
+
+def test_two_people_confirming_two_cards_of_one_offer_send_one_cancel(
+    remote_teams: BotConnectorClient, connector: BotConnectorStandIn, cpp_emulator: Any
+) -> None:
+    """Two confirmations, two cancel orchestrations: the record and the offer's lock let one POST out; the second
+    joins it and says so in its own card."""
+    teams = remote_teams
+    cpp_emulator.add_fault(Fault(method="POST", path="/cancel", operation="never_ends"))
+    amy_ticket, amy_card, amy_conversation = ask(teams, connector, AMY)
+    ben_ticket, ben_card, ben_conversation = ask(teams, connector, BEN, reset=False)
+    execute(teams, "confirmCancel", amy_ticket, AMY, amy_card, amy_conversation)
+    wait_until(lambda: cpp_emulator.cancel_count() == 1, 30, "the first cancel")
+    execute(teams, "confirmCancel", ben_ticket, BEN, ben_card, ben_conversation)
+    wait_until(
+        lambda: any("joined" in card_text(a) for a in connector.activities if a.conversation_id == ben_conversation),
+        30,
+        "Ben's card saying his cancel joined Amy's",
+    )
+    assert cpp_emulator.cancel_count() == 1

@@ -165,8 +165,8 @@ class BotConnectorStandIn(StandInServer):
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
             status, retry_after = failure
-            body = {"error": {"code": "Failure", "message": f"The stand-in was told to answer {status}."}}
-            return json_reply(status, body, {"Retry-After": retry_after} if retry_after else None)
+            told = {"error": {"code": "Failure", "message": f"The stand-in was told to answer {status}."}}
+            return json_reply(status, told, {"Retry-After": retry_after} if retry_after else None)
         try:
             body = request.json()
         except ValueError:

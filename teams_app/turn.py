@@ -17,9 +17,9 @@ from typing import ClassVar
 from cppcancel import policy
 from cppcancel.chat_ids import TEAMS
 from cppcancel.contracts import Requester
+from cppcancel.policy import Membership
 from cppcancel.settings import Settings
 from slack_app.attempt import Attempt
-from slack_app.blockkit import Message
 from slack_app.payload import Caller
 from slack_app.runtime import Runtime, runtime
 from teams_app.address import Address
@@ -98,27 +98,16 @@ class TeamsRuntime(Runtime):
     def attempt(self, command: str) -> TeamsAttempt:
         return TeamsAttempt(self.audit, command)
 
-    def refusal(self, attempt: Attempt) -> Message | None:
-        from slack_app import replies
-
-        publisher_id, offer_id = attempt.offer
+    def group_lookups(self) -> tuple[Membership | None, Membership | None]:
+        """Entra groups through Microsoft Graph, only when the policy names one (no Slack groups for Teams)."""
         pol = self.policy
-        is_entra_member = None
-        if pol is not None and pol.entra_groups:
-            from teams_app.graph import GraphGroups
+        if pol is None or not pol.entra_groups:
+            return None, None
+        from teams_app.graph import GraphGroups
 
-            if not isinstance(self.graph, GraphGroups):
-                self.graph = GraphGroups.from_settings(self.settings.teams)
-            is_entra_member = self.graph.membership(pol)
-        subject = attempt.who.subject
-        decision = policy.authorize(pol, subject, publisher_id, offer_id, is_entra_member=is_entra_member)
-        if decision.allowed:
-            return None
-        reason = f"missing {decision.missing.value}" if decision.missing else "refused"
-        if decision.membership_unknown:
-            reason += " (group membership could not be checked)"
-        attempt.record("refused", "refused", reason=reason)
-        return replies.refusal_message(decision.explain(publisher_id, offer_id), attempt.ref)
+        if not isinstance(self.graph, GraphGroups):
+            self.graph = GraphGroups.from_settings(self.settings.teams)
+        return None, self.graph.membership(pol)
 
 
 @functools.lru_cache(maxsize=4)

@@ -4,15 +4,21 @@ refreshed for its asker; every command leaves an audit record that names Teams."
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
+import pytest
+
+from cppcancel.settings import reset_settings_cache
 from devhost.standins.teams import PERSONAL_CHAT, BotConnectorClient, BotConnectorStandIn, Place
+from devhost.standins.teams.graph import DEFAULT_TOKEN as GRAPH_TOKEN
+from devhost.standins.teams.graph import GraphStandIn
 from record_store.base import CancelRecord
 from record_store.sqlite import SqliteRecordStore
 from teams_app.cards import card_of_activity, readable
 from tests.cancel_function.conftest import AuditLog
-from tests.teams_app.conftest import AMY, MALLORY
+from tests.teams_app.conftest import AMY, BEN, MALLORY, TEAMS_POLICY
 
 
 def posted_card(connector: BotConnectorStandIn) -> dict[str, Any]:
@@ -100,3 +106,35 @@ def test_history_in_teams_shows_the_cancels_asked_from_slack_too(
     teams_cpp.message("history contoso contoso-vm-offer", AMY)
     lines = [line for line in readable(posted_card(connector)).splitlines() if " via " in line]
     assert "Amy via Microsoft Teams" in lines[0] and "U0ALICE via Slack" in lines[1], lines
+
+
+RELEASE_GROUP = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+
+
+def test_an_entra_group_lets_its_members_in_through_graph_and_only_then_is_graph_asked(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with GraphStandIn() as graph:
+        graph.add_member(BEN.aad_object_id, RELEASE_GROUP)
+        monkeypatch.setenv("TEAMS_GRAPH_BASE_URL", graph.base_url)
+        monkeypatch.setenv("TEAMS_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
+        by_group = {
+            "rules": [{"publishers": ["contoso"], "offers": ["*"], "users": [], "entraGroups": [RELEASE_GROUP]}]
+        }
+        monkeypatch.setenv("CANCEL_POLICY", json.dumps(by_group))
+        reset_settings_cache()
+        teams_cpp.message("ops contoso contoso-vm-offer", BEN)
+        shown = readable(posted_card(connector))
+        assert "contoso/contoso-vm-offer" in shown and "⛔" not in shown, shown
+        connector.reset()
+        teams_cpp.message("ops contoso contoso-vm-offer", MALLORY)
+        assert "Missing permission" in readable(posted_card(connector))
+        assert [r.path for r in graph.requests] == [
+            f"/v1.0/users/{BEN.aad_object_id}/checkMemberGroups",
+            f"/v1.0/users/{MALLORY.aad_object_id}/checkMemberGroups",
+        ]
+        monkeypatch.setenv("CANCEL_POLICY", json.dumps(TEAMS_POLICY))
+        reset_settings_cache()
+        connector.reset()
+        teams_cpp.message("ops contoso contoso-vm-offer", MALLORY)
+        assert len(graph.requests) == 2, "a policy that names no group asks Graph nothing"

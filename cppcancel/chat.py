@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_CHAT = "slack"
 
 # A chat's name -> the module whose `CHAT` implements `ChatPort`: the one line a new chat adds.
-_CHATS = {"slack": "slack_app.chat_port"}
+_CHATS = {"slack": "slack_app.chat_port", "teams": "teams_app.chat_port"}
 
 
 def chat_json(name: str) -> dict[str, Any]:

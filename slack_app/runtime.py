@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from cppcancel import policy
+from cppcancel.policy import Membership
 from cppcancel.settings import Settings
 from slack_app import replies
 from slack_app.attempt import Attempt
@@ -39,12 +40,20 @@ class Runtime:
         """A new attempt, audited through this runtime's sink."""
         return Attempt(self.audit, command)
 
+    def group_lookups(self) -> tuple[Membership | None, Membership | None]:
+        """(Slack user groups, Entra groups) for one decision: Slack's directory when the policy names a user group
+        (another chat's runtime answers its own)."""
+        pol = self.policy
+        return (self.directory.is_member if pol is not None and pol.names_usergroups else None), None
+
     def refusal(self, attempt: Attempt) -> Message | None:
         """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer."""
         publisher_id, offer_id = attempt.offer
-        pol = self.policy
-        is_member = self.directory.is_member if pol is not None and pol.names_usergroups else None
-        decision = policy.authorize(pol, attempt.who.subject, publisher_id, offer_id, is_member=is_member)
+        is_member, is_entra_member = self.group_lookups()
+        subject = attempt.who.subject
+        decision = policy.authorize(
+            self.policy, subject, publisher_id, offer_id, is_member=is_member, is_entra_member=is_entra_member
+        )
         if decision.allowed:
             return None
         reason = f"missing {decision.missing.value}" if decision.missing else "refused"

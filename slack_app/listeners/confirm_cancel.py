@@ -11,9 +11,10 @@ checked again for the person who clicks (whoever typed the command) - for a conf
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
+from cppcancel.contracts import CancelRequest, SlackTarget, Source, cancel_instance_id
 from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.targets import Target
 from cppcancel.times import iso, parse_iso, utc_now
@@ -30,15 +31,24 @@ CONFIRMATION_TTL = timedelta(minutes=15)
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
+# The cancel orchestration's input for a click on a ticket, at a time: where the cancel answers, in which chat.
+RequestFor = Callable[[Click, CancelTicket, datetime], CancelRequest]
+
+
 def confirm_cancel(click: Click) -> None:
+    confirm(click, _request, "slack")
+
+
+def confirm(click: Click, request_for: RequestFor, source: Source) -> None:
+    """Confirm for any chat: `request_for` says where the cancel answers; `source` keys its instance ID."""
     ticket = click.ticket()
     # The clicker, whoever typed the command; and the target's own rule (a job still belongs to the offer), for them.
     refusal = click.refusal() or targets.refusal(click.rt, click.attempt, ticket.target)
     if refusal is not None:
         click.say(refusal, replace_original=False)
         return
-    instance_id = cancel_instance_id("slack", ticket.request_id)
-    if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
+    instance_id = cancel_instance_id(source, ticket.request_id)
+    if not fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
             _answer(click, found, utc_now(), ticket.target)
@@ -48,10 +58,10 @@ def confirm_cancel(click: Click) -> None:
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    _answer(click, click.cancels.start_once(instance_id, _request(click, ticket, asked)), asked, ticket.target)
+    _answer(click, click.cancels.start_once(instance_id, request_for(click, ticket, asked)), asked, ticket.target)
 
 
-def _fresh(ticket: CancelTicket) -> bool:
+def fresh(ticket: CancelTicket) -> bool:
     asked_at = parse_iso(ticket.asked_at)
     return asked_at is not None and -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL
 

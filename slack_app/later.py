@@ -104,14 +104,16 @@ class LaterRequest(Targeted):
         )
 
 
-def looking_up_message(publisher_id: str, offer_id: str, ref: str) -> Message:
+def looking_up_message(publisher_id: str, offer_id: str, ref: str, service: str = "the Partner Portal") -> Message:
     """The ack when the answer comes later. It stays: Slack cannot replace a slash command's ack, so the answer is
-    the next message, and this one says so."""
+    the next message, and this one says so. `service` is the API being read (the target's own: a configure job's
+    slow read is the Product Ingestion API's, not the Partner Portal's)."""
     where = target(publisher_id, offer_id)
+    who = service[:1].upper() + service[1:]
     return message(
         f"Looking up {publisher_id}/{offer_id}… the answer follows in a moment.",
         [
             section(f":hourglass_flowing_sand: Looking up {where}… the answer follows in a moment."),
-            context(f"The Partner Portal is taking its time; the answer comes as the next message · ref {code(ref)}"),
+            context(f"{who} is taking its time; the answer comes as the next message · ref {code(ref)}"),
         ],
     )

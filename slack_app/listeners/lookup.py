@@ -142,4 +142,4 @@ def defer(attempt: Attempt, ask: Ask, durable: DurableClient | None) -> Message 
         return None
     attempt.record("allowed", "deferred", reason="the API was too slow for the ack: answering later")
     p, o = attempt.offer
-    return later.looking_up_message(p, o, attempt.ref)
+    return later.looking_up_message(p, o, attempt.ref, wording_for(ask.target).service)

@@ -119,7 +119,11 @@ def remote_slack(tmp_path: Path, cpp_emulator: Any, slack_standin: SlackStandIn)
     )
     process.start()
     try:
-        yield SlackDriver(RemoteHost(process), slack_standin)  # type: ignore[arg-type]
+        driver = SlackDriver(RemoteHost(process), slack_standin)  # type: ignore[arg-type]
+        # Warm the worker (its first request imports the Slack app): on a loaded machine a cold first command can use
+        # up Slack's 3 s and be answered "Looking up…" - right, but not what the tests that use this host are about.
+        assert driver.command("help").status == 200
+        yield driver
     finally:
         process.stop()
 

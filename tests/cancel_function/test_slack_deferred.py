@@ -158,6 +158,7 @@ def test_a_configure_job_gets_the_same_deferred_answer(
     reply, elapsed = timed(lambda: slack.command(text, timestamp=time.time() - 2.0))
     assert elapsed < 1.0, f"acked after {elapsed:.2f} s"
     looked_up(reply, "contoso/contoso-vm-offer")
+    assert "The Product Ingestion API is taking its time" in reply.readable(), "the ack names the API it waits for"
     answer = answer_on(slack_standin)
     shown = (answer.text or "") + str(answer.blocks)
     assert JOB in shown and "running (pending)" in shown and "Looking up" not in shown

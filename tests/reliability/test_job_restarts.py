@@ -42,6 +42,10 @@ class JobFlow:
 
     def confirm_cancel(self) -> None:
         slack = SlackClient(self.host.origin, SIGNING_SECRET)
+        # Warm the worker first (its first request imports the Slack app): a cold command on a loaded machine may
+        # rightly be answered "Looking up…", which is not what these restart tests are about.
+        warm = slack.command("/cpp help", user=ALICE, channel=CHANNEL, response_url=self.standin.command_response_url())
+        assert warm.status == 200, warm.raw
         reply = slack.command(
             f"/cpp cancel contoso contoso-vm-offer job={JOB}",
             user=ALICE,

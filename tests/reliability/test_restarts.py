@@ -68,7 +68,13 @@ class Flow:
         return SlackClient(self.host.origin, SIGNING_SECRET)
 
     def ask_to_cancel(self) -> SlackReply:
-        """`/cpp cancel`, signed as Slack would send it: the confirmation, with its Confirm button."""
+        """`/cpp cancel`, signed as Slack would send it: the confirmation, with its Confirm button. The worker is
+        warmed first (its first request imports the Slack app): a cold command on a loaded machine may rightly be
+        answered "Looking up…", which is not what these restart tests are about."""
+        warm = self.slack.command(
+            "/cpp help", user=ALICE, channel=CHANNEL, response_url=self.standin.command_response_url()
+        )
+        assert warm.status == 200, warm.raw
         reply = self.slack.command(
             "/cpp cancel contoso contoso-vm-offer",
             user=ALICE,

@@ -80,3 +80,11 @@ def test_the_ack_says_what_is_being_looked_up_and_that_the_answer_follows() -> N
     assert "the answer follows" in shown and "b" * 32 in shown
     assert "replace" not in (ack.text + shown)
     assert "confirm_cancel" not in shown, "nothing to click before the answer"
+    assert "The Partner Portal is taking its time" in shown
+
+
+def test_the_ack_names_the_api_that_is_slow() -> None:
+    """A configure job's slow read is the Product Ingestion API's: the ack must not blame the Partner Portal."""
+    ack = looking_up_message("contoso", "contoso-saas-offer", "c" * 32, "the Product Ingestion API")
+    shown = str(ack.blocks)
+    assert "The Product Ingestion API is taking its time" in shown and "Partner Portal" not in shown

@@ -7,9 +7,11 @@ operation to the first poll that shows it (its Slack update goes out in the same
 
 Baseline, in the same run and on the same watches: fixed intervals from 10 s to 300 s (the frontier; never sooner
 than Retry-After or a job's minute), and among them the one whose mean lag equals the schedule's (found by bisection
-on the interval, not read off the table). Targets (issue #27): on each mix at least 2x fewer status reads than that
-fixed interval; a 1-3 minute cancel's end told within 30 s of it on average. And (issue #22) one configure job is
-read at most once a minute whoever watches it (`job_pace`).
+on the interval, not read off the table). For reference, each watch polled at its own constant interval from its
+length and number of status changes, within the same bounds, at the schedule's lag (`polling_reference`). Targets
+(issue #27): on each mix at least 2x fewer status reads than that fixed interval; a 1-3 minute cancel's end told
+within 30 s of it on average. And (issue #22) one configure job is read at most once a minute whoever watches it
+(`job_pace`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import job_pace, report
+from benchmarks import job_pace, polling_reference, report
 from benchmarks.mixes import Mix, default_mixes
 from benchmarks.polling_sim import JOB_FLOOR_S, WatchRun, adaptive, fixed, run_mix, total
 from cppcancel.schedule import ScheduleParams
@@ -40,6 +42,7 @@ class MixOutcome:
     frontier: dict[float, WatchRun]  # interval -> the mix's total under it
     equal_s: float  # the fixed interval with the schedule's mean lag
     equal_runs: list[WatchRun]  # per watch, under it
+    reference: polling_reference.Reference  # knowing each watch's length, within the same bounds, at the same lag
 
     @property
     def total(self) -> WatchRun:
@@ -52,6 +55,10 @@ class MixOutcome:
     @property
     def reads_ratio(self) -> float:
         return report.ratio(self.equal.reads, self.total.reads)
+
+    @property
+    def reference_ratio(self) -> float:
+        return report.ratio(self.equal.reads, self.reference.total.reads)
 
     def by_category(self, runs: Sequence[WatchRun]) -> dict[str, WatchRun]:
         found: dict[str, WatchRun] = {}
@@ -90,7 +97,8 @@ def measure_mix(mix: Mix, params: ScheduleParams, intervals: Sequence[float], st
     schedule = run_mix(mix, adaptive, params)
     frontier = {interval: total(run_mix(mix, fixed(interval), params)) for interval in intervals}
     equal_s, equal = equal_lag_interval(mix, params, lag(total(schedule)), frontier, steps)
-    return MixOutcome(mix, params, schedule, frontier, equal_s, equal)
+    reference = polling_reference.at_lag(mix, params, lag(total(schedule)), steps)
+    return MixOutcome(mix, params, schedule, frontier, equal_s, equal, reference)
 
 
 def length_aware_ratio(mix: Mix) -> float:
@@ -100,6 +108,17 @@ def length_aware_ratio(mix: Mix) -> float:
     changes = [len(w.timeline.change_times("status")) for w in mix.watches]
     root = sum(math.sqrt(t * n) for t, n in zip(lengths, changes, strict=True))
     return sum(lengths) * sum(changes) / root**2 if root else math.nan
+
+
+def reference_note(outcome: MixOutcome) -> str:
+    return (
+        "A schedule that knew each watch's length T and number of status changes n (not when they come) and read "
+        f"each at its own interval k sqrt(T/n) would read {length_aware_ratio(outcome.mix):.2f}x less than fixed "
+        "polling at the same lag with no floor or cap (square-root rule, closed form); within the schedule's floor, "
+        f"cap and a job's minute, at the schedule's lag, it reads {outcome.reference.total.reads} times: "
+        f"{outcome.reference_ratio:.2f}x less than fixed polling, against the schedule's {outcome.reads_ratio:.2f}x "
+        "(`polling_reference.py`)."
+    )
 
 
 def _end(run: WatchRun) -> str:
@@ -121,6 +140,8 @@ def frontier_table(outcome: MixOutcome) -> str:
     rows = [_row("**schedule**", outcome.total)]
     rows += [_row(f"fixed {interval:g} s", run) for interval, run in sorted(outcome.frontier.items())]
     rows.append(_row(f"fixed {outcome.equal_s:.1f} s (the schedule's mean lag)", outcome.equal))
+    knowing = f"each watch at k sqrt(T/n), k = {outcome.reference.k:.2f}, same bounds (reference)"
+    rows.append(_row(knowing, outcome.reference.total))
     headers = (
         "polling",
         "status reads",
@@ -218,9 +239,7 @@ def render(outcomes: Sequence[MixOutcome], pace: Sequence[job_pace.PaceRun]) -> 
             f"### Mix: {outcome.mix.name}",
             frontier_table(outcome),
             category_table(outcome),
-            "A schedule that knew each watch's length and number of status changes (not when they come) could read "
-            f"{length_aware_ratio(outcome.mix):.2f}x less than fixed polling at the same lag (square-root rule, no "
-            "floors): a reference for what a schedule that learns only from the answers can hope for on this mix.",
+            reference_note(outcome),
         ]
     parts += [
         f"### One configure job, two watchers (minimum interval {JOB_FLOOR_S:g} s)",

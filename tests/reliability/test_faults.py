@@ -3,7 +3,7 @@
 Driven through the webhook (its HTTP answer is what a pipeline reads) with a Slack channel named, so the channel
 message a person reads is checked too. The CPP client's own retry policy is tested request by request in
 tests/backends/cpp/test_client_transport.py and the watcher's decisions through the SDK replay in
-tests/poll_function/test_watch_replay.py; here the pieces run together on real sockets.
+tests/poll_function/test_watch_*.py; here the pieces run together on real sockets.
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ from typing import TYPE_CHECKING
 
 from record_store.jobs import JobOps, JobOwner, JobRegistration, Registered
 from record_store.keys import RECORD_PREFIX, partition_of, record_row
-from record_store.locks import LOCK_CLAIM_S, LockLost, LockOps, LockResult, OfferLock, holds
+from record_store.locks import LOCK_CLAIM_S, LockLost, LockResult, OfferLock, holds
 from record_store.primitives import Entity, StoreUnavailable
 from record_store.records import RECORD_STATES, CancelRecord, RecordState
+from record_store.together import TogetherOps
 
 if TYPE_CHECKING:  # a job's shared status reads load with the watchers only (not on the Slack ack path)
     from record_store.job_reads import JobReadClaim
@@ -75,7 +76,7 @@ __all__ = [
 ]
 
 
-class RecordStore(LockOps, JobOps):
+class RecordStore(TogetherOps, JobOps):
     """The record, the locks and the registered jobs. Thread-safe as far as the backend is; every method may raise
     StoreUnavailable."""
 

@@ -18,6 +18,10 @@ learn from an API that its own earlier POST was taken. So `send` does these step
 5. **the one POST** (`Sender.post`), never retried once a byte may have left.
 6. **write back**: its answer, in the record; the lock keeps what joiners need (the operation, its watcher).
 
+Where the record and the lock share a partition (a CPP publish's), steps 1+2, step 4 and step 6 are each one
+transaction of the store (`record_store.together`): two round trips before the POST, three in all. Each does what the
+separate writes do or writes nothing, and then the step goes the long way, write by write, as described here.
+
 Any store failure before the POST means nothing is sent (`NotRecorded`: "could not record the cancel before sending
 it"): the person retries, rather than the app sending something it could not remember. The request then says so in
 its record (`not_sent`) and releases the lock, each best effort: should the outage keep it from both, the lock's

@@ -62,8 +62,9 @@ def _request(n: int) -> CancelRequest:
     )
 
 
-def _post_only(client: CppClient) -> None:
+def _post_only(client: CppClient) -> Callable[[], object]:
     _post(client)
+    return lambda: None
 
 
 def _post(client: CppClient) -> Answer:
@@ -71,8 +72,8 @@ def _post(client: CppClient) -> Answer:
     return Answer(result.outcome, result.status_code, result.operation_url)
 
 
-def _with_record(client: CppClient, trips: RoundTrips, n: int) -> tuple[int, int]:
-    """One cancel through the record; its store round trips before the POST and in all."""
+def _with_record(client: CppClient, trips: RoundTrips, n: int) -> tuple[CancelRecord, int, int]:
+    """One cancel through the record: its record, and its store round trips before the POST and in all."""
     store = trips.store
     trips.reset()
     now = datetime.now(UTC)
@@ -82,9 +83,7 @@ def _with_record(client: CppClient, trips: RoundTrips, n: int) -> tuple[int, int
     assert isinstance(sending, CancelRecord), sending
     before = trips.count
     done = after_post(store, sending, _post(client), now)
-    in_all = trips.count
-    store.release_lock(done.target, done.instance_id)  # the watch's end, for the next round (not counted)
-    return before, in_all
+    return done, before, trips.count
 
 
 @contextmanager
@@ -104,12 +103,6 @@ def _azurite() -> Iterator[RecordStore | None]:
         finally:
             store.close()
             server.stop()
-
-
-def _timed(run: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
 
 
 @dataclass
@@ -135,20 +128,25 @@ def measure(rounds: int, warmup: int, cpp_latency_s: float) -> Figures:
         if tables is not None:
             stores[AZURITE] = RoundTrips(tables)
 
-        def with_record(backend: str) -> Callable[[int], None]:
-            def run(n: int) -> None:
-                figures.trips.setdefault(backend, set()).add(_with_record(client, stores[backend], n))
+        def with_record(backend: str) -> Callable[[int], Callable[[], object]]:
+            def run(n: int) -> Callable[[], object]:
+                done, before, in_all = _with_record(client, stores[backend], n)
+                figures.trips.setdefault(backend, set()).add((before, in_all))
+                # The watch's end frees the offer for the next round: later, in another activity (not timed).
+                return lambda: stores[backend].store.release_lock(done.target, done.instance_id)
 
             return run
 
-        paths: dict[str, Callable[[int], None]] = {BASELINE: lambda n: _post_only(client)}
+        paths: dict[str, Callable[[int], Callable[[], object]]] = {BASELINE: lambda n: _post_only(client)}
         paths.update({f"with the record: {backend}": with_record(backend) for backend in stores})
         requests = iter(range(10**9))  # every round of every path a request of its own
         for n in range(warmup + rounds):
             order = list(paths.items()) if n % 2 == 0 else list(reversed(paths.items()))
             for name, path in order:
-                request_no = next(requests)
-                elapsed = _timed(lambda p=path, i=request_no: p(i))  # type: ignore[misc]
+                started = time.perf_counter()
+                afterwards = path(next(requests))
+                elapsed = time.perf_counter() - started
+                afterwards()
                 if n >= warmup:
                     figures.samples.setdefault(name, []).append(elapsed)
         sqlite.close()

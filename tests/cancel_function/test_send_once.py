@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from azure.data.tables import TableServiceClient
 
 from benchmarks.round_trips import RoundTrips
 from cancel_function.exactly_once import (
@@ -23,9 +24,9 @@ from cancel_function.exactly_once import (
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.sending import Answer, NotRecorded
 from cppcancel.targets import PublishTarget
-from devhost.standins.azurite import connection_string, free_port
+from devhost.standins.azurite import Azurite, connection_string, free_port
 from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
-from record_store.tables import TableRecordStore
+from record_store.tables import CLIENT_OPTIONS, TableRecordStore
 from tests.record_store.test_contract import all_at_once
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -82,6 +83,26 @@ def test_the_common_path_is_two_round_trips_before_the_post_and_three_in_all(
     else:
         assert lock is not None and (lock.state, lock.operation_url) == ("sending", OPERATION)
         assert lock.watch_instance_id is not None
+
+
+def test_on_azure_tables_the_common_path_is_three_http_requests_in_all(azurite: Azurite) -> None:
+    """The count seen on the wire, not only at the primitives: nothing else talks to the table on the way."""
+    seen: list[str] = []
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string, raw_request_hook=lambda r: seen.append(r.http_request.method), **CLIENT_OPTIONS
+    )
+    store = TableRecordStore(service, "wirecount")
+    try:
+        store.history("contoso", "other-offer")  # the table exists (created on a store's first use)
+        seen.clear()
+        verdict = before_post(store, request(), NOW, LEASE_S)
+        assert isinstance(verdict, Go)
+        sending = mark_sending(store, verdict.record, NOW, LEASE_S)
+        assert isinstance(sending, CancelRecord) and seen == ["POST", "POST"], "two transactions before the POST"
+        after_post(store, sending, Answer("accepted", 202, OPERATION), NOW)
+        assert seen == ["POST", "POST", "POST"]
+    finally:
+        store.close()
 
 
 def test_a_request_that_took_its_lock_the_long_way_still_marks_both_and_writes_back(records: RecordStore) -> None:

@@ -18,6 +18,10 @@ learn from an API that its own earlier POST was taken. So `send` does these step
 5. **the one POST** (`Sender.post`), never retried once a byte may have left.
 6. **write back**: its answer, in the record; the lock keeps what joiners need (the operation, its watcher).
 
+Where the record and the lock share a partition (a CPP publish's), steps 1+2, step 4 and step 6 are each one
+transaction of the store (`record_store.together`): two round trips before the POST, three in all. Each does what the
+separate writes do or writes nothing, and then the step goes the long way, write by write, as described here.
+
 Any store failure before the POST means nothing is sent (`NotRecorded`: "could not record the cancel before sending
 it"): the person retries, rather than the app sending something it could not remember. The request then says so in
 its record (`not_sent`) and releases the lock, each best effort: should the outage keep it from both, the lock's
@@ -131,6 +135,9 @@ def before_post(store: RecordStore, request: CancelRequest, now: datetime, lease
     """Steps 1 and 2: the record, then the lock."""
     record = record_of(request, now)
     try:
+        lock = store.create_and_acquire(record, now, lease_s)  # one round trip where the two share a partition
+        if lock is not None:
+            return Go(record, lock)
         existing = store.create(record)
         if existing is not None:
             earlier = _earlier(store, existing)
@@ -160,8 +167,7 @@ def mark_sending(
     far as the store lets)."""
     sending = replace(record, state="sending", updated_at=iso(now))
     try:
-        store.update(sending)
-        store.mark_sending(sending, now, lease_s)
+        store.mark_request_sending(sending, now, lease_s)  # the record, then the lock (together where they can be)
     except LockLost as lost:
         log.warning("cancel %s not sent: its lock was taken over before it was sent", record.instance_id)
         holder = lost.lock
@@ -208,8 +214,16 @@ def after_post(store: RecordStore, record: CancelRecord, answer: Answer, now: da
         message=answer.message[:500] if answer.message else None,
         updated_at=iso(now),
     )
-    # The POST happened and its answer is in the history; each write is best effort on its own (a record left at
-    # `sending` only stops a re-run; a lock without its watcher is released by the watch's correlation ID).
+    # The POST happened and its answer is in the history. Both writes in one round trip where they can be; else each
+    # is best effort on its own (a record left at `sending` only stops a re-run; a lock without its watcher is
+    # released by the watch's correlation ID).
+    try:
+        if store.write_back(
+            done, release=not answer.operation_url, operation_url=answer.operation_url, watch_instance_id=watch_id
+        ):
+            return done
+    except StoreUnavailable as exc:
+        log.warning("the answer of %s could not be written with its lock; one by one: %s", record.instance_id, exc)
     _write_quietly(store, done)
     if not answer.operation_url:
         release(store, record.target, record.instance_id)

@@ -1,4 +1,4 @@
-"""The app's own durable record of every cancel, its cancel locks and its registered jobs, on six storage primitives.
+"""The app's own durable record of every cancel, its cancel locks and its registered jobs, on seven storage primitives.
 
 Why it exists: the Partner Portal cannot tell the app that its own earlier cancel POST was taken (no source shows a
 `cancellationRequestState` but `canCancel`), and an activity runs at least once. So "was this request's POST
@@ -7,7 +7,8 @@ outside the orchestration history, *before* every POST.
 
 The semantics live here and in `locks.py` / `jobs.py`, once; a backend implements only the primitives of
 `primitives.py`: `_insert` (conditional: fails if the key exists), `_read` (with an opaque version, the ETag),
-`_replace` and `_delete` (conditional on that version), `_put` (unconditional) and `_scan` (a partition). That is the
+`_replace` and `_delete` (conditional on that version), `_put` (unconditional), `_scan` (a partition) and `_transact`
+(several of those writes in one partition, all or nothing: Azure Tables' entity-group transaction). That is the
 idempotency-layer shape of AWS Lambda Powertools: one small base class, several backends, one contract test suite
 (tests/record_store) that every backend - SQLite and Azure Tables on Azurite - passes. Any backend failure is raised
 as `StoreUnavailable`, and callers fail closed: nothing is sent that could not be recorded first.
@@ -18,7 +19,10 @@ Azure Tables key):
 - offer partition `{publisher}|{offer}`:
   - `req|{instance id}`: one cancel request's record (a CPP publish's, or a configure job's: its `job_id` column),
     so `/cpp history` lists both;
-  - `lock`: the offer's CPP cancel lock (`locks.py`);
+  - `lock`: the offer's CPP cancel lock (`locks.py`). It shares the partition with its holders' records on purpose:
+    a CPP cancel writes its record and the lock together, one transaction per step (`together.py`: two round trips
+    before its POST, three in all). A job's lock lives in the job's partition, apart from the record (below), so a
+    job cancel writes them one by one;
   - `job|{job id}`: a job registered under the offer: what `/cpp ops` lists and a bare `/cpp cancel` targets
     (`jobs.py`).
 - job partition `job|{job id}`:
@@ -49,9 +53,10 @@ from typing import TYPE_CHECKING
 
 from record_store.jobs import JobOps, JobOwner, JobRegistration, Registered
 from record_store.keys import RECORD_PREFIX, partition_of, record_row
-from record_store.locks import LOCK_CLAIM_S, LockLost, LockOps, LockResult, OfferLock, holds
+from record_store.locks import LOCK_CLAIM_S, LockLost, LockResult, OfferLock, holds
 from record_store.primitives import Entity, StoreUnavailable
 from record_store.records import RECORD_STATES, CancelRecord, RecordState
+from record_store.together import TogetherOps
 
 if TYPE_CHECKING:  # a job's shared status reads load with the watchers only (not on the Slack ack path)
     from record_store.job_reads import JobReadClaim
@@ -75,7 +80,7 @@ __all__ = [
 ]
 
 
-class RecordStore(LockOps, JobOps):
+class RecordStore(TogetherOps, JobOps):
     """The record, the locks and the registered jobs. Thread-safe as far as the backend is; every method may raise
     StoreUnavailable."""
 

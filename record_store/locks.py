@@ -111,6 +111,22 @@ def holds(lock: OfferLock, holder: CancelRecord | None, now: datetime, claim_s: 
     return taken is None or now < taken + timedelta(seconds=claim_s)
 
 
+def annotated(
+    lock: OfferLock,
+    *,
+    operation_url: str | None = None,
+    watch_instance_id: str | None = None,
+    message_ts: str | None = None,
+) -> OfferLock:
+    """The lock with what joiners need added (what is not given is kept)."""
+    return replace(
+        lock,
+        operation_url=operation_url or lock.operation_url,
+        watch_instance_id=watch_instance_id or lock.watch_instance_id,
+        message_ts=message_ts or lock.message_ts,
+    )
+
+
 @dataclass(frozen=True)
 class LockResult:
     """`acquired`: this request holds the lock now (also when it already did). Otherwise `lock` is the holder's."""
@@ -201,11 +217,8 @@ class LockOps(Primitives):
             current = OfferLock.from_entity(found[0])
             if current.holder != holder:
                 return False
-            changed = replace(
-                current,
-                operation_url=operation_url or current.operation_url,
-                watch_instance_id=watch_instance_id or current.watch_instance_id,
-                message_ts=message_ts or current.message_ts,
+            changed = annotated(
+                current, operation_url=operation_url, watch_instance_id=watch_instance_id, message_ts=message_ts
             )
             if self._replace(partition, row, changed.to_entity(), found[1]):
                 return True

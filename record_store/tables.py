@@ -6,14 +6,16 @@ user-assigned identity, which holds Storage Table Data Contributor there. Under 
 (`AzureWebJobsStorage=UseDevelopmentStorage=true`) or any other connection string, the connection string is used.
 
 Conditional writes are the service's own: `create_entity` fails with 409 when the key exists, and `update_entity` /
-`delete_entity` with `If-Match: <ETag>` fail with 412 when the entity changed. Nothing else is relied upon.
+`delete_entity` with `If-Match: <ETag>` fail with 412 when the entity changed. Several writes to one partition go
+in one entity-group transaction (`submit_transaction`: one PartitionKey, at most 100 operations, all or nothing;
+the operation that failed answers 409, 412 or 404 and nothing is applied). Nothing else is relied upon.
 The table is created on first use (the Bicep creates it too), so a fresh account works.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from azure.core import MatchConditions
@@ -24,9 +26,10 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from record_store.base import Entity, RecordStore, StoreUnavailable
+from record_store.primitives import Delete, Insert, Put, Write, checked
 
 log = logging.getLogger(__name__)
 _KEYS = ("PartitionKey", "RowKey")
@@ -48,6 +51,22 @@ def _unavailable(exc: AzureError, what: str) -> StoreUnavailable:
     status = getattr(exc, "status_code", None)
     code = getattr(exc, "error_code", None)
     return StoreUnavailable(f"Azure Table Storage {what} failed ({status or type(exc).__name__} {code or ''})".strip())
+
+
+def _operation(partition: str, write: Write) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """One write as `submit_transaction` takes it (operation name, entity, its keyword arguments)."""
+    if isinstance(write, Delete):
+        return "delete", _payload(partition, write.row, {}), _if_match(write.version)
+    payload = _payload(partition, write.row, write.entity)
+    if isinstance(write, Insert):
+        return "create", payload, {}
+    if isinstance(write, Put):
+        return "upsert", payload, {"mode": UpdateMode.REPLACE}
+    return "update", payload, {"mode": UpdateMode.REPLACE, **_if_match(write.version)}
+
+
+def _if_match(version: str) -> dict[str, Any]:
+    return {"etag": version, "match_condition": MatchConditions.IfNotModified}
 
 
 class TableRecordStore(RecordStore):
@@ -111,10 +130,7 @@ class TableRecordStore(RecordStore):
     def _replace(self, partition: str, row: str, entity: Entity, version: str) -> bool:
         return self._conditional(
             lambda: self._client().update_entity(
-                _payload(partition, row, entity),
-                mode=UpdateMode.REPLACE,
-                etag=version,
-                match_condition=MatchConditions.IfNotModified,
+                _payload(partition, row, entity), mode=UpdateMode.REPLACE, **_if_match(version)
             ),
             "a conditional update",
         )
@@ -122,9 +138,7 @@ class TableRecordStore(RecordStore):
     def _delete(self, partition: str, row: str, version: str) -> bool:
         # (The SDK treats a 404 on delete as done; `release` reads first, so a lock gone meanwhile is still freed.)
         return self._conditional(
-            lambda: self._client().delete_entity(
-                partition, row, etag=version, match_condition=MatchConditions.IfNotModified
-            ),
+            lambda: self._client().delete_entity(partition, row, **_if_match(version)),
             "a conditional delete",
         )
 
@@ -133,6 +147,21 @@ class TableRecordStore(RecordStore):
             self._client().upsert_entity(_payload(partition, row, entity), mode=UpdateMode.REPLACE)
         except AzureError as exc:
             raise _unavailable(exc, "a write") from exc
+
+    def _transact(self, partition: str, writes: Sequence[Write]) -> list[str | None] | None:
+        operations = [_operation(partition, write) for write in checked(writes)]
+        try:
+            answers = self._client().submit_transaction(operations)
+        except TableTransactionError as exc:
+            if exc.status_code in (404, 409, 412):  # a write's condition failed: nothing was applied
+                return None
+            raise _unavailable(exc, "a transaction") from exc
+        except AzureError as exc:
+            raise _unavailable(exc, "a transaction") from exc
+        if len(answers) != len(operations):
+            raise StoreUnavailable(f"Azure Table Storage answered {len(answers)} of a transaction's {len(operations)}")
+        # (A version the answer leaves out is None: unknown, so the next conditional write reads the row first.)
+        return [None if isinstance(w, Delete) else a.get("etag") for w, a in zip(writes, answers, strict=True)]
 
     def _scan(self, partition: str) -> Iterator[tuple[str, Entity]]:
         try:

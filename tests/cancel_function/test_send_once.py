@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from azure.data.tables import TableServiceClient
+
+from benchmarks.round_trips import RoundTrips
 from cancel_function.exactly_once import (
     Earlier,
     Go,
@@ -20,9 +24,9 @@ from cancel_function.exactly_once import (
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.sending import Answer, NotRecorded
 from cppcancel.targets import PublishTarget
-from devhost.standins.azurite import connection_string, free_port
+from devhost.standins.azurite import Azurite, connection_string, free_port
 from record_store.base import LOCK_CLAIM_S, CancelRecord, OfferLock, RecordStore
-from record_store.tables import TableRecordStore
+from record_store.tables import CLIENT_OPTIONS, TableRecordStore
 from tests.record_store.test_contract import all_at_once
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -52,6 +56,70 @@ def test_a_first_request_is_recorded_and_locked_then_marked_sending_before_its_p
     assert stored is not None and stored.state == "sending"
     lock = records.read_lock("contoso", "contoso-vm-offer")
     assert lock is not None and (lock.holder, lock.state) == (request().instance_id, "sending")
+
+
+@pytest.mark.parametrize(
+    ("answer", "state"),
+    [(Answer("accepted", 202, OPERATION), "sent"), (Answer("failed", 403, message="Forbidden"), "failed")],
+)
+def test_the_common_path_is_two_round_trips_before_the_post_and_three_in_all(
+    records: RecordStore, answer: Answer, state: str
+) -> None:
+    """Issue #27: the record and the lock share the offer's partition, so each step writes both in one."""
+    trips = RoundTrips(records)
+    verdict = before_post(records, request(), NOW, LEASE_S)
+    assert isinstance(verdict, Go)
+    sending = mark_sending(records, verdict.record, NOW, LEASE_S)
+    assert isinstance(sending, CancelRecord)
+    assert trips.calls == ["_transact", "_transact"], "before the POST"
+    after_post(records, sending, answer, NOW)
+    assert trips.calls == ["_transact"] * 3, "in all"
+
+    stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
+    assert stored is not None and (stored.state, stored.status_code) == (state, answer.status_code)
+    lock = records.read_lock("contoso", "contoso-vm-offer")
+    if state == "failed":
+        assert lock is None, "nothing to watch: released with the answer"
+    else:
+        assert lock is not None and (lock.state, lock.operation_url) == ("sending", OPERATION)
+        assert lock.watch_instance_id is not None
+
+
+def test_on_azure_tables_the_common_path_is_three_http_requests_in_all(azurite: Azurite) -> None:
+    """The count seen on the wire, not only at the primitives: nothing else talks to the table on the way."""
+    seen: list[str] = []
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string, raw_request_hook=lambda r: seen.append(r.http_request.method), **CLIENT_OPTIONS
+    )
+    store = TableRecordStore(service, "wirecount")
+    try:
+        store.history("contoso", "other-offer")  # the table exists (created on a store's first use)
+        seen.clear()
+        verdict = before_post(store, request(), NOW, LEASE_S)
+        assert isinstance(verdict, Go)
+        sending = mark_sending(store, verdict.record, NOW, LEASE_S)
+        assert isinstance(sending, CancelRecord) and seen == ["POST", "POST"], "two transactions before the POST"
+        after_post(store, sending, Answer("accepted", 202, OPERATION), NOW)
+        assert seen == ["POST", "POST", "POST"]
+    finally:
+        store.close()
+
+
+def test_a_request_that_took_its_lock_the_long_way_still_marks_both_and_writes_back(records: RecordStore) -> None:
+    """A re-run in a new host (nothing remembered) after dying at the reachability read: still sendable."""
+    assert records.create(record_of(request(), NOW)) is None
+    assert records.acquire(record_of(request(), NOW), NOW, LEASE_S).acquired  # the first run's lock
+    verdict = before_post(records, request(), NOW, LEASE_S)
+    assert isinstance(verdict, Go)
+    sending = mark_sending(records, verdict.record, NOW, LEASE_S)
+    assert isinstance(sending, CancelRecord)
+    lock = records.read_lock("contoso", "contoso-vm-offer")
+    assert lock is not None and (lock.holder, lock.state) == (request().instance_id, "sending")
+    stored = records.get("contoso", "contoso-vm-offer", request().instance_id)
+    assert stored is not None and stored.state == "sending"
+    after_post(records, sending, Answer("accepted", 202, OPERATION), NOW)
+    lock = records.read_lock("contoso", "contoso-vm-offer")
+    assert lock is not None and lock.operation_url == OPERATION and lock.watch_instance_id is not None
 
 
 def test_a_rerun_after_the_post_may_have_gone_out_never_sends_again(records: RecordStore) -> None:

@@ -6,11 +6,14 @@ survive one at every step of the cancel path. This proxy forwards every request 
 503 `ServerBusy` - Table Storage's own error body - to the requests a test's rule matches, as many times as they are
 tried (azure-core's retries included). Rules are plain predicates over what the request says (verb, table, keys,
 the entity it writes), so a test names "marking the record `sending`" or "releasing the lock", never a Python
-function of the app. `heal()` ends the outage.
+function of the app. An entity-group transaction (a `$batch` POST, multipart/mixed) is refused as a whole when a
+rule matches any of its operations, as the service answers a busy batch. `heal()` ends the outage.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import http.client
 import json
 import re
@@ -69,6 +72,23 @@ def _request_of(method: str, target: str, headers: dict[str, str], body: bytes) 
     return TableRequest(method, path, partition, row, entity, conditional)
 
 
+def _operations_of(content_type: str, body: bytes) -> list[TableRequest]:
+    """The operations of a `$batch` request: each changeset part is an HTTP request of its own."""
+    parser = email.parser.BytesParser(policy=email.policy.HTTP)
+    message = parser.parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    operations = []
+    for part in message.walk():
+        if part.get_content_type() != "application/http":
+            continue
+        raw = part.get_payload(decode=True)
+        head, _, payload = (raw if isinstance(raw, bytes) else b"").partition(b"\r\n\r\n")
+        request_line, *header_lines = head.decode().split("\r\n")
+        method, target, _ = request_line.split(" ", 2)
+        headers = dict(line.split(": ", 1) for line in header_lines if ": " in line)
+        operations.append(_request_of(method, target, headers, payload.strip()))
+    return operations
+
+
 class FaultyTables:
     """The proxy. `connection_string` points the app at it; `fail(rule)` starts an outage of what `rule` matches."""
 
@@ -93,12 +113,12 @@ class FaultyTables:
         with self._guard:
             self._rules.clear()
 
-    def _refuses(self, request: TableRequest) -> bool:
+    def _refuses(self, requests: list[TableRequest]) -> bool:
+        """Whether a rule matches the request (or, for a transaction, any of its operations)."""
         with self._guard:
-            refused = any(rule(request) for rule in self._rules)
-            if refused:
-                self.refused.append(request)
-            return refused
+            matched = [request for request in requests if any(rule(request) for rule in self._rules)]
+            self.refused.extend(matched)
+            return bool(matched)
 
     def _forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes]:
         upstream = http.client.HTTPConnection(*self._target, timeout=30)
@@ -119,7 +139,14 @@ class FaultyTables:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-                if proxy._refuses(_request_of(self.command, self.path, headers, body)):
+                batch = self.command == "POST" and urlsplit(self.path).path.endswith("/$batch")
+                content_type = self.headers.get("Content-Type") or ""
+                requests = (
+                    _operations_of(content_type, body)
+                    if batch
+                    else [_request_of(self.command, self.path, headers, body)]
+                )
+                if proxy._refuses(requests):
                     self._answer(
                         503,
                         [("Content-Type", "application/json"), ("x-ms-error-code", "ServerBusy")],

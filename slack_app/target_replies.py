@@ -78,13 +78,25 @@ def error_message(subject: Target, error: errors.ApiError, ref: str) -> Message:
     )
 
 
+def elsewhere_message(publisher_id: str, offer_id: str, error: errors.ApiError, ref: str) -> Message:
+    """`/cpp ops` of an offer the Partner Portal does not know but another of its APIs lists: said in one line."""
+    said = _capital(error.service)
+    text = f"{said} does not know {publisher_id}/{offer_id} (HTTP {error.status_code or 404}); its other APIs list:"
+    return message(text, [context(escape(text)), _ref(ref)])
+
+
 def unverified_message(explained: str, ref: str) -> Message:
     """The app's record could not say whether the target may be acted on here: nothing is offered, nothing sent."""
     return message(explained, [section(f":warning: {escape(explained)}"), _ref(ref)])
 
 
 def ended_message(subject: Target, look: Look, ref: str) -> Message:
+    """Nothing left to cancel: it has ended, or its API's own rule says it is too late (`Look.refusal`)."""
     said = _said(subject, look.focus)
+    if look.refusal:
+        text = f"Too late to cancel {subject.words}: {look.refusal} Nothing was sent."
+        rich = f":no_entry: *Too late to cancel {subject.marked}.*\n{escape(look.refusal)}\nNothing was sent."
+        return message(text, [section(rich), _ref(ref)])
     text = f"{_capital(subject.words)} has already completed ({said}): there is nothing to cancel."
     rich = (
         f":information_source: {_capital(subject.marked)} has already completed ({escape(said)}): there is nothing "
@@ -112,18 +124,27 @@ def confirmation_message(ticket: CancelTicket, look: Look | None, *, lookup_prob
 
 
 def _running_line(running: Running) -> str:
+    if running.detail is not None:
+        return f"{_capital(running.target.thing)} · {escape(running.detail)}"
     who = escape(running.registered_by)
     return f"{_capital(running.target.thing)} · registered by {who} {slack_time(running.registered_at)}"
 
 
 def running_blocks(running: Sequence[Running]) -> list[Block]:
-    """`/cpp ops`: the offer's targets its APIs' records know to be running, each with its own Cancel… button."""
-    if not running:
-        return []
-    blocks: list[Block] = [section(wording_for(running[0].target).running_heading)]
+    """`/cpp ops`: the offer's targets its APIs know to be running, under each API's heading, each with its own
+    Cancel… button - or, when its API says it is too late, why not (and no button)."""
+    blocks: list[Block] = []
+    heading = None
     for known in running:
+        if wording_for(known.target).running_heading != heading:
+            heading = wording_for(known.target).running_heading
+            blocks.append(section(heading))
+        line = _running_line(known)
+        if known.refusal:
+            blocks.append(section(f"{line}\n:no_entry: {escape(known.refusal)}"))
+            continue
         value = OfferRef(known.target).to_value()
-        blocks.append(section(_running_line(known), button("Cancel…", OPEN_CANCEL, value, style="danger")))
+        blocks.append(section(line, button("Cancel…", OPEN_CANCEL, value, style="danger")))
     return blocks
 
 

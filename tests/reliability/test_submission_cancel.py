@@ -1,0 +1,182 @@
+"""Azure Application submissions of the Partner Center submission API, cancelled end to end through the dev host
+over signed HTTP.
+
+The dev host embeds the submission API stand-in (no SUBMISSION_API_BASE_URL is configured) beside the CPP emulator
+and the Product Ingestion stand-in, so each story runs through the real HTTP triggers, the real cancel and watch
+orchestrations and the app's own record, with every API's token in play: each must reach only its own API. The
+stand-in's refusal of a DELETE it will not carry out is undocumented-looking on purpose: nothing here depends on it,
+because the app decides from what it read just before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from devhost.standins.cpp import AUTH_VALID
+from devhost.standins.submission import Product
+from tests.conftest import ALICE, MALLORY
+from tests.reliability.conftest import RELEASE_CREW, Rig, settings_changed
+from tests.reliability.test_exactly_once import at_the_same_instant
+
+pytestmark = pytest.mark.e2e
+
+OFFER = "contoso-managed-app"
+SUBMISSION = "1152921505695131000"
+
+
+@pytest.fixture
+def served(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    """The rig, with `contoso` a publisher this deployment serves on the submission API."""
+    with settings_changed(monkeypatch, SUBMISSION_API_PUBLISHERS="contoso"):
+        yield rig
+
+
+def _product(rig: Rig, substate: str = "Submitted", state: str = "InProgress") -> Product:
+    product = rig.submissions.add_product(OFFER)
+    rig.submissions.add_submission(product.id, "1152921505695130999", state="Published", substate="InStore")
+    rig.submissions.add_submission(product.id, SUBMISSION, state=state, substate=substate)
+    return product
+
+
+def _delete_path(product: Product) -> str:
+    return f"/v1.0/ingestion/products/{product.id}/submissions/{SUBMISSION}"
+
+
+def _open_and_confirm(rig: Rig, *, key: str = "open") -> str:
+    """`/cpp ops` -> the submission's Cancel… button -> the confirmation's Confirm value."""
+    ops = rig.slack.command(f"ops contoso {OFFER}", channel=rig.channel)
+    [button] = [b for b in ops.buttons() if b["action_id"] == "open_cancel" and SUBMISSION in b["value"]]
+    assert rig.slack.click("open_cancel", button["value"], channel=rig.channel, key=key).status == 200
+    confirmation = rig.slack.last_response(key)
+    confirm = [b for b in _buttons(confirmation.blocks) if b["action_id"] == "confirm_cancel"]
+    assert confirm, confirmation.to_json()
+    value: str = confirm[0]["value"]
+    return value
+
+
+def _buttons(blocks: list[dict[str, object]] | None) -> list[dict[str, str]]:
+    found = []
+    for block in blocks or []:
+        elements = [*(block.get("elements") or []), *([block["accessory"]] if block.get("accessory") else [])]  # type: ignore[list-item, misc]
+        found.extend(e for e in elements if isinstance(e, dict) and e.get("type") == "button")
+    return found
+
+
+def test_ops_lists_the_in_progress_submission_with_a_cancel_button(served: Rig) -> None:
+    _product(served)
+    ops = served.slack.command(f"ops contoso {OFFER}", channel=served.channel)
+    shown = ops.readable()
+    assert "Azure Application submission in flight" in shown and "does not know contoso/" in shown, shown
+    assert "1 submission(s) in flight" in ops.text, ops.text
+    assert f"Submission `{SUBMISSION}`" in shown and "InProgress (Submitted)" in shown, shown
+    [button] = [b for b in ops.buttons() if b["action_id"] == "open_cancel"]
+    assert json.loads(button["value"]) == {"p": "contoso", "o": OFFER, "s": SUBMISSION}
+    assert "1152921505695130999" not in shown, "a live (InStore) submission is not in flight"
+    assert served.submissions.deletes() == [], "nothing is sent before Confirm"
+
+
+def test_confirm_sends_one_delete_with_the_submission_token_and_the_watcher_sees_it_gone(served: Rig) -> None:
+    product = _product(served)
+    value = _open_and_confirm(served)
+    confirmation = str(served.slack.last_response("open").to_json())
+    assert "InProgress (Submitted)" in confirmation and "cancel (delete) in-progress submission" in confirmation
+    refused = served.slack.click("confirm_cancel", value, user=MALLORY, channel=served.channel, key="mallory")
+    assert refused.status == 200 and served.submissions.deletes() == [], "the policy holds for whoever clicks"
+    assert served.slack.click("confirm_cancel", value, channel=served.channel).status == 200
+    assert served.host.engine.wait_for(lambda engine: bool(served.watchers()), 20), "no watcher was started"
+    [watcher] = served.watchers()
+    ending = served.output(watcher.instance_id)
+    assert ending["phase"] == "canceled", ending
+    assert served.submissions.deletes() == [_delete_path(product)], "exactly one DELETE, of the submission"
+    assert served.submissions.product_deletes() == []
+    assert {r.token for r in served.submissions.requests} == {served.submissions.token}
+    assert all(r.auth == AUTH_VALID for r in served.emulator.requests)
+    assert served.foreign.visits == []
+    [announcement] = served.announcements()
+    assert f"submission `{SUBMISSION}`" in (announcement.text or "") and f"<@{ALICE}>" in (announcement.text or "")
+    assert "was cancelled" in (served.thread_replies()[-1].text or "")
+    history = served.slack.command(f"history contoso {OFFER}", channel=served.channel).readable()
+    assert f"submission `{SUBMISSION}`" in history and "HTTP 204" in history, history
+
+
+@pytest.mark.parametrize(("state", "substate"), [("Published", "ReadyToPublish"), ("InProgress", "Publishing")])
+def test_a_submission_past_certification_gets_no_confirm_and_no_delete(served: Rig, state: str, substate: str) -> None:
+    _product(served, substate=substate, state=state)
+    reply = served.slack.command(f"cancel contoso {OFFER} submission={SUBMISSION}", channel=served.channel)
+    shown = reply.readable()
+    assert "too late to cancel; it has passed certification" in shown, shown
+    assert not [b for b in reply.buttons() if b["action_id"] == "confirm_cancel"], shown
+    if substate == "ReadyToPublish":
+        assert "not to promote" in shown, shown
+    ops = served.slack.command(f"ops contoso {OFFER}", channel=served.channel)
+    assert not [b for b in ops.buttons() if b["action_id"] == "open_cancel"], ops.readable()
+    assert "too late to cancel" in ops.readable()
+    assert served.submissions.deletes() == []
+
+
+def test_twenty_clicks_and_two_confirmations_send_one_delete(served: Rig) -> None:
+    product = _product(served)
+    first = _open_and_confirm(served, key="first")
+    second = _open_and_confirm(served, key="second")
+    clicks = [(ALICE, first)] * 10 + [(user, second) for user in (ALICE, *RELEASE_CREW)]
+    clicks = clicks[:20]
+
+    def click(pair: tuple[str, str]) -> int:
+        user, value = pair
+        return served.slack.click("confirm_cancel", value, user=user, channel=served.channel, key=user).status
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(click, clicks)) == [200] * len(clicks)
+    assert served.host.engine.wait_for(lambda engine: len(served.cancels()) == 2, 20)
+    for cancel in served.cancels():
+        served.output(cancel.instance_id)
+    for watcher in served.watchers():
+        served.output(watcher.instance_id)
+    assert served.submissions.deletes() == [_delete_path(product)], "one DELETE for two confirmations"
+
+
+def test_two_confirmations_at_the_same_instant_send_one_delete(served: Rig) -> None:
+    product = _product(served)
+    values = [_open_and_confirm(served, key=f"k{n}") for n in range(2)]
+    statuses = at_the_same_instant(
+        *(
+            lambda value=value: (
+                served.slack.click("confirm_cancel", value, channel=served.channel, key=value[8:20]).status
+            )
+            for value in values
+        )
+    )
+    assert statuses == [200, 200]
+    assert served.host.engine.wait_for(lambda engine: len(served.cancels()) == 2, 20)
+    outputs = [served.output(c.instance_id) for c in served.cancels()]
+    assert sorted(o["status"] for o in outputs) == ["accepted", "accepted"], outputs
+    assert served.submissions.deletes() == [_delete_path(product)]
+
+
+def test_a_refused_delete_is_shown_with_the_apis_words_and_never_retried(served: Rig) -> None:
+    product = _product(served)
+    value = _open_and_confirm(served)
+    served.submissions.set_faults(throttle=0, refusal_status=409)
+    # Between the confirmation and the click, the submission passed certification: the app reads it again first.
+    served.submissions.move(product.id, SUBMISSION, state="Published", substate="ReadyToPublish")
+    assert served.slack.click("confirm_cancel", value, channel=served.channel).status == 200
+    [cancel] = served.cancels()
+    assert served.output(cancel.instance_id)["status"] == "failed"
+    assert served.submissions.deletes() == [], "decided from the read just before: no DELETE"
+    served.wait_for_channel(lambda ms: bool(ms))
+    [report] = served.announcements()
+    assert "too late to cancel; it has passed certification" in (report.text or ""), report.text
+
+
+def test_a_publisher_outside_the_list_is_never_looked_up(rig: Rig) -> None:
+    _product(rig)
+    ops = rig.slack.command(f"ops contoso {OFFER}", channel=rig.channel)
+    assert not [b for b in ops.buttons() if b["action_id"] == "open_cancel"], ops.readable()
+    named = rig.slack.command(f"cancel contoso {OFFER} submission={SUBMISSION}", channel=rig.channel)
+    assert "SUBMISSION_API_PUBLISHERS" in named.readable(), named.readable()
+    assert not [b for b in named.buttons() if b["action_id"] == "confirm_cancel"]
+    assert rig.submissions.requests == [], "not one request to the submission API"

@@ -236,6 +236,13 @@ class Backend(Protocol):
         time - the log says why)."""
         ...
 
+    def offer_claim(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running] | None:
+        """What naming the offer alone means on this API, when the offer is its own and it can list what is in flight:
+        those targets ([]: the offer is this API's and nothing is in flight). None: the offer is not this API's, or
+        this API cannot say - naming the offer alone keeps its usual meaning (its CPP publish). Raises ApiError
+        when the API that would know could not be read."""
+        ...
+
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
         """What this API's targets demand beyond the policy on the offer named (a configure job belongs to the
         offer it was registered under): None when `asker` may go on."""

@@ -24,6 +24,6 @@ NOT_IN_CPP = (
     "The Cloud Partner Portal API (maintenance mode) knows only offers integrated before the move to Partner Center. "
     "SaaS, VM, container and private offers go through the Product Ingestion API: cancel the configure job by its ID "
     '(job=<jobId> in Slack, "jobId" in the webhook). Azure Application offers use the Partner Center submission API: '
-    '`/cpp ops` lists their in-progress submission (submission=<submissionId> in Slack, "submissionId" in the '
+    'the ops command lists their in-progress submission (submission=<submissionId> in Slack, "submissionId" in the '
     "webhook) when SUBMISSION_API_PUBLISHERS lists the publisher."
 )

@@ -161,21 +161,26 @@ class SubmissionBackend:
 
     def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
         """The offer's submissions in flight, as the API lists them - only for a publisher this deployment serves."""
-        if not serves(settings, publisher_id):
+        try:
+            return self.offer_claim(settings, publisher_id, offer_id) or []
+        except errors.ApiError as exc:
+            log.warning("the submissions of %s/%s could not be listed: %s", publisher_id, offer_id, exc.describe())
             return []
+
+    def offer_claim(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running] | None:
+        """An Azure Application offer of a publisher this deployment serves is this API's: its submissions in flight
+        (within LIST_BUDGET_S). None for any other publisher (never looked up) or offer (no such product)."""
+        if not serves(settings, publisher_id):
+            return None
         from backends.submission import reads
 
         client = _client(settings, quick=True)
         try:
-            listed = within(
+            return within(
                 time.monotonic() + LIST_BUDGET_S, lambda: reads.in_flight(client, publisher_id, offer_id), SERVICE
             )
-        except errors.ApiError as exc:
-            log.warning("the submissions of %s/%s could not be listed: %s", publisher_id, offer_id, exc.describe())
-            return []
         finally:
             client.close()
-        return listed
 
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
         """A publisher this deployment does not serve is refused here, whoever asks (the policy applies on top)."""

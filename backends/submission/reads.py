@@ -110,12 +110,12 @@ def _in_flight(submission: Submission) -> bool:
     }
 
 
-def in_flight(client: SubmissionClient, publisher_id: str, offer_id: str) -> list[Running]:
+def in_flight(client: SubmissionClient, publisher_id: str, offer_id: str) -> list[Running] | None:
     """The offer's submissions in flight, newest release first: each a target, its words, and - when it may no longer
-    be cancelled - why (no Cancel… button is offered then)."""
+    be cancelled - why (no Cancel… button is offered then). None when the account has no such Azure Application."""
     found = find(client, publisher_id, offer_id)
     if found is None:
-        return []
+        return None
     shown = sorted((s for s in found[1] if _in_flight(s)), key=lambda s: s.release_number or 0, reverse=True)
     running = []
     for submission in shown:

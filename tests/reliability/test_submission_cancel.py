@@ -180,3 +180,73 @@ def test_a_publisher_outside_the_list_is_never_looked_up(rig: Rig) -> None:
     assert "SUBMISSION_API_PUBLISHERS" in named.readable(), named.readable()
     assert not [b for b in named.buttons() if b["action_id"] == "confirm_cancel"]
     assert rig.submissions.requests == [], "not one request to the submission API"
+
+
+# -- the webhook ---------------------------------------------------------------------------------------------------
+
+
+def test_a_webhook_naming_the_submission_sends_one_delete_and_follows_it(served: Rig) -> None:
+    product = _product(served)
+    answer = served.webhook(served.webhook_body(OFFER, submissionId=SUBMISSION), msg_id="msg_first")
+    assert answer.status == 202, answer.body
+    body = answer.json()
+    assert (body["status"], body["submissionId"]) == ("accepted", SUBMISSION), body
+    assert f"/products/{product.id}/submissions/{SUBMISSION}" in body["operationUrl"]
+    watch = served.output(body["instanceId"])
+    assert watch["phase"] == "canceled", watch
+    again = served.webhook(served.webhook_body(OFFER, submissionId=SUBMISSION), msg_id="msg_first")
+    assert again.status == 202 and again.json()["instanceId"] == body["instanceId"], again.body
+    assert served.submissions.deletes() == [_delete_path(product)], "one DELETE, however often it is delivered"
+    gone = served.webhook(served.webhook_body(OFFER, submissionId=SUBMISSION))  # a new request: the API's own words
+    assert gone.status >= 400 and "The submission was not found" in gone.body.decode(), gone.body
+    assert served.submissions.deletes() == [_delete_path(product)]
+
+
+def test_a_webhook_naming_the_offer_alone_cancels_its_one_in_progress_submission(served: Rig) -> None:
+    product = _product(served)
+    answer = served.webhook(served.webhook_body(OFFER))
+    assert answer.status == 202, answer.body
+    assert answer.json()["submissionId"] == SUBMISSION
+    served.output(answer.json()["instanceId"])
+    assert served.submissions.deletes() == [_delete_path(product)] and served.cancel_posts() == 0
+
+
+def test_a_webhook_naming_the_offer_alone_with_nothing_or_several_in_flight_is_409_with_the_list(
+    served: Rig,
+) -> None:
+    product = served.submissions.add_product(OFFER)
+    served.submissions.add_submission(product.id, "1152921505695130999", state="Published", substate="ReadyToPublish")
+    none = served.webhook(served.webhook_body(OFFER))
+    assert none.status == 409, none.body
+    error = none.json()["error"]
+    assert error["code"] == "nothing_in_flight", error
+    assert [item["submissionId"] for item in error["inFlight"]] == ["1152921505695130999"]
+    assert "too late to cancel" in error["inFlight"][0]["notCancellable"]
+    served.submissions.add_submission(product.id, "1152921505695131001", state="InProgress", substate="Submitted")
+    served.submissions.add_submission(product.id, "1152921505695131002", state="InProgress", substate="InDraft")
+    several = served.webhook(served.webhook_body(OFFER))
+    assert several.status == 409 and several.json()["error"]["code"] == "several_in_flight", several.body
+    assert {item["submissionId"] for item in several.json()["error"]["inFlight"]} >= {
+        "1152921505695131001",
+        "1152921505695131002",
+    }
+    assert served.submissions.deletes() == [] and served.cancel_posts() == 0 and served.cancels() == []
+
+
+def test_a_webhook_for_a_publisher_outside_the_list_is_refused_without_a_lookup(rig: Rig) -> None:
+    _product(rig)
+    answer = rig.webhook(rig.webhook_body(OFFER, submissionId=SUBMISSION))
+    assert answer.status == 403 and answer.json()["error"]["code"] == "publisher_not_served", answer.body
+    assert rig.submissions.requests == []
+
+
+def test_a_hostile_next_link_never_gets_the_token(served: Rig) -> None:
+    _product(served)
+    hostile = (f"{served.foreign.base_url}/v1.0/ingestion/products", "//evil.example/v1.0/ingestion/products")
+    for link in hostile:
+        served.submissions.set_faults(next_link=link)
+        ops = served.slack.command(f"ops contoso {OFFER}", channel=served.channel)
+        assert not [b for b in ops.buttons() if b["action_id"] == "open_cancel"], ops.readable()
+    assert served.foreign.visits == []
+    assert {r.token for r in served.submissions.requests} == {served.submissions.token}
+    assert served.submissions.deletes() == []

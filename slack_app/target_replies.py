@@ -21,6 +21,7 @@ from slack_app.actions import OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, button, confirm_dialog, context, message, section
 from slack_app.mrkdwn import code, escape, slack_time, target
+from slack_app.operation_text import step_line
 from slack_app.replies import confirmation_controls
 
 
@@ -54,11 +55,15 @@ def _facts(subject: Target, operation: Operation | None) -> str:
 def status_message(subject: Target, look: Look, *, command: str, ref: str) -> Message:
     words, operation = wording_for(subject), look.focus
     blocks: list[Block] = [section(f"*{_capital(subject.marked)}*\n{_facts(subject, operation)}")]
+    if operation is not None and operation.steps:  # a submission's workflow: its steps in the API's words
+        blocks.append(section("\n".join(step_line(step) for step in operation.steps)))
     if operation is not None and operation.error:
         blocks.append(section(f"*{_capital(words.service)} said:* {escape(operation.error)}"))
+    if look.refusal:
+        blocks.append(section(f":no_entry: {escape(look.refusal)}"))
     if operation is not None and operation.status is OperationStatus.CANCELED and words.caveat:
         blocks.append(context(words.caveat))
-    if not look.ended:
+    if not look.ended and not look.refusal:
         blocks.append(context(f"To stop it: {code(f'{command} {grammar.render(grammar.Cancel(subject))}')}"))
     blocks.append(_ref(ref))
     said = _said(subject, operation)
@@ -83,6 +88,13 @@ def elsewhere_message(publisher_id: str, offer_id: str, error: errors.ApiError, 
     said = _capital(error.service)
     text = f"{said} does not know {publisher_id}/{offer_id} (HTTP {error.status_code or 404}); its other APIs list:"
     return message(text, [context(escape(text)), _ref(ref)])
+
+
+def nothing_in_flight_message(publisher_id: str, offer_id: str, service: str, ref: str) -> Message:
+    """A bare `/cpp cancel` of an offer whose API lists nothing in flight: nothing to cancel, nothing sent."""
+    text = f"Nothing of {publisher_id}/{offer_id} is in progress on {service}: there is nothing to cancel."
+    rich = f":information_source: Nothing of {target(publisher_id, offer_id)} is in progress on {escape(service)}: "
+    return message(text, [section(rich + "there is nothing to cancel."), _ref(ref)])
 
 
 def unverified_message(explained: str, ref: str) -> Message:

@@ -79,6 +79,14 @@ def test_ops_lists_the_in_progress_submission_with_a_cancel_button(served: Rig) 
     assert served.submissions.deletes() == [], "nothing is sent before Confirm"
 
 
+def test_status_shows_the_submissions_workflow_steps(served: Rig) -> None:
+    _product(served)
+    status = served.slack.command(f"status contoso {OFFER} submission={SUBMISSION}", channel=served.channel)
+    shown = status.readable()
+    assert "InProgress (Submitted)" in shown and "Automated validation" in shown and "Certification" in shown, shown
+    assert f"submission={SUBMISSION}" in shown, "how to stop it"
+
+
 def test_confirm_sends_one_delete_with_the_submission_token_and_the_watcher_sees_it_gone(served: Rig) -> None:
     product = _product(served)
     value = _open_and_confirm(served)
@@ -116,6 +124,19 @@ def test_a_submission_past_certification_gets_no_confirm_and_no_delete(served: R
     assert not [b for b in ops.buttons() if b["action_id"] == "open_cancel"], ops.readable()
     assert "too late to cancel" in ops.readable()
     assert served.submissions.deletes() == []
+
+
+def test_a_bare_cancel_says_plainly_when_nothing_is_in_progress_on_the_submission_api(served: Rig) -> None:
+    product = served.submissions.add_product(OFFER)
+    served.submissions.add_submission(product.id, "1152921505695130999", state="Published", substate="InStore")
+    reply = served.slack.command(f"cancel contoso {OFFER}", channel=served.channel)
+    shown = reply.readable()
+    assert "is in progress on the Partner Center submission API: there is nothing to cancel" in shown, shown
+    assert not reply.buttons() and served.submissions.deletes() == [] and served.emulator.requests == []
+    served.submissions.add_submission(product.id, SUBMISSION, state="InProgress", substate="Submitted")
+    picked = served.slack.command(f"cancel contoso {OFFER}", channel=served.channel)
+    assert f"Cancel submission `{SUBMISSION}`" in picked.readable(), picked.readable()
+    assert [b["action_id"] for b in picked.buttons()][:1] == ["confirm_cancel"]
 
 
 def test_twenty_clicks_and_two_confirmations_send_one_delete(served: Rig) -> None:

@@ -15,9 +15,14 @@ WORDS_KEY = "submissionWords"  # where its `Operation` keeps the API's own words
 
 
 def submission_words(operation: Operation | None) -> str | None:
-    """Where the submission is, in the API's words: `InProgress (Submitted)`."""
+    """Where the submission is, in the API's words, and which release it is and where it goes (what a confirmation
+    names): `InProgress (Submitted), release 2, to Preview`."""
     said = operation.extra.get(WORDS_KEY) if operation is not None else None
-    return said if isinstance(said, str) else None
+    if operation is None or not isinstance(said, str):
+        return None
+    release, targets = operation.extra.get("releaseNumber"), operation.extra.get("targets")
+    parts = [said, *([f"release {release}"] if isinstance(release, int) else [])]
+    return ", ".join([*parts, *([f"to {targets}"] if isinstance(targets, str) else [])])
 
 
 WORDING = Wording(

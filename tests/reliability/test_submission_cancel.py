@@ -91,7 +91,8 @@ def test_confirm_sends_one_delete_with_the_submission_token_and_the_watcher_sees
     product = _product(served)
     value = _open_and_confirm(served)
     confirmation = str(served.slack.last_response("open").to_json())
-    assert "InProgress (Submitted)" in confirmation and "cancel (delete) in-progress submission" in confirmation
+    assert "InProgress (Submitted), release 2, to Preview" in confirmation, confirmation
+    assert f"cancel (delete) in-progress submission {SUBMISSION}" in confirmation
     refused = served.slack.click("confirm_cancel", value, user=MALLORY, channel=served.channel, key="mallory")
     assert refused.status == 200 and served.submissions.deletes() == [], "the policy holds for whoever clicks"
     assert served.slack.click("confirm_cancel", value, channel=served.channel).status == 200

@@ -255,6 +255,16 @@ def test_a_webhook_naming_the_offer_alone_with_nothing_or_several_in_flight_is_4
     assert served.submissions.deletes() == [] and served.cancel_posts() == 0 and served.cancels() == []
 
 
+def test_a_webhook_for_a_submission_past_certification_is_409_too_late_without_a_delete(served: Rig) -> None:
+    _product(served, state="Published", substate="ReadyToPublish")
+    answer = served.webhook(served.webhook_body(OFFER, submissionId=SUBMISSION))
+    assert answer.status == 409, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "cpp_too_late" and "too late to cancel; it has passed certification" in error["message"]
+    assert "not to promote" in error["message"]
+    assert served.submissions.deletes() == []
+
+
 def test_a_webhook_for_a_publisher_outside_the_list_is_refused_without_a_lookup(rig: Rig) -> None:
     _product(rig)
     answer = rig.webhook(rig.webhook_body(OFFER, submissionId=SUBMISSION))

@@ -175,7 +175,9 @@ def test_two_confirmations_at_the_same_instant_send_one_delete(served: Rig) -> N
     assert statuses == [200, 200]
     assert served.host.engine.wait_for(lambda engine: len(served.cancels()) == 2, 20)
     outputs = [served.output(c.instance_id) for c in served.cancels()]
-    assert sorted(o["status"] for o in outputs) == ["accepted", "accepted"], outputs
+    # The second joins the first while it holds the product's lock; should the first's watch have ended already (the
+    # stand-in removes the submission at once), the second reads it gone and sends nothing. Never a second DELETE.
+    assert "accepted" in [o["status"] for o in outputs], outputs
     assert served.submissions.deletes() == [_delete_path(product)]
 
 

@@ -109,12 +109,14 @@ class Look:
     """What one read of an API shows of a target: `focus`, the target as an operation now (an offer's in-flight
     publish, else its newest; a job's status), `listed`, the offer's operations when the API lists them (newest
     first), `incomplete` when the focus's own record could not be read in time, `ended` when nothing is left to
-    cancel (a job that completed)."""
+    cancel (a job that completed), and `refusal` when the API's own rule says it may not be cancelled any more, in
+    words for the person who asked (a submission past certification: "too late", and what is safe now)."""
 
     focus: Operation | None
     listed: tuple[Operation, ...] = ()
     incomplete: bool = False
     ended: bool = False
+    refusal: str | None = None
 
     @property
     def in_flight(self) -> Operation | None:
@@ -128,11 +130,15 @@ class Look:
 
 @dataclass(frozen=True)
 class Running:
-    """A target of an offer that its API's record knows to be running (a registered job), and who said so when."""
+    """A target of an offer that its API's record knows to be running (a registered job, and who said so when), or
+    that the API itself lists in flight (a submission: `detail`, its words). `refusal`: why it may no longer be
+    cancelled (shown without a Cancel… button)."""
 
     target: Target
     registered_by: str
     registered_at: str
+    detail: str | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,16 @@ class Backend(Protocol):
         ...
 
     def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
-        """The offer's targets this API's record knows to be running, newest first (what naming the offer alone may
-        mean; [] when the record cannot be read - the log says why)."""
+        """The offer's targets this API's record knows to be running - or, for an API that can list what is in
+        flight, that it lists - newest first (what naming the offer alone may mean; [] when they cannot be read in
+        time - the log says why)."""
+        ...
+
+    def offer_claim(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running] | None:
+        """What naming the offer alone means on this API, when the offer is its own and it can list what is in flight:
+        those targets ([]: the offer is this API's and nothing is in flight). None: the offer is not this API's, or
+        this API cannot say - naming the offer alone keeps its usual meaning (its CPP publish). Raises ApiError
+        when the API that would know could not be read."""
         ...
 
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _BACKENDS: dict[TargetKind, str] = {
     "publish": "backends.cpp",
     "job": "backends.ingestion",
+    "submission": "backends.submission",
 }
 
 

@@ -26,6 +26,8 @@ from record_store.factory import record_store
 _CPP_ERROR_STATUS = {
     "not_found": 404,
     "conflict": 409,
+    "too_late": 409,  # a submission past certification: nothing was sent, and nothing to retry
+    "not_cancellable": 409,
     "throttled": 503,
     "timeout": 504,
     "token_unavailable": 503,

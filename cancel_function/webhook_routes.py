@@ -23,14 +23,15 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from backends.base import Asker
 from backends.registry import backend_for
+from cancel_function import webhook_offer
 from cancel_function.webhook_answers import (
     answer,
     error_response,
@@ -40,6 +41,7 @@ from cancel_function.webhook_answers import (
 )
 from cppcancel import audit
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.sending import NOT_RECORDED
@@ -77,6 +79,7 @@ class WebhookRefusal(Exception):
         *,
         audit_outcome: audit.Outcome = "refused",
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -84,6 +87,12 @@ class WebhookRefusal(Exception):
         self.message = message
         self.audit_outcome = audit_outcome
         self.headers = headers
+        self.details = details or {}  # added to the error object (what is in flight, for a 409 of the offer alone)
+
+    def response(self) -> func.HttpResponse:
+        body = error_body(self.code, self.message)
+        body["error"].update(self.details)
+        return json_response(self.status, body, self.headers)
 
 
 def _settings() -> Settings:
@@ -250,6 +259,16 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
     """The cancel webhook's admission (`admit`, then a job's own offer); the cancel request to start, or
     WebhookRefusal."""
     settings, key, body = admit(req, delivery, parse_webhook_body)
+    resolved = webhook_offer.resolve(settings, body.target)
+    if isinstance(resolved, webhook_offer.Unresolved):
+        raise WebhookRefusal(
+            resolved.status,
+            resolved.code,
+            resolved.message,
+            audit_outcome="not_sent",
+            details={"inFlight": resolved.listed},
+        )
+    body = replace(body, target=resolved)
     try:
         _check_target(settings, key, body)
     except WebhookRefusal as refusal:
@@ -301,7 +320,7 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
         settings, cancel = _admit(req, delivery)
     except WebhookRefusal as refusal:
         delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
-        return error_response(refusal.status, refusal.code, refusal.message, refusal.headers)
+        return refusal.response()
     instance_id = cancel.instance_id
     starter = CancelStarter(DurableBridge(client, asyncio.get_running_loop()))
     result = await asyncio.to_thread(starter.start_once, instance_id, cancel)

@@ -87,6 +87,19 @@ def validate_job_id(value: str) -> str:
     return value
 
 
+def validate_submission_id(value: str) -> str:
+    """Return `value` if it is a valid submission ID of the Partner Center submission API (long numbers in every
+    recorded example; letters, digits and '-' allowed, as for a job); raise InvalidInput naming the rule otherwise."""
+    if not value:
+        raise InvalidInput("The submission ID is missing.")
+    if not _JOB_ID_RE.match(value):
+        raise InvalidInput(
+            f"The submission ID {_printable(value)} is not valid: use the submission's ID as Partner Center lists it "
+            "(letters, digits and '-', at most 64)."
+        )
+    return value
+
+
 def parse_publisher_list(text: str) -> tuple[tuple[str, ...], list[str]]:
     """Publisher IDs separated by commas or white space, each validated, lowercased and kept once; and what was wrong
     with the others. A wildcard is not a publisher ID: such a list names the publishers themselves."""

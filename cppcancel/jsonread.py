@@ -14,6 +14,7 @@ or as text, as a dict.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,8 @@ __all__ = [
     "whole",
     "words",
 ]
+
+_WHOLE = re.compile(r"-?[0-9]+")
 
 
 def json_object(payload: object) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def whole(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):  # not str.isdigit: "¹" is a digit, not a number
         return int(value.strip())
     return None
 

@@ -5,7 +5,8 @@ Each marketplace API cancels a different thing, and each is a type of its own he
 - `PublishTarget(publisher_id, offer_id)`: an offer's in-flight publish on the Cloud Partner Portal (`backends.cpp`).
 - `JobTarget(publisher_id, offer_id, job_id)`: one configure job of the Product Ingestion API (`backends.ingestion`),
   named under the offer it belongs to.
-- (next: a `SubmissionTarget` of the Partner Center submission API, one more class here and one package in backends/.)
+- `SubmissionTarget(publisher_id, offer_id, submission_id)`: an Azure Application offer's in-progress submission on
+  the Partner Center submission API (`backends.submission`).
 
 What differs between them is a method of the target, so no code outside the backends asks which kind it holds:
 `key` (two requests with the same key stop the same thing: their cancels join), `lock_key` (where that thing's cancel
@@ -14,9 +15,9 @@ lock row lives: an offer's publish locks its offer, a job locks itself whatever 
 person reads, and the JSON it travels in. `kind` names the backend that serves it (`backends.registry`).
 
 JSON: a target is written into the messages that carry it as `publisherId`, `offerId` and - for a job only -
-`jobId` (`target_json`, `extra_json`), exactly as before targets were types; `target_from_json` reads it back
-tolerantly: no (or an empty) `jobId` is the offer's publish, so every message recorded before a job could be named
-reads as what it always was.
+`jobId`, for a submission only `submissionId` (`target_json`, `extra_json`), exactly as before targets were types;
+`target_from_json` reads it back tolerantly: no (or an empty) `jobId` or `submissionId` is the offer's publish, so
+every message recorded before a job could be named reads as what it always was.
 
 This module, the backends and the record store's row mapping are the only places that name a job's ID.
 """
@@ -28,14 +29,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from cppcancel import jsonread
-from cppcancel.identifiers import validate_job_id, validate_offer_id, validate_publisher_id
+from cppcancel.identifiers import validate_job_id, validate_offer_id, validate_publisher_id, validate_submission_id
 
-TargetKind = Literal["publish", "job"]
+TargetKind = Literal["publish", "job", "submission"]
 
 # Where the record store keeps a target's rows (record_store/keys.py spells the rest of its keys from these).
 OFFER_LOCK_ROW = "lock"  # an offer's CPP cancel lock, in the offer's partition
 JOB_PREFIX = "job|"  # a job's own partition, `job|{job id, lowercased}`
 JOB_LOCK_ROW = "cancel-lock"  # a job's cancel lock, in the job's own partition
+SUBMISSION_PREFIX = "submission|"  # an Azure Application product's partition, `submission|{offer id, lowercased}`
+SUBMISSION_LOCK_ROW = "submission-lock"  # its cancel lock (no other partition has a row of that name)
 
 
 def offer_partition(publisher_id: str, offer_id: str) -> str:
@@ -167,7 +170,71 @@ class JobTarget:
         return JobTarget(offer.publisher_id, offer.offer_id, validate_job_id(self.job_id))
 
 
-Target = PublishTarget | JobTarget
+@dataclass(frozen=True)
+class SubmissionTarget:
+    """An in-progress submission of an Azure Application offer on the Partner Center submission API.
+
+    Its lock (`lock_key`) is the offer's *product*, keyed by the offer ID alone: one cancel per product at a time, as
+    the issue asks, whichever submission or publisher a request names. The API finds a product by its offer ID
+    across the whole Partner Center account (never by publisher), so two publishers of SUBMISSION_API_PUBLISHERS
+    naming the same offer ID reach the same product and must share one lock; the product's GUID is not known before
+    the API is read, and the lock is taken before any read. A product has at most one in-progress submission, so a
+    second cancel of it - of that submission or a newer one - waits for the first one's watch to end."""
+
+    publisher_id: str
+    offer_id: str
+    submission_id: str
+    kind: ClassVar[TargetKind] = "submission"
+    audit_command: ClassVar[str] = "cancel_submission"
+
+    @property
+    def offer(self) -> str:
+        return f"{self.publisher_id}/{self.offer_id}"
+
+    @property
+    def key(self) -> str:
+        return f"submission:{self.offer_id.lower()}/{self.submission_id}"
+
+    @property
+    def lock_key(self) -> tuple[str, str]:
+        return SUBMISSION_PREFIX + self.offer_id.lower(), SUBMISSION_LOCK_ROW
+
+    @property
+    def record_partition(self) -> str:
+        return offer_partition(self.publisher_id, self.offer_id)
+
+    @property
+    def item(self) -> str | None:
+        return self.submission_id
+
+    @property
+    def words(self) -> str:
+        return f"submission {self.submission_id} of {self.offer}"
+
+    @property
+    def marked(self) -> str:
+        return f"submission `{self.submission_id}` of `{self.publisher_id}`/`{self.offer_id}`"
+
+    @property
+    def headline(self) -> str:
+        return f"{self.thing} of {self.offer}"
+
+    @property
+    def thing(self) -> str:
+        return f"submission `{self.submission_id}`"
+
+    def about(self, operation_url: str | None) -> str | None:
+        return self.thing
+
+    def extra_json(self) -> dict[str, Any]:
+        return {"submissionId": self.submission_id}
+
+    def validated(self) -> SubmissionTarget:
+        offer = PublishTarget(self.publisher_id, self.offer_id).validated()
+        return SubmissionTarget(offer.publisher_id, offer.offer_id, validate_submission_id(self.submission_id))
+
+
+Target = PublishTarget | JobTarget | SubmissionTarget
 
 
 class Targeted:
@@ -184,9 +251,20 @@ class Targeted:
         return self.target.offer_id
 
 
-def target_of(publisher_id: str, offer_id: str, job_id: str | None = None) -> Target:
-    """The target stored rows and parsed inputs name: a job when they name one, else the offer's publish."""
-    return JobTarget(publisher_id, offer_id, job_id) if job_id else PublishTarget(publisher_id, offer_id)
+def target_of(publisher_id: str, offer_id: str, job_id: str | None = None, submission_id: str | None = None) -> Target:
+    """The target stored rows and parsed inputs name: a job or a submission when they name one, else the offer's
+    publish."""
+    if job_id:
+        return JobTarget(publisher_id, offer_id, job_id)
+    if submission_id:
+        return SubmissionTarget(publisher_id, offer_id, submission_id)
+    return PublishTarget(publisher_id, offer_id)
+
+
+def target_columns(target: Target) -> dict[str, str]:
+    """What a stored row (a request's record, a lock) keeps of a target beyond its offer: `job_id` or
+    `submission_id` (`target_of` reads them back)."""
+    return {f"{target.kind}_id": target.item} if target.item else {}
 
 
 def offer_target(publisher_id: str, offer_id: str) -> Target:
@@ -206,6 +284,7 @@ def target_json(target: Target) -> dict[str, Any]:
 
 
 def target_from_json(data: Mapping[str, Any]) -> Target:
-    """The target a message names (KeyError without an offer): an absent, null or empty `jobId` is the offer's
-    publish, as in every message written before jobs could be named."""
-    return target_of(str(data["publisherId"]), str(data["offerId"]), jsonread.text(data.get("jobId")))
+    """The target a message names (KeyError without an offer): an absent, null or empty `jobId` (or `submissionId`)
+    is the offer's publish, as in every message written before jobs could be named."""
+    publisher, offer = str(data["publisherId"]), str(data["offerId"])
+    return target_of(publisher, offer, jsonread.text(data.get("jobId")), jsonread.text(data.get("submissionId")))

@@ -26,13 +26,14 @@ from cppcancel.identifiers import (
     validate_job_id,
     validate_offer_id,
     validate_publisher_id,
+    validate_submission_id,
 )
 from cppcancel.targets import JobTarget, Target, Targeted, target_from_json
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
-_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel", "jobId"}
+_FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel", "jobId", "submissionId"}
 
 
 class WebhookInputError(ValueError):
@@ -62,7 +63,8 @@ class WebhookBody(Protocol):
 
 @dataclass(frozen=True)
 class WebhookCancel(Targeted):
-    """A signed body: what to cancel (the offer's CPP publish, or with `jobId` that configure job), who asks."""
+    """A signed body: what to cancel (the offer's CPP publish; with `jobId` that configure job; with `submissionId`
+    that Azure Application submission), who asks."""
 
     target: Target
     requested_by: str
@@ -129,13 +131,17 @@ def _object_with_only(data: object, fields: set[str]) -> Mapping[str, Any]:
 
 def _no_null_job(data: Mapping[str, Any]) -> None:
     """`"jobId": null` is a pipeline that lost its job's ID, never "the offer's CPP publish" (only an absent key means
-    that): cancelling something else than what was meant is the one answer worse than a refusal."""
-    if "jobId" in data and data["jobId"] is None:
-        raise WebhookInputError(
-            "invalid_field",
-            "'jobId' is null. Send the configure job's ID, or leave the key out to cancel the offer's CPP publish; "
-            "nothing was cancelled.",
-        )
+    that): cancelling something else than what was meant is the one answer worse than a refusal. The same holds for
+    `"submissionId": null`, and a body naming both a job and a submission names two things."""
+    for key, what in (("jobId", "configure job's"), ("submissionId", "submission's")):
+        if key in data and data[key] is None:
+            raise WebhookInputError(
+                "invalid_field",
+                f"'{key}' is null. Send the {what} ID, or leave the key out to cancel what the offer has in flight; "
+                "nothing was cancelled.",
+            )
+    if data.get("jobId") is not None and data.get("submissionId") is not None:
+        raise WebhookInputError("invalid_field", "Name a 'jobId' or a 'submissionId', not both; nothing was cancelled.")
 
 
 def parse_webhook_body(data: object) -> WebhookCancel:
@@ -147,6 +153,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
     requested_by = _string(data, "requestedBy", required=True) or ""
     channel = _string(data, "slackChannel", required=False)
     job = _string(data, "jobId", required=False)
+    submission = _string(data, "submissionId", required=False)
     emails_raw = data.get("notificationEmails", [])
     if emails_raw is None:
         emails_raw = []
@@ -158,6 +165,8 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         emails = validate_emails(emails_raw)
         if job is not None:
             validate_job_id(job)
+        if submission is not None:
+            validate_submission_id(submission)
     except InvalidInput as exc:
         raise WebhookInputError("invalid_value", str(exc)) from exc
     if not _CALLER_RE.match(requested_by):
@@ -166,7 +175,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         )
     if channel is not None and not _CHANNEL_RE.match(channel):
         raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
-    target = target_from_json({"publisherId": publisher, "offerId": offer, "jobId": job})
+    target = target_from_json({"publisherId": publisher, "offerId": offer, "jobId": job, "submissionId": submission})
     return WebhookCancel(target, requested_by, emails, channel)
 
 

@@ -1,6 +1,6 @@
 """The watcher's reading activities: `load_watch_params` (settings, which orchestrators must not read) and the one
-poll read - registered under each backend's activity name (`poll_operation`, `poll_job`: histories call them by
-name), and answered by that backend's `follow` (`backends.base`).
+poll read - registered under each backend's activity name (`poll_operation`, `poll_job`, `poll_submission`:
+histories call them by name), and answered by that backend's `follow` (`backends.base`).
 
 A poll never raises for an API error: the backend returns it as error JSON (`transient` says whether trying again
 can help), so the watcher decides - with durable timers and Retry-After - instead of a blind activity retry. The
@@ -16,7 +16,7 @@ from cppcancel.error_info import ErrorInfo
 from cppcancel.jsonread import json_object
 from cppcancel.schedule import ScheduleParams
 from cppcancel.settings import SettingsError, get_settings
-from poll_function.names import POLL_JOB, POLL_OPERATION
+from poll_function.names import POLL_JOB, POLL_OPERATION, POLL_SUBMISSION
 
 
 def load_watch_params(payload: Any) -> dict[str, Any]:
@@ -43,3 +43,8 @@ def poll_operation(payload: Any) -> dict[str, Any]:
 def poll_job(payload: Any) -> dict[str, Any]:
     """Input `{"operationUrl": status URL, "jobId", "watcher", "answeredAt"}`: a configure job, at its shared pace."""
     return poll(POLL_JOB, payload)
+
+
+def poll_submission(payload: Any) -> dict[str, Any]:
+    """Input `{"operationUrl": the submission's URL, "submissionId"}`: an Azure Application submission's cancel."""
+    return poll(POLL_SUBMISSION, payload)

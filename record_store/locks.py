@@ -60,6 +60,7 @@ class OfferLock:
     state: LockState = "sending"  # a row from before the states existed: its holder may have sent
     taken_at: str | None = None
     correlation_id: str | None = None
+    submission_id: str | None = None  # the lock of an Azure Application product, taken for this submission
 
     def to_entity(self) -> Entity:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -75,7 +76,7 @@ class OfferLock:
     @property
     def target(self) -> Target:
         """What the holder cancels (a job's lock names its job; the offer is the one its holder named)."""
-        return target_of(self.publisher_id, self.offer_id, self.job_id)
+        return target_of(self.publisher_id, self.offer_id, self.job_id, self.submission_id)
 
     def expired(self, now: datetime) -> bool:
         expires = parse_iso(self.expires_at)
@@ -93,6 +94,7 @@ class OfferLock:
             display=record.display,
             channel=record.channel,
             job_id=record.job_id,
+            submission_id=record.submission_id,
             state="taken",
             taken_at=iso(now),
             correlation_id=record.correlation_id,

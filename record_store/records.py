@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-from cppcancel.targets import JobTarget, Target, target_of
+from cppcancel.targets import Target, target_columns, target_of
 from record_store.primitives import Entity
 
 # recorded: written, nothing sent yet (a re-run may still send). sending: the POST is about to go or went out and its
@@ -38,6 +38,7 @@ class CancelRecord:
     joined: str | None = None  # the instance ID of the cancel this one joined
     job_id: str | None = None  # a configure job's cancel (None: the CPP publish of the offer)
     correlation_id: str | None = None  # the request's correlation ID: its watcher carries it too (for the release)
+    submission_id: str | None = None  # an Azure Application submission's cancel (the Partner Center submission API)
 
     def to_entity(self) -> Entity:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -54,14 +55,20 @@ class CancelRecord:
 
     @property
     def target(self) -> Target:
-        """What this request cancels (its `job_id` column names a configure job; none: the offer's publish)."""
-        return target_of(self.publisher_id, self.offer_id, self.job_id)
+        """What this request cancels (its `job_id` or `submission_id` column names it; neither: the offer's publish)."""
+        return target_of(self.publisher_id, self.offer_id, self.job_id, self.submission_id)
 
     @classmethod
     def of(cls, target: Target, **fields: Any) -> CancelRecord:
         """A record of a request for `target` (the other columns as given)."""
-        job_id = target.job_id if isinstance(target, JobTarget) else None
-        return cls(publisher_id=target.publisher_id, offer_id=target.offer_id, job_id=job_id, **fields)
+        columns = target_columns(target)
+        return cls(
+            publisher_id=target.publisher_id,
+            offer_id=target.offer_id,
+            job_id=columns.get("job_id"),
+            submission_id=columns.get("submission_id"),
+            **fields,
+        )
 
     @property
     def watched(self) -> bool:

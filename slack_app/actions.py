@@ -56,7 +56,7 @@ def _ids(publisher: object, offer: object) -> tuple[str, str]:
 
 
 # A target's JSON keys in a button value, short (Slack allows 2,000 characters): its offer, and what it adds.
-_SHORT = {"publisherId": "p", "offerId": "o", "jobId": "j"}
+_SHORT = {"publisherId": "p", "offerId": "o", "jobId": "j", "submissionId": "s"}
 _LONG = {short: key for key, short in _SHORT.items()}
 
 

@@ -6,20 +6,22 @@ ones in `cppcancel.identifiers`, so Slack and the webhook refuse exactly the sam
 
     help                                            (also: empty text, unknown verbs)
     ops <publisher> <offer>
-    status <publisher> <offer> [job=<jobId>]
+    status <publisher> <offer> [job=<jobId> | submission=<submissionId>]
     history <publisher> <offer>
-    cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]
+    cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId> | submission=<submissionId>]
 
 `job=` names a Product Ingestion configure job (the Partner Center API of newer offers) instead of the offer's CPP
-publish. Verbs and the `notify=`/`job=` keys are case-insensitive; publisher and offer IDs are lowercased
-(`cppcancel.identifiers`), job IDs kept as typed. Usage lines carry no command name: the caller prefixes whatever
-name the workspace gave the command (`/cpp` by default).
+publish; `submission=` an Azure Application's in-progress submission (the Partner Center submission API). Verbs and
+the `notify=`/`job=`/`submission=` keys are case-insensitive; publisher and offer IDs are lowercased
+(`cppcancel.identifiers`), job and submission IDs kept as typed. Usage lines carry no command name: the caller
+prefixes whatever name the workspace gave the command (`/cpp` by default).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cppcancel import identifiers
@@ -29,8 +31,8 @@ MAX_TEXT_LENGTH = 500
 
 USAGE = {
     "ops": "ops <publisher> <offer>",
-    "status": "status <publisher> <offer> [job=<jobId>]",
-    "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]",
+    "status": "status <publisher> <offer> [job=<jobId> | submission=<submissionId>]",
+    "cancel": "cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId> | submission=<submissionId>]",
     "history": "history <publisher> <offer>",
     "help": "help",
 }
@@ -42,6 +44,7 @@ _MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>")
 _COMMA_SPACE = re.compile(r"\s*,\s*")
 _NOTIFY = "notify="
 _JOB = "job="
+_SUBMISSION = "submission="
 
 
 @dataclass(frozen=True)
@@ -124,18 +127,28 @@ def _notify(value: str) -> tuple[str, ...]:
         raise ParseError(str(exc), USAGE["cancel"]) from None
 
 
-def _job_option(verb: str, args: list[str]) -> tuple[list[str], str | None]:
-    """`job=<jobId>` taken out of `args` (once at most), validated; the other arguments as they were."""
-    jobs = [arg for arg in args if arg.lower().startswith(_JOB)]
-    if len(jobs) > 1:
-        raise ParseError("Give job= once, with one job ID.", USAGE[verb])
-    rest = [arg for arg in args if not arg.lower().startswith(_JOB)]
-    if not jobs:
+def _option(verb: str, args: list[str], key: str, validate: Callable[[str], str]) -> tuple[list[str], str | None]:
+    """`key<value>` (`job=`, `submission=`) taken out of `args` (once at most), validated; the other arguments as
+    they were."""
+    given = [arg for arg in args if arg.lower().startswith(key)]
+    if len(given) > 1:
+        raise ParseError(f"Give {key} once, with one ID.", USAGE[verb])
+    rest = [arg for arg in args if not arg.lower().startswith(key)]
+    if not given:
         return rest, None
     try:
-        return rest, identifiers.validate_job_id(jobs[0][len(_JOB) :])
+        return rest, validate(given[0][len(key) :])
     except identifiers.InvalidInput as exc:
         raise ParseError(str(exc), USAGE[verb]) from None
+
+
+def _target_options(verb: str, args: list[str]) -> tuple[list[str], str | None, str | None]:
+    """`job=` and `submission=` (at most one of them): the other arguments, the job, the submission."""
+    args, job = _option(verb, args, _JOB, identifiers.validate_job_id)
+    args, submission = _option(verb, args, _SUBMISSION, identifiers.validate_submission_id)
+    if job and submission:
+        raise ParseError("Name a job= or a submission=, not both.", USAGE[verb])
+    return args, job, submission
 
 
 def parse(text: str) -> Command:
@@ -151,23 +164,24 @@ def parse(text: str) -> Command:
     if verb == "ops":
         return Ops(*_ids(verb, args))
     if verb == "status":
-        args, job = _job_option(verb, args)
-        return Status(target_of(*_ids(verb, args), job))
+        args, job, submission = _target_options(verb, args)
+        return Status(target_of(*_ids(verb, args), job, submission))
     if verb == "history":
         return History(*_ids(verb, args))
     if verb == "cancel":
-        args, job = _job_option(verb, args)
+        args, job, submission = _target_options(verb, args)
         positional = [arg for arg in args if not arg.lower().startswith(_NOTIFY)]
         options = [arg for arg in args if arg.lower().startswith(_NOTIFY)]
         if len(options) > 1:
             raise ParseError("Give notify= once, with the addresses separated by commas.", USAGE["cancel"])
         publisher_id, offer_id = _ids(verb, positional)
         notify = _notify(options[0][len(_NOTIFY) :]) if options else ()
-        if notify and job:
+        if notify and (job or submission):
             raise ParseError(
-                "notify= is for CPP cancels only: a configure job's cancel sends no e-mail.", USAGE["cancel"]
+                "notify= is for CPP cancels only: a configure job's or a submission's cancel sends no e-mail.",
+                USAGE["cancel"],
             )
-        return Cancel(target_of(publisher_id, offer_id, job), notify)
+        return Cancel(target_of(publisher_id, offer_id, job, submission), notify)
     shown = verb if len(verb) <= 30 else verb[:27] + "..."
     return Help(unknown=shown)
 
@@ -187,7 +201,7 @@ def render(command: Command) -> str:
 
 
 # What a target adds to its offer, as the command spells it (`job=`): the JSON keys of `cppcancel.targets`.
-_OPTIONS = {"jobId": _JOB}
+_OPTIONS = {"jobId": _JOB, "submissionId": _SUBMISSION}
 
 
 def _options(target: Target) -> str:

@@ -192,7 +192,8 @@ def thread_reply(view: ProgressView, previous_status: str | None = None) -> str:
         return wording_for(view.target).canceled_reply.format(kind=kind, after=after)
     if view.phase == "failed":
         said = view.api_error or "no error text was given"
-        return f"❌ The {kind} operation failed after {after}. The Partner Portal said: {escape(said)}"
+        service = wording_for(view.target).service
+        return f"❌ The {kind} operation failed after {after}. {service[:1].upper()}{service[1:]} said: {escape(said)}"
     closing = _closing_text(view)
     if closing is not None:
         return closing

@@ -68,7 +68,8 @@ def _which_api() -> Block:
         f"• {escape(offer_apis.CPP_OFFERS)}: name the publisher and offer.\n"
         f"• {escape(offer_apis.INGESTION_OFFERS)}: add {code('job=<jobId>')}, the ID your pipeline's "
         "`POST configure` returned (or let the pipeline register its job).\n"
-        f"• {escape(offer_apis.SUBMISSION_OFFERS)}."
+        f"• {escape(offer_apis.SUBMISSION_OFFERS)}: {code('ops')} lists the in-progress submission, or add "
+        f"{code('submission=<submissionId>')}."
     )
 
 

@@ -21,6 +21,7 @@ from slack_app.actions import OPEN_CANCEL, CancelTicket, OfferRef
 from slack_app.advice import next_step_after_read
 from slack_app.blockkit import Block, Message, button, confirm_dialog, context, message, section
 from slack_app.mrkdwn import code, escape, slack_time, target
+from slack_app.operation_text import step_line
 from slack_app.replies import confirmation_controls
 
 
@@ -54,11 +55,15 @@ def _facts(subject: Target, operation: Operation | None) -> str:
 def status_message(subject: Target, look: Look, *, command: str, ref: str) -> Message:
     words, operation = wording_for(subject), look.focus
     blocks: list[Block] = [section(f"*{_capital(subject.marked)}*\n{_facts(subject, operation)}")]
+    if operation is not None and operation.steps:  # a submission's workflow: its steps in the API's words
+        blocks.append(section("\n".join(step_line(step) for step in operation.steps)))
     if operation is not None and operation.error:
         blocks.append(section(f"*{_capital(words.service)} said:* {escape(operation.error)}"))
+    if look.refusal:
+        blocks.append(section(f":no_entry: {escape(look.refusal)}"))
     if operation is not None and operation.status is OperationStatus.CANCELED and words.caveat:
         blocks.append(context(words.caveat))
-    if not look.ended:
+    if not look.ended and not look.refusal:
         blocks.append(context(f"To stop it: {code(f'{command} {grammar.render(grammar.Cancel(subject))}')}"))
     blocks.append(_ref(ref))
     said = _said(subject, operation)
@@ -78,13 +83,32 @@ def error_message(subject: Target, error: errors.ApiError, ref: str) -> Message:
     )
 
 
+def elsewhere_message(publisher_id: str, offer_id: str, error: errors.ApiError, ref: str) -> Message:
+    """`/cpp ops` of an offer the Partner Portal does not know but another of its APIs lists: said in one line."""
+    said = _capital(error.service)
+    text = f"{said} does not know {publisher_id}/{offer_id} (HTTP {error.status_code or 404}); its other APIs list:"
+    return message(text, [context(escape(text)), _ref(ref)])
+
+
+def nothing_in_flight_message(publisher_id: str, offer_id: str, service: str, ref: str) -> Message:
+    """A bare `/cpp cancel` of an offer whose API lists nothing in flight: nothing to cancel, nothing sent."""
+    text = f"Nothing of {publisher_id}/{offer_id} is in progress on {service}: there is nothing to cancel."
+    rich = f":information_source: Nothing of {target(publisher_id, offer_id)} is in progress on {escape(service)}: "
+    return message(text, [section(rich + "there is nothing to cancel."), _ref(ref)])
+
+
 def unverified_message(explained: str, ref: str) -> Message:
     """The app's record could not say whether the target may be acted on here: nothing is offered, nothing sent."""
     return message(explained, [section(f":warning: {escape(explained)}"), _ref(ref)])
 
 
 def ended_message(subject: Target, look: Look, ref: str) -> Message:
+    """Nothing left to cancel: it has ended, or its API's own rule says it is too late (`Look.refusal`)."""
     said = _said(subject, look.focus)
+    if look.refusal:
+        text = f"Too late to cancel {subject.words}: {look.refusal} Nothing was sent."
+        rich = f":no_entry: *Too late to cancel {subject.marked}.*\n{escape(look.refusal)}\nNothing was sent."
+        return message(text, [section(rich), _ref(ref)])
     text = f"{_capital(subject.words)} has already completed ({said}): there is nothing to cancel."
     rich = (
         f":information_source: {_capital(subject.marked)} has already completed ({escape(said)}): there is nothing "
@@ -112,18 +136,27 @@ def confirmation_message(ticket: CancelTicket, look: Look | None, *, lookup_prob
 
 
 def _running_line(running: Running) -> str:
+    if running.detail is not None:
+        return f"{_capital(running.target.thing)} · {escape(running.detail)}"
     who = escape(running.registered_by)
     return f"{_capital(running.target.thing)} · registered by {who} {slack_time(running.registered_at)}"
 
 
 def running_blocks(running: Sequence[Running]) -> list[Block]:
-    """`/cpp ops`: the offer's targets its APIs' records know to be running, each with its own Cancel… button."""
-    if not running:
-        return []
-    blocks: list[Block] = [section(wording_for(running[0].target).running_heading)]
+    """`/cpp ops`: the offer's targets its APIs know to be running, under each API's heading, each with its own
+    Cancel… button - or, when its API says it is too late, why not (and no button)."""
+    blocks: list[Block] = []
+    heading = None
     for known in running:
+        if wording_for(known.target).running_heading != heading:
+            heading = wording_for(known.target).running_heading
+            blocks.append(section(heading))
+        line = _running_line(known)
+        if known.refusal:
+            blocks.append(section(f"{line}\n:no_entry: {escape(known.refusal)}"))
+            continue
         value = OfferRef(known.target).to_value()
-        blocks.append(section(_running_line(known), button("Cancel…", OPEN_CANCEL, value, style="danger")))
+        blocks.append(section(line, button("Cancel…", OPEN_CANCEL, value, style="danger")))
     return blocks
 
 

@@ -34,9 +34,9 @@ MAY_IMPORT_A_BACKEND = {"cancel_function/job_routes.py": ("backends.ingestion.re
 
 JOB_ID = re.compile(r"\bjob_id\b|\bis_job\b|\bJOB_KIND\b")
 KIND_BRANCH = re.compile(
-    r"isinstance\([^)]*\b(PublishTarget|JobTarget|CppBackend|IngestionBackend)\b"
+    r"isinstance\([^)]*\b(PublishTarget|JobTarget|SubmissionTarget|CppBackend|IngestionBackend|SubmissionBackend)\b"
     r"|\btarget\.kind\s*(==|!=|\bin\b)"
-    r"|\bkind\s*(==|!=)\s*[\"'](publish|job)[\"']"
+    r"|\bkind\s*(==|!=)\s*[\"'](publish|job|submission)[\"']"
 )
 
 
@@ -90,7 +90,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_outside_the_backends_a_backend_is_reached_only_through_the_registry() -> None:
-    specific = ("backends.cpp", "backends.ingestion")
+    specific = ("backends.cpp", "backends.ingestion", "backends.submission")
     offenders = {
         relative(path): sorted(
             name
@@ -116,3 +116,21 @@ def test_the_ingestion_backend_imports_nothing_of_the_cpps() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(loaded.stdout) == [], "importing the ingestion backend loads the CPP's"
+
+
+def test_the_submission_backend_imports_only_the_shared_pieces_and_the_core() -> None:
+    """`backends/submission/` stands on `backends.http` and `cppcancel` (and `backends.base`/`registry`), never on
+    another API's package, and importing the whole of it loads neither."""
+    modules = sorted((ROOT / "backends" / "submission").rglob("*.py"))
+    assert len(modules) >= 10, "the submission backend is where it should be"
+    others = ("backends.cpp", "backends.ingestion", "submission_api")
+    written = {relative(p): sorted(n for n in _imports(p) if n.startswith(others)) for p in modules}
+    assert {name: found for name, found in written.items() if found} == {}
+    code = (
+        "import json, sys\n"
+        "import backends.submission.backend, backends.submission.client, backends.submission.reads\n"
+        "import backends.submission.words, backends.submission.tokens, backends.submission.urls\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('backends.cpp', 'backends.ingestion')))))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(loaded.stdout) == [], "importing the submission backend loads another API's"

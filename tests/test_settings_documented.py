@@ -40,10 +40,12 @@ def test_every_setting_is_in_the_readme_table() -> None:
 
 def test_the_readme_says_which_api_serves_which_offer() -> None:
     """The CPP for offers integrated before Partner Center (maintenance mode), the Product Ingestion API for SaaS,
-    VM, container and private offers, the Partner Center submission API (not yet supported) for Azure Applications."""
+    VM, container and private offers, the Partner Center submission API for Azure Applications: three columns."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Two backends", 1)[1].split("\n## ", 1)[0]
+    table = readme.split("## Three backends", 1)[1].split("\n## ", 1)[0]
     row = next(line for line in table.splitlines() if line.startswith("| which offers"))
     assert "maintenance mode" in row and "before the move to Partner Center" in row
     assert "SaaS, VM, container and private offers" in row and "preview" in row
-    assert "Azure Application" in table and "Partner Center submission API" in table
+    assert "Azure Application" in row and "SUBMISSION_API_PUBLISHERS" in row
+    header = next(line for line in table.splitlines() if line.startswith("| |"))
+    assert header.count("|") == 5 and "Partner Center submission API" in header

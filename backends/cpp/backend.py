@@ -133,6 +133,10 @@ class CppBackend:
         """The Partner Portal is asked, never recorded: nothing is known to run without a read."""
         return []
 
+    def offer_claim(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running] | None:
+        """An offer named alone is its publish, as it always was: nothing to claim."""
+        return None
+
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
         """An offer's publish is the offer's: the policy on it is all there is."""
         return None

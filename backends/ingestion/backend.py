@@ -165,6 +165,10 @@ class IngestionBackend:
     def running(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running]:
         return registrations.running(settings, publisher_id, offer_id)
 
+    def offer_claim(self, settings: Settings, publisher_id: str, offer_id: str) -> list[Running] | None:
+        """The API cannot list an offer's jobs: naming the offer alone never means a job here (the webhook names it)."""
+        return None
+
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
         return access.refusal(settings, job_of(target), asker)
 

@@ -11,7 +11,9 @@ through real, signed HTTP, exactly as Slack would send it:
 5. the watcher updates the channel until the cancel completed
 6. alice: `/cpp history contoso contoso-vm-offer`             -> the cancel just made, from the app's own record
 7. the pipeline registers a configure job; alice cancels it (`job=`) -> one POST, followed to `completed (cancelled)`
-8. Microsoft Teams: amy `@cpp cancel`s another publish from a channel, confirms on her own version of the card, and
+8. alice: `/cpp ops` of an Azure Application offer, then a bare `/cpp cancel` -> its in-progress submission, Confirm,
+   one DELETE, followed until the submission is gone
+9. Microsoft Teams: amy `@cpp cancel`s another publish from a channel, confirms on her own version of the card, and
    the watcher keeps one card current in place (`devhost.demo.teams`)
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
@@ -28,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devhost.demo import jobs, teams
+from devhost.demo import jobs, submissions, teams
 from devhost.demo.render import Conversation
 from devhost.demo.story import ALICE, CHANNEL, CHANNEL_NAME, MALLORY, PUBLISHER, StepFailed, Story
 from devhost.host import DevHost, DevHostOptions
@@ -46,6 +48,7 @@ _CLEARED = (
     "WEBHOOK_SECRET",
     "AZURE_CLIENT_ID",
     *jobs.CLEARED,
+    *submissions.CLEARED,
     *teams.CLEARED,
 )
 
@@ -96,6 +99,7 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
         story = Story(host, talk, deadline=began + timeout)
         story.run()
         jobs.job_cancel(story)
+        submissions.submission_cancel(story)
         teams.teams_cancel(story)
     except StepFailed as failure:
         _report_failure(talk, story.passed if story else [], failure, log_file, began)
@@ -122,14 +126,18 @@ def _demo_host(app: str, data_dir: Path, talk: Conversation) -> DevHost:
     (the settings the demo owns are cleared first), short poll intervals so the story takes seconds."""
     for name in _CLEARED:
         os.environ.pop(name, None)
-    overrides = {
-        "SLACK_SIGNING_SECRET": "demo-" + secrets.token_hex(16),
-        "CANCEL_POLICY": json.dumps(DEMO_POLICY),
-        "POLL_INITIAL_INTERVAL_S": "0.5",
-        "POLL_MAX_INTERVAL_S": "2",
-        "INGESTION_MIN_POLL_INTERVAL_S": "1",  # a minute per job in earnest; the demo's job runs for seconds
-        "WATCH_TIMEOUT_S": "300",
-    } | jobs.settings()
+    overrides = (
+        {
+            "SLACK_SIGNING_SECRET": "demo-" + secrets.token_hex(16),
+            "CANCEL_POLICY": json.dumps(DEMO_POLICY),
+            "POLL_INITIAL_INTERVAL_S": "0.5",
+            "POLL_MAX_INTERVAL_S": "2",
+            "INGESTION_MIN_POLL_INTERVAL_S": "1",  # a minute per job in earnest; the demo's job runs for seconds
+            "WATCH_TIMEOUT_S": "300",
+        }
+        | jobs.settings()
+        | submissions.settings()
+    )
     return DevHost(
         DevHostOptions(
             app=app,

@@ -27,8 +27,16 @@ COLOR_ICON, OUTLINE_ICON = "color.png", "outline.png"
 # The commands of the shared grammar (slack_app/grammar.py USAGE; a test keeps them equal), with what each does.
 COMMANDS = (
     ("ops", "ops <publisher> <offer>", "recent and in-flight operations of an offer"),
-    ("status", "status <publisher> <offer> [job=<jobId>]", "the latest operation (or a configure job) and its steps"),
-    ("cancel", "cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId>]", "asks to confirm, then cancels"),
+    (
+        "status",
+        "status <publisher> <offer> [job=<jobId> | submission=<submissionId>]",
+        "the latest operation (a job, a submission) and its steps",
+    ),
+    (
+        "cancel",
+        "cancel <publisher> <offer> [notify=a@x.com,b@x.com] [job=<jobId> | submission=<submissionId>]",
+        "asks to confirm, then cancels",
+    ),
     ("history", "history <publisher> <offer>", "the last 10 cancel attempts from the app's own record"),
     ("help", "help", "usage, with examples"),
 )

@@ -69,7 +69,7 @@ def confirmation_reply(
         return _confirm(ticket, None, found.describe(), attempt.ref)
     if found.ended:  # nothing left to cancel
         attempt.request_id = None
-        if fallback is not None:
+        if fallback is not None and not found.refusal:  # too late is said, never replaced by another target
             return fallback()
         attempt.record("allowed", "too_late", status_code=200, reason=ticket.target.words)
         return target_replies.ended_message(ticket.target, found, attempt.ref)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backends.base import Look
+from backends.base import Look, Running
 from backends.http import errors
 from backends.registry import backend_for, every_backend, wording_for
 from cppcancel.start_cancel import DurableClient
@@ -53,16 +53,23 @@ class Ask:
     fallback: Callable[[], Message] | None = None
 
 
-def with_running(rt: Runtime, attempt: Attempt, reply: Message) -> Message:
-    """`/cpp ops`: the answer, and below it the offer's targets its APIs' records know to be running."""
+def offer_running(rt: Runtime, attempt: Attempt) -> list[Running]:
+    """What the offer's APIs know to be running (registered jobs, a listed submission in flight)."""
     p, o = attempt.offer
-    running = [known for backend in every_backend() for known in backend.running(rt.settings, p, o)]
+    return [known for backend in every_backend() for known in backend.running(rt.settings, p, o)]
+
+
+def with_running(rt: Runtime, attempt: Attempt, reply: Message, running: list[Running] | None = None) -> Message:
+    """`/cpp ops`: the answer, and below it the offer's targets its APIs know to be running."""
+    running = offer_running(rt, attempt) if running is None else running
     if not running:
         return reply
     blocks = target_replies.running_blocks(running)
     body = [*reply.blocks[:-1], *blocks, *reply.blocks[-1:]]
-    noun = wording_for(running[0].target).noun
-    return Message(f"{reply.text} {len(running)} registered {noun}(s) running.", tuple(body[:MAX_BLOCKS]))
+    words = wording_for(running[0].target)
+    count = f"{len(running)} registered {words.noun}(s) running." if running[0].detail is None else ""
+    count = count or f"{len(running)} {words.noun}(s) in flight on {words.service}."
+    return Message(f"{reply.text} {count}", tuple(body[:MAX_BLOCKS]))
 
 
 def _status(attempt: Attempt, ask: Ask, found: Found) -> Message:
@@ -88,8 +95,12 @@ def render(rt: Runtime, attempt: Attempt, ask: Ask, found: Found) -> Message:
     if ask.kind == "status":
         return _status(attempt, ask, found)
     if isinstance(found, errors.ApiError):
+        running = offer_running(rt, attempt)
+        if running and isinstance(found, errors.NotFound):  # the offer lives behind another API: what it has
+            attempt.record("allowed", "shown", status_code=found.status_code, reason="listed by another API")
+            return with_running(rt, attempt, target_replies.elsewhere_message(p, o, found, attempt.ref), running)
         attempt.record("allowed", "failed", status_code=found.status_code, reason=found.describe())
-        return with_running(rt, attempt, replies.cpp_error_message(p, o, found, attempt.ref))
+        return with_running(rt, attempt, replies.cpp_error_message(p, o, found, attempt.ref), running)
     attempt.record("allowed", "shown", status_code=200)
     listed = replies.ops_message(p, o, found.listed_with_focus(), command=ask.command, ref=attempt.ref)
     return with_running(rt, attempt, listed)

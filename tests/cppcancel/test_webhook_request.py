@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cppcancel.targets import JobTarget, PublishTarget
+from cppcancel.targets import JobTarget, PublishTarget, SubmissionTarget
 from cppcancel.webhook_request import (
     DEFAULT_CALLER,
     WebhookInputError,
@@ -138,6 +138,25 @@ def test_only_an_absent_job_id_means_the_cpp_publish_and_a_null_one_is_refused()
     with pytest.raises(WebhookInputError) as caught:
         parse_webhook_body(body | {"jobId": None})
     assert caught.value.code == "invalid_field" and "'jobId' is null" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"submissionId": None}, "invalid_field"),
+        ({"submissionId": 1152921505695131000}, "invalid_type"),
+        ({"submissionId": "1/2"}, "invalid_value"),
+        ({"submissionId": "1152921505695131000", "jobId": "abc-123"}, "invalid_field"),
+    ],
+)
+def test_a_submission_id_is_checked_like_a_job_id(change: dict[str, Any], code: str) -> None:
+    body = {"publisherId": "contoso", "offerId": "o", "requestedBy": "release-pipeline"}
+    assert parse_webhook_body(body | {"submissionId": "1152921505695131000"}).target == SubmissionTarget(
+        "contoso", "o", "1152921505695131000"
+    )
+    with pytest.raises(WebhookInputError) as caught:
+        parse_webhook_body(body | change)
+    assert caught.value.code == code
 
 
 @pytest.mark.parametrize(

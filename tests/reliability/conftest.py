@@ -36,6 +36,7 @@ from devhost.standins.azurite import Azurite
 from devhost.standins.cpp import EmulatorServer
 from devhost.standins.ingestion import IngestionStandIn
 from devhost.standins.slack import SlackMessage, SlackStandIn
+from devhost.standins.submission import SubmissionStandIn
 from record_store.tables import TableRecordStore
 from tests.backends.cpp.conftest import RecordingServer
 from tests.cancel_function.conftest import SlackDriver
@@ -165,6 +166,13 @@ class Rig:
         assert isinstance(standin, IngestionStandIn), "the dev host embeds no Product Ingestion stand-in"
         return standin
 
+    @property
+    def submissions(self) -> SubmissionStandIn:
+        """The Partner Center submission API stand-in the dev host embeds (no SUBMISSION_API_BASE_URL is set)."""
+        standin = self.host.emulation.submission
+        assert isinstance(standin, SubmissionStandIn), "the dev host embeds no submission API stand-in"
+        return standin
+
     def channel_messages(self) -> list[SlackMessage]:
         return [m for m in self.standin.messages if m.channel == self.channel]
 
@@ -252,6 +260,8 @@ def rig(_stack: tuple[DevHost, EmulatorServer, SlackStandIn], foreign_server: Re
     standin.reset()
     if host.emulation.ingestion is not None:
         host.emulation.ingestion.reset()
+    if host.emulation.submission is not None:
+        host.emulation.submission.reset()
     foreign_server.visits.clear()
     yield Rig(host, emulator, standin, foreign_server, channel=f"C0REL{seed}")
     live = [r.instance_id for r in host.engine.query(statuses=["Pending", "Running"])]

@@ -137,12 +137,12 @@ def test_every_cpp_error_comes_with_a_next_step(error: errors.ApiError, advice: 
 def test_help_says_which_api_serves_which_offer() -> None:
     """The CPP is in maintenance mode (offers from before Partner Center); the Product Ingestion API serves SaaS, VM,
     container and private offers (a configure job: `job=`); Azure Application offers need the Partner Center
-    submission API, which the app does not speak yet."""
+    submission API, for the publishers a deployment serves (`submission=`)."""
     text = all_text(replies.help_message("/cpp"))
     assert "before the move to Partner Center" in text and "maintenance mode" in text
     assert "Product Ingestion API" in text and "SaaS, VM, container and private offers" in text and "job=" in text
     assert "Azure Application offers" in text and "Partner Center submission API" in text
-    assert "not supported yet" in text
+    assert "SUBMISSION_API_PUBLISHERS" in text and "submission=" in text
 
 
 def test_an_offer_the_partner_portal_does_not_know_points_at_the_other_apis() -> None:

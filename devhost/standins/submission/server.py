@@ -13,6 +13,7 @@ collection links with an absolute `@odata.nextLink` instead of a relative `nextL
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class SubmissionStandIn(StandInServer):
         self.token: str = token
         self.catalog = Catalog()
         self.faults = Faults()
+        self._holds: list[tuple[str, str, float]] = []
 
     # -- steering ----------------------------------------------------------------------------------------------------
     def add_product(self, offer_id: str, product_id: str | None = None, **options: Any) -> Product:
@@ -85,9 +87,16 @@ class SubmissionStandIn(StandInServer):
                     raise ValueError(f"no fault named {name!r}")
                 setattr(self.faults, name, value)
 
+    def hold(self, method: str, path_suffix: str, latency_s: float) -> None:
+        """Hold the next `method` request whose path ends with `path_suffix` for `latency_s`, then act on it (a host
+        can be killed while its DELETE is in flight, and the API still carries it out)."""
+        with self._lock:
+            self._holds.append((method, path_suffix, latency_s))
+
     def reset(self) -> None:
         with self._lock:
             self.catalog, self.faults = Catalog(), Faults()
+            self._holds.clear()
             self.clear_requests()
 
     def deletes(self) -> list[str]:
@@ -115,6 +124,12 @@ class SubmissionStandIn(StandInServer):
 
     def answer(self, request: StandInRequest) -> Reply:
         """Every answer carries a `Request-ID`, as the API's do."""
+        with self._lock:
+            hold = next((h for h in self._holds if h[0] == request.method and request.path.endswith(h[1])), None)
+            if hold is not None:
+                self._holds.remove(hold)
+        if hold is not None:
+            time.sleep(hold[2])
         reply = self._answer(request)
         return Reply(reply.status, reply.body, {**reply.headers, "Request-ID": str(uuid.uuid4())}, reply.after)
 

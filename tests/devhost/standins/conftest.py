@@ -6,7 +6,7 @@ Ingestion stand-in's and the submission API stand-in's through a plain HTTP clie
 
 from tests.backends.cpp.conftest import _shared_clock, _shared_emulator, client, clock, emulator
 from tests.backends.ingestion.conftest import standin
-from tests.submission_api.conftest import _shared_submission_standin, submission_standin
+from tests.backends.submission.conftest import _shared_submission_standin, submission_standin
 
 __all__ = [
     "_shared_clock",

@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
+from backends.submission.error_body import parse_error_body
 from devhost.standins.server import AUTH_INVALID, AUTH_VALID
 from devhost.standins.submission import AFTER_DELETE, REFUSED, THROTTLED, SubmissionStandIn
-from submission_api.error_body import parse_error_body
 from tests.devhost.conftest import Response, fetch
 
 OFFER = "contoso-managed-app"

@@ -1,13 +1,14 @@
 """Tolerant reads of one JSON object's fields: a wrong type or a missing key is None, never an exception.
 
-Kept to what this package needs and free of any other package's private readers, so that the package can move as it
-is; the app-wide tolerant reader the redesign plans (`cppcancel/jsonread.py`) replaces it then. Pure.
+The field readers this package's models use, on the app-wide tolerant reader (`cppcancel/jsonread.py`). Pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from cppcancel.jsonread import whole
 
 
 def text(data: Mapping[str, Any], *keys: str) -> str | None:
@@ -22,16 +23,8 @@ def text(data: Mapping[str, Any], *keys: str) -> str | None:
 
 
 def integer(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """A whole number however the API wrote it (`cppcancel.jsonread.whole`)."""
+    return whole(data.get(key))
 
 
 def flag(data: Mapping[str, Any], key: str) -> bool | None:

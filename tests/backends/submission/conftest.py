@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from backends.http.tokens import StaticTokenProvider
+from backends.submission.client import Connection, SubmissionClient
 from devhost.standins.submission import SubmissionStandIn
-from submission_api.client import Connection, SubmissionClient
 
 PUBLISHER = "contoso"
 OFFER = "contoso-managed-app"

@@ -31,15 +31,15 @@ import requests
 from backends.http import errors, transport
 from backends.http.tokens import TokenProvider
 from backends.http.transport import parse_retry_after
-from submission_api import decisions, urls
-from submission_api.error_body import parse_error_body
-from submission_api.models import Page, Product, Submission, WorkflowDetail
-from submission_api.tokens import submission_token_provider_from_settings
+from backends.submission import decisions, urls
+from backends.submission.error_body import parse_error_body
+from backends.submission.models import Page, Product, Submission, WorkflowDetail
+from backends.submission.tokens import submission_token_provider_from_settings
+from backends.submission.words import SERVICE  # who the error messages name
 
 if TYPE_CHECKING:
     from cppcancel.settings import Settings
 
-SERVICE = "the Partner Center submission API"  # who the error messages name
 MAX_PAGES = 50
 UNKNOWN_OUTCOME = "It may or may not have been taken: read the submissions again before anything else."
 T = TypeVar("T")
@@ -142,10 +142,21 @@ class SubmissionClient:
         return f"SubmissionClient(base_url={self.base_url!r}, publishers={sorted(self._publishers)!r})"
 
     @classmethod
-    def from_settings(cls, settings: Settings, token_provider: TokenProvider | None = None) -> SubmissionClient:
+    def from_settings(
+        cls,
+        settings: Settings,
+        token_provider: TokenProvider | None = None,
+        *,
+        quick: tuple[float, float] | None = None,
+    ) -> SubmissionClient:
+        """The client of SUBMISSION_API_*; `quick`: at most these (connect, read) timeouts and no retries, for a read
+        a person waits for."""
         own = settings.submission_api
+        timeout, retries = (own.connect_timeout_s, own.read_timeout_s), own.max_retries
+        if quick is not None:
+            timeout, retries = (min(timeout[0], quick[0]), min(timeout[1], quick[1])), 0
         return cls(
-            Connection(own.base_url, (own.connect_timeout_s, own.read_timeout_s), own.max_retries),
+            Connection(own.base_url, timeout, retries),
             token_provider or submission_token_provider_from_settings(settings),
             publishers=own.publishers,
         )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submission_api.models import Page, Product, State, Submission, Substate, WorkflowDetail
+from backends.submission.models import Page, Product, State, Submission, Substate, WorkflowDetail
 
 # The recorded traffic of Microsoft's CLI extension and navcontainerhelper's documented example.
 PRODUCT = {

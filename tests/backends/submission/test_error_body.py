@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submission_api.error_body import MAX_TEXT, ErrorText, parse_error_body
+from backends.submission.error_body import MAX_TEXT, ErrorText, parse_error_body
 
 # Recorded by Microsoft's CLI extension (tests/latest/recordings), as the body's bytes.
 RECORDED = json.dumps(

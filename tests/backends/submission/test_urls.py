@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backends.http.errors import UnsafeUrl
+from backends.submission import urls
 from cppcancel.identifiers import InvalidInput
-from submission_api import urls
 
 BASE = "https://api.partner.microsoft.com/v1.0/ingestion"
 COLLECTION = f"{BASE}/products/8faa69e0-0de3-4c4e-ad7e-617ac7f6591b/submissions"

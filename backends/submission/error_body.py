@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from submission_api import jsonread
+from backends.submission import jsonread
 
 MAX_TEXT = 500
 _CODED = re.compile(r"\s*(?P<code>[A-Z]{2,}[0-9]{3,})\s*-\s*(?P<rest>.*)", re.DOTALL)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from submission_api.models import State, Submission, Substate, WorkflowDetail
+from backends.submission.models import State, Submission, Substate, WorkflowDetail
 
 TOO_LATE = "too late to cancel; it has passed certification"
 DO_NOT_PROMOTE = (

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from submission_api import jsonread
+from backends.submission import jsonread
 
 OFFER_ID_TYPE = "AzureOfferId"  # the externalIDs type whose value is the offer ID (recorded traffic spells it so)
 

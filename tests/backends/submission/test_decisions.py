@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from submission_api.decisions import (
+from backends.submission.decisions import (
     DO_NOT_PROMOTE,
     PROMOTED,
     TOO_LATE,
@@ -17,7 +17,7 @@ from submission_api.decisions import (
     is_cancellable_product,
     watch_view,
 )
-from submission_api.models import State, Submission, Substate, WorkflowDetail, WorkflowStep
+from backends.submission.models import State, Submission, Substate, WorkflowDetail, WorkflowStep
 
 PAST_CERTIFICATION = ("ReadyToPublish", "Publishing", "Published", "InStore")
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 import pytest
 
 from backends.http import errors
+from backends.submission.client import (
+    Cancelled,
+    NotCancellable,
+    NotCancelled,
+    PublisherNotServed,
+    SubmissionClient,
+    TooLate,
+)
+from backends.submission.models import Product, State, Substate
 from devhost.standins.server import Reply, StandInRequest
 from devhost.standins.submission import REFUSED, THROTTLED, SubmissionStandIn
-from submission_api.client import Cancelled, NotCancellable, NotCancelled, PublisherNotServed, SubmissionClient, TooLate
-from submission_api.models import Product, State, Substate
-from tests.submission_api.conftest import OFFER, PRODUCT_ID, PUBLISHER, make_client
+from tests.backends.submission.conftest import OFFER, PRODUCT_ID, PUBLISHER, make_client
 
 
 @pytest.fixture

@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 
 from backends.http import errors
 from backends.http.tokens import StaticTokenProvider
+from backends.submission import urls
+from backends.submission.client import SubmissionClient
+from backends.submission.models import Product
+from backends.submission.tokens import submission_token_provider_from_settings
 from cppcancel.settings import load_settings
 from devhost.standins.submission import SubmissionStandIn
-from submission_api import urls
-from submission_api.client import SubmissionClient
-from submission_api.models import Product
-from submission_api.tokens import submission_token_provider_from_settings
 from tests.backends.cpp.conftest import RecordingServer
-from tests.submission_api.conftest import OFFER, PRODUCT_ID, PUBLISHER
+from tests.backends.submission.conftest import OFFER, PRODUCT_ID, PUBLISHER
 
 SUBMISSIONS = f"/v1.0/ingestion/products/{PRODUCT_ID}/submissions"
 

@@ -40,9 +40,10 @@ NOT_AT_INDEXING = (
 )
 # Never on the way to the first answer of a slash command: the managed-identity token (azure-identity, msal and
 # their crypto), the webhook's verifier, the Azure Tables record store, YAML; the other front ends and backends - the
-# Teams SDK (`microsoft-teams-apps` imports as `microsoft.teams`; the archived Bot Framework as `botbuilder`) and a
-# Partner Center submission API client, whatever module it comes in; and the code of the other paths (the webhooks,
-# the cancel orchestration and its send, the watcher, a job's status reads). A name counts with every submodule.
+# Teams SDK (`microsoft-teams-apps` 2.x imports as `microsoft_teams`, its docs' samples as `microsoft.teams`; the
+# archived Bot Framework as `botbuilder`) and the Partner Center submission API's client, wherever it lives
+# (`submission_api`, or `backends.submission` as a backend); and the code of the other paths (the webhooks, the
+# cancel orchestration and its send, the watcher, a job's status reads). A name counts with every submodule.
 _INDEXED = ("__init__", "registry")  # what of teams_app indexing loads: the route's name, none of its code
 NOT_ON_THE_ACK_PATH = (
     "azure.identity",
@@ -60,6 +61,7 @@ NOT_ON_THE_ACK_PATH = (
     *(f"teams_app.{path.stem}" for path in (REPO_ROOT / "teams_app").glob("*.py") if path.stem not in _INDEXED),
     "partner_center",
     "submission_api",
+    "backends.submission",
     "cancel_function.webhook_routes",
     "cancel_function.job_routes",
     "cancel_function.cancel_orchestrator",

@@ -64,6 +64,15 @@ NOT_ON_THE_ACK_PATH = (
     "backends.submission",
     "cancel_function.webhook_routes",
     "cancel_function.job_routes",
+    # the buttons' code and what only Confirm and a deferred answer use: the start-once service and the instance
+    # status it reads, the send's results, the chat port (orchestrations' side), the durable follow-up
+    "slack_app.listeners.confirm_cancel",
+    "slack_app.listeners.stop_watching",
+    "cppcancel.start_cancel",
+    "cppcancel.instances",
+    "cppcancel.sending",
+    "cppcancel.chat",
+    "slack_app.later",
     "cancel_function.cancel_orchestrator",
     "cancel_function.exactly_once",
     "cancel_function.send_activity",

@@ -47,10 +47,10 @@ class Outcome:
     def median(self, label: str, attribute: str) -> float:
         return report.median([float(getattr(r, attribute)) for r in self.runs[label]])
 
-    def own_share_s(self) -> float:
-        """Median over the runs of the app's first answer minus the floor's in the same round."""
+    def own_share_s(self, attribute: str = "answer_s") -> float:
+        """Median over the runs of the app's first answer (or CPU to it) minus the floor's in the same round."""
         app, floor = self.runs[SUBJECTS[0].label], self.runs[SUBJECTS[2].label]
-        return report.median([a.answer_s - f.answer_s for a, f in zip(app, floor, strict=False)])
+        return report.median([getattr(a, attribute) - getattr(f, attribute) for a, f in zip(app, floor, strict=False)])
 
     def verdicts(self) -> list[report.Verdict]:
         app, base, floor = SUBJECTS[0].label, SUBJECTS[1].label, SUBJECTS[2].label
@@ -110,6 +110,7 @@ def render(outcome: Outcome) -> str:
                 report.fmt_ms(outcome.median(subject.label, "ready_s")),
                 report.fmt_ms(outcome.median(subject.label, "answer_s") - outcome.median(subject.label, "ready_s")),
                 report.fmt_ms(outcome.median(subject.label, "answer_s")),
+                report.fmt_ms(outcome.median(subject.label, "cpu_s")),
                 report.fmt_mib(outcome.median(subject.label, "peak_kib")),
                 f"{report.median([float(len(r.modules)) for r in runs]):.0f}",
                 ", ".join(f"HTTP {s} x{n}" for s, n in sorted(statuses.items()))
@@ -117,7 +118,7 @@ def render(outcome: Outcome) -> str:
             )
         )
     timings = report.table(
-        ("process", "runs", "host ready", "+ first command", "= first answer", "peak RSS", "modules", "answers"),
+        ("process", "runs", "host ready", "+ first command", "= first answer", "CPU", "peak RSS", "modules", "answers"),
         rows,
     )
     app_modules = outcome.runs[app][-1].modules if outcome.runs[app] else []
@@ -168,4 +169,7 @@ def floor_note(outcome: Outcome) -> str:
         f"Floor: the minimal DFApp that first imports slack_bolt and requests answers in {report.fmt_ms(floor_s)}, "
         f"{report.fmt_ratio(report.ratio(floor_s, base_s))} the minimal DFApp ({report.fmt_ms(floor_s - base_s)} "
         f"for those libraries). The app's own share, run by run: {pairs}. {outcome.continuity()}"
+        f" The same share in the child's CPU time (all its threads, up to the answer; no verdict, steadier than wall "
+        f"time on a shared box): {report.fmt_ms(outcome.own_share_s('cpu_s'))} median of the run pairs, the floor "
+        f"using {report.fmt_ms(outcome.median(floor, 'cpu_s'))}."
     )

@@ -9,11 +9,16 @@ The Partner Portal emulator and the Slack stand-in run in the benchmark's own pr
 pointed at them, so neither child pays for emulators a real worker would not load. Runs alternate between app
 , baseline and floor; the first of each is an untimed warm-up (bytecode caches, page cache).
 
+Each child's data dir already holds the app's record store (`cold_spawn.existing_record_store`, untimed, for every
+subject): a cold start is a new worker of a deployed app, whose table in Azure exists; left to the first request, the
+dev host's SQLite stand-in would create its file and schema there (tens of ms of fsync on this box).
+
 Per run: wall time from spawn to the dev host answering its status endpoint ("host ready": interpreter, imports,
 app indexing, store), then to the answer of the first signed `/cpp cancel contoso contoso-vm-offer` (what is
-imported or built on first use is paid here), and the child's peak RSS (VmHWM, read from /proc before it is
-stopped). After the answer the child is sent SIGUSR1 and writes the names in its `sys.modules`, which shows
-which heavy packages the command path loaded. One extra run of each under `python -X importtime` (untimed)
+imported or built on first use is paid here), the child's peak RSS (VmHWM, read from /proc before it is stopped)
+and its CPU time (all its threads; printed beside the wall time without a verdict: steadier on a busy box). After
+the answer the child is sent SIGUSR1 and writes the names in its `sys.modules`, which shows which heavy packages the
+command path loaded. One extra run of each under `python -X importtime` (untimed)
 attributes import time to top-level packages. Medians are reported.
 
 Bytecode: every subject runs with its modules byte-compiled, the repository's as well as the libraries' (pip

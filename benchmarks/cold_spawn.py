@@ -3,8 +3,8 @@
 `spawn_once` spawns a fresh `python` that runs the dev host (`devhost.__main__.main`, as `python -m devhost` does) on
 a free port with a fresh data dir, serving one `Subject`; the CPP emulator and the Slack stand-in (`outside_world`)
 run in the benchmark's own process. It times spawn -> host ready -> the first signed slash command answered, reads
-the child's peak RSS (VmHWM) and, on SIGUSR1, the names in its `sys.modules`. `benchmarks/cold_start.py` runs it,
-`benchmarks/cold_report.py` judges and prints what it measured.
+the child's CPU time and peak RSS (VmHWM) and, on SIGUSR1, the names in its `sys.modules`.
+`benchmarks/cold_start.py` runs it, `benchmarks/cold_report.py` judges and prints what it measured.
 """
 
 from __future__ import annotations

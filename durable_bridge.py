@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from cppcancel.instances import InstanceStatus
+if TYPE_CHECKING:
+    from cppcancel.instances import InstanceStatus
 
 DURABLE_CALL_TIMEOUT_S = 5.0
 _T = TypeVar("_T")
@@ -48,6 +49,8 @@ class DurableBridge:
             raise TimeoutError(f"the durable client did not answer within {timeout:g} s") from None
 
     def status(self, instance_id: str) -> InstanceStatus | None:
+        from cppcancel.instances import InstanceStatus  # not on a slash command's ack path (cold start)
+
         return InstanceStatus.from_client(instance_id, self._run(self._client.get_status(instance_id, show_input=True)))
 
     def start(

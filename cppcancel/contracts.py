@@ -19,13 +19,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cppcancel import jsonread
-from cppcancel.chat import DEFAULT_CHAT, chat_json, chat_of
+from cppcancel.chat_ids import SLACK
 from cppcancel.error_info import ErrorInfo
-from cppcancel.sending import Failed, Reason, reason_from_json
 from cppcancel.targets import Target, Targeted, offer_json, target_from_json
+
+if TYPE_CHECKING:
+    from cppcancel.sending import Reason
 
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
 WATCH_ORCHESTRATOR = "watch_operation"
@@ -133,13 +135,15 @@ class CancelRequest(Targeted):
     requested_at: str
     notification_emails: tuple[str, ...] = ()
     slack: SlackTarget | None = None  # where it answers, in its chat (the key is `slack` for every chat)
-    chat: str = DEFAULT_CHAT  # the chat it answers to (`cppcancel.chat`)
+    chat: str = SLACK  # the chat it answers to (`cppcancel.chat`, whose DEFAULT_CHAT this is)
 
     @property
     def instance_id(self) -> str:
         return cancel_instance_id(self.source, self.request_id)
 
     def to_json(self) -> dict[str, Any]:
+        from cppcancel.chat import chat_json  # the chat port: not on a slash command's ack path (cold start)
+
         return {
             "requestId": self.request_id,
             "source": self.source,
@@ -158,6 +162,8 @@ class CancelRequest(Targeted):
         source = data.get("source")
         if source not in ("slack", "teams", "webhook"):
             raise ValueError(f"unknown request source {source!r}")
+        from cppcancel.chat import chat_of  # the chat port: not on a slash command's ack path (cold start)
+
         slack = data.get("slack")
         return cls(
             request_id=str(data["requestId"]),
@@ -184,7 +190,7 @@ class WatchRequest(Targeted):
     slack: SlackTarget | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
     registered: bool = False  # follows a registered job (POST /api/webhooks/jobs), not a cancel
-    chat: str = DEFAULT_CHAT  # the chat whose message it keeps current (`cppcancel.chat`)
+    chat: str = SLACK  # the chat whose message it keeps current (`cppcancel.chat`, whose DEFAULT_CHAT this is)
 
     @property
     def instance_id(self) -> str:
@@ -208,10 +214,14 @@ class WatchRequest(Targeted):
         }
         if self.registered:
             data["registered"] = True
+        from cppcancel.chat import chat_json  # the chat port: not on a slash command's ack path (cold start)
+
         return {**data, **chat_json(self.chat)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchRequest:
+        from cppcancel.chat import chat_of  # the chat port: not on a slash command's ack path (cold start)
+
         slack = data.get("slack")
         return cls(
             operation_url=str(data["operationUrl"]),
@@ -246,6 +256,9 @@ class CancelOutcome:
     def __post_init__(self) -> None:
         """An `error` given as an `ErrorInfo` or as JSON (a test, an older caller) is read here; an empty one is no
         error, as before."""
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import Failed, reason_from_json
+
         error: object = self.error
         if isinstance(error, ErrorInfo):
             object.__setattr__(self, "error", None if error.is_empty else Failed(error))
@@ -266,6 +279,9 @@ class CancelOutcome:
         status = data.get("status")
         if status not in ("cancelled", "accepted", "failed"):
             raise ValueError(f"unknown cancel status {status!r}")
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import reason_from_json
+
         error = data.get("error")
         return cls(
             status=status,

@@ -12,6 +12,7 @@ listeners through the request context (`slack_app.durable_port`), because it bel
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -23,22 +24,32 @@ from slack_bolt.authorization import AuthorizeResult
 from cppcancel.settings import Settings
 from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, STOP_WATCHING
 from slack_app.listeners import command, frame
-from slack_app.listeners.abort_cancel import abort_cancel
-from slack_app.listeners.confirm_cancel import confirm_cancel
-from slack_app.listeners.open_cancel import open_cancel
-from slack_app.listeners.stop_watching import stop_watching
 from slack_app.payload import first_action, text_field
 from slack_app.runtime import runtime
 from slack_app.web import web_client
 
 log = logging.getLogger(__name__)
 
-CLICKS: dict[str, frame.ClickHandler] = {
-    CONFIRM_CANCEL: confirm_cancel,
-    ABORT_CANCEL: abort_cancel,
-    OPEN_CANCEL: open_cancel,
-    STOP_WATCHING: stop_watching,
+# Each button's listener as "module:function", imported on its first click: a slash command's first answer on a cold
+# worker then loads none of the buttons' code (the start-once service, the cancel request, the watcher's event).
+CLICKS: dict[str, str] = {
+    CONFIRM_CANCEL: "slack_app.listeners.confirm_cancel:confirm_cancel",
+    ABORT_CANCEL: "slack_app.listeners.abort_cancel:abort_cancel",
+    OPEN_CANCEL: "slack_app.listeners.open_cancel:open_cancel",
+    STOP_WATCHING: "slack_app.listeners.stop_watching:stop_watching",
 }
+
+
+def _on_first_click(path: str) -> frame.ClickHandler:
+    """The listener at `path`, imported when a click first needs it (an import error is that click's error)."""
+    module, _, name = path.partition(":")
+
+    def handler(click: frame.Click) -> None:
+        listener: frame.ClickHandler = getattr(importlib.import_module(module), name)
+        listener(click)
+
+    handler.__name__ = name
+    return handler
 
 
 def _ssl_check(body: dict[str, Any], next_: Callable[[], BoltResponse]) -> BoltResponse:
@@ -89,7 +100,7 @@ def build_app(settings: Settings) -> App:
     def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         command.answer(rt, ack, body, context)
 
-    for action, handler in CLICKS.items():
-        app.action(action)(frame.click_listener(rt, action, handler))
+    for action, path in CLICKS.items():
+        app.action(action)(frame.click_listener(rt, action, _on_first_click(path)))
     app.action(re.compile(r".*"))(_ignore)
     return app

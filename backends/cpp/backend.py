@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from backends.base import Asker, ClientSender, Look, PollResult, Refusal, Running
 from backends.http import errors
 from cppcancel.error_info import ErrorInfo
-from cppcancel.sending import Answer, Failed, Posted, Sent
 from cppcancel.times import parse_iso
 
 if TYPE_CHECKING:
     from backends.base import Backend
     from backends.cpp.client import CppClient
     from cppcancel.contracts import CancelRequest, WatchRequest
+    from cppcancel.sending import Posted
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
 
@@ -74,6 +74,9 @@ class CppSender(ClientSender):
         return None
 
     def post(self, request: CancelRequest) -> Posted:
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import Answer, Failed, Posted, Sent
+
         target = self._target
         try:
             result = self._client.cancel(target.publisher_id, target.offer_id, request.notification_emails)

@@ -22,7 +22,6 @@ from backends.base import Asker, Refusal
 from cppcancel import refusals
 from cppcancel.policy import Membership, Policy, Subject, authorize
 from cppcancel.refusals import JOB_NOT_REGISTERED, JOB_OFFER_MISMATCH, Missing
-from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings
 from cppcancel.targets import JobTarget
 from record_store.base import StoreUnavailable
@@ -44,6 +43,9 @@ def refusal(settings: Settings, target: JobTarget, asker: Asker) -> Refusal | No
     try:
         owner = record_store(settings).job_owner(target.job_id)
     except StoreUnavailable as exc:
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import NOT_RECORDED
+
         log.warning("the registration of job %s could not be read: %s", target.job_id, exc)
         return Refusal(NOT_RECORDED, UNVERIFIED.format(job=target.job_id), unverified=True)
     registered_under = (owner.publisher_id, owner.offer_id) if owner else None

@@ -20,7 +20,6 @@ from backends.http.within import within
 from backends.ingestion import access, registrations
 from backends.ingestion.urlguard import SERVICE, job_url
 from cppcancel.error_info import ErrorInfo
-from cppcancel.sending import Answer, Failed, Posted, Sent, TooLate
 from cppcancel.targets import JobTarget
 from record_store.jobs import NOT_FOUND_STATUS
 
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from backends.ingestion.client import IngestionClient
     from backends.ingestion.models import ConfigureStatus
     from cppcancel.contracts import CancelRequest, WatchRequest
+    from cppcancel.sending import Answer, Failed, Posted, Sent, TooLate
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
 
@@ -54,11 +54,17 @@ def status_url(settings: Settings, target: Target) -> str:
 
 
 def too_late(job: str, ended: str | None) -> TooLate:
+    # not on a slash command's ack path (cold start)
+    from cppcancel.sending import TooLate
+
     return TooLate(TOO_LATE.format(job=job, result=ended or "its result could not be read"), job, ended)
 
 
 def _answer(result: Sent | Failed | TooLate) -> Answer:
     """What the record keeps of the job cancel's answer."""
+    # not on a slash command's ack path (cold start)
+    from cppcancel.sending import Answer, Sent
+
     if isinstance(result, Sent):
         return Answer(result.outcome, result.status_code, result.operation_url)
     return Answer("failed", result.status_code, message=result.message)
@@ -85,6 +91,7 @@ class IngestionSender(ClientSender):
 
     def post(self, request: CancelRequest) -> Posted:
         from backends.ingestion.client import JobAlreadyCompleted
+        from cppcancel.sending import Failed, Posted
 
         result: Sent | Failed | TooLate
         try:
@@ -96,6 +103,9 @@ class IngestionSender(ClientSender):
         return Posted(result, _answer(result))
 
     def _result(self, status: ConfigureStatus) -> Sent | TooLate:
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import Sent
+
         if status.is_cancelled:
             return Sent("cancelled", 200)
         if status.is_completed:  # completed some other way before the cancel took: as too late as the 400 says

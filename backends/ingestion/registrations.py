@@ -17,7 +17,6 @@ from typing import Any
 
 from backends.base import Running
 from cppcancel.refusals import JOB_OFFER_MISMATCH
-from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings
 from cppcancel.targets import JobTarget
 from cppcancel.times import iso, utc_now
@@ -107,6 +106,9 @@ def register(settings: Settings, job: JobRegistration) -> Registered | NotRegist
         else:
             registered = store.register_job(job)  # finds it "elsewhere" too, if another offer registered it first
     except StoreUnavailable as exc:
+        # not on a slash command's ack path (cold start)
+        from cppcancel.sending import NOT_RECORDED
+
         log.error("job %s not registered: the record store failed: %s", job.job_id, exc)
         message = "The job could not be recorded, so it is not followed. Retry in a minute."
         return NotRegistered(503, NOT_RECORDED, message, retry=True)

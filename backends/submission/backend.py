@@ -26,7 +26,6 @@ from backends.http import errors
 from backends.http.within import within
 from backends.submission.words import SERVICE
 from cppcancel.error_info import ErrorInfo
-from cppcancel.sending import Answer, Failed, Posted, Sent
 from cppcancel.targets import SubmissionTarget
 
 if TYPE_CHECKING:
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from backends.submission.client import SubmissionClient
     from backends.submission.models import Product, Submission
     from cppcancel.contracts import CancelRequest, WatchRequest
+    from cppcancel.sending import Posted
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
 
@@ -97,6 +97,7 @@ class SubmissionSender(ClientSender):
     def post(self, request: CancelRequest) -> Posted:
         from backends.submission import reads
         from backends.submission.client import Cancelled
+        from cppcancel.sending import Answer, Posted, Sent  # only a send needs them (kept off the Slack ack path)
 
         read = self._read
         if read is None:
@@ -115,6 +116,8 @@ class SubmissionSender(ClientSender):
 
 
 def _failed(exc: errors.ApiError) -> Posted:
+    from cppcancel.sending import Answer, Failed, Posted
+
     return Posted(Failed(exc.error_info()), Answer("failed", exc.status_code, message=exc.describe()))
 
 

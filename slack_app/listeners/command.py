@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
-from cppcancel.start_cancel import DurableClient
 from cppcancel.targets import Target
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
@@ -29,6 +28,9 @@ from slack_app.listeners.confirmation import new_ticket
 from slack_app.payload import Caller, command_name, command_text, response_url
 from slack_app.response_urls import usable_response_url
 from slack_app.runtime import Runtime
+
+if TYPE_CHECKING:
+    from cppcancel.start_cancel import DurableClient
 
 log = logging.getLogger(__name__)
 

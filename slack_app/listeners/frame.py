@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from cppcancel.start_cancel import CancelStarter, DurableClient
 from slack_app import replies
 from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.attempt import Attempt
@@ -25,6 +24,9 @@ from slack_app.durable_port import ACK_CLOCK_KEY, CONTEXT_KEY
 from slack_app.payload import Caller, action_value, response_url
 from slack_app.response_urls import usable_response_url
 from slack_app.runtime import Runtime
+
+if TYPE_CHECKING:
+    from cppcancel.start_cancel import CancelStarter, DurableClient
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,10 @@ class Click:
 
     @property
     def cancels(self) -> CancelStarter:
-        """The start-the-cancel-once service (`cppcancel.start_cancel`) over the same client."""
+        """The start-the-cancel-once service (`cppcancel.start_cancel`) over the same client (imported here: only
+        Confirm needs it, and a slash command's cold start then does not load it)."""
+        from cppcancel.start_cancel import CancelStarter
+
         return CancelStarter(self.durable)
 
     def refusal(self) -> Message | None:

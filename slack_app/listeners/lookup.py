@@ -18,19 +18,23 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from backends.base import Look, Running
 from backends.http import errors
 from backends.registry import backend_for, every_backend, wording_for
-from cppcancel.start_cancel import DurableClient
 from cppcancel.targets import Target
-from slack_app import deadline, later, replies, target_replies
+from slack_app import deadline, replies, target_replies
 from slack_app.actions import CancelTicket
 from slack_app.attempt import Attempt
 from slack_app.blockkit import Message
 from slack_app.listeners.confirmation import confirmation_reply
 from slack_app.mrkdwn import MAX_BLOCKS
 from slack_app.runtime import Runtime
+
+if TYPE_CHECKING:
+    from cppcancel.start_cancel import DurableClient
+    from slack_app import later
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +138,8 @@ def defer(attempt: Attempt, ask: Ask, durable: DurableClient | None) -> Message 
     when the answer may fall back to another target: that one is answered inline)."""
     if ask.response_url is None or durable is None or ask.fallback is not None:
         return None
+    from slack_app import later  # only a read too slow for the ack needs it: not on a cold start's first answer
+
     request = later.LaterRequest(
         kind=ask.kind,
         command=ask.command,

@@ -40,9 +40,10 @@ NOT_AT_INDEXING = (
 )
 # Never on the way to the first answer of a slash command: the managed-identity token (azure-identity, msal and
 # their crypto), the webhook's verifier, the Azure Tables record store, YAML; the other front ends and backends - the
-# Teams SDK (`microsoft-teams-apps` imports as `microsoft.teams`; the archived Bot Framework as `botbuilder`) and a
-# Partner Center submission API client, whatever module it comes in; and the code of the other paths (the webhooks,
-# the cancel orchestration and its send, the watcher, a job's status reads). A name counts with every submodule.
+# Teams SDK (`microsoft-teams-apps` 2.x imports as `microsoft_teams`, its docs' samples as `microsoft.teams`; the
+# archived Bot Framework as `botbuilder`) and the Partner Center submission API's client, wherever it lives
+# (`submission_api`, or `backends.submission` as a backend); and the code of the other paths (the webhooks, the
+# cancel orchestration and its send, the watcher, a job's status reads). A name counts with every submodule.
 _INDEXED = ("__init__", "registry")  # what of teams_app indexing loads: the route's name, none of its code
 NOT_ON_THE_ACK_PATH = (
     "azure.identity",
@@ -62,8 +63,18 @@ NOT_ON_THE_ACK_PATH = (
     "backends.submission.client",
     "backends.submission.tokens",
     "backends.submission.urls",
+    "submission_api",
     "cancel_function.webhook_routes",
     "cancel_function.job_routes",
+    # the buttons' code and what only Confirm and a deferred answer use: the start-once service and the instance
+    # status it reads, the send's results, the chat port (orchestrations' side), the durable follow-up
+    "slack_app.listeners.confirm_cancel",
+    "slack_app.listeners.stop_watching",
+    "cppcancel.start_cancel",
+    "cppcancel.instances",
+    "cppcancel.sending",
+    "cppcancel.chat",
+    "slack_app.later",
     "cancel_function.cancel_orchestrator",
     "cancel_function.exactly_once",
     "cancel_function.send_activity",

@@ -55,3 +55,11 @@ def test_outcome_rejects_unknown_status() -> None:
     with pytest.raises(ValueError, match="unknown cancel status"):
         CancelOutcome.from_json({"status": "maybe"})
     assert CancelOutcome.from_json(CancelOutcome("accepted", 202, OP, "w").to_json()).watch_instance_id == "w"
+
+
+@pytest.mark.parametrize("message", [CancelRequest, WatchRequest])
+def test_a_message_without_a_chat_answers_to_the_default_chat(message: type[CancelRequest | WatchRequest]) -> None:
+    # contracts names the default by value so that the chat port is not imported with it (cold start): the same one
+    from cppcancel.chat import DEFAULT_CHAT
+
+    assert message.__dataclass_fields__["chat"].default == DEFAULT_CHAT

@@ -127,3 +127,24 @@ def first_whole(data: Mapping[str, Any], *keys: str) -> int | None:
         if found is not None:
             return found
     return None
+
+
+def first_id(data: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of `keys` that holds a non-empty string or a number (as text): IDs come both ways."""
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def maybe_flag(value: object) -> bool | None:
+    """A JSON boolean, else None (where "absent" and "false" mean different things)."""
+    return value if isinstance(value, bool) else None
+
+
+def objects(value: object) -> tuple[Mapping[str, Any], ...]:
+    """The JSON objects of a list; anything else in it (or a value that is no list) is skipped."""
+    return tuple(item for item in value if isinstance(item, Mapping)) if isinstance(value, list) else ()

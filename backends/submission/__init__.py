@@ -14,9 +14,8 @@ operation to follow): the outcome is confirmed by reading the submissions again.
   submission, never of a product.
 - `client.py`: the HTTP client on the project's transport, and its errors.
 - `tokens.py`: its token provider (SUBMISSION_API_ACCESS_TOKEN locally, else the configured identity).
-- `jsonread.py`: the tolerant field readers the models use.
 
-Self-contained on purpose: it imports only public names of `backends.http` (transport, errors, tokens, urlguard) and
-`cppcancel` (settings, identifiers), so it can move under `backends/` as it is. Its local stand-in (tests, dev host)
-is `devhost.standins.submission`.
+It imports only `backends.http` (transport, errors, tokens, urlguard), `backends.base` and `cppcancel` (settings,
+identifiers, the tolerant JSON reader), never the other backends. Its local stand-in (tests, dev host) is
+`devhost.standins.submission`.
 """

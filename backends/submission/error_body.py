@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backends.submission import jsonread
+from cppcancel import jsonread
 
 MAX_TEXT = 500
 _CODED = re.compile(r"\s*(?P<code>[A-Z]{2,}[0-9]{3,})\s*-\s*(?P<rest>.*)", re.DOTALL)
@@ -49,7 +49,11 @@ def _details(data: object) -> list[str]:
     for value in values:
         for item in value if isinstance(value, list) else [value]:
             message = (
-                item if isinstance(item, str) else jsonread.text(item, "message") if isinstance(item, Mapping) else None
+                item
+                if isinstance(item, str)
+                else jsonread.first_id(item, "message")
+                if isinstance(item, Mapping)
+                else None
             )
             if message and message.strip():
                 found.append(_clean(message))
@@ -57,14 +61,14 @@ def _details(data: object) -> list[str]:
 
 
 def _from_object(data: Mapping[str, Any], text: str, code: str | None, summary: str | None) -> ErrorText:
-    inner = jsonread.mapping(data, "error") or data
-    reason = jsonread.text(inner, "reasonPhrase", "message", "Message")
-    correlation = jsonread.text(inner, "correlationId")
+    inner = jsonread.mapping(data.get("error")) or data
+    reason = jsonread.first_id(inner, "reasonPhrase", "message", "Message")
+    correlation = jsonread.first_id(inner, "correlationId")
     parts = [p for p in (summary, reason, *_details(inner.get("data", inner.get("details")))) if p]
     if correlation:
         parts.append(f"(correlation ID {correlation})")
-    fault = jsonread.integer(inner, "faultCode")
-    api_code = code or jsonread.text(inner, "code") or (str(fault) if fault is not None else None)
+    fault = jsonread.first_whole(inner, "faultCode")
+    api_code = code or jsonread.first_id(inner, "code") or (str(fault) if fault is not None else None)
     return ErrorText(text, api_code, fault, _clean(" ".join(parts)) if parts else None, correlation)
 
 

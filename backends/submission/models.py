@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from backends.submission import jsonread
+from cppcancel import jsonread
 
 OFFER_ID_TYPE = "AzureOfferId"  # the externalIDs type whose value is the offer ID (recorded traffic spells it so)
 
@@ -70,7 +70,7 @@ def _object(data: object, what: str) -> Mapping[str, Any]:
 def _identified(data: object, what: str) -> tuple[Mapping[str, Any], str]:
     """The object and its `id` (products and submissions are nothing without one)."""
     body = _object(data, what)
-    found = jsonread.text(body, "id")
+    found = jsonread.first_id(body, "id")
     if found is None:
         raise ValueError(f"the {what} has no id")
     return body, found
@@ -98,7 +98,7 @@ class TypeValue:
 def _pairs(value: object) -> tuple[TypeValue, ...]:
     found = []
     for item in jsonread.objects(value):
-        kind, text = jsonread.text(item, "type", "Type"), jsonread.text(item, "value", "Value")
+        kind, text = jsonread.first_id(item, "type", "Type"), jsonread.first_id(item, "value", "Value")
         if kind is not None and text is not None:
             found.append(TypeValue(kind, text))
     return tuple(found)
@@ -122,8 +122,8 @@ class Product:
         body, product_id = _identified(data, "product")
         return cls(
             id=product_id,
-            resource_type=jsonread.text(body, "resourceType"),
-            name=jsonread.text(body, "name"),
+            resource_type=jsonread.first_id(body, "resourceType"),
+            name=jsonread.first_id(body, "name"),
             external_ids=_pairs(body.get("externalIDs", body.get("externalIds"))),
             extra=_extra(body, _PRODUCT_KNOWN),
         )
@@ -151,10 +151,10 @@ class PendingUpdate:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PendingUpdate | None:
         found = cls(
-            jsonread.text(data, "updateType"),
-            jsonread.text(data, "status"),
-            jsonread.text(data, "href"),
-            jsonread.text(data, "failureReason"),
+            jsonread.first_id(data, "updateType"),
+            jsonread.first_id(data, "status"),
+            jsonread.first_id(data, "href"),
+            jsonread.first_id(data, "failureReason"),
         )
         return None if found == cls() else found
 
@@ -198,7 +198,7 @@ class Submission:
     @classmethod
     def from_json(cls, data: object) -> Submission:
         body, submission_id = _identified(data, "submission")
-        raw_state, raw_substate = jsonread.text(body, "state"), jsonread.text(body, "substate")
+        raw_state, raw_substate = jsonread.first_id(body, "state"), jsonread.first_id(body, "substate")
         return cls(
             id=submission_id,
             state=parse_state(raw_state),
@@ -206,11 +206,11 @@ class Submission:
             raw_state=raw_state,
             raw_substate=raw_substate,
             targets=_pairs(body.get("targets")),
-            release_number=jsonread.integer(body, "releaseNumber"),
-            friendly_name=jsonread.text(body, "friendlyName"),
-            published_time_in_utc=jsonread.text(body, "publishedTimeInUtc"),
-            pending_update=PendingUpdate.from_json(jsonread.mapping(body, "pendingUpdateInfo")),
-            are_resources_ready=jsonread.flag(body, "areResourcesReady"),
+            release_number=jsonread.first_whole(body, "releaseNumber"),
+            friendly_name=jsonread.first_id(body, "friendlyName"),
+            published_time_in_utc=jsonread.first_id(body, "publishedTimeInUtc"),
+            pending_update=PendingUpdate.from_json(jsonread.mapping(body.get("pendingUpdateInfo"))),
+            are_resources_ready=jsonread.maybe_flag(body.get("areResourcesReady")),
             extra=_extra(body, _SUBMISSION_KNOWN),
         )
 
@@ -261,10 +261,10 @@ class WorkflowStep:
 def _steps(value: object) -> tuple[WorkflowStep, ...]:
     return tuple(
         WorkflowStep(
-            name=jsonread.text(item, "name") or "(unnamed step)",
-            state=jsonread.text(item, "state"),
-            started_at=jsonread.text(item, "startDateTimeInUtc"),
-            completed_at=jsonread.text(item, "completeDateTimeInUtc"),
+            name=jsonread.first_id(item, "name") or "(unnamed step)",
+            state=jsonread.first_id(item, "state"),
+            started_at=jsonread.first_id(item, "startDateTimeInUtc"),
+            completed_at=jsonread.first_id(item, "completeDateTimeInUtc"),
         )
         for item in jsonread.objects(value)
     )
@@ -286,12 +286,12 @@ class WorkflowDetail:
     def from_json(cls, data: object) -> WorkflowDetail:
         body = _object(data, "workflow detail")
         return cls(
-            type=jsonread.text(body, "type"),
-            state=jsonread.text(body, "state"),
-            target_environment=jsonread.text(body, "targetEnvironment"),
+            type=jsonread.first_id(body, "type"),
+            state=jsonread.first_id(body, "state"),
+            target_environment=jsonread.first_id(body, "targetEnvironment"),
             steps=_steps(body.get("workflowSteps")),
-            started_at=jsonread.text(body, "startDateTimeInUtc"),
-            completed_at=jsonread.text(body, "completeDateTimeInUtc"),
+            started_at=jsonread.first_id(body, "startDateTimeInUtc"),
+            completed_at=jsonread.first_id(body, "completeDateTimeInUtc"),
         )
 
     def to_json(self) -> dict[str, Any]:

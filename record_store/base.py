@@ -18,6 +18,7 @@ Azure Tables key):
 - offer partition `{publisher}|{offer}`:
   - `req|{instance id}`: one cancel request's record (a CPP publish's, or a configure job's: its `job_id` column),
     so `/cpp history` lists both;
+  - `approval|{instance id}`: the approvals a request under a two-person rule waits for (`approvals.py`);
   - `lock`: the offer's CPP cancel lock (`locks.py`);
   - `job|{job id}`: a job registered under the offer: what `/cpp ops` lists and a bare `/cpp cancel` targets
     (`jobs.py`).

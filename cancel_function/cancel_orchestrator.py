@@ -8,6 +8,7 @@ The Slack Confirm handler and the webhook start this orchestration (instance ID 
 `CancelRequest.to_json()`) instead of calling the CPP themselves: Slack's 3-second rule holds however long the CPP
 takes, and a second click or a retried webhook delivery finds the same instance instead of cancelling twice.
 
+    [await_approvals]                    only under a two-person rule: until the record says approved (else end)
     send_cancel                          one attempt, never retried (see below); also writes the audit record
     [find_watcher]                       only when send_cancel sent nothing: a cancel was already under way
     set_custom_status(CancelOutcome)     at once: the webhook's HTTP function answers 200/202 from it
@@ -41,12 +42,13 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
+from cancel_function.approval_wait import await_approvals, awaiting_status
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.chat import ReportResult, chat_json
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
 from cppcancel.jsonread import json_object
-from cppcancel.sending import Failed, Joined, NotRepeated, SendResult, Sent, UnderWay, result_from_json
+from cppcancel.sending import Failed, Joined, NotRecorded, NotRepeated, SendResult, Sent, UnderWay, result_from_json
 from cppcancel.targets import target_json
 from cppcancel.times import iso
 from durable_registration import OrchestrationContext, retry_options
@@ -58,6 +60,12 @@ SAFE_RETRY = retry_options(2000, 3)
 UNKNOWN_OUTCOME = (
     "The cancel could not be confirmed: the step that sends it failed ({reason}). It may or may not have reached "
     "the Partner Portal."
+)
+
+
+NOT_APPROVABLE = (
+    "The approvals this cancel needs could not be recorded in the app's record, so it was not sent. Try again in a "
+    "minute."
 )
 
 
@@ -104,13 +112,23 @@ def _reason(exc: BaseException) -> str:
 
 
 def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON."""
+    """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON - or, when a
+    two-person rule's approvals were withdrawn or expired, that status (`approval_wait.awaiting_status`)."""
     request = CancelRequest.from_json(json_object(context.get_input()))
-    sent: SendResult
-    try:
-        sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
-    except Exception as exc:
-        sent = Failed(ErrorInfo("unknown_outcome", UNKNOWN_OUTCOME.format(reason=_reason(exc))))
+    sent: SendResult | None = None
+    if request.approval is not None:  # a rule with "approvals": wait for them first (approval_wait.py)
+        try:
+            approval = yield from await_approvals(context, request)
+        except Exception:
+            sent = NotRecorded(NOT_APPROVABLE)  # the approvals could not be recorded: nothing is sent
+        else:
+            if approval.state != "approved":
+                return awaiting_status(request, approval)
+    if sent is None:
+        try:
+            sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
+        except Exception as exc:
+            sent = Failed(ErrorInfo("unknown_outcome", UNKNOWN_OUTCOME.format(reason=_reason(exc))))
     outcome = outcome_of(sent)
     if isinstance(sent, UnderWay) or (isinstance(sent, Joined) and not outcome.operation_url):
         # Only a watcher of the same target will do (a job's watch stops something else than the offer's publish).

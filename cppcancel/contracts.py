@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cppcancel import jsonread
+from cppcancel.approvals import ApprovalNeed
 from cppcancel.chat import DEFAULT_CHAT, chat_json, chat_of
 from cppcancel.error_info import ErrorInfo
 from cppcancel.sending import Failed, Reason, reason_from_json
@@ -134,6 +135,9 @@ class CancelRequest(Targeted):
     notification_emails: tuple[str, ...] = ()
     slack: SlackTarget | None = None  # where it answers, in its chat (the key is `slack` for every chat)
     chat: str = DEFAULT_CHAT  # the chat it answers to (`cppcancel.chat`)
+    # The two-person rule (`cppcancel.approvals`): written only when more than one person must approve, so every
+    # request of a rule without `approvals` - and every history recorded before it - is what it always was.
+    approval: ApprovalNeed | None = None
 
     @property
     def instance_id(self) -> str:
@@ -151,6 +155,7 @@ class CancelRequest(Targeted):
             "slack": self.slack.to_json() if self.slack else None,
             **self.target.extra_json(),
             **chat_json(self.chat),
+            **({"approval": self.approval.to_json()} if self.approval else {}),
         }
 
     @classmethod
@@ -169,6 +174,7 @@ class CancelRequest(Targeted):
             notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
             slack=SlackTarget.from_json(slack) if slack else None,
             chat=chat_of(data),
+            approval=ApprovalNeed.from_json(data["approval"]) if "approval" in data else None,
         )
 
 

@@ -21,9 +21,17 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from cppcancel.settings import Settings
-from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, STOP_WATCHING
+from slack_app.actions import (
+    ABORT_CANCEL,
+    APPROVE_CANCEL,
+    CONFIRM_CANCEL,
+    OPEN_CANCEL,
+    STOP_WATCHING,
+    WITHDRAW_CANCEL,
+)
 from slack_app.listeners import command, frame
 from slack_app.listeners.abort_cancel import abort_cancel
+from slack_app.listeners.approve_cancel import approve_cancel, withdraw_cancel
 from slack_app.listeners.confirm_cancel import confirm_cancel
 from slack_app.listeners.open_cancel import open_cancel
 from slack_app.listeners.stop_watching import stop_watching
@@ -38,6 +46,8 @@ CLICKS: dict[str, frame.ClickHandler] = {
     ABORT_CANCEL: abort_cancel,
     OPEN_CANCEL: open_cancel,
     STOP_WATCHING: stop_watching,
+    APPROVE_CANCEL: approve_cancel,
+    WITHDRAW_CANCEL: withdraw_cancel,
 }
 
 

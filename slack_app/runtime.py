@@ -39,12 +39,19 @@ class Runtime:
         """A new attempt, audited through this runtime's sink."""
         return Attempt(self.audit, command)
 
-    def refusal(self, attempt: Attempt) -> Message | None:
-        """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer."""
+    def refusal(self, attempt: Attempt, *, under_rule: str | None = None) -> Message | None:
+        """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer. The
+        verdict stays on the attempt (how many must approve a cancel, under which rule). `under_rule`: an approver
+        of a two-person request, who must pass the very rule the request was granted under."""
         publisher_id, offer_id = attempt.offer
         pol = self.policy
         is_member = self.directory.is_member if pol is not None and pol.names_usergroups else None
-        decision = policy.authorize(pol, attempt.who.subject, publisher_id, offer_id, is_member=is_member)
+        subject = attempt.who.subject
+        if under_rule is None:
+            decision = policy.authorize(pol, subject, publisher_id, offer_id, is_member=is_member)
+        else:
+            decision = policy.authorize_under(pol, under_rule, subject, publisher_id, offer_id, is_member=is_member)
+        attempt.verdict = decision
         if decision.allowed:
             return None
         reason = f"missing {decision.missing.value}" if decision.missing else "refused"

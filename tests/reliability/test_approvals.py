@@ -159,3 +159,36 @@ def test_simultaneous_second_approvals_send_one_cancel(two_person: Rig) -> None:
 
 def find_buttons(message: SlackMessage, action_id: str) -> list[dict[str, Any]]:
     return [e for b in message.blocks for e in b.get("elements") or [] if e.get("action_id") == action_id]
+
+
+def test_a_webhook_request_waits_for_a_human(two_person: Rig) -> None:
+    rig = two_person
+    without = {k: v for k, v in rig.webhook_body().items() if k != "slackChannel"}
+    refused = rig.webhook(without)
+    assert refused.status == 400 and refused.json()["error"]["code"] == "approval_channel_required"
+    assert rig.cancels() == []
+
+    answer_ = rig.webhook(rig.webhook_body(), msg_id="msg_two_person")
+    assert answer_.status == 202, answer_.body
+    body = answer_.json()
+    assert body["status"] == "awaiting_approval" and body["approval"]["stillNeeded"] == 1
+    assert [a["by"] for a in body["approval"]["approvals"]] == ["release-pipeline"]
+    status = rig.webhook_status(body["instanceId"])
+    assert status["approval"]["required"] == 2 and len(status["approval"]["approvals"]) == 1
+    assert rig.cancel_posts() == 0
+
+    rig.wait_for_channel(lambda ms: bool(approval_requests(rig)))
+    [asked] = approval_requests(rig)
+    approve = find_button(asked.blocks, "approve_cancel")["value"]
+    rig.slack.click("approve_cancel", approve, user=BOB, channel=rig.channel, key="bob")
+    assert "Missing permission" in answer(rig, "bob")  # the pipeline's rule names Alice, not Bob's group
+    rig.slack.click("approve_cancel", approve, user=ALICE, channel=rig.channel, key="alice")
+    assert "completes the 2" in answer(rig, "alice")
+    assert rig.output(body["instanceId"])["status"] == "accepted"
+    assert rig.cancel_posts() == 1
+    done = rig.webhook_status(body["instanceId"])
+    assert [a["userId"] for a in done["approval"]["approvals"]] == [None, ALICE]
+    assert done["approval"]["state"] == "approved" and done["customStatus"]["status"] == "accepted"
+    again = rig.webhook(rig.webhook_body(), msg_id="msg_two_person")  # a retried delivery: the first's answer
+    assert again.status == 202 and again.json()["status"] == "accepted"
+    assert rig.cancel_posts() == 1

@@ -117,7 +117,7 @@ class ApprovalRecord:
     target_json: str = "{}"  # the cancel's target (`cppcancel.targets.target_json`), for the approver's own checks
     chat: str = "slack"
     channel: str | None = None
-    closed_by: str | None = None  # who withdrew it (display)
+    closed_by: str | None = None  # who withdrew it (their chat user ID, or a display name)
     updated_at: str | None = None
 
     @property

@@ -11,7 +11,7 @@ from cppcancel.contracts import CancelRequest
 from cppcancel.targets import Target
 from slack_app.actions import APPROVE_CANCEL, WITHDRAW_CANCEL, ApprovalRef
 from slack_app.blockkit import Block, Message, actions, button, confirm_dialog, context, message, section
-from slack_app.mrkdwn import code, escape, slack_time
+from slack_app.mrkdwn import code, escape, person, slack_time
 
 
 def _who(user_id: str | None, display: str) -> str:
@@ -47,7 +47,7 @@ def render_approval(request: CancelRequest, record: ApprovalRecord) -> Message:
         return message(text, [section(text), context(so_far)])
     if record.state == "withdrawn":
         text = (
-            f"↩️ Cancel of {target.words} withdrawn by {escape(record.closed_by or 'its requester')}: nothing was sent."
+            f"↩️ Cancel of {target.words} withdrawn by {person(record.closed_by or 'its requester')}: nothing was sent."
         )
         return message(text, [section(text), context(so_far)])
     if record.state == "expired":

@@ -72,7 +72,7 @@ def withdraw_cancel(click: Click) -> None:
         return
     who = click.attempt.who
     key = identity_key(chat="slack", user_id=who.user_id, caller=None)
-    _change(click, ref, lambda r: withdraw(r, key, who.display, utc_now()))
+    _change(click, ref, lambda r: withdraw(r, key, who.user_id, utc_now()))  # shown as a mention
 
 
 def _recorded(click: Click) -> tuple[ApprovalRef, ApprovalRecord | None]:

@@ -106,6 +106,9 @@ def test_a_second_permitted_person_sends_exactly_one_cancel_and_nobody_else_can(
     rig.slack.click("approve_cancel", approve, user=RELEASE_CREW[0], channel=rig.channel, key="late")
     assert "has all its approvals already" in answer(rig, "late")
     assert rig.cancel_posts() == 1
+    history = rig.slack.command("history contoso contoso-vm-offer", channel=rig.channel).readable()
+    assert f"<@{ALICE}> via Slack" in history, history  # who asked
+    assert f"approved by <@{ALICE}>" in history and f"<@{BOB}>" in history and "(2 needed)" in history, history
 
 
 def test_the_timeout_sends_nothing_and_says_so(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,6 +138,9 @@ def test_the_requester_withdraws_and_nothing_is_sent(two_person: Rig) -> None:
     rig.slack.click("approve_cancel", value, user=BOB, channel=rig.channel, key="bob-late")
     assert "withdrawn" in answer(rig, "bob-late")
     assert rig.cancel_posts() == 0
+    history = rig.slack.command("history contoso contoso-vm-offer", channel=rig.channel).readable()
+    assert "withdrawn; nothing was sent (1 of 2 approvals): asked by" in history, history
+    assert f"withdrawn by <@{ALICE}>" in history, history
 
 
 def test_simultaneous_second_approvals_send_one_cancel(two_person: Rig) -> None:

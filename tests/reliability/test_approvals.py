@@ -11,12 +11,14 @@ waits for a human. The restart case is in test_approval_restarts.py.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from cppcancel.audit import AUDIT_LOGGER
 from devhost.standins.slack import SlackMessage
 from tests.conftest import ALICE, BOB, MALLORY
 from tests.reliability.conftest import RELEASE_CREW, Rig, settings_changed
@@ -84,7 +86,20 @@ def answer(rig: Rig, key: str) -> str:
     return rig.slack.only_response(key).text or ""
 
 
-def test_a_second_permitted_person_sends_exactly_one_cancel_and_nobody_else_can(two_person: Rig) -> None:
+def audited(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str | None, str | None]]:
+    """(command, outcome, who, reason) of every audit record about approvals, in order."""
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == AUDIT_LOGGER]
+    return [
+        (r["command"], r["outcome"], r.get("who"), r.get("reason"))
+        for r in records
+        if r["command"] in ("approval", "approve_cancel", "withdraw_cancel")
+    ]
+
+
+def test_a_second_permitted_person_sends_exactly_one_cancel_and_nobody_else_can(
+    two_person: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
     rig = two_person
     approve = confirmed_by_alice(rig)
     awaiting(rig)
@@ -109,9 +124,22 @@ def test_a_second_permitted_person_sends_exactly_one_cancel_and_nobody_else_can(
     history = rig.slack.command("history contoso contoso-vm-offer", channel=rig.channel).readable()
     assert f"<@{ALICE}> via Slack" in history, history  # who asked
     assert f"approved by <@{ALICE}>" in history and f"<@{BOB}>" in history and "(2 needed)" in history, history
+    assert [(c, o, w) for c, o, w, _ in audited(caplog)] == [
+        ("approval", "awaiting_approval", ALICE),  # the request opened, by the cancel orchestration
+        ("approve_cancel", "refused", ALICE),
+        ("approve_cancel", "refused", MALLORY),
+        ("approve_cancel", "approved", BOB),
+        ("approve_cancel", "refused", RELEASE_CREW[0]),
+    ]
+    reasons = [r for *_, r in audited(caplog)]
+    assert reasons[1] == "self_approval" and "missing user/group" in (reasons[2] or "")
+    assert reasons[4] == "request approved"
 
 
-def test_the_timeout_sends_nothing_and_says_so(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_timeout_sends_nothing_and_says_so(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
     with settings_changed(monkeypatch, CANCEL_POLICY=json.dumps(TWO_PERSON_POLICY), APPROVAL_TIMEOUT_S="1"):
         approve = confirmed_by_alice(rig)
         [cancel] = rig.cancels()
@@ -123,9 +151,16 @@ def test_the_timeout_sends_nothing_and_says_so(rig: Rig, monkeypatch: pytest.Mon
         rig.slack.click("approve_cancel", approve, user=BOB, channel=rig.channel, key="bob")
         assert "expired" in answer(rig, "bob")
     assert rig.cancel_posts() == 0
+    outcomes = [(c, o) for c, o, *_ in audited(caplog)]
+    assert outcomes == [
+        ("approval", "awaiting_approval"),
+        ("approval", "approval_expired"),
+        ("approve_cancel", "refused"),
+    ]
 
 
-def test_the_requester_withdraws_and_nothing_is_sent(two_person: Rig) -> None:
+def test_the_requester_withdraws_and_nothing_is_sent(two_person: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
     rig = two_person
     value = confirmed_by_alice(rig)
     rig.slack.click("withdraw_cancel", value, user=BOB, channel=rig.channel, key="bob")
@@ -141,6 +176,11 @@ def test_the_requester_withdraws_and_nothing_is_sent(two_person: Rig) -> None:
     history = rig.slack.command("history contoso contoso-vm-offer", channel=rig.channel).readable()
     assert "withdrawn; nothing was sent (1 of 2 approvals): asked by" in history, history
     assert f"withdrawn by <@{ALICE}>" in history, history
+    assert [(c, o, w) for c, o, w, _ in audited(caplog)][1:] == [
+        ("withdraw_cancel", "refused", BOB),
+        ("withdraw_cancel", "withdrawn", ALICE),
+        ("approve_cancel", "refused", BOB),
+    ]
 
 
 def test_simultaneous_second_approvals_send_one_cancel(two_person: Rig) -> None:

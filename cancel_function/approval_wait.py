@@ -11,7 +11,8 @@ pattern (an external event raced against a durable timer, `task_any`), with the 
 
 Each click that changes the record raises the event named after its change number, so every event name is waited
 for once: the Durable Python SDK 1.x hands an event that arrived before its wait to every later wait of the same name
-(its `deferred_tasks` are never cleared), which with one reused name would wake this loop for ever. An event may
+(its `deferred_tasks` are never cleared: azure-functions-durable-python issue #507, open), which with one reused name
+would wake this loop for ever. An event may
 also arrive for a change already read (two clicks at once): it is never waited for, and harmless. A lost event costs
 only time: the timer's `refresh_approval` reads the record too, and an approval recorded before the deadline is
 still approved then.

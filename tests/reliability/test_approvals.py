@@ -238,3 +238,30 @@ def test_a_webhook_request_waits_for_a_human(two_person: Rig) -> None:
     again = rig.webhook(rig.webhook_body(), msg_id="msg_two_person")  # a retried delivery: the first's answer
     assert again.status == 202 and again.json()["status"] == "accepted"
     assert rig.cancel_posts() == 1
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        None,
+        "not json",
+        json.dumps({"i": "watch-" + "0" * 32, "p": "contoso", "o": "contoso-vm-offer"}),  # not a cancel
+        json.dumps({"i": "cancel-slack-" + "0" * 32, "p": "contoso", "o": "contoso-vm-offer"}),  # nobody asked
+    ],
+)
+def test_a_crafted_approve_or_withdraw_changes_nothing(two_person: Rig, crafted: str | None) -> None:
+    rig = two_person
+    for action in ("approve_cancel", "withdraw_cancel"):
+        assert rig.slack.click(action, crafted, user=BOB, channel=rig.channel, key=action).status == 200
+        assert "no longer valid" in answer(rig, action)
+    assert rig.cancels() == [] and rig.cancel_posts() == 0
+
+
+def test_an_approve_naming_another_offer_than_its_request_changes_nothing(two_person: Rig) -> None:
+    """The record is read under the offer the button names: a request recorded under another offer is not found."""
+    rig = two_person
+    value = json.loads(confirmed_by_alice(rig))
+    moved = json.dumps({**value, "o": "contoso-other-offer"})
+    rig.slack.click("approve_cancel", moved, user=BOB, channel=rig.channel, key="moved")
+    assert "no longer valid" in answer(rig, "moved")
+    awaiting(rig)

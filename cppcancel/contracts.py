@@ -32,7 +32,7 @@ CANCEL_ORCHESTRATOR = "cancel_orchestrator"
 WATCH_ORCHESTRATOR = "watch_operation"
 STOP_WATCH_EVENT = "stop_watching"
 
-Source = Literal["slack", "webhook"]
+Source = Literal["slack", "teams", "webhook"]
 
 
 def _digest(text: str, length: int = 32) -> str:
@@ -161,7 +161,7 @@ class CancelRequest(Targeted):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CancelRequest:
         source = data.get("source")
-        if source not in ("slack", "webhook"):
+        if source not in ("slack", "teams", "webhook"):
             raise ValueError(f"unknown request source {source!r}")
         slack = data.get("slack")
         return cls(

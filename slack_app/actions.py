@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cppcancel import identifiers
+from cppcancel.chat_ids import USER_OR_GUID_RE
 from cppcancel.targets import Target, Targeted, target_from_json, target_json
-from slack_app.mrkdwn import USER_ID
 
 CONFIRM_CANCEL = "confirm_cancel"
 ABORT_CANCEL = "abort_cancel"
@@ -123,7 +123,7 @@ class CancelTicket(Targeted):
             request_id=rid,
             target=target,
             notify=emails,
-            asked_by=by if isinstance(by, str) and USER_ID.match(by) else None,
+            asked_by=by if isinstance(by, str) and USER_OR_GUID_RE.match(by) else None,  # Slack's, or Teams' Entra ID
             asked_at=at if isinstance(at, str) and len(at) <= 40 else None,
         )
 

@@ -42,10 +42,17 @@ def _what(record: CancelRecord) -> str:
     return _STATE_TEXT.get(record.state, record.state)
 
 
+# Where a request came from, as the history names it (every chat's cancels are in the one record of the offer).
+_VIA = {"slack": "Slack", "teams": "Microsoft Teams"}
+
+
 def attempt_line(record: CancelRecord) -> str:
-    where = f" in <#{record.channel}>" if record.channel else ""
-    via = "Slack" if record.source == "slack" else f"the {escape(record.source)}"
-    head = f"{_EMOJI.get(record.state, ':hourglass_flowing_sand:')} {person(record.requested_by)} via {via}{where}, "
+    """One request: who, via which chat (or the webhook), where, when, and what came of it. A Slack channel is
+    linked; a Teams request is named by the person's name (its IDs mean nothing in Slack)."""
+    where = f" in <#{record.channel}>" if record.channel and record.source == "slack" else ""
+    via = _VIA.get(record.source) or f"the {escape(record.source)}"
+    who = escape(record.display or record.requested_by) if record.source == "teams" else person(record.requested_by)
+    head = f"{_EMOJI.get(record.state, ':hourglass_flowing_sand:')} {who} via {via}{where}, "
     line = head + f"{_when(record.requested_at)}: {_what(record)}"
     about = record.target.about(record.operation_url)  # a job by its ID; a publish by the operation its cancel started
     if about:

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from cppcancel import policy
+from cppcancel.policy import Membership
 from cppcancel.settings import Settings
 from slack_app import replies
 from slack_app.attempt import Attempt
@@ -39,18 +40,33 @@ class Runtime:
         """A new attempt, audited through this runtime's sink."""
         return Attempt(self.audit, command)
 
+    def group_lookups(self) -> tuple[Membership | None, Membership | None]:
+        """(Slack user groups, Entra groups) for one decision: Slack's directory when the policy names a user group
+        (another chat's runtime answers its own)."""
+        pol = self.policy
+        return (self.directory.is_member if pol is not None and pol.names_usergroups else None), None
+
     def refusal(self, attempt: Attempt, *, under_rule: str | None = None) -> Message | None:
         """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer. The
         verdict stays on the attempt (how many must approve a cancel, under which rule). `under_rule`: an approver
         of a two-person request, who must pass the very rule the request was granted under."""
         publisher_id, offer_id = attempt.offer
-        pol = self.policy
-        is_member = self.directory.is_member if pol is not None and pol.names_usergroups else None
+        is_member, is_entra_member = self.group_lookups()
         subject = attempt.who.subject
         if under_rule is None:
-            decision = policy.authorize(pol, subject, publisher_id, offer_id, is_member=is_member)
+            decision = policy.authorize(
+                self.policy, subject, publisher_id, offer_id, is_member=is_member, is_entra_member=is_entra_member
+            )
         else:
-            decision = policy.authorize_under(pol, under_rule, subject, publisher_id, offer_id, is_member=is_member)
+            decision = policy.authorize_under(
+                self.policy,
+                under_rule,
+                subject,
+                publisher_id,
+                offer_id,
+                is_member=is_member,
+                is_entra_member=is_entra_member,
+            )
         attempt.verdict = decision
         if decision.allowed:
             return None

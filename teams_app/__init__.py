@@ -1,10 +1,11 @@
-"""Microsoft Teams: the same cancel from a Teams channel or chat - the inbound seam, its auth, and the plan.
+"""Microsoft Teams: the same cancel, policy, record and watcher, from a Teams channel or chat.
 
-Built so far (issue #25's groundwork; the commands come with the chat port of issue #23):
-- routes.py: the HTTP trigger `POST /api/messages` on `bp` (registered in function_app.py). No TEAMS_APP_ID: 401.
-  Imports nothing of the SDK: Slack's ack path and app indexing never load it.
+The inbound seam and its auth:
+- routes.py: the HTTP trigger `POST /api/messages` on `bp` (registered in function_app.py, with the durable client).
+  No TEAMS_APP_ID: 401. Imports nothing of the SDK: Slack's ack path and app indexing never load it.
 - runtime.py: one SDK `App` per worker, on a thread and event loop of its own (the SDK blocks in places: key
-  fetching, its import), built and initialized on the first Teams request.
+  fetching, its import), built and initialized on the first Teams request; the invocation's durable client reaches
+  the handlers through a context variable.
 - sdk_app.py: the `App`, every option explicit (credentials, cloud with the OpenID metadata URL, service URL, OAuth
   URL, auth never skipped...), so the SDK's own environment names (CLIENT_ID, CLIENT_SECRET, TENANT_ID, SERVICE_URL,
   CLOUD, OAUTH_URL, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS, a `.env`) change nothing.
@@ -13,39 +14,26 @@ Built so far (issue #25's groundwork; the commands come with the chat port of is
   token can vouch for); the SDK validates the JWT (keys, issuer, audience, lifetime, `serviceurl` claim).
 - outbound.py: the bot's token goes only under the validated activity's `serviceUrl` (an SDK HTTP middleware).
 - tokens.py: the bot identity's tokens (Bot Connector, Graph): the user-assigned managed identity, or static ones
-  for local runs; the SDK's `token=` callable.
-- handlers.py: for now, every message gets the help card (help_card.py) and every card click the same card inline.
-- graph.py: Microsoft Graph `checkMemberGroups` for the policy's `entraGroups` (`is_entra_member`).
+  for local runs; the SDK's `token=` callable. graph.py: Microsoft Graph `checkMemberGroups` for `entraGroups`.
 
-The plan for the commands, cards and watcher (to build on the chat port, `cppcancel/chat.py` of issue #23):
-- Who is asking: `policy.Subject(chat="teams", user_id=from.aadObjectId, tenant_id=conversation.tenantId,
-  teams_team_id=channelData.team.id, channel_id=channelData.channel.id)`; groups through
-  `graph.GraphGroups.membership(policy)` only when `policy.entra_groups` is not empty. In a channel the bot gets
-  only messages that @mention it: the text is `activity.strip_mentions_text()`, parsed by `slack_app.grammar` (the
-  one grammar of both chats; it moves out of slack_app when the port does).
-- Confirm: the command's answer is a card posted to the conversation (`ctx.send`), showing what will be cancelled
-  and who asked, with **no** buttons in the version everyone sees. Its `refresh` is an `Action.Execute`
-  (`verb: "refreshCancel"`, data: the confirmation's ticket) with `refresh.userIds` = the asker (Teams user IDs,
-  `29:…`; at most 60); Teams then sends that user an `adaptiveCard/action` invoke with `trigger: "automatic"`, and
-  the answer (`AdaptiveCardActionCardResponse`: `{statusCode: 200, type: application/vnd.microsoft.card.adaptive,
-  value: card}`, in the same HTTP response) is the card with **Confirm cancel** (`Action.Execute`,
-  `verb: "confirmCancel"`) - only if the policy allows that user. `refresh.userIds` is *not* access control: anyone
-  can send the verb, so every `confirmCancel` re-checks the policy for whoever clicked (`from.aadObjectId`), and
-  starts the cancel through the start-once service with the instance ID from the ticket (twenty clicks, one
-  cancel; two cards of one offer, one cancel, as the record and lock already ensure). The clicker's refreshed card
-  says what happened.
-- Progress: keep `{serviceUrl, conversation.id, activityId}` of the first card (from `SentActivity.id`; the
-  serviceUrl only from a validated activity) in the orchestration input. The watcher replaces that card in place -
-  `PUT /v3/conversations/{conversationId}/activities/{activityId}` (the SDK: `ApiClient.conversations
-  .activities(...).update`, or `send` of an activity with `id` set, activity_send.py) - inside
-  `outbound.towards(serviceUrl)`, and posts one reply per status change: `POST .../activities` with `replyToId` =
-  the card's ID (`ConversationActivityClient.reply`), or in a channel to the thread `{conversationId};messageid=`
-  (`utils.to_threaded_conversation_id`, what `App.reply` uses). **Stop watching** is an `Action.Execute`
-  (`verb: "stopWatch"`) answered inline like Confirm. The final card says how it ended, from the same watch
-  decisions as Slack's.
-- Limits to say plainly: bots cannot post cards in private channels; invokes are answered inside the HTTP request
-  (the always-ready instance matters as for Slack); the runtime's HTTP trigger will take the durable client, handed
-  to the Teams thread as slack_app.durable_port does for Bolt's.
+The front end, on the Slack front end's own logic (one grammar, `slack_app.grammar`; one policy; one confirm):
+- handlers.py: a message is a command (the @mention stripped), an `adaptiveCard/action` invoke a click answered
+  inline; the blocking work runs on a worker thread.
+- turn.py: who asks (`TeamsCaller`: `from.aadObjectId`, tenant, team, channel; the policy's Teams subject), the
+  attempt (audited with source `teams`), the runtime (Entra groups through Graph only when the policy names one).
+- commands.py: `@cpp ops|status|cancel|history|help`, answered with cards; a confirmation is shared with no buttons
+  and a `refresh` for its asker. clicks.py: the `Action.Execute` verbs (verbs.py), each checked for whoever sent
+  it - refresh (Confirm only for a permitted person), Confirm (the shared confirm, a Teams request: twenty clicks,
+  one cancel), Never mind, Cancel…, Stop watching.
+- cards.py: the answers rendered once, as Slack's (the same words), turned into Adaptive Cards.
+- address.py: a conversation and the validated serviceUrl it is reached through, as the one conversation ID the
+  pipeline carries.
+- chat_port.py: the chat port (`cppcancel.chat`): the cancel's card posted once, kept current by
+  `PUT /v3/conversations/{id}/activities/{activityId}`, a reply under it per status change, the confirmation card
+  pointed at it; the token only under the stored, validated serviceUrl.
+
+Limits: bots cannot post cards in private channels; a click is answered inside its HTTP request (the always-ready
+instance matters as for Slack); a person without an Entra object ID is refused (no policy can name them).
 """
 
 from teams_app.registry import bp

@@ -14,6 +14,11 @@ Before the SDK sees a request, `to_sdk_request` refuses what the SDK would let t
 - an activity without a usable `serviceUrl` (401): the SDK compares the token's `serviceurl` claim with the
   activity's only when the activity has one (`TokenValidator.validate_token`), and the bot would then answer to a
   URL nobody vouched for.
+One thing is adjusted for the SDK: an `adaptiveCard/action` invoke that a card's `refresh` sent carries
+`value.trigger: "automatic"` (Universal Actions), which microsoft-teams-api 2.1.1 types as `Literal["manual"]` and
+would fail with a 500; the trigger is dropped (`without_automatic_trigger`), since the app answers a verb alike
+however it was sent and checks it for whoever sent it. The token does not cover the body, so nothing it vouches for
+changes.
 The SDK then checks signature (keys from the metadata's `/keys`), issuer, audience (the app ID, `api://{id}`,
 `api://botid-{id}`), expiry and not-before (300 s leeway), and `serviceurl`; its 401 is passed on in the app's error
 shape. Nothing is sent anywhere for a refused request: the bot's handlers run only after all of it.
@@ -83,7 +88,7 @@ def _issuer(token: str) -> object:
         return None
 
 
-def _usable_service_url(value: object) -> bool:
+def usable_service_url(value: object) -> bool:
     if not isinstance(value, str) or not value:
         return False
     parts = urlsplit(value)
@@ -108,9 +113,19 @@ def to_sdk_request(raw: bytes, headers: dict[str, str], issuer: str) -> HttpRequ
         body = None
     if not isinstance(body, dict):
         return error(400, "invalid_body", "The body must be a JSON activity.")
-    if not _usable_service_url(body.get("serviceUrl")):
+    if not usable_service_url(body.get("serviceUrl")):
         return unauthorized("the activity has no usable serviceUrl to check against the token")
-    return {"body": body, "headers": headers}
+    return {"body": without_automatic_trigger(body), "headers": headers}
+
+
+def without_automatic_trigger(body: dict[str, Any]) -> dict[str, Any]:
+    """A refresh's invoke without its `trigger: "automatic"`, which the SDK cannot parse (see the module docstring)."""
+    value = body.get("value")
+    if body.get("name") != "adaptiveCard/action" or not isinstance(value, dict):
+        return body
+    if value.get("trigger") != "automatic":
+        return body
+    return {**body, "value": {k: v for k, v in value.items() if k != "trigger"}}
 
 
 def to_function_response(response: HttpResponse) -> func.HttpResponse:

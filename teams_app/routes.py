@@ -10,8 +10,10 @@ Bot Connector sends no function key; the activity's JWT is the authentication.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from typing import Any
 
 import azure.functions as func
 
@@ -25,7 +27,7 @@ def _refusal(status: int, code: str, message: str) -> func.HttpResponse:
     return func.HttpResponse(json.dumps(error_body(code, message)), status_code=status, mimetype="application/json")
 
 
-async def serve_teams(req: func.HttpRequest) -> func.HttpResponse:
+async def serve_teams(req: func.HttpRequest, client: Any = None) -> func.HttpResponse:
     """Every Teams activity for the bot: messages, and card clicks (`adaptiveCard/action` invokes)."""
     try:
         settings = get_settings()
@@ -36,6 +38,8 @@ async def serve_teams(req: func.HttpRequest) -> func.HttpResponse:
         log.error("TEAMS_APP_ID is not set: every Teams request is refused")
         return _refusal(401, "unauthorized", "The request is not from the Bot Connector, or not for this bot.")
 
+    from durable_bridge import DurableBridge
     from teams_app import runtime
 
-    return await runtime.serve(settings.teams, req)
+    durable = DurableBridge(client, asyncio.get_running_loop()) if client is not None else None
+    return await runtime.serve(settings.teams, req, durable)

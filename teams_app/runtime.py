@@ -14,16 +14,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import azure.functions as func
 
+from cppcancel.start_cancel import DurableClient
 from cppcancel.teams_settings import TeamsSettings
 
 if TYPE_CHECKING:
     from microsoft_teams.apps.http.adapter import HttpRouteHandler
 
 log = logging.getLogger("teams_app.runtime")
+
+# The invocation's durable client (a blocking `DurableBridge` over the route's async client), for the handlers of
+# the activity being served: set on the Teams loop for the duration of one request (contexts follow its tasks and
+# `asyncio.to_thread`).
+_durable: ContextVar[DurableClient | None] = ContextVar("teams_durable_client", default=None)
+
+
+def current_durable() -> DurableClient | None:
+    return _durable.get()
 
 
 class TeamsWorker:
@@ -43,6 +55,8 @@ class TeamsWorker:
     async def _ready(self) -> HttpRouteHandler:
         """On the Teams loop (one task at a time gets here first; the loop is single-threaded)."""
         if self._handler is None:
+            # The SDK warns, on import, of a preview feature of its own this app does not use (HTML widgets).
+            warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
             from teams_app import handlers, sdk_app
             from teams_app.functions_adapter import FunctionsAdapter
             from teams_app.tokens import BotTokenProvider, IdentityTokens
@@ -54,19 +68,21 @@ class TeamsWorker:
             self._handler = adapter.handler()
         return self._handler
 
-    async def _handle(self, raw: bytes, headers: dict[str, str]) -> func.HttpResponse:
+    async def _handle(self, raw: bytes, headers: dict[str, str], durable: DurableClient | None) -> func.HttpResponse:
         from teams_app.functions_adapter import BOT_FRAMEWORK_ISSUER, to_function_response, to_sdk_request
 
         request = to_sdk_request(raw, headers, BOT_FRAMEWORK_ISSUER)
         if isinstance(request, func.HttpResponse):
             return request
         handler = await self._ready()
+        _durable.set(durable)  # this task's context only
         return to_function_response(await handler(request))
 
-    async def serve(self, req: func.HttpRequest) -> func.HttpResponse:
+    async def serve(self, req: func.HttpRequest, durable: DurableClient | None = None) -> func.HttpResponse:
         """From the worker's loop: run the request on the Teams loop and wait for its answer."""
         headers = {name.lower(): value for name, value in req.headers.items()}
-        future = asyncio.run_coroutine_threadsafe(self._handle(req.get_body(), headers), self.loop)
+        handled = self._handle(req.get_body(), headers, durable)
+        future = asyncio.run_coroutine_threadsafe(handled, self.loop)
         return await asyncio.wrap_future(future)
 
     def close(self) -> None:
@@ -89,9 +105,9 @@ def worker_for(teams: TeamsSettings) -> TeamsWorker:
         return _worker
 
 
-async def serve(teams: TeamsSettings, req: func.HttpRequest) -> func.HttpResponse:
+async def serve(teams: TeamsSettings, req: func.HttpRequest, durable: DurableClient | None = None) -> func.HttpResponse:
     try:
-        return await worker_for(teams).serve(req)
+        return await worker_for(teams).serve(req, durable)
     except Exception:
         log.exception("the Teams activity failed")
         from teams_app.functions_adapter import error

@@ -11,6 +11,8 @@ through real, signed HTTP, exactly as Slack would send it:
 5. the watcher updates the channel until the cancel completed
 6. alice: `/cpp history contoso contoso-vm-offer`             -> the cancel just made, from the app's own record
 7. the pipeline registers a configure job; alice cancels it (`job=`) -> one POST, followed to `completed (cancelled)`
+8. Microsoft Teams: amy `@cpp cancel`s another publish from a channel, confirms on her own version of the card, and
+   the watcher keeps one card current in place (`devhost.demo.teams`)
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
 """
@@ -26,12 +28,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from devhost.demo import jobs
+from devhost.demo import jobs, teams
 from devhost.demo.render import Conversation
 from devhost.demo.story import ALICE, CHANNEL, CHANNEL_NAME, MALLORY, PUBLISHER, StepFailed, Story
 from devhost.host import DevHost, DevHostOptions
 
-DEMO_POLICY = {"rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]}, jobs.PIPELINE_RULE]}
+DEMO_POLICY = {
+    "rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]}, jobs.PIPELINE_RULE, teams.TEAMS_RULE]
+}
 # Settings the demo owns: a developer's own environment must not send the demo to real services.
 _CLEARED = (
     "CPP_BASE_URL",
@@ -42,6 +46,7 @@ _CLEARED = (
     "WEBHOOK_SECRET",
     "AZURE_CLIENT_ID",
     *jobs.CLEARED,
+    *teams.CLEARED,
 )
 
 
@@ -85,11 +90,13 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
             raise StepFailed(f"the dev host could not start: {type(exc).__name__}: {exc}") from exc
         talk.say(f"  dev host {host.origin} · CPP emulator · Slack stand-in · data {data_dir}")
         talk.say(f"  policy: alice ({ALICE}) may cancel {PUBLISHER}'s offers; mallory ({MALLORY}) may not")
+        talk.say(f"          in Teams, amy (Entra object ID {teams.AMY.aad_object_id}) may too")
         talk.say()
         talk.say(f"#{CHANNEL_NAME} " + "─" * 60)
         story = Story(host, talk, deadline=began + timeout)
         story.run()
         jobs.job_cancel(story)
+        teams.teams_cancel(story)
     except StepFailed as failure:
         _report_failure(talk, story.passed if story else [], failure, log_file, began)
         keep_data = True

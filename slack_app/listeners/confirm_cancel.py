@@ -11,10 +11,13 @@ checked again for the person who clicks (whoever typed the command) - for a conf
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cppcancel.approvals import ApprovalNeed
-from cppcancel.contracts import CancelRequest, SlackTarget, cancel_instance_id
+from cppcancel.chat import collects_approvals
+from cppcancel.contracts import CancelRequest, SlackTarget, Source, cancel_instance_id
 from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.targets import Target
 from cppcancel.times import iso, parse_iso, utc_now
@@ -31,15 +34,24 @@ CONFIRMATION_TTL = timedelta(minutes=15)
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
+# The cancel orchestration's input for a click on a ticket, at a time: where the cancel answers, in which chat.
+RequestFor = Callable[[Click, CancelTicket, datetime], CancelRequest]
+
+
 def confirm_cancel(click: Click) -> None:
+    confirm(click, _request, "slack")
+
+
+def confirm(click: Click, request_for: RequestFor, source: Source) -> None:
+    """Confirm for any chat: `request_for` says where the cancel answers; `source` keys its instance ID."""
     ticket = click.ticket()
     # The clicker, whoever typed the command; and the target's own rule (a job still belongs to the offer), for them.
     refusal = click.refusal() or targets.refusal(click.rt, click.attempt, ticket.target)
     if refusal is not None:
         click.say(refusal, replace_original=False)
         return
-    instance_id = cancel_instance_id("slack", ticket.request_id)
-    if not _fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
+    instance_id = cancel_instance_id(source, ticket.request_id)
+    if not fresh(ticket):  # start nothing; but a confirmation that was acted on still says by whom
         found = click.cancels.find(instance_id)
         if found is not None:
             _answer(click, found, utc_now(), ticket.target)
@@ -49,11 +61,17 @@ def confirm_cancel(click: Click) -> None:
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    request = _request(click, ticket, asked)
+    # What the clicker's rule asks beyond this Confirm (a two-person rule), whichever chat the request answers in.
+    request = replace(request_for(click, ticket, asked), approval=_need(click))
+    if request.approval is not None and not collects_approvals(request.chat):
+        click.attempt.record("refused", "refused", reason=f"approvals cannot be collected in {request.chat}")
+        message = approval_message.not_collected_message(request.target, request.approval.required, click.attempt.ref)
+        click.say(message, replace_original=False)
+        return
     _answer(click, click.cancels.start_once(instance_id, request), asked, request)
 
 
-def _fresh(ticket: CancelTicket) -> bool:
+def fresh(ticket: CancelTicket) -> bool:
     asked_at = parse_iso(ticket.asked_at)
     return asked_at is not None and -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL
 
@@ -78,7 +96,6 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
         requested_at=iso(at, "seconds"),
         notification_emails=ticket.notify,
         slack=SlackTarget(caller.channel_id, response_url=click.response_url) if caller.channel_id else None,
-        approval=_need(click),
     )
 
 

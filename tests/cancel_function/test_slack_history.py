@@ -101,3 +101,16 @@ def test_history_with_a_record_that_cannot_be_read_says_so(
     reply = slack.command("history contoso contoso-vm-offer")
     assert "could not be read right now" in reply.readable()
     assert [r["outcome"] for r in audit_log.records()] == ["failed"]
+
+
+def test_history_shows_the_cancels_asked_from_teams_too(
+    slack: SlackDriver, app_env: dict[str, str], cpp_emulator: Any
+) -> None:
+    teams_place = "19:releases@thread.tacv2;messageid=1700000000000 https://smba.trafficmanager.net/teams/"
+    amy = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    _store(app_env, _record(1), _record(2, source="teams", requested_by=amy, display="Amy", channel=teams_place))
+    lines = [
+        line for line in slack.command("history contoso contoso-vm-offer").readable().splitlines() if " via " in line
+    ]
+    assert "Amy via Microsoft Teams, " in lines[0] and amy not in lines[0] and "smba" not in lines[0]
+    assert f"<@{ALICE}> via Slack in <#C0RELEASES>" in lines[1]

@@ -3,6 +3,7 @@ routes on a loopback host pointed at it, and a client that posts signed activiti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,20 @@ import pytest
 
 from cppcancel.settings import reset_settings_cache
 from devhost.standins.teams import BotConnectorClient, BotConnectorStandIn, Person
+from tests.cancel_function.conftest import audit_log
 from tests.cancel_function.local_host import LocalFunctions, ParkedOrchestrators
+
+__all__ = ["audit_log"]  # the audit log fixture, shared
 
 APP_ID = "6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 AMY = Person("0f8fad5b-d9cb-469f-a165-70867728950e", "Amy")
+BEN = Person("7c9e6679-7425-40de-944b-e07fc1f90ae7", "Ben")
+MALLORY = Person("16fd2706-8baf-433b-82eb-8c7fada847da", "Mallory")
+# Amy and Ben may cancel contoso's offers from Teams; Mallory may not.
+TEAMS_POLICY: dict[str, Any] = {
+    "rules": [{"publishers": ["contoso"], "offers": ["*"], "users": [AMY.aad_object_id, BEN.aad_object_id]}]
+}
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +79,13 @@ def teams(
     connector.reset()
     elsewhere.reset()
     return BotConnectorClient(connector, teams_host.url("messages"), APP_ID)
+
+
+@pytest.fixture
+def teams_cpp(teams: BotConnectorClient, cpp_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> BotConnectorClient:
+    """`teams`, with the app pointed at the CPP emulator and a policy that lets Amy and Ben cancel contoso's."""
+    monkeypatch.setenv("CPP_BASE_URL", cpp_emulator.base_url)
+    monkeypatch.setenv("CPP_ACCESS_TOKEN", cpp_emulator.token)
+    monkeypatch.setenv("CANCEL_POLICY", json.dumps(TEAMS_POLICY))
+    reset_settings_cache()
+    return teams

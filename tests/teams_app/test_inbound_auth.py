@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from devhost.standins.teams import PERSONAL_CHAT, BotConnectorClient, BotConnectorStandIn, Place, SigningKey
-from teams_app.help_card import TITLE
+from teams_app.cards import readable
 from tests.teams_app.conftest import AMY
 
 
@@ -28,7 +28,7 @@ def refused(reply: Any) -> bool:
     return reply.status == 401 and reply.json["error"]["code"] == "unauthorized"
 
 
-def test_a_valid_message_gets_the_help_card_sent_with_the_bots_token(
+def test_a_valid_message_gets_its_card_sent_with_the_bots_token(
     teams: BotConnectorClient, connector: BotConnectorStandIn, elsewhere: BotConnectorStandIn
 ) -> None:
     activity = teams.message_activity("help", AMY, Place())
@@ -38,7 +38,7 @@ def test_a_valid_message_gets_the_help_card_sent_with_the_bots_token(
     assert sent.verb == "post" and sent.conversation_id == activity["conversation"]["id"]
     card = sent.body["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
-    assert card["content"]["body"][0]["text"] == TITLE
+    assert "@cpp ops" in readable(card["content"])
     posts = [r for r in connector.requests if r.method == "POST"]
     assert [(r.auth, r.token) for r in posts] == [("<bearer: valid>", connector.token)]
     assert nothing_sent(elsewhere)
@@ -56,11 +56,11 @@ def test_a_personal_chat_message_is_answered_in_that_chat(
 def test_a_card_click_is_answered_inline_and_sends_nothing(
     teams: BotConnectorClient, connector: BotConnectorStandIn
 ) -> None:
-    reply = teams.execute("confirmCancel", {"ticket": "t1"}, AMY, Place(), reply_to_id="1700000000000")
+    reply = teams.execute("confirmCancel", {"value": "t1"}, AMY, Place(), reply_to_id="1700000000000")
     assert reply.status == 200
     assert reply.json["statusCode"] == 200
     assert reply.json["type"] == "application/vnd.microsoft.card.adaptive"
-    assert reply.json["value"]["body"][0]["text"] == TITLE
+    assert "no longer valid" in readable(reply.json["value"])
     assert nothing_sent(connector)
 
 

@@ -11,6 +11,8 @@ What it serves (../shared/reference/teams.md; the Bot Framework REST API referen
   `{"id"}`. An activity ID it never handed out gets 404 (the sources are silent; the stricter answer).
 Both conversation calls need the bearer token the stand-in was given (`token`), else 401 - and every request is
 recorded with its bearer header (`requests`; `records_tokens`, so a test sees exactly which token reached it).
+A test may make the next conversation calls fail (`fail_next`: a 429 with `Retry-After`, a 5xx, a 403...), as the
+Bot Connector answers when it throttles, fails, or the bot was removed.
 
 The stand-in also plays the Bot Connector's other side: `sign(...)` mints the token of an activity sent to the app
 (`devhost.standins.teams.activities` builds and posts them). Control endpoints: `GET /_standin/activities` (what the
@@ -89,6 +91,7 @@ class BotConnectorStandIn(StandInServer):
         self.on_activity = on_activity
         self.activities: list[SentActivity] = []
         self._ids = itertools.count(int(time.time() * 1000))
+        self._failures: list[tuple[int, str | None]] = []
 
     # ---- addresses -------------------------------------------------------------------------------------------
     @property
@@ -113,7 +116,13 @@ class BotConnectorStandIn(StandInServer):
     def reset(self) -> None:
         with self._lock:
             self.activities.clear()
+            self._failures.clear()
             self.clear_requests()
+
+    def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
+        """The next `times` conversation calls answer `status` (with `Retry-After` when given) and change nothing."""
+        with self._lock:
+            self._failures.extend([(status, retry_after)] * times)
 
     def wait_for(self, predicate: Callable[[list[SentActivity]], bool], timeout: float = 10.0) -> list[SentActivity]:
         """Block until `predicate(activities)` holds; return a snapshot. Raises TimeoutError with what was seen."""
@@ -152,6 +161,12 @@ class BotConnectorStandIn(StandInServer):
     def _conversation_call(self, request: StandInRequest, conversation: str, activity_id: str | None) -> Reply:
         if self.token is not None and request.bearer != self.token:
             return self.error_reply(401, "Unauthorized", "Authorization has been denied for this request.")
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            status, retry_after = failure
+            told = {"error": {"code": "Failure", "message": f"The stand-in was told to answer {status}."}}
+            return json_reply(status, told, {"Retry-After": retry_after} if retry_after else None)
         try:
             body = request.json()
         except ValueError:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,28 +13,14 @@ import requests
 
 from backends.cpp.client import CppClient
 from backends.http import errors
-from backends.http.operation import Operation, OperationStatus, StepStatus
+from backends.http.operation import OperationStatus, StepStatus
 from devhost.standins.cpp import EmulatorServer, Fault, ManualClock
 from tests.backends.cpp.conftest import make_client
-
-VM = ("contoso", "contoso-vm-offer")
-API = "?api-version=2017-10-31"
-
-
-def _statuses(operation: Operation) -> list[str]:
-    return [s.raw_status or "" for s in operation.steps]
-
-
-def _publish(client: CppClient, offer: tuple[str, str] = VM) -> Operation:
-    return client.list_operations(*offer)[0]
-
-
-def _publish_url(emulator: EmulatorServer, operation: Operation, offer: tuple[str, str] = VM) -> str:
-    return f"{emulator.base_url}/api/publishers/{offer[0]}/offers/{offer[1]}/operations/{operation.id}"
+from tests.devhost.standins.emulator_helpers import API, VM, beyond_docs, first_publish, statuses, url_of_publish
 
 
 def test_vm_publish_walks_the_six_documented_steps(client: CppClient, emulator: EmulatorServer) -> None:
-    url = _publish_url(emulator, _publish(client))
+    url = url_of_publish(emulator, first_publish(client))
     publish = client.get_operation(url)
     assert [s.name for s in publish.steps] == [
         "Validate Pre-Requisites",
@@ -55,7 +39,7 @@ def test_vm_publish_walks_the_six_documented_steps(client: CppClient, emulator: 
         "< 1 day",
     ]
     # started 2 units (4 s) ago: Validate (1 unit) done, Certification (3 units) a third of the way
-    assert _statuses(publish) == ["complete", "inProgress", "notStarted", "notStarted", "notStarted", "notStarted"]
+    assert statuses(publish) == ["complete", "inProgress", "notStarted", "notStarted", "notStarted", "notStarted"]
     assert publish.steps[1].progress_percentage == 33
     assert publish.steps[0].messages[0].html == "Step completed."
     assert publish.steps[0].messages[0].level == "information"
@@ -64,10 +48,10 @@ def test_vm_publish_walks_the_six_documented_steps(client: CppClient, emulator: 
     assert publish.cancellation_request_state == "canCancel"
 
     emulator.advance(4.0)
-    assert _statuses(client.get_operation(url))[:3] == ["complete", "complete", "inProgress"]
+    assert statuses(client.get_operation(url))[:3] == ["complete", "complete", "inProgress"]
     emulator.advance(6.0 + 4.0)
     waiting = client.get_operation(url)
-    assert _statuses(waiting) == ["complete"] * 4 + ["waitingForPublisherReview", "notStarted"]
+    assert statuses(waiting) == ["complete"] * 4 + ["waitingForPublisherReview", "notStarted"]
     assert waiting.steps[4].status is StepStatus.WAITING
     assert waiting.steps[4].messages[0].level == "warning"
     assert "<b>Go Live</b>" in waiting.steps[4].messages[0].html
@@ -75,32 +59,24 @@ def test_vm_publish_walks_the_six_documented_steps(client: CppClient, emulator: 
     assert client.get_operation(url) == waiting
 
 
-def beyond_docs(emulator: EmulatorServer) -> EmulatorServer:
-    """The emulator's extras on (a running cancel in cancellationRequestState, a second POST finding the first):
-    behaviour no Microsoft source shows, tested here as the emulator's own, never relied on by the app."""
-    emulator.beyond_docs = True
-    emulator.reset()
-    return emulator
-
-
 def test_cancel_timeline_then_publish_canceled(client: CppClient, emulator: EmulatorServer) -> None:
     beyond_docs(emulator)
-    publish_url = _publish_url(emulator, _publish(client))
+    publish_url = url_of_publish(emulator, first_publish(client))
     result = client.cancel(*VM, ["ops@contoso.com"])
     assert result.operation_url is not None
     cancel = client.get_operation(result.operation_url)
     assert cancel.status is OperationStatus.RUNNING
     assert cancel.notification_emails == "ops@contoso.com"
-    assert _statuses(cancel) == ["inProgress", "notStarted", "notStarted"]
+    assert statuses(cancel) == ["inProgress", "notStarted", "notStarted"]
     assert [s.estimated_time_frame for s in cancel.steps] == ["< 15 min", "< 1 hour", "< 1 day"]
     assert client.get_operation(publish_url).cancellation_request_state == "cancelRequested"
 
     emulator.advance(1.0)
     assert client.get_operation(result.operation_url).steps[0].progress_percentage == 50
     emulator.advance(1.0)
-    assert _statuses(client.get_operation(result.operation_url)) == ["complete", "inProgress", "notStarted"]
+    assert statuses(client.get_operation(result.operation_url)) == ["complete", "inProgress", "notStarted"]
     emulator.advance(2.0)
-    assert _statuses(client.get_operation(result.operation_url)) == ["complete", "complete", "inProgress"]
+    assert statuses(client.get_operation(result.operation_url)) == ["complete", "complete", "inProgress"]
     assert client.list_operations(*VM, filtered_status="running")  # not yet
     emulator.advance(2.0)
     done = client.get_operation(result.operation_url)
@@ -110,7 +86,7 @@ def test_cancel_timeline_then_publish_canceled(client: CppClient, emulator: Emul
     publish = client.get_operation(publish_url)
     assert publish.status is OperationStatus.CANCELED
     assert publish.cancellation_request_state == "cannotCancel"
-    assert "canceled" in _statuses(publish)
+    assert "canceled" in statuses(publish)
     assert publish.messages[0].html == "The publish was cancelled."
     listed = client.list_operations(*VM)
     assert listed[0].raw_status == "canceled"
@@ -136,9 +112,9 @@ def test_a_second_cancel_in_flight_returns_the_same_operation(client: CppClient,
 
 def test_sync_cancel_of_the_saas_offer(client: CppClient) -> None:
     offer = ("contoso", "contoso-saas-offer")
-    assert _publish(client, offer).status is OperationStatus.RUNNING
+    assert first_publish(client, offer).status is OperationStatus.RUNNING
     assert client.cancel(*offer).outcome == "cancelled"
-    assert _publish(client, offer).status is OperationStatus.CANCELED
+    assert first_publish(client, offer).status is OperationStatus.CANCELED
 
 
 def test_failing_offer_cancel_ends_failed(client: CppClient, emulator: EmulatorServer) -> None:
@@ -150,11 +126,11 @@ def test_failing_offer_cancel_ends_failed(client: CppClient, emulator: EmulatorS
     assert failed.status is OperationStatus.FAILED
     assert failed.error is not None
     assert "could not be stopped" in failed.error
-    assert _statuses(failed) == ["complete", "failed", "notStarted"]
+    assert statuses(failed) == ["complete", "failed", "notStarted"]
     assert failed.steps[1].messages[0].level == "error"
-    publish = _publish(client, offer)
+    publish = first_publish(client, offer)
     assert publish.status is OperationStatus.RUNNING
-    assert client.get_operation(_publish_url(emulator, publish, offer)).cancellation_request_state == "canCancel"
+    assert client.get_operation(url_of_publish(emulator, publish, offer)).cancellation_request_state == "canCancel"
 
 
 def test_idle_offer_cancel_still_202_and_quick(client: CppClient, emulator: EmulatorServer) -> None:
@@ -174,8 +150,8 @@ def test_fault_operation_never_ends_or_fails(client: CppClient, emulator: Emulat
     emulator.advance(30 * 24 * 3600.0)
     stuck = client.get_operation(url)
     assert stuck.status is OperationStatus.RUNNING
-    assert _statuses(stuck) == ["complete", "complete", "inProgress"]
-    assert _publish(client).status is OperationStatus.RUNNING
+    assert statuses(stuck) == ["complete", "complete", "inProgress"]
+    assert first_publish(client).status is OperationStatus.RUNNING
 
     emulator.reset()
     emulator.add_fault(Fault(method="POST", path="contoso-saas-offer/cancel", operation="fails"))
@@ -323,7 +299,6 @@ def test_configure_offer_validates(emulator: EmulatorServer) -> None:
 
 def test_real_time_clock_with_short_steps() -> None:
     """Without a manual clock the emulator runs on wall time: a whole cancel in well under a second."""
-    import time
 
     with EmulatorServer(step_seconds=0.05) as server:
         client = make_client(server)
@@ -363,65 +338,3 @@ def test_command_line_prints_base_url_and_token() -> None:
             process.stdout.close()
         if process.stderr:
             process.stderr.close()
-
-
-@pytest.fixture
-def documented(clock: ManualClock) -> Iterator[tuple[EmulatorServer, CppClient]]:
-    """An emulator in documented-behaviour mode: nothing beyond what Microsoft's pages show."""
-    with EmulatorServer(step_seconds=1.0, clock=clock, beyond_docs=False) as server:
-        cpp = make_client(server)
-        yield server, cpp
-        cpp.close()
-
-
-def test_documented_mode_never_says_a_cancel_is_under_way(documented: tuple[EmulatorServer, CppClient]) -> None:
-    emulator, client = documented
-    publish_url = _publish_url(emulator, _publish(client))
-    cancel = client.cancel(*VM)
-    assert cancel.operation_url is not None
-    for _ in range(3):  # before, during and after the cancel: only ever the one documented value
-        assert client.get_operation(publish_url).cancellation_request_state == "canCancel"
-        assert not client.get_operation(publish_url).cancel_under_way
-        emulator.advance(1.0)
-    emulator.advance(10.0)
-    assert client.get_operation(publish_url).status is OperationStatus.CANCELED  # the cancel still works
-    assert client.get_operation(publish_url).cancellation_request_state == "canCancel"
-
-
-def test_documented_mode_answers_every_cancel_post_with_an_operation_of_its_own(
-    documented: tuple[EmulatorServer, CppClient],
-) -> None:
-    """No source says a second POST finds the running cancel: each one is a cancel of its own."""
-    emulator, client = documented
-    first = client.cancel(*VM)
-    second = client.cancel(*VM)
-    assert first.operation_url and second.operation_url and first.operation_url != second.operation_url
-    assert emulator.cancel_count() == 2
-
-
-def test_a_request_held_across_a_reset_never_acts_on_the_fresh_state(
-    client: CppClient, emulator: EmulatorServer
-) -> None:
-    """Test isolation: a cancel POST an earlier test left held in a latency fault must not land in the next test's
-    state (it did, and a later test found a cancel "already under way" that it never sent)."""
-    beyond_docs(emulator)  # so that a cancel landing in the fresh state would show as "under way"
-    emulator.add_fault(Fault(method="POST", path="/cancel", latency_s=0.5))
-    failures: list[BaseException] = []
-
-    def post() -> None:
-        try:
-            make_client(emulator, timeout=(1.0, 3.0), max_retries=0).cancel(*VM)
-        except errors.ApiError as exc:
-            failures.append(exc)
-
-    sender = threading.Thread(target=post)
-    sender.start()
-    deadline = time.monotonic() + 5
-    while not emulator.requests and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling for the POST's arrival (not for its outcome)
-    emulator.reset()
-    sender.join(5)
-    assert failures and isinstance(failures[0], errors.ApiConnectionError), failures
-    assert emulator.requests == []
-    assert not client.get_operation(_publish_url(emulator, _publish(client))).cancel_under_way
-    assert all(op.raw_status != "canceled" for op in client.list_operations(*VM))

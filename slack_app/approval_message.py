@@ -138,3 +138,11 @@ def not_collected_message(target: Target, required: int, ref: str) -> Message:
         "slackChannel), where a second permitted person can approve it.",
         ref,
     )
+
+
+def rule_changed_message(ref: str) -> Message:
+    return _refused(
+        "Refused: the policy rule this cancel was asked under has changed since, so nobody can approve it any more. "
+        "Nothing was sent; ask again with /cpp cancel under the current policy.",
+        ref,
+    )

@@ -56,6 +56,11 @@ def approve_cancel(click: Click) -> None:
     if key == record.requested_by:  # said before the policy: the most specific reason there is
         _answer(click, Outcome(Decision.SELF_APPROVAL, record))
         return
+    policy = click.rt.policy
+    if policy is not None and policy.rule_by_digest(record.rule) is None:  # its terms are gone: nobody approves
+        attempt.record("refused", "refused", reason="the policy rule of the request has changed since")
+        click.say(approval_message.rule_changed_message(attempt.ref), replace_original=False)
+        return
     refused = click.rt.refusal(attempt, under_rule=record.rule) or targets.refusal(
         click.rt, attempt, target_from_json(record.target()).validated()
     )

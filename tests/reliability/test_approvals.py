@@ -280,3 +280,14 @@ def test_an_approve_naming_another_offer_than_its_request_changes_nothing(two_pe
     rig.slack.click("approve_cancel", moved, user=BOB, channel=rig.channel, key="moved")
     assert "no longer valid" in answer(rig, "moved")
     awaiting(rig)
+
+
+def test_a_rule_changed_while_waiting_approves_nobody(two_person: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = two_person
+    approve = confirmed_by_alice(rig)
+    changed = json.loads(json.dumps(TWO_PERSON_POLICY))
+    changed["rules"][0]["channels"] = [rig.channel]
+    with settings_changed(monkeypatch, CANCEL_POLICY=json.dumps(changed)):
+        rig.slack.click("approve_cancel", approve, user=BOB, channel=rig.channel, key="bob")
+        assert "has changed since" in answer(rig, "bob")
+    awaiting(rig)

@@ -32,12 +32,17 @@ from cppcancel.approvals import ApprovalRecord, approval_event
 from cppcancel.chat import ReportResult
 from cppcancel.contracts import CancelRequest
 from cppcancel.jsonread import json_object
+from cppcancel.sending import NotRecorded
 from cppcancel.targets import target_json
 from cppcancel.times import iso
 from durable_registration import OrchestrationContext, retry_options
 
 APPROVAL_RETRY = retry_options(2000, 3)
 AWAITING_APPROVAL = "awaiting_approval"
+NOT_APPROVABLE = (
+    "The approvals this cancel needs could not be recorded in the app's record, so it was not sent. Try again in a "
+    "minute."
+)
 
 
 def awaiting_status(request: CancelRequest, record: ApprovalRecord) -> dict[str, Any]:
@@ -89,3 +94,15 @@ def await_approvals(context: OrchestrationContext, request: CancelRequest) -> Ge
         record = ApprovalRecord.from_entity(json_object(result))
     context.set_custom_status(awaiting_status(request, record))
     return record
+
+
+def approvals_gate(
+    context: OrchestrationContext, request: CancelRequest
+) -> Generator[Any, Any, dict[str, Any] | NotRecorded | None]:
+    """The cancel orchestration's step before the send: None once approved (the cancel goes on), the output to end
+    with when withdrawn or expired, NotRecorded when the approvals could not be recorded (nothing is sent)."""
+    try:
+        approval = yield from await_approvals(context, request)
+    except Exception:
+        return NotRecorded(NOT_APPROVABLE)
+    return None if approval.state == "approved" else awaiting_status(request, approval)

@@ -42,13 +42,13 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
-from cancel_function.approval_wait import await_approvals, awaiting_status
+from cancel_function.approval_wait import approvals_gate
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.chat import ReportResult, chat_json
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
 from cppcancel.error_info import ErrorInfo
 from cppcancel.jsonread import json_object
-from cppcancel.sending import Failed, Joined, NotRecorded, NotRepeated, SendResult, Sent, UnderWay, result_from_json
+from cppcancel.sending import Failed, Joined, NotRepeated, SendResult, Sent, UnderWay, result_from_json
 from cppcancel.targets import target_json
 from cppcancel.times import iso
 from durable_registration import OrchestrationContext, retry_options
@@ -60,12 +60,6 @@ SAFE_RETRY = retry_options(2000, 3)
 UNKNOWN_OUTCOME = (
     "The cancel could not be confirmed: the step that sends it failed ({reason}). It may or may not have reached "
     "the Partner Portal."
-)
-
-
-NOT_APPROVABLE = (
-    "The approvals this cancel needs could not be recorded in the app's record, so it was not sent. Try again in a "
-    "minute."
 )
 
 
@@ -117,13 +111,10 @@ def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, di
     request = CancelRequest.from_json(json_object(context.get_input()))
     sent: SendResult | None = None
     if request.approval is not None:  # a rule with "approvals": wait for them first (approval_wait.py)
-        try:
-            approval = yield from await_approvals(context, request)
-        except Exception:
-            sent = NotRecorded(NOT_APPROVABLE)  # the approvals could not be recorded: nothing is sent
-        else:
-            if approval.state != "approved":
-                return awaiting_status(request, approval)
+        gate = yield from approvals_gate(context, request)
+        if isinstance(gate, dict):
+            return gate  # withdrawn or expired: nothing is sent
+        sent = gate  # None (approved: the cancel goes on), or NotRecorded
     if sent is None:
         try:
             sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))

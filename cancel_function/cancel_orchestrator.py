@@ -8,6 +8,7 @@ The Slack Confirm handler and the webhook start this orchestration (instance ID 
 `CancelRequest.to_json()`) instead of calling the CPP themselves: Slack's 3-second rule holds however long the CPP
 takes, and a second click or a retried webhook delivery finds the same instance instead of cancelling twice.
 
+    [await_approvals]                    only under a two-person rule: until the record says approved (else end)
     send_cancel                          one attempt, never retried (see below); also writes the audit record
     [find_watcher]                       only when send_cancel sent nothing: a cancel was already under way
     set_custom_status(CancelOutcome)     at once: the webhook's HTTP function answers 200/202 from it
@@ -41,6 +42,7 @@ import contextlib
 from collections.abc import Generator
 from typing import Any
 
+from cancel_function.approval_wait import approvals_gate
 from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER
 from cppcancel.chat import ReportResult, chat_json
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget, WatchRequest, watch_instance_id
@@ -104,13 +106,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def cancel_orchestrator(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON."""
+    """Input: `CancelRequest` JSON. Output (and, from step 2, custom status): `CancelOutcome` JSON - or, when a
+    two-person rule's approvals were withdrawn or expired, that status (`approval_wait.awaiting_status`)."""
     request = CancelRequest.from_json(json_object(context.get_input()))
-    sent: SendResult
-    try:
-        sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
-    except Exception as exc:
-        sent = Failed(ErrorInfo("unknown_outcome", UNKNOWN_OUTCOME.format(reason=_reason(exc))))
+    sent: SendResult | None = None
+    if request.approval is not None:  # a rule with "approvals": wait for them first (approval_wait.py)
+        gate = yield from approvals_gate(context, request)
+        if isinstance(gate, dict):
+            return gate  # withdrawn or expired: nothing is sent
+        sent = gate  # None (approved: the cancel goes on), or NotRecorded
+    if sent is None:
+        try:
+            sent = result_from_json((yield context.call_activity(SEND_CANCEL, request.to_json())))
+        except Exception as exc:
+            sent = Failed(ErrorInfo("unknown_outcome", UNKNOWN_OUTCOME.format(reason=_reason(exc))))
     outcome = outcome_of(sent)
     if isinstance(sent, UnderWay) or (isinstance(sent, Joined) and not outcome.operation_url):
         # Only a watcher of the same target will do (a job's watch stops something else than the offer's publish).

@@ -9,5 +9,9 @@ FIND_WATCHER = "find_watcher"
 REPORT_CANCEL = "report_cancel"
 POINT_TO_REPORT = "point_to_report"
 START_WATCHER = "start_watcher"
+# The two-person rule (cancel_function/approval_wait.py).
+OPEN_APPROVAL = "open_approval"
+ASK_APPROVAL = "ask_approval"
+REFRESH_APPROVAL = "refresh_approval"
 
 STATUS_ROUTE = "webhooks/operations/{instanceId}"  # GET: a webhook-started cancel's progress

@@ -14,7 +14,17 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from cancel_function.blueprint import http_with_durable_client, registrar
-from cancel_function.names import FIND_WATCHER, POINT_TO_REPORT, REPORT_CANCEL, SEND_CANCEL, START_WATCHER, STATUS_ROUTE
+from cancel_function.names import (
+    ASK_APPROVAL,
+    FIND_WATCHER,
+    OPEN_APPROVAL,
+    POINT_TO_REPORT,
+    REFRESH_APPROVAL,
+    REPORT_CANCEL,
+    SEND_CANCEL,
+    START_WATCHER,
+    STATUS_ROUTE,
+)
 
 registrar.lazy_orchestrator("cancel_orchestrator", "cancel_function.cancel_orchestrator:cancel_orchestrator")
 registrar.lazy_activity(SEND_CANCEL, "cancel_function.send_activity:send_cancel")
@@ -22,6 +32,9 @@ registrar.lazy_client_activity(FIND_WATCHER, "cancel_function.watcher_handover:f
 registrar.lazy_activity(REPORT_CANCEL, "cancel_function.report_activities:report_cancel")
 registrar.lazy_activity(POINT_TO_REPORT, "cancel_function.report_activities:point_to_report")
 registrar.lazy_client_activity(START_WATCHER, "cancel_function.watcher_handover:start_watcher")
+registrar.lazy_activity(OPEN_APPROVAL, "cancel_function.approval_activities:open_approval")
+registrar.lazy_activity(ASK_APPROVAL, "cancel_function.approval_activities:ask_approval")
+registrar.lazy_activity(REFRESH_APPROVAL, "cancel_function.approval_activities:refresh_approval")
 registrar.lazy_orchestrator("answer_slack_later", "cancel_function.slack_later:answer_slack_later")
 registrar.lazy_activity("answer_slack_command", "cancel_function.slack_later:answer_slack_command")
 

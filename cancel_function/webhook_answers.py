@@ -20,6 +20,7 @@ from cppcancel.instances import InstanceStatus
 from cppcancel.sending import ALREADY_COMPLETED, NOT_RECORDED, Joined, NotRecorded, NotRepeated, TooLate
 from cppcancel.settings import SettingsError, get_settings
 from cppcancel.targets import Target
+from record_store.approvals import read_approval
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 
@@ -132,12 +133,69 @@ def _pending(req: func.HttpRequest, instance_id: str, status: InstanceStatus | N
     )
 
 
+def _approval_status(status: InstanceStatus) -> dict[str, Any] | None:
+    """The two-person rule's status (`approval_wait.awaiting_status`) in the custom status or the output, if any."""
+    for candidate in (status.custom_status, status.output):
+        if isinstance(candidate, str):
+            try:
+                candidate = json.loads(candidate)
+            except json.JSONDecodeError:
+                continue
+        if isinstance(candidate, dict) and candidate.get("status") in _APPROVAL_STATUSES:
+            return candidate
+    return None
+
+
+_APPROVAL_STATUSES = ("awaiting_approval", "withdrawn", "expired")
+
+
+def awaits_approval(status: InstanceStatus) -> bool:
+    """The cancel waits for (or ended without) a two-person rule's approvals: the webhook answers at once."""
+    return _approval_status(status) is not None
+
+
+def _approval_answer(req: func.HttpRequest, instance_id: str, waiting: dict[str, Any]) -> func.HttpResponse:
+    """202 `awaiting_approval` while people approve in the channel; 409 once withdrawn or expired (nothing sent)."""
+    approval = waiting.get("approval") if isinstance(waiting.get("approval"), dict) else {}
+    if waiting.get("status") != "awaiting_approval":
+        state = str(waiting.get("status"))
+        said = "was withdrawn" if state == "withdrawn" else "expired before it had its approvals"
+        error = error_body(f"approval_{state}", f"The cancel {said}: nothing was sent.")["error"]
+        return json_response(409, {"error": {**error, "approval": approval}})
+    url = status_url(req, instance_id)
+    body: dict[str, Any] = {
+        "status": "awaiting_approval",
+        "instanceId": instance_id,
+        "statusUrl": url,
+        "approval": approval,
+        "message": "A policy rule asks more than one person to approve this cancel: nothing is sent until they do.",
+    }
+    return json_response(202, body, headers={"Location": url})
+
+
+def approval_so_far(status: InstanceStatus) -> dict[str, Any] | None:
+    """From the app's own record: the approvals of this cancel so far (None: it needs none, or they cannot be read)."""
+    request = status.cancel_request()
+    if request is None or request.approval is None:
+        return None
+    try:
+        record = read_approval(
+            record_store(get_settings()), request.publisher_id, request.offer_id, request.instance_id
+        )
+    except (StoreUnavailable, SettingsError):
+        return None
+    return record.view() if record else None
+
+
 def answer(
     req: func.HttpRequest, instance_id: str, status: InstanceStatus | None, *, target: Target
 ) -> func.HttpResponse:
     """The webhook's answer for the cancel of `target`, from its orchestration's status."""
     outcome = outcome_of(status) if status else None
     if outcome is None:
+        waiting = _approval_status(status) if status else None
+        if waiting is not None:
+            return _approval_answer(req, instance_id, waiting)
         return _pending(req, instance_id, status)
     if outcome.status == "cancelled":
         return json_response(200, _about({"status": "cancelled", "statusCode": outcome.status_code}, target))

@@ -34,12 +34,15 @@ from backends.registry import backend_for
 from cancel_function import webhook_offer
 from cancel_function.webhook_answers import (
     answer,
+    approval_so_far,
+    awaits_approval,
     error_response,
     json_response,
     outcome_of,
     recorded_requests,
 )
 from cppcancel import audit
+from cppcancel.approvals import ApprovalNeed
 from cppcancel.contracts import CancelRequest, Requester, SlackTarget
 from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
@@ -166,7 +169,7 @@ async def _await_outcome(
     deadline = time.monotonic() + wait_s
     while True:
         status = await _status(client, instance_id)
-        if status and (outcome_of(status) is not None or not status.is_running):
+        if status and (outcome_of(status) is not None or awaits_approval(status) or not status.is_running):
             return status
         if time.monotonic() >= deadline:
             return status
@@ -188,6 +191,7 @@ class Delivery(audit.AuditedAttempt):
     decision: audit.Decision = "refused"
     caller: str | None = None
     body: WebhookBody | None = None
+    verdict: Verdict | None = None  # the policy's answer for the caller (how many must approve, under which rule)
 
     def audit_ids(self) -> tuple[str, str | None]:
         return self.correlation_id, self.webhook_id
@@ -229,7 +233,7 @@ def admit(
     body = delivery.body = _parse(raw, parse)
     if body.requested_by != key.caller:
         raise WebhookRefusal(403, "caller_mismatch", "requestedBy must name the caller its signing key belongs to.")
-    verdict = _authorize(settings, key, body)
+    verdict = delivery.verdict = _authorize(settings, key, body)
     if not verdict.allowed:
         explained = verdict.explain(body.publisher_id, body.offer_id, webhook_caller=key.caller)
         raise WebhookRefusal(403, "forbidden", explained)
@@ -275,6 +279,7 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         delivery.decision = "refused" if refusal.status == 403 else delivery.decision
         raise
     assert delivery.webhook_id is not None  # verify_signature demands it
+    need = _approval_need(settings, delivery, body)
     cancel = CancelRequest(
         request_id=f"{key.caller}:{delivery.webhook_id}",
         source="webhook",
@@ -284,8 +289,26 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         requested_at=iso(utc_now(), "seconds"),
         notification_emails=body.notification_emails,
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
+        approval=need,
     )
     return settings, cancel
+
+
+def _approval_need(settings: Settings, delivery: Delivery, body: WebhookCancel) -> ApprovalNeed | None:
+    """Under a two-person rule the pipeline's request is the first approval and people approve it in
+    `slackChannel`: without one nobody could, so it is refused before anything starts."""
+    verdict = delivery.verdict
+    if verdict is None or verdict.approvals < 2 or verdict.rule is None:
+        return None
+    if not body.slack_channel:
+        raise WebhookRefusal(
+            400,
+            "approval_channel_required",
+            f"A policy rule asks {verdict.approvals} approvals for a cancel of {body.publisher_id}/{body.offer_id}: "
+            "name the slackChannel where people approve it.",
+            audit_outcome="invalid",
+        )
+    return ApprovalNeed(verdict.approvals, verdict.rule, settings.approval_timeout_s)
 
 
 def _refused_start(delivery: Delivery, cancel: CancelRequest, result: StartResult) -> func.HttpResponse | None:
@@ -349,4 +372,6 @@ async def handle_status(req: func.HttpRequest, client: df.DurableOrchestrationCl
         "lastUpdatedTime": updated,
         "requests": recorded_requests(status.custom_status, instance_id),
     }
+    if instance_id.startswith("cancel-"):
+        body["approval"] = await asyncio.to_thread(approval_so_far, status)
     return json_response(200, body)

@@ -63,6 +63,12 @@ Outcome = Literal[
     "failed",  # refused, unreachable, or an outcome that may be unknown (also how a watch ended)
     "too_late",  # a configure job had already completed when its cancel arrived
     "registered",  # a configure job was registered for following (POST /api/webhooks/jobs)
+    # the two-person rule (cppcancel.approvals)
+    "awaiting_approval",  # confirmed by the first person: the cancel waits for the others
+    "approval_recorded",  # one more approval, more still needed
+    "approved",  # the approval that completed them: the cancel goes out
+    "withdrawn",  # whoever asked took the request back
+    "approval_expired",  # nobody completed the approvals in time: nothing was sent
     # how a watch ended: the watcher's phase, or "ended" when it named none
     "watching",
     "completed",

@@ -1,6 +1,7 @@
 """The chat port: what the cancel and the watcher tell people, through whichever chat a request came from.
 
-A cancel and its watcher say five things, and each chat implements them once (`ChatPort`; Slack's is
+A cancel and its watcher say five things (and a cancel under a two-person rule two more: the approval request
+and its updates in place, `ask_approval` / `show_approval`), and each chat implements them once (`ChatPort`; Slack's is
 `slack_app.chat_port`):
 
 - the announcement: what the cancel did, posted once where the request answers (`announce`) - and when the request
@@ -31,6 +32,7 @@ from cppcancel import jsonread
 
 if TYPE_CHECKING:
     from backends.http.operation import Operation
+    from cppcancel.approvals import ApprovalRecord
     from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
     from cppcancel.targets import Target
 
@@ -38,6 +40,17 @@ DEFAULT_CHAT = "slack"
 
 # A chat's name -> the module whose `CHAT` implements `ChatPort`: the one line a new chat adds.
 _CHATS = {"slack": "slack_app.chat_port", "teams": "teams_app.chat_port"}
+
+
+# The chats whose port collects a two-person rule's approvals (`ask_approval` / `show_approval`): the line a chat
+# joins once it implements them. A request under such a rule from any other chat is refused at its Confirm, never
+# started where nobody could approve it.
+_APPROVING_CHATS = frozenset({"slack"})
+
+
+def collects_approvals(name: str) -> bool:
+    """Whether the chat named `name` can ask for and show approvals (`cppcancel.approvals`)."""
+    return name in _APPROVING_CHATS
 
 
 def chat_json(name: str) -> dict[str, Any]:
@@ -233,4 +246,18 @@ class ChatPort(Protocol):
 
     def update(self, update: ChatUpdate) -> ChatResult:
         """Write the progress message in place (posting it when it is gone) and its thread reply: one post per run."""
+        ...
+
+    # -- the two-person rule (`cppcancel.approvals`) -----------------------------------------------------------------
+
+    def ask_approval(self, request: CancelRequest, approval: ApprovalRecord) -> ReportResult:
+        """Post the approval request where `request` answers: who asked, what will be cancelled, how many approvals
+        are still needed and until when, with an Approve action (and Withdraw, which only the requester may use). The
+        actions carry `approval.instance_id` and the offer, nothing else: the listener reads the rest from the
+        record. One post; `message_ts` names the message for `show_approval`."""
+        ...
+
+    def show_approval(self, request: CancelRequest, approval: ApprovalRecord, message_ts: str) -> ChatResult:
+        """Rewrite that message in place as the record stands: approvals so far, or approved (the cancel goes out),
+        withdrawn, expired (without actions). An idempotent edit."""
         ...

@@ -27,6 +27,7 @@ from cppcancel.error_info import ErrorInfo
 from cppcancel.targets import Target, Targeted, offer_json, target_from_json
 
 if TYPE_CHECKING:
+    from cppcancel.approvals import ApprovalNeed
     from cppcancel.sending import Reason
 
 CANCEL_ORCHESTRATOR = "cancel_orchestrator"
@@ -136,6 +137,9 @@ class CancelRequest(Targeted):
     notification_emails: tuple[str, ...] = ()
     slack: SlackTarget | None = None  # where it answers, in its chat (the key is `slack` for every chat)
     chat: str = SLACK  # the chat it answers to (`cppcancel.chat`, whose DEFAULT_CHAT this is)
+    # The two-person rule (`cppcancel.approvals`): written only when more than one person must approve, so every
+    # request of a rule without `approvals` - and every history recorded before it - is what it always was.
+    approval: ApprovalNeed | None = None
 
     @property
     def instance_id(self) -> str:
@@ -155,6 +159,7 @@ class CancelRequest(Targeted):
             "slack": self.slack.to_json() if self.slack else None,
             **self.target.extra_json(),
             **chat_json(self.chat),
+            **({"approval": self.approval.to_json()} if self.approval else {}),
         }
 
     @classmethod
@@ -162,6 +167,7 @@ class CancelRequest(Targeted):
         source = data.get("source")
         if source not in ("slack", "teams", "webhook"):
             raise ValueError(f"unknown request source {source!r}")
+        from cppcancel.approvals import ApprovalNeed  # the two-person rule: not on the ack path either
         from cppcancel.chat import chat_of  # the chat port: not on a slash command's ack path (cold start)
 
         slack = data.get("slack")
@@ -175,6 +181,7 @@ class CancelRequest(Targeted):
             notification_emails=tuple(str(e) for e in data.get("notificationEmails") or ()),
             slack=SlackTarget.from_json(slack) if slack else None,
             chat=chat_of(data),
+            approval=ApprovalNeed.from_json(data["approval"]) if "approval" in data else None,
         )
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "Subject",
     "Verdict",
     "authorize",
+    "authorize_under",
     "load_policy",
     "parse_policy",
 ]
@@ -65,6 +66,15 @@ class Policy:
     def names_usergroups(self) -> bool:
         """Whether any rule needs group lookups at all (none are made otherwise)."""
         return any(rule.usergroups for rule in self.rules)
+
+    @property
+    def asks_approvals(self) -> bool:
+        """Whether any rule needs more than one person (`"approvals"`): only then are all rules evaluated."""
+        return any(rule.approvals > 1 for rule in self.rules)
+
+    def rule_by_digest(self, digest: str) -> Rule | None:
+        """The rule with this fingerprint (`Rule.digest`), if the policy still holds it unchanged."""
+        return next((rule for rule in self.rules if rule.digest == digest), None)
 
     @property
     def entra_groups(self) -> tuple[str, ...]:
@@ -107,6 +117,10 @@ class Verdict:
     allowed: bool
     missing: Missing | None = None
     membership_unknown: bool = False
+    # Allowed: how many different people must approve (`"approvals"`; 1: this request alone suffices), and the
+    # fingerprint of the rule that asks it (`Rule.digest`), which every approver must pass too.
+    approvals: int = 1
+    rule: str | None = None
 
     def explain(self, publisher_id: str, offer_id: str, *, webhook_caller: str | None = None) -> str:
         """One or two sentences for the one refused (`cppcancel.refusals`): a person in Slack, or - with
@@ -260,10 +274,41 @@ def authorize(
         return Verdict(False, Missing.POLICY)
     caller = _Caller(subject, is_member, is_entra_member)
     deepest: Missing = Missing.OFFER
+    granted: Rule | None = None
     for rule in policy.rules:
         failure = _failure(rule, subject, publisher_id, offer_id, caller, unregistered_job)
         if failure is None:
-            return Verdict(True)
-        if _DEPTH[failure] > _DEPTH[deepest]:
+            if not policy.asks_approvals:
+                return Verdict(True)
+            # The strictest rule that allows the request decides how many must approve: a two-person rule cannot
+            # be side-stepped by a looser rule that happens to cover the same person and offer.
+            if granted is None or rule.approvals > granted.approvals:
+                granted = rule
+        elif _DEPTH[failure] > _DEPTH[deepest]:
             deepest = failure
+    if granted is not None:
+        return Verdict(True, approvals=granted.approvals, rule=granted.digest if granted.approvals > 1 else None)
     return Verdict(False, deepest, membership_unknown=caller.unknown and deepest is Missing.CALLER)
+
+
+def authorize_under(
+    policy: Policy | None,
+    rule_digest: str,
+    subject: Subject,
+    publisher_id: str,
+    offer_id: str,
+    *,
+    is_member: Membership | None = None,
+    is_entra_member: Membership | None = None,
+    unregistered_job: bool = False,
+) -> Verdict:
+    """An approver's check: allowed only by the very rule (`Rule.digest`) the request was granted under. A policy
+    that no longer holds that rule unchanged refuses (`Missing.POLICY`): the request's terms are gone."""
+    rule = policy.rule_by_digest(rule_digest) if policy is not None else None
+    if rule is None:
+        return Verdict(False, Missing.POLICY)
+    caller = _Caller(subject, is_member, is_entra_member)
+    failure = _failure(rule, subject, publisher_id, offer_id, caller, unregistered_job)
+    if failure is None:
+        return Verdict(True, approvals=rule.approvals, rule=rule_digest)
+    return Verdict(False, failure, membership_unknown=caller.unknown and failure is Missing.CALLER)

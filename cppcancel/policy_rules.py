@@ -12,6 +12,7 @@ never be read as "not narrowed" in the other. A rule naming neither grants webho
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -37,7 +38,13 @@ OPTIONAL = (
     "tenants",
     "teamsTeams",
     "entraGroups",
+    "approvals",
 )
+
+# `"approvals": N`: how many different permitted people must approve a cancel under the rule (the first is whoever
+# confirms it). 1, the default, is one person's Confirm, as it always was. A larger number than any team needs is
+# almost certainly a typo, so it is refused like any other bad value.
+MAX_APPROVALS = 5
 
 _Ids = tuple[str, ...] | None
 
@@ -65,6 +72,13 @@ class Rule:
     tenants: tuple[str, ...] | None = None
     teams_teams: tuple[str, ...] | None = None
     entra_groups: tuple[str, ...] = ()
+    approvals: int = 1
+
+    @property
+    def digest(self) -> str:
+        """A short fingerprint of everything the rule says: an approval names the rule its requester passed, and an
+        approver must pass that very rule (found again by this digest; a rule changed since is not found)."""
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:16]
 
     @property
     def chat(self) -> Chat | None:
@@ -169,6 +183,11 @@ def parse_rule(rule_no: int, data: object) -> Rule:
         raise PolicyError(
             f"rule {rule_no} grants nobody: name at least one of 'users', 'usergroups', 'entraGroups', 'callers'"
         )
+    if data.get("approvals", 1) != 1 and not (rule.users or rule.usergroups or rule.entra_groups):
+        raise PolicyError(
+            f"rule {rule_no} asks for 'approvals' but grants no person who could approve "
+            "(name 'users', 'usergroups' or 'entraGroups' beside its 'callers')"
+        )
     if len(_chats(rule)) > 1:
         raise PolicyError(
             f"rule {rule_no} names both Slack and Microsoft Teams people or places ({_mix(rule)}); "
@@ -177,7 +196,18 @@ def parse_rule(rule_no: int, data: object) -> Rule:
     trusted = data.get("unregisteredJobs", False)
     if not isinstance(trusted, bool):
         raise PolicyError(f"rule {rule_no}: 'unregisteredJobs' must be true or false")
-    return replace(rule, unregistered_jobs=trusted)
+    return replace(rule, unregistered_jobs=trusted, approvals=_approvals(rule_no, data))
+
+
+def _approvals(rule_no: int, data: Mapping[str, object]) -> int:
+    """`"approvals"`: a whole number from 1 to MAX_APPROVALS (absent: 1, one person's Confirm)."""
+    value = data.get("approvals", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_APPROVALS:
+        raise PolicyError(
+            f"rule {rule_no}: 'approvals' must be a whole number from 1 to {MAX_APPROVALS} "
+            f"(how many different permitted people must approve), not {str(value)[:20]!r}"
+        )
+    return value
 
 
 def _keys_by_chat(rule: Rule) -> dict[Chat, list[str]]:

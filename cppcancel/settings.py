@@ -65,6 +65,7 @@ SETTING_NAMES = (
     "WEBHOOK_SECRET",
     "WEBHOOK_MAX_BODY_BYTES",
     "WEBHOOK_WAIT_S",
+    "APPROVAL_TIMEOUT_S",
     "RECORD_STORE_SQLITE",
     "RECORD_STORE_TABLE",
     "CANCEL_LOCK_LEASE_S",
@@ -145,6 +146,8 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_max_body_bytes: int = 16 * 1024
     webhook_wait_s: float = 20.0
+    # The two-person rule: how long a cancel waits for its approvals before it expires (nothing sent).
+    approval_timeout_s: float = 900.0
 
     record_store_sqlite: str | None = None
     record_store_table: str = DEFAULT_RECORD_STORE_TABLE
@@ -297,6 +300,7 @@ def _behaviour(env: read.Env) -> dict[str, Any]:
         "webhook_secret": read.text(env, "WEBHOOK_SECRET"),
         "webhook_max_body_bytes": read.count(env, "WEBHOOK_MAX_BODY_BYTES", 16 * 1024, minimum=256),
         "webhook_wait_s": read.seconds(env, "WEBHOOK_WAIT_S", 20.0),
+        "approval_timeout_s": read.seconds(env, "APPROVAL_TIMEOUT_S", 900.0, minimum=0.1),
         "cancel_lock_lease_s": read.seconds(env, "CANCEL_LOCK_LEASE_S", 3600.0, minimum=60.0),
         "cancel_join_wait_s": read.seconds(env, "CANCEL_JOIN_WAIT_S", 10.0),
         "job_registration_max_per_offer": read.count(env, "JOB_REGISTRATION_MAX_PER_OFFER", 10, minimum=1),

@@ -19,6 +19,7 @@ Azure Tables key):
 - offer partition `{publisher}|{offer}`:
   - `req|{instance id}`: one cancel request's record (a CPP publish's, or a configure job's: its `job_id` column),
     so `/cpp history` lists both;
+  - `approval|{instance id}`: the approvals a request under a two-person rule waits for (`approvals.py`);
   - `lock`: the offer's CPP cancel lock (`locks.py`). It shares the partition with its holders' records on purpose:
     a CPP cancel writes its record and the lock together, one transaction per step (`together.py`: two round trips
     before its POST, three in all). A job's lock lives in the job's partition, apart from the record (below), so a

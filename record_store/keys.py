@@ -13,6 +13,7 @@ from cppcancel.targets import JOB_LOCK_ROW, OFFER_LOCK_ROW, Target, job_partitio
 from cppcancel.targets import JOB_PREFIX as JOB_PARTITION_PREFIX
 
 __all__ = [
+    "APPROVAL_PREFIX",
     "CALLER_JOB_PREFIX",
     "CALLER_PREFIX",
     "JOB_LOCK",
@@ -21,6 +22,7 @@ __all__ = [
     "JOB_STATUS",
     "OFFER_LOCK",
     "RECORD_PREFIX",
+    "approval_row",
     "caller_job_row",
     "caller_partition",
     "job_partition",
@@ -32,6 +34,7 @@ __all__ = [
 
 # An offer's partition `{publisher}|{offer}` (`cppcancel.targets.offer_partition`).
 RECORD_PREFIX = "req|"  # a cancel request's record, `req|{instance id}`
+APPROVAL_PREFIX = "approval|"  # a cancel request's approvals (the two-person rule), `approval|{instance id}`
 OFFER_LOCK = OFFER_LOCK_ROW  # the offer's CPP cancel lock (a `PublishTarget`'s `lock_key`)
 JOB_PREFIX = (
     JOB_PARTITION_PREFIX  # a job registered under the offer, `job|{job id, lowercased}` (also the job's partition)
@@ -52,6 +55,10 @@ partition_of = offer_partition
 
 def record_row(instance_id: str) -> str:
     return RECORD_PREFIX + instance_id
+
+
+def approval_row(instance_id: str) -> str:
+    return APPROVAL_PREFIX + instance_id
 
 
 def job_row(job_id: str) -> str:

@@ -21,6 +21,8 @@ CONFIRM_CANCEL = "confirm_cancel"
 ABORT_CANCEL = "abort_cancel"
 OPEN_CANCEL = "open_cancel"
 STOP_WATCHING = "stop_watching"
+APPROVE_CANCEL = "approve_cancel"
+WITHDRAW_CANCEL = "withdraw_cancel"
 
 MAX_VALUE_LENGTH = 2000  # Slack's limit for a button value
 
@@ -28,6 +30,8 @@ _REQUEST_ID = re.compile(r"[0-9a-f]{32}\Z")
 # contracts.watch_instance_id(): "watch-" and 32 hex digits. Anything else is refused, so a crafted value can never
 # raise an event on some other orchestration (a cancel, say).
 _WATCH_INSTANCE = re.compile(r"watch-[0-9a-f]{32}\Z")
+# contracts.cancel_instance_id(): the cancel orchestration an Approve/Withdraw button is about.
+_CANCEL_INSTANCE = re.compile(r"cancel-(slack|webhook)-[0-9a-f]{32}\Z")
 
 
 class InvalidValue(ValueError):
@@ -158,3 +162,24 @@ class StopWatch:
         if not isinstance(instance_id, str) or not _WATCH_INSTANCE.match(instance_id):
             raise InvalidValue("the button value names no watcher")
         return cls(instance_id, *_ids(data.get("publisherId"), data.get("offerId")))
+
+
+@dataclass(frozen=True)
+class ApprovalRef:
+    """The Approve/Withdraw buttons of a two-person request: which cancel, under which offer (where its approvals
+    are recorded). Who asked, who approved and what the rule is come from the app's record, never from here."""
+
+    instance_id: str
+    publisher_id: str
+    offer_id: str
+
+    def to_value(self) -> str:
+        return _encode({"i": self.instance_id, "p": self.publisher_id, "o": self.offer_id})
+
+    @classmethod
+    def from_value(cls, raw: object) -> ApprovalRef:
+        data = _object(raw)
+        instance_id = data.get("i")
+        if not isinstance(instance_id, str) or not _CANCEL_INSTANCE.match(instance_id):
+            raise InvalidValue("the button value names no cancel request")
+        return cls(instance_id, *_ids(data.get("p"), data.get("o")))

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from cppcancel.audit import AuditedAttempt, Decision, Outcome
 from cppcancel.contracts import Requester, SlackTarget
+from cppcancel.policy import Verdict
 from cppcancel.targets import Target, offer_target
 from slack_app.audit_sink import AuditSink
 from slack_app.deadline import ACK_BUDGET_S, AckClock
@@ -48,6 +49,7 @@ class Attempt(AuditedAttempt):
     request_id: str | None = None
     deadline: float = dataclasses.field(default_factory=lambda: time.monotonic() + ACK_BUDGET_S)
     sent_at: float = dataclasses.field(default_factory=time.time)  # when Slack sent it (epoch s), as far as known
+    verdict: Verdict | None = None  # the policy's last answer for the caller (how many must approve, under which rule)
 
     def timed_by(self, clock: object) -> Attempt:
         """Take the request's `AckClock` (from the HTTP trigger, through the Bolt context) when there is one."""

@@ -22,7 +22,14 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from cppcancel.settings import Settings
-from slack_app.actions import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, STOP_WATCHING
+from slack_app.actions import (
+    ABORT_CANCEL,
+    APPROVE_CANCEL,
+    CONFIRM_CANCEL,
+    OPEN_CANCEL,
+    STOP_WATCHING,
+    WITHDRAW_CANCEL,
+)
 from slack_app.listeners import command, frame
 from slack_app.payload import first_action, text_field
 from slack_app.runtime import runtime
@@ -37,6 +44,8 @@ CLICKS: dict[str, str] = {
     ABORT_CANCEL: "slack_app.listeners.abort_cancel:abort_cancel",
     OPEN_CANCEL: "slack_app.listeners.open_cancel:open_cancel",
     STOP_WATCHING: "slack_app.listeners.stop_watching:stop_watching",
+    APPROVE_CANCEL: "slack_app.listeners.approve_cancel:approve_cancel",
+    WITHDRAW_CANCEL: "slack_app.listeners.approve_cancel:withdraw_cancel",
 }
 
 

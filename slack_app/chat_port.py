@@ -18,9 +18,11 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cppcancel.approvals import ApprovalRecord
 from cppcancel.chat import ChatResult, ChatUpdate, ProgressView, Rendering, ReportResult
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget
 from cppcancel.settings import get_settings
+from slack_app.approval_message import render_approval
 from slack_app.blockkit import Message
 from slack_app.progress import (
     render_cancel_report,
@@ -163,6 +165,41 @@ class SlackChat:
             # The main message is current; a reply Slack refuses for good must not switch Slack off for the watch.
             return ChatResult(True, ts, error=refusal.error)
         return ChatResult(True, ts)
+
+    def ask_approval(self, request: CancelRequest, approval: ApprovalRecord) -> ReportResult:
+        """Post the approval request in the request's channel (one post). Transient failures are raised for the
+        activity's retry; a channel the bot cannot post in is the result (nobody can approve: the request expires)."""
+        from slack_sdk.errors import SlackApiError
+
+        from slack_app.web import SlackTransientError, error_code, is_transient, retry_after_s, web_client
+
+        if request.slack is None:
+            return ReportResult(slack_error="no_channel")
+        body = render_approval(request, approval)
+        try:
+            response = web_client(get_settings()).chat_postMessage(channel=request.slack.channel_id, **body.to_kwargs())
+        except SlackApiError as exc:
+            if is_transient(exc) or retry_after_s(exc) is not None:
+                raise SlackTransientError(f"Slack chat.postMessage failed: {error_code(exc)}") from None
+            log.warning("Slack refused the approval request: %s", error_code(exc))
+            return ReportResult(slack_error=error_code(exc))
+        return ReportResult(str(response["ts"]), "channel")
+
+    def show_approval(self, request: CancelRequest, approval: ApprovalRecord, message_ts: str) -> ChatResult:
+        from slack_sdk.errors import SlackApiError
+
+        from slack_app.web import web_client
+
+        if request.slack is None:
+            return ChatResult(False, error="no_channel")
+        body = render_approval(request, approval)
+        try:
+            web_client(get_settings()).chat_update(
+                channel=request.slack.channel_id, ts=message_ts, text=body.text, blocks=list(body.blocks)
+            )
+        except SlackApiError as exc:
+            return _refusal(exc, "chat.update of the approval request")
+        return ChatResult(True, message_ts)
 
 
 CHAT = SlackChat()

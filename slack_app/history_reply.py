@@ -7,8 +7,10 @@ because they joined a cancel already in flight, or because their first attempt m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
+from cppcancel.approvals import ApprovalRecord
 from cppcancel.times import parse_iso
 from record_store.base import CancelRecord
 from slack_app.blockkit import Block, Message, context, message, section
@@ -58,13 +60,62 @@ def attempt_line(record: CancelRecord) -> str:
     return line
 
 
-def history_message(publisher_id: str, offer_id: str, records: Sequence[CancelRecord], *, ref: str) -> Message:
+def _approvers(approval: ApprovalRecord) -> str:
+    return ", ".join(f"{person(a.user_id or a.display)} ({_when(a.at)})" for a in approval.approvals)
+
+
+_APPROVAL_STATE = {
+    "pending": ":raised_hand: awaiting approval",
+    "approved": ":ballot_box_with_check: approved, not sent yet",
+    "withdrawn": ":leftwards_arrow_with_hook: withdrawn; nothing was sent",
+    "expired": ":hourglass: expired without its approvals; nothing was sent",
+}
+
+
+def approval_line(approval: ApprovalRecord) -> str:
+    """A request under a two-person rule that sent nothing (yet): who asked, who approved, how it stands."""
+    first = approval.approvals[0] if approval.approvals else None
+    asked = f"{person(first.user_id or first.display)}, {_when(first.at)}" if first else "someone"
+    state = _APPROVAL_STATE.get(approval.state, approval.state)
+    line = f"{state} ({approval.count} of {approval.required} approvals): asked by {asked}"
+    if approval.state == "withdrawn" and approval.closed_by:
+        line += f"; withdrawn by {person(approval.closed_by)}"
+    return line + f"\n      approved by {_approvers(approval)}"
+
+
+def _entries(records: Sequence[CancelRecord], approvals: Mapping[str, ApprovalRecord]) -> list[tuple[str, str]]:
+    """(when, line) of every attempt: the records (with who approved them, under a two-person rule) and the approval
+    requests that sent nothing, newest first."""
+    entries = []
+    for record in records:
+        line = attempt_line(record)
+        approval = approvals.get(record.instance_id)
+        if approval is not None:
+            line += f"\n      approved by {_approvers(approval)} ({approval.required} needed)"
+        entries.append((record.requested_at, line))
+    sent = {r.instance_id for r in records}
+    for instance_id, approval in approvals.items():
+        if instance_id not in sent and approval.approvals:
+            entries.append((approval.approvals[0].at, approval_line(approval)))
+    return sorted(entries, key=lambda e: parse_iso(e[0]) or datetime.min.replace(tzinfo=UTC), reverse=True)
+
+
+def history_message(
+    publisher_id: str,
+    offer_id: str,
+    records: Sequence[CancelRecord],
+    *,
+    ref: str,
+    approvals: Mapping[str, ApprovalRecord] | None = None,
+) -> Message:
+    """The offer's last attempts; `approvals`: the two-person rule's requests by instance ID (who approved)."""
     head = f"*Cancel attempts for {target(publisher_id, offer_id)}* (newest first)"
-    if not records:
+    entries = _entries(records, approvals or {})
+    if not entries:
         text = f"No cancel attempts are recorded for {publisher_id}/{offer_id}."
         return message(text, [section(f"{head}\n{text}"), context(f"ref {code(ref)}")])
-    shown = list(records[:MAX_SHOWN])
-    blocks: list[Block] = [section(head), *(section(attempt_line(r)) for r in shown)]
+    shown = [line for _, line in entries[:MAX_SHOWN]]
+    blocks: list[Block] = [section(head), *(section(line) for line in shown)]
     blocks.append(context(f"The last {len(shown)} from this app's record.", f"ref {code(ref)}"))
     return message(f"{len(shown)} cancel attempt(s) recorded for {publisher_id}/{offer_id}.", blocks)
 

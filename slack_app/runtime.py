@@ -46,14 +46,28 @@ class Runtime:
         pol = self.policy
         return (self.directory.is_member if pol is not None and pol.names_usergroups else None), None
 
-    def refusal(self, attempt: Attempt) -> Message | None:
-        """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer."""
+    def refusal(self, attempt: Attempt, *, under_rule: str | None = None) -> Message | None:
+        """Check the policy for the attempt's caller and offer: None when allowed, else the (audited) answer. The
+        verdict stays on the attempt (how many must approve a cancel, under which rule). `under_rule`: an approver
+        of a two-person request, who must pass the very rule the request was granted under."""
         publisher_id, offer_id = attempt.offer
         is_member, is_entra_member = self.group_lookups()
         subject = attempt.who.subject
-        decision = policy.authorize(
-            self.policy, subject, publisher_id, offer_id, is_member=is_member, is_entra_member=is_entra_member
-        )
+        if under_rule is None:
+            decision = policy.authorize(
+                self.policy, subject, publisher_id, offer_id, is_member=is_member, is_entra_member=is_entra_member
+            )
+        else:
+            decision = policy.authorize_under(
+                self.policy,
+                under_rule,
+                subject,
+                publisher_id,
+                offer_id,
+                is_member=is_member,
+                is_entra_member=is_entra_member,
+            )
+        attempt.verdict = decision
         if decision.allowed:
             return None
         reason = f"missing {decision.missing.value}" if decision.missing else "refused"

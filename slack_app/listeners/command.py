@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from cppcancel.targets import Target
+from record_store.approvals import approvals_of
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from slack_app import grammar, history_reply, replies
@@ -73,12 +74,14 @@ def history(rt: Runtime, attempt: Attempt) -> Message:
     """`/cpp history`: the offer's last cancel attempts from the app's own record (no Partner Portal call)."""
     p, o = attempt.offer
     try:
-        records = record_store(rt.settings).history(p, o, limit=history_reply.MAX_SHOWN)
+        store = record_store(rt.settings)
+        records = store.history(p, o, limit=history_reply.MAX_SHOWN)
+        approvals = approvals_of(store, p, o)  # who asked and who approved, under a two-person rule
     except StoreUnavailable as exc:
         attempt.record("allowed", "failed", reason=f"the cancel record could not be read: {exc}"[:500])
         return history_reply.history_unavailable_message(p, o, attempt.ref)
     attempt.record("allowed", "shown")
-    return history_reply.history_message(p, o, records, ref=attempt.ref)
+    return history_reply.history_message(p, o, records, ref=attempt.ref, approvals=approvals)
 
 
 def reply(rt: Runtime, attempt: Attempt, body: Mapping[str, Any], durable: DurableClient | None = None) -> Message:

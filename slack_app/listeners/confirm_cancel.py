@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from cppcancel.approvals import ApprovalNeed
+from cppcancel.chat import collects_approvals
 from cppcancel.contracts import CancelRequest, SlackTarget, Source, cancel_instance_id
 from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.targets import Target
 from cppcancel.times import iso, parse_iso, utc_now
-from slack_app import replies
+from slack_app import approval_message, replies
 from slack_app.actions import CancelTicket
 from slack_app.listeners import targets
 from slack_app.listeners.frame import Click
@@ -58,12 +61,27 @@ def confirm(click: Click, request_for: RequestFor, source: Source) -> None:
         click.say(replies.expired_confirmation_message(p, o, ticket.asked_at), replace_original=True)
         return
     asked = utc_now()
-    _answer(click, click.cancels.start_once(instance_id, request_for(click, ticket, asked)), asked, ticket.target)
+    # What the clicker's rule asks beyond this Confirm (a two-person rule), whichever chat the request answers in.
+    request = replace(request_for(click, ticket, asked), approval=_need(click))
+    if request.approval is not None and not collects_approvals(request.chat):
+        click.attempt.record("refused", "refused", reason=f"approvals cannot be collected in {request.chat}")
+        message = approval_message.not_collected_message(request.target, request.approval.required, click.attempt.ref)
+        click.say(message, replace_original=False)
+        return
+    _answer(click, click.cancels.start_once(instance_id, request), asked, request)
 
 
 def fresh(ticket: CancelTicket) -> bool:
     asked_at = parse_iso(ticket.asked_at)
     return asked_at is not None and -_CLOCK_SKEW < utc_now() - asked_at < CONFIRMATION_TTL
+
+
+def _need(click: Click) -> ApprovalNeed | None:
+    """What the clicker's rule asks beyond this Confirm (`"approvals"`): None when one person suffices."""
+    verdict = click.attempt.verdict
+    if verdict is None or verdict.approvals < 2 or verdict.rule is None:
+        return None
+    return ApprovalNeed(verdict.approvals, verdict.rule, click.rt.settings.approval_timeout_s)
 
 
 def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
@@ -81,18 +99,23 @@ def _request(click: Click, ticket: CancelTicket, at: datetime) -> CancelRequest:
     )
 
 
-def _answer(click: Click, result: StartResult, asked: datetime, target: Target) -> None:
+def _answer(click: Click, result: StartResult, asked: datetime, request: CancelRequest | Target) -> None:
     """Say what the start-once service did (audited; `asked`: when this click asked). The confirmation is replaced
     when this click's own start was decided, and left standing when an earlier one had decided it."""
     attempt = click.attempt
     p, o = attempt.offer
+    target = request.target if isinstance(request, CancelRequest) else request
+    need = request.approval if isinstance(request, CancelRequest) else None
     if isinstance(result, Started):
         # Said only once the orchestration exists: a host that dies in between must never leave "requested"
         # standing over a cancel that was not started. The orchestration's own answer on this response_url comes
         # after the cancel POST, so this reply is in practice long there before it.
-        message = replies.requested_message(target, attempt.who.user_id, asked)
+        if need is not None:  # a two-person rule: this Confirm is the first approval, nothing is sent yet
+            message = approval_message.awaiting_message(target, need.required, attempt.who.channel_id)
+        else:
+            message = replies.requested_message(target, attempt.who.user_id, asked)
         click.say(message, replace_original=True)
-        attempt.record("allowed", "requested")
+        attempt.record("allowed", "requested", reason=f"{need.required} approvals needed" if need else None)
     elif isinstance(result, AlreadyRequested):
         attempt.record("allowed", "already_requested")
         message = replies.already_requested_message(p, o, result.by_user_id, result.at)

@@ -87,6 +87,12 @@ def test_a_teams_confirm_clicked_twenty_times_cancels_once_and_one_card_follows_
         30,
         "the final card saying who stopped the watch",
     )
+    # The final reply under the card follows the card's last PUT (the same update, one call later): wait for it too.
+    wait_until(
+        lambda: any(card_of_activity(a.body) is None for a in connector.activities),
+        30,
+        "the final reply under the card",
+    )
 
     assert cpp_emulator.cancel_count() == 1
     sent = list(connector.activities)

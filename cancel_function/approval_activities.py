@@ -21,7 +21,7 @@ from cppcancel.approvals import Approval, ApprovalRecord, Decision, expire, iden
 from cppcancel.audit import Outcome, emit, record_of
 from cppcancel.chat import chat_for
 from cppcancel.contracts import CancelRequest
-from cppcancel.jsonread import json_object, text
+from cppcancel.jsonread import integer, json_object, text
 from cppcancel.settings import get_settings
 from cppcancel.targets import target_json
 from cppcancel.times import iso, utc_now
@@ -89,10 +89,13 @@ def ask_approval(payload: Any) -> dict[str, Any]:
 
 
 def refresh_approval(payload: Any) -> dict[str, Any]:
-    """Input `{"request", "messageTs", "expire": bool}`; output the record as it stands (`ApprovalRecord` entity).
+    """Input `{"request", "messageTs", "expire": bool, "seenChanges"?: int}`; output the record as it stands
+    (`ApprovalRecord` entity).
 
     `expire`: the orchestration's deadline timer fired, so a request still pending is closed as expired (audited by
     the run that closed it). The chat message is then rewritten to match, best effort (the record stands either way).
+    `seenChanges`: a periodic re-check that knew the record at this change count; the message is rewritten only if
+    the record has moved on since (a re-check a minute must not edit an unchanged message every minute).
     """
     data = json_object(payload)
     request = CancelRequest.from_json(data["request"])
@@ -108,6 +111,7 @@ def refresh_approval(payload: Any) -> dict[str, Any]:
     if record is None:
         raise LookupError(f"the approvals of {instance} are not in the record")
     message_ts = text(data.get("messageTs"))
-    if message_ts:
+    unchanged = integer(data.get("seenChanges")) == record.changes and record.state == "pending"
+    if message_ts and not unchanged:
         chat_for(request.chat).show_approval(request, record, message_ts)
     return record.to_entity()

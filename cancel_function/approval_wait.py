@@ -5,17 +5,21 @@ pattern (an external event raced against a durable timer, `task_any`), with the 
     ask_approval      (with retry)  the chat message with Approve / Withdraw
     loop while the record says "pending":
         custom status "awaiting_approval" (approvals so far: the webhook's status URL shows it)
-        task_any([timer(deadline), event approval_change_{k+1}])   k: the record's change count when last read
-        refresh_approval (with retry)   read the record (on the timer: expire it) and rewrite the chat message
+        task_any([timer(min(deadline, now + RECHECK_S)), event approval_change_{k+1}])
+                                        k: the record's change count when last read
+        refresh_approval (with retry)   read the record (at the deadline: expire it) and rewrite the chat message
+                                        (on a re-check, only if the record changed)
     -> the record: approved (the cancel goes on as for any rule), withdrawn or expired (nothing is sent)
 
 Each click that changes the record raises the event named after its change number, so every event name is waited
 for once: the Durable Python SDK 1.x hands an event that arrived before its wait to every later wait of the same name
 (its `deferred_tasks` are never cleared: azure-functions-durable-python issue #507, open), which with one reused name
 would wake this loop for ever. An event may
-also arrive for a change already read (two clicks at once): it is never waited for, and harmless. A lost event costs
-only time: the timer's `refresh_approval` reads the record too, and an approval recorded before the deadline is
-still approved then.
+also arrive for a change already read (two clicks at once): it is never waited for, and harmless. A lost event (the
+click's raise failed, or it arrived between two waits and went to the one that lost its race) costs at most
+`RECHECK_S`: the loop also wakes that often and reads the record, so an approval is acted on within a minute
+whether or not its event came - not only at the deadline, up to APPROVAL_TIMEOUT_S later, as a person who just
+clicked Approve would otherwise wait. An approval recorded before the deadline is still approved then.
 
 The deadline comes back from the record (a re-run of `open_approval` returns the first run's), so a host restart
 during the wait resumes the same timer and the same count. The timer that lost each race is cancelled.
@@ -38,6 +42,9 @@ from cppcancel.times import iso
 from durable_registration import OrchestrationContext, retry_options
 
 APPROVAL_RETRY = retry_options(2000, 3)
+# How often the wait reads the record even without an event: the most a lost event can delay a cancel (a few more
+# lines of history per minute of waiting: 15 re-checks for the default 900 s).
+RECHECK_S = 60.0
 AWAITING_APPROVAL = "awaiting_approval"
 NOT_APPROVABLE = (
     "The approvals this cancel needs could not be recorded in the app's record, so it was not sent. Try again in a "
@@ -78,13 +85,16 @@ def await_approvals(context: OrchestrationContext, request: CancelRequest) -> Ge
     deadline = record.deadline or expires
     while record.state == "pending":
         context.set_custom_status(awaiting_status(request, record))
-        timer = context.create_timer(deadline)
+        wake_at = min(deadline, context.current_utc_datetime + timedelta(seconds=RECHECK_S))
+        timer = context.create_timer(wake_at)
         event = context.wait_for_external_event(approval_event(record.changes + 1))
         winner = yield context.task_any([timer, event])
-        timed_out = winner is timer
-        if not timed_out:
+        timed_out = winner is timer and wake_at >= deadline
+        if winner is not timer:
             timer.cancel()
-        refresh = {"request": request.to_json(), "messageTs": message_ts, "expire": timed_out}
+        refresh: dict[str, Any] = {"request": request.to_json(), "messageTs": message_ts, "expire": timed_out}
+        if winner is timer and not timed_out:  # a re-check: the message is rewritten only if the record changed
+            refresh["seenChanges"] = record.changes
         try:
             result = yield context.call_activity_with_retry(REFRESH_APPROVAL, APPROVAL_RETRY, refresh)
         except Exception:

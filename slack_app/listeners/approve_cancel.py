@@ -6,7 +6,7 @@ anyone the very rule the request was granted under does not allow (`policy.autho
 rule, as Confirm checks), to someone who approved already, and once the request is closed or past its deadline.
 Withdraw is for whoever asked, while the request is pending. The record applies each change atomically; the click
 that changed it then raises the event named after the change (`approval_event`) on the cancel orchestration, which
-reads the record and goes on. A raise that fails costs only time: at the deadline the orchestration reads the record
+reads the record and goes on. A raise that fails costs only time: within a minute the orchestration reads the record
 again. Every click is audited, allowed or refused.
 """
 
@@ -118,7 +118,7 @@ def _nudge(click: Click, instance_id: str, change: int) -> None:
     """Tell the orchestration the record changed (the event carries nothing it must trust)."""
     try:
         click.durable.raise_event(instance_id, approval_event(change), {"change": change})
-    except Exception as exc:  # the deadline's read of the record still finds the change
+    except Exception as exc:  # the wait's next re-check (within a minute) finds the change
         log.warning("approval event for %s not delivered (ref %s): %s", instance_id, click.attempt.ref, exc)
 
 

@@ -4,10 +4,11 @@ event raced against a durable timer), what the record says deciding, and a rule 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backends.http.operation import CancelResult
+from cancel_function.approval_wait import RECHECK_S
 from cancel_function.names import ASK_APPROVAL, OPEN_APPROVAL, REFRESH_APPROVAL, REPORT_CANCEL, SEND_CANCEL
 from cppcancel.approvals import Approval, ApprovalNeed, ApprovalRecord, approval_event
 from devhost.durable.replay import OrchestratorFn
@@ -54,24 +55,34 @@ def start(fn: OrchestratorFn, required: int = 2) -> Stepper:
 
 
 def waiting(s: Stepper) -> dict[str, Any]:
-    """The orchestration waits on the deadline timer (and an event) alone; its custom status says for what."""
-    assert s.timer() == 900 - (s.now - T0).total_seconds()
+    """The orchestration waits on an event and a timer - the next re-check, or the deadline when it is nearer; its
+    custom status says for what."""
+    assert s.timer() == min(RECHECK_S, 900 - (s.now - T0).total_seconds())
     status: dict[str, Any] = s.turn.custom_status
     assert status["status"] == "awaiting_approval"
     return status
 
 
-def refreshed(s: Stepper, record: ApprovalRecord, *, expire: bool = False) -> None:
+def refreshed(s: Stepper, record: ApprovalRecord, *, expire: bool = False, seen: int | None = None) -> None:
+    """The record read (`seen`: on a re-check, the change count the loop knew, so an unchanged message is left)."""
     _, payload = s.activity(REFRESH_APPROVAL)
     assert payload["expire"] is expire and payload["messageTs"] == "1700.1"
+    assert payload.get("seenChanges") == seen
     s.complete(record.to_entity())
+
+
+def recheck_until_the_deadline(s: Stepper, record: ApprovalRecord) -> None:
+    """Fire every re-check before the deadline, the record unchanged each time (pending, as it was)."""
+    while s.timer() < 900 - (s.now - T0).total_seconds():
+        s.fire()
+        refreshed(s, record, seen=record.changes)
 
 
 def test_one_confirm_sends_nothing_until_the_record_says_a_second_person_approved(cancel_fn: OrchestratorFn) -> None:
     s = start(cancel_fn)
     status = waiting(s)
     assert status["approval"]["approvals"][0]["userId"] == "U0ALICE" and status["approval"]["stillNeeded"] == 1
-    s.raise_event(approval_event(1), {}, after_s=60)
+    s.raise_event(approval_event(1), {}, after_s=30)
     assert not s.pending_timers, "the timer that lost the race is cancelled"
     refreshed(s, with_approvals(pending(), BOB))
     s.activity(SEND_CANCEL)
@@ -116,15 +127,29 @@ def test_an_event_that_arrives_before_its_wait_wakes_the_loop_once(cancel_fn: Or
 def test_the_timeout_sends_nothing_and_says_so(cancel_fn: OrchestratorFn) -> None:
     s = start(cancel_fn)
     waiting(s)
+    recheck_until_the_deadline(s, pending())
+    assert s.now == T0 + timedelta(seconds=900 - RECHECK_S), "a re-check a minute, then the deadline"
     s.fire()
     refreshed(s, replace(pending(), state="expired", changes=1), expire=True)
     assert s.turn.done and s.turn.output["status"] == "expired" and s.turn.custom_status["status"] == "expired"
     assert SEND_CANCEL not in s.trace
 
 
+def test_an_approval_whose_event_was_lost_is_acted_on_at_the_next_recheck(cancel_fn: OrchestratorFn) -> None:
+    """A person who clicked Approve must not wait for the deadline (up to APPROVAL_TIMEOUT_S) when the click's event
+    never arrived: the next re-check, at most RECHECK_S later, reads the record and sends."""
+    s = start(cancel_fn)
+    started = s.now
+    s.fire()  # Bob's event was lost, but the record holds his approval
+    assert s.now - started == timedelta(seconds=RECHECK_S)
+    refreshed(s, with_approvals(pending(), BOB), seen=0)
+    s.activity(SEND_CANCEL)
+
+
 def test_an_approval_recorded_before_the_deadline_wins_over_the_timer(cancel_fn: OrchestratorFn) -> None:
     s = start(cancel_fn)
-    s.fire()  # Bob's event was lost, but the record holds his approval
+    recheck_until_the_deadline(s, pending())
+    s.fire()  # Bob approved in the last minute and his event was lost: the deadline's read finds it
     refreshed(s, with_approvals(pending(), BOB), expire=True)
     s.activity(SEND_CANCEL)
 
@@ -139,7 +164,7 @@ def test_a_withdrawn_request_ends_without_sending(cancel_fn: OrchestratorFn) -> 
 
 def test_a_restart_during_the_wait_resumes_it_and_still_needs_the_approval(cancel_fn: OrchestratorFn) -> None:
     s = Stepper.restored(start(cancel_fn))
-    assert len(s.pending_timers) == 1 and s.pending_timers[0].fire_at == datetime(2026, 11, 25, 10, 15, tzinfo=UTC)
+    assert len(s.pending_timers) == 1 and s.pending_timers[0].fire_at == s.now + timedelta(seconds=RECHECK_S)
     s.raise_event(approval_event(1), {}, after_s=120)
     refreshed(s, with_approvals(pending(), BOB))
     s.activity(SEND_CANCEL)
@@ -155,3 +180,28 @@ def test_a_record_that_cannot_be_opened_sends_nothing(cancel_fn: OrchestratorFn)
     assert s.turn.custom_status["error"]["code"] == "not_recorded"  # the webhook answers 503 not_recorded
     s.complete({"messageTs": "1.1"}, REPORT_CANCEL)  # and the channel is told nothing was sent
     assert s.turn.done and s.turn.output["status"] == "failed" and SEND_CANCEL not in s.trace
+
+
+def test_after_a_quiet_recheck_the_same_change_is_still_waited_for(cancel_fn: OrchestratorFn) -> None:
+    """A re-check that found nothing new waits for the same change again: the event that comes later wakes it."""
+    s = start(cancel_fn)
+    s.fire()
+    refreshed(s, pending(), seen=0)
+    waiting(s)
+    s.raise_event(approval_event(1), {}, after_s=10)
+    refreshed(s, with_approvals(pending(), BOB))
+    s.activity(SEND_CANCEL)
+
+
+def test_an_event_that_comes_while_a_recheck_reads_costs_at_most_one_more_recheck(cancel_fn: OrchestratorFn) -> None:
+    """Bob's event lands while a re-check's read is running (the read began before his approval)."""
+    s = start(cancel_fn)
+    s.fire()
+    s.orch.raise_event(approval_event(1), "{}", s.now)  # arrives before the loop waits for it again
+    refreshed(s, pending(), seen=0)
+    # The SDK hands the event to the wait that lost the last race (its tasks of one name are a stack): nothing wakes
+    # now, and the next re-check - a minute later, not the deadline - reads Bob's approval in the record.
+    assert not s.turn.activities and s.timer() == RECHECK_S
+    s.fire()
+    refreshed(s, with_approvals(pending(), BOB), seen=0)
+    s.activity(SEND_CANCEL)

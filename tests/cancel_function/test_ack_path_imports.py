@@ -125,6 +125,10 @@ def test_indexing_the_app_loads_no_http_or_slack_client() -> None:
 def test_the_first_slash_command_answer_loads_only_what_it_needs() -> None:
     with cold_start.outside_world(0.0) as stand:
         run = cold_start.spawn_once(cold_start.SUBJECTS[0], stand)
+        for _ in range(2):  # a loaded machine may rightly defer a cold answer ("Looking up…"): measure an inline one
+            if not run.deferred:
+                break
+            run = cold_start.spawn_once(cold_start.SUBJECTS[0], stand)
     assert run.status == 200
     assert run.modules, "the dev host dumped its modules"
     assert not run.deferred, 'the inline answer was measured, not a "Looking up…"'

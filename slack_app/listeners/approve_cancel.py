@@ -11,7 +11,10 @@ again. Every click is audited, allowed or refused.
 
 People are told apart by the chat the click came from and their user ID there (`identity_key` with the attempt's
 `source`): the Teams front end answers its Approve and Withdraw actions with these same listeners
-(`teams_app.clicks`), so both chats go through one set of checks, the same decisions and the one record.
+(`teams_app.clicks`), so both chats go through one set of checks, the same decisions and the one record. A request
+is approved and withdrawn only in the chat it was posted to (`ApprovalRecord.chat`; a webhook's, in Slack): the app
+cannot tell one person's Slack and Teams accounts apart, so taking approvals across chats would let them approve
+their own request.
 """
 
 from __future__ import annotations
@@ -104,6 +107,10 @@ def _recorded(click: Click) -> tuple[ApprovalRef, ApprovalRecord | None]:
         return ref, None
     if record is None:
         raise InvalidValue("no approval request of this cancel is recorded")
+    if record.chat != attempt.source:  # one person's accounts in two chats are two keys: never mixed
+        attempt.record("refused", "refused", reason=f"the request was asked in {record.chat}")
+        click.say(approval_message.other_chat_message(record.chat, attempt.ref), replace_original=False)
+        return ref, None
     return ref, record
 
 

@@ -4,29 +4,35 @@ cancels. A rule with `"approvals": 2` naming Amy and Ben (Mallory is not permitt
 
 Amy's Confirm sends nothing and posts the approval card; her own Approve is refused (self-approval) and says so;
 Mallory's is refused; Ben's sends exactly one cancel; the card is replaced by PUTs to its one activity ID as the
-request goes; a withdrawal by Amy closes it and nothing is sent; every click is audited with the chat named.
+request goes; a withdrawal by Amy closes it and nothing is sent; the timeout sends nothing; every click is audited
+with the chat named. And a request posted in Slack takes no approvals from Teams.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cppcancel.approvals import Approval, ApprovalRecord
+from cppcancel.contracts import cancel_instance_id
+from cppcancel.settings import get_settings, reset_settings_cache
 from devhost.standins.slack import SlackStandIn
 from devhost.standins.teams import BotConnectorClient, BotConnectorStandIn, SentActivity
+from record_store import approvals
+from record_store.factory import record_store
+from slack_app.actions import ApprovalRef
 from teams_app.cards import card_of_activity, readable
+from tests.cancel_function.conftest import AuditLog
 from tests.conftest import app_settings
 from tests.devhost.conftest import free_port, wait_until
 from tests.devhost.process import DevHostProcess
 from tests.teams_app.conftest import AMY, APP_ID, BEN, MALLORY, TEAMS_POLICY, teams_settings
 from tests.teams_app.test_confirm import ask, execute, verbs
-
-pytestmark = pytest.mark.e2e
 
 TWO_PERSON_POLICY = {"rules": [{**TEAMS_POLICY["rules"][0], "approvals": 2}]}
 
@@ -133,6 +139,7 @@ def confirmed_by_amy(rig: TwoPerson) -> tuple[str, SentActivity, str]:
     return str(approve["data"]["value"]), card, conversation
 
 
+@pytest.mark.e2e
 def test_a_second_permitted_teams_user_sends_exactly_one_cancel_and_nobody_else_can(two_person: TwoPerson) -> None:
     rig = two_person
     value, card, conversation = confirmed_by_amy(rig)
@@ -175,6 +182,7 @@ def test_a_second_permitted_teams_user_sends_exactly_one_cancel_and_nobody_else_
     assert [reasons[1], *reasons[3:]] == ["self_approval", "not_requester", "2 of 2 approvals", "already_approved"]
 
 
+@pytest.mark.e2e
 def test_the_requester_withdraws_in_teams_and_nothing_is_sent(two_person: TwoPerson) -> None:
     rig = two_person
     value, card, conversation = confirmed_by_amy(rig)
@@ -194,6 +202,7 @@ def test_the_requester_withdraws_in_teams_and_nothing_is_sent(two_person: TwoPer
     ]
 
 
+@pytest.mark.e2e
 def test_the_timeout_in_teams_sends_nothing_and_the_card_says_so(one_second: TwoPerson) -> None:
     rig = one_second
     value, card, conversation = confirmed_by_amy(rig)
@@ -207,3 +216,30 @@ def test_the_timeout_in_teams_sends_nothing_and_the_card_says_so(one_second: Two
         ("approval", "approval_expired"),
         ("approve_cancel", "refused"),
     ]
+
+
+def test_a_request_posted_in_slack_is_not_approved_from_teams(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, audit_log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One person may have a Slack and a Teams account, which the app cannot tell apart: approvals count only in the
+    chat the request was posted to, so nobody approves their own Slack request from Teams (nor the reverse)."""
+    monkeypatch.setenv("CANCEL_POLICY", json.dumps(TWO_PERSON_POLICY))
+    reset_settings_cache()
+    store = record_store(get_settings())
+    instance_id = cancel_instance_id("slack", "0" * 32)
+    amy_in_slack = Approval("slack:U0AMY", "amy", "2026-12-01T10:00:00Z", "U0AMY")
+    asked = ApprovalRecord(
+        instance_id, "contoso", "contoso-vm-offer", amy_in_slack.key, 2, "r1", "2099-01-01T00:00:00Z"
+    )
+    approvals.open_approval(store, replace(asked, approvals=(amy_in_slack,)))
+    value = ApprovalRef(instance_id, "contoso", "contoso-vm-offer").to_value()
+    for verb in ("approveCancel", "withdrawCancel"):
+        card = execute(teams_cpp, verb, value, BEN, "1700000000001", "19:releases@thread.tacv2")
+        assert "posted in Slack, and only approvals given there count" in readable(card), readable(card)
+    record = approvals.read_approval(store, "contoso", "contoso-vm-offer", instance_id)
+    assert record is not None and (record.count, record.state, record.changes) == (1, "pending", 0)
+    refused = [r for r in audit_log.records() if r["command"] in ("approve_cancel", "withdraw_cancel")]
+    assert [(r["source"], r["decision"], r["reason"]) for r in refused] == [
+        ("teams", "refused", "the request was asked in slack")
+    ] * 2
+    assert connector.activities == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from cppcancel.approvals import Approval, ApprovalRecord
 from cppcancel.contracts import cancel_instance_id
 from cppcancel.settings import get_settings, reset_settings_cache
 from devhost.standins.slack import SlackStandIn
-from devhost.standins.teams import BotConnectorClient, BotConnectorStandIn, SentActivity
+from devhost.standins.teams import BotConnectorClient, BotConnectorStandIn, Person, SentActivity
 from record_store import approvals
 from record_store.factory import record_store
 from slack_app.actions import ApprovalRef
@@ -34,7 +35,9 @@ from tests.devhost.process import DevHostProcess
 from tests.teams_app.conftest import AMY, APP_ID, BEN, MALLORY, TEAMS_POLICY, teams_settings
 from tests.teams_app.test_confirm import ask, execute, verbs
 
-TWO_PERSON_POLICY = {"rules": [{**TEAMS_POLICY["rules"][0], "approvals": 2}]}
+CAROL = Person("3f2504e0-4f89-41d3-9a0c-0305e82c3301", "Carol")
+RULE = TEAMS_POLICY["rules"][0]
+TWO_PERSON_POLICY = {"rules": [{**RULE, "users": [*RULE["users"], CAROL.aad_object_id], "approvals": 2}]}
 
 
 @dataclass
@@ -216,6 +219,24 @@ def test_the_timeout_in_teams_sends_nothing_and_the_card_says_so(one_second: Two
         ("approval", "approval_expired"),
         ("approve_cancel", "refused"),
     ]
+
+
+@pytest.mark.e2e
+def test_two_second_approvals_in_teams_at_the_same_instant_send_one_cancel(two_person: TwoPerson) -> None:
+    rig = two_person
+    value, card, conversation = confirmed_by_amy(rig)
+
+    def approve(who: Person) -> str:
+        return readable(execute(rig.teams, "approveCancel", value, who, card.activity_id, conversation))
+
+    with ThreadPoolExecutor(2) as pool:
+        said = list(pool.map(approve, (BEN, CAROL)))
+    assert sum("completes the 2" in s for s in said) == 1, said
+    assert sum("has all its approvals already" in s for s in said) == 1, said
+    rig.wait_for_update(card, "approved (2 of 2)")
+    wait_until(lambda: rig.cpp.cancel_count() == 1, 30, "the one cancel")
+    outcomes = sorted(r["outcome"] for r in rig.audited() if r["command"] == "approve_cancel")
+    assert outcomes == ["approved", "refused"]
 
 
 def test_a_request_posted_in_slack_is_not_approved_from_teams(

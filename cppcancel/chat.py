@@ -2,7 +2,7 @@
 
 A cancel and its watcher say five things (and a cancel under a two-person rule two more: the approval request
 and its updates in place, `ask_approval` / `show_approval`), and each chat implements them once (`ChatPort`; Slack's is
-`slack_app.chat_port`):
+`slack_app.chat_port`, Teams' `teams_app.chat_port`):
 
 - the announcement: what the cancel did, posted once where the request answers (`announce`) - and when the request
   joined another's cancel, the joined note instead (final in itself: it points at the cancel it joined);
@@ -45,7 +45,7 @@ _CHATS = {"slack": "slack_app.chat_port", "teams": "teams_app.chat_port"}
 # The chats whose port collects a two-person rule's approvals (`ask_approval` / `show_approval`): the line a chat
 # joins once it implements them. A request under such a rule from any other chat is refused at its Confirm, never
 # started where nobody could approve it.
-_APPROVING_CHATS = frozenset({"slack"})
+_APPROVING_CHATS = frozenset({"slack", "teams"})
 
 
 def collects_approvals(name: str) -> bool:

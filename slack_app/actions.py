@@ -30,8 +30,9 @@ _REQUEST_ID = re.compile(r"[0-9a-f]{32}\Z")
 # contracts.watch_instance_id(): "watch-" and 32 hex digits. Anything else is refused, so a crafted value can never
 # raise an event on some other orchestration (a cancel, say).
 _WATCH_INSTANCE = re.compile(r"watch-[0-9a-f]{32}\Z")
-# contracts.cancel_instance_id(): the cancel orchestration an Approve/Withdraw button is about.
-_CANCEL_INSTANCE = re.compile(r"cancel-(slack|webhook)-[0-9a-f]{32}\Z")
+# contracts.cancel_instance_id(): the cancel orchestration an Approve/Withdraw button is about, asked for from any
+# source (`cppcancel.contracts.Source`: a Slack or Teams Confirm, or a webhook).
+_CANCEL_INSTANCE = re.compile(r"cancel-(slack|teams|webhook)-[0-9a-f]{32}\Z")
 
 
 class InvalidValue(ValueError):

@@ -140,6 +140,18 @@ def not_collected_message(target: Target, required: int, ref: str) -> Message:
     )
 
 
+_CHAT_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
+
+
+def other_chat_message(chat: str, ref: str) -> Message:
+    """Approve or Withdraw from another chat than the request's own (one person may have an account in each)."""
+    return _refused(
+        f"Refused: this request was posted in {_CHAT_NAMES.get(chat, chat)}, and only approvals given there count "
+        "(the app cannot tell one person's accounts in two chats apart). Nothing was changed.",
+        ref,
+    )
+
+
 def rule_changed_message(ref: str) -> Message:
     return _refused(
         "Refused: the policy rule this cancel was asked under has changed since, so nobody can approve it any more. "

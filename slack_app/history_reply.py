@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from cppcancel.approvals import ApprovalRecord
+from cppcancel.approvals import Approval, ApprovalRecord
 from cppcancel.times import parse_iso
 from record_store.base import CancelRecord
 from slack_app.blockkit import Block, Message, context, message, section
-from slack_app.mrkdwn import code, escape, person, slack_time, target
+from slack_app.mrkdwn import USER_ID, code, escape, person, slack_time, target
 
 MAX_SHOWN = 10
 # What each state of the record means for the person reading the history.
@@ -60,8 +60,20 @@ def attempt_line(record: CancelRecord) -> str:
     return line
 
 
+def _approver(approval: Approval) -> str:
+    """A Slack user as a mention; anyone else (a Teams person by their Entra object ID, a webhook caller) by name."""
+    user_id = approval.user_id
+    return person(user_id) if user_id and USER_ID.match(user_id) else escape(approval.display)
+
+
 def _approvers(approval: ApprovalRecord) -> str:
-    return ", ".join(f"{person(a.user_id or a.display)} ({_when(a.at)})" for a in approval.approvals)
+    return ", ".join(f"{_approver(a)} ({_when(a.at)})" for a in approval.approvals)
+
+
+def _withdrawer(approval: ApprovalRecord, closed_by: str) -> str:
+    """Who withdrew (their user ID, or a name): named as their approval names them (only the requester withdraws)."""
+    mine = [a for a in approval.approvals if a.user_id == closed_by]
+    return _approver(mine[0]) if mine else person(closed_by)
 
 
 _APPROVAL_STATE = {
@@ -75,11 +87,11 @@ _APPROVAL_STATE = {
 def approval_line(approval: ApprovalRecord) -> str:
     """A request under a two-person rule that sent nothing (yet): who asked, who approved, how it stands."""
     first = approval.approvals[0] if approval.approvals else None
-    asked = f"{person(first.user_id or first.display)}, {_when(first.at)}" if first else "someone"
+    asked = f"{_approver(first)}, {_when(first.at)}" if first else "someone"
     state = _APPROVAL_STATE.get(approval.state, approval.state)
     line = f"{state} ({approval.count} of {approval.required} approvals): asked by {asked}"
     if approval.state == "withdrawn" and approval.closed_by:
-        line += f"; withdrawn by {person(approval.closed_by)}"
+        line += f"; withdrawn by {_withdrawer(approval, approval.closed_by)}"
     return line + f"\n      approved by {_approvers(approval)}"
 
 

@@ -24,13 +24,15 @@ The front end, on the Slack front end's own logic (one grammar, `slack_app.gramm
 - commands.py: `@cpp ops|status|cancel|history|help`, answered with cards; a confirmation is shared with no buttons
   and a `refresh` for its asker. clicks.py: the `Action.Execute` verbs (verbs.py), each checked for whoever sent
   it - refresh (Confirm only for a permitted person), Confirm (the shared confirm, a Teams request: twenty clicks,
-  one cancel), Never mind, Cancel…, Stop watching.
+  one cancel), Never mind, Cancel…, Stop watching, and a two-person request's Approve and Withdraw (the Slack
+  listeners, the same decisions and record).
 - cards.py: the answers rendered once, as Slack's (the same words), turned into Adaptive Cards.
 - address.py: a conversation and the validated serviceUrl it is reached through, as the one conversation ID the
   pipeline carries.
 - chat_port.py: the chat port (`cppcancel.chat`): the cancel's card posted once, kept current by
   `PUT /v3/conversations/{id}/activities/{activityId}`, a reply under it per status change, the confirmation card
-  pointed at it; the token only under the stored, validated serviceUrl.
+  pointed at it; a two-person rule's approval card, replaced in place as the record changes; the token only under
+  the stored, validated serviceUrl.
 
 Limits: bots cannot post cards in private channels; a click is answered inside its HTTP request (the always-ready
 instance matters as for Slack); a person without an Entra object ID is refused (no policy can name them).

@@ -56,6 +56,7 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 _MENTION = re.compile(r"<@([A-Za-z0-9-]+)>")
 _CHANNEL = re.compile(r"<#([^|>]+)(?:\|([^>]*))?>")
+_SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}\Z")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -68,11 +69,19 @@ def markdown(text: str, names: Mapping[str, str] | None = None) -> str:
     text = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     text = _MENTION.sub(lambda m: names.get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(lambda m: m.group(2) or "a Slack channel", text)
+    text = _CHANNEL.sub(_channel, text)
     text = _BOLD.sub(lambda m: f"**{m.group(1)}**", text)
     text = _EMOJI_CODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
     text = _CODE.sub(lambda m: m.group(1), text)  # Adaptive Card Markdown has no inline code
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _channel(found: re.Match[str]) -> str:
+    """A channel reference: its label; a Slack channel's ID (a record of a Slack cancel) as such; a Teams channel's
+    ID (a Teams caller's own channel) as the channel the card is in."""
+    if found.group(2):
+        return found.group(2)
+    return "a Slack channel" if _SLACK_CHANNEL_ID.match(found.group(1)) else "this channel"
 
 
 def teams_words(message: Message) -> Message:

@@ -11,6 +11,12 @@ environment proxies. The calls (Bot Framework REST API, ../shared/reference/team
 Each activity makes its calls synchronously with `requests` (one or two a run), not through the SDK's async client:
 the orchestrations' activities never load the SDK.
 
+A two-person rule's request (`ask_approval` / `show_approval`, `cppcancel.approvals`) is one more card: posted once
+to the request's conversation, saying who asked, what will be cancelled, how many approvals are still needed and
+until when, with **Approve** (`Action.Execute`, destructive style) and **Withdraw** (for whoever asked: the listener
+refuses anyone else), and replaced in place by PUT to that activity as approvals arrive and when the cancel is sent,
+withdrawn or expires (then without actions). The clicks are answered by `teams_app.clicks`, for whoever clicked.
+
 What is said is rendered once, as for Slack (`slack_app.progress`: the same words from the same watch decisions),
 as Adaptive Cards (`teams_app.cards`); the progress card carries **Stop watching** (`Action.Execute`, answered by
 `teams_app.clicks`) until the end. Failures are sorted as Slack's are: 429 comes back as `retryAfterS` (the
@@ -23,26 +29,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
+from cppcancel.approvals import ApprovalRecord
 from cppcancel.chat import ChatResult, ChatUpdate, ProgressView, Rendering, ReportResult
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
 from cppcancel.settings import get_settings
 from slack_app import progress
+from slack_app.approval_message import render_approval
 from slack_app.blockkit import Message
 from teams_app import cards
 from teams_app.address import Address
 from teams_app.outbound import allowed
-from teams_app.verbs import STOP_WATCH
+from teams_app.verbs import APPROVE_CANCEL, STOP_WATCH, WITHDRAW_CANCEL
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = (5.0, 15.0)
 PROGRESS_BUTTONS: cards.ButtonMap = {"stop_watching": cards.value_button(STOP_WATCH)}
+APPROVAL_BUTTONS: cards.ButtonMap = {
+    "approve_cancel": cards.value_button(APPROVE_CANCEL),
+    "withdraw_cancel": cards.value_button(WITHDRAW_CANCEL),
+}
 POINTER = "Cancel requested: the card below follows it until it ends."
 
 
@@ -122,6 +135,19 @@ def _retry_after(value: str | None) -> float:
         return max(1.0, float(value)) if value else 1.0
     except ValueError:
         return 1.0
+
+
+def approval_card(request: CancelRequest, record: ApprovalRecord) -> tuple[cards.Card, str]:
+    """The approval request's card as the record stands (and its plain-text summary): Slack's message, in Teams'
+    words, with people named (the requester and each approver by their Entra object ID; a withdrawal by its
+    requester, who is the only one who can withdraw)."""
+    requester = request.requester
+    shown = record
+    if record.closed_by and record.closed_by == requester.user_id:
+        shown = replace(record, closed_by=requester.display)
+    message = render_approval(request, shown)
+    names = {**_names(requester), **{a.user_id: a.display for a in record.approvals if a.user_id}}
+    return cards.to_card(cards.teams_words(message), names=names, buttons=APPROVAL_BUTTONS), message.text
 
 
 def card_activity(card: cards.Card, text: str, reply_to: str | None = None) -> dict[str, Any]:
@@ -218,6 +244,38 @@ class TeamsChat:
                     raise
                 log.warning("progress card %s is gone; posting a new one", update.ts)
         return connector.send(card_activity(card, update.text))
+
+    def ask_approval(self, request: CancelRequest, approval: ApprovalRecord) -> ReportResult:
+        """POST the approval request's card to the request's conversation (one post); its activity ID is what
+        `show_approval` PUTs over. Transient failures (and a 429) are raised for the activity retry; a refusal for
+        good is the result (nobody can approve: the request expires, nothing is sent)."""
+        place = request.slack
+        connector = _connector(place.channel_id) if place is not None else None
+        if connector is None:
+            return ReportResult(slack_error="no_channel")
+        card, text = approval_card(request, approval)
+        try:
+            activity_id = connector.send(card_activity(card, text))
+        except TeamsRefused as exc:
+            if exc.retry_after_s is not None:
+                raise TeamsTransientError("the Bot Connector asked to wait") from None
+            log.warning("the Bot Connector refused the approval request: %s", exc.code)
+            return ReportResult(slack_error=exc.code)
+        return ReportResult(activity_id, "channel")
+
+    def show_approval(self, request: CancelRequest, approval: ApprovalRecord, message_ts: str) -> ChatResult:
+        """PUT the card as the record stands over the one `ask_approval` posted (an idempotent replace)."""
+        place = request.slack
+        connector = _connector(place.channel_id) if place is not None else None
+        if connector is None:
+            return ChatResult(False, error="no_channel")
+        card, text = approval_card(request, approval)
+        try:
+            connector.send(card_activity(card, text), message_ts)
+        except TeamsRefused as exc:
+            log.warning("the Bot Connector refused the approval request's update: %s", exc.code)
+            return ChatResult(False, retry_after_s=exc.retry_after_s, error=exc.code)
+        return ChatResult(True, message_ts)
 
 
 CHAT = TeamsChat()

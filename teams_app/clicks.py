@@ -12,6 +12,10 @@ anyone can send any verb with any data, so nothing here trusts the card:
   conversation's address, the confirmation card's ID to point at the announcement, `chat: teams`. Twenty clicks,
   one orchestration; two confirmations of one offer, one cancel (the record and lock).
 - `abortCancel`, `openCancel` (ops' Cancel…), `stopWatch`: the Slack listeners themselves.
+- `approveCancel`, `withdrawCancel` (a two-person request's card, `teams_app.chat_port`): the Slack listeners of
+  `slack_app.listeners.approve_cancel` themselves - the request read from the app's record, the very rule it was
+  granted under checked again for the clicker, self-approval told apart by the Teams user (`teams:<Entra ID>`), each
+  change applied by the record and announced to the waiting cancel orchestration. Twenty clicks, one approval.
 The listeners speak through `Click.say`; `TeamsClick` keeps what they said, and the last message becomes the card.
 """
 
@@ -31,6 +35,7 @@ from slack_app.actions import CancelTicket, InvalidValue
 from slack_app.blockkit import Message
 from slack_app.listeners import lookup, targets
 from slack_app.listeners.abort_cancel import abort_cancel
+from slack_app.listeners.approve_cancel import approve_cancel, withdraw_cancel
 from slack_app.listeners.confirm_cancel import confirm, fresh
 from slack_app.listeners.frame import Click
 from slack_app.listeners.open_cancel import open_cancel
@@ -39,7 +44,15 @@ from teams_app import cards
 from teams_app.cards import Card, teams_words
 from teams_app.commands import SLASH
 from teams_app.turn import TeamsAttempt, TeamsCaller, TeamsRuntime
-from teams_app.verbs import ABORT_CANCEL, CONFIRM_CANCEL, OPEN_CANCEL, REFRESH_CANCEL, STOP_WATCH
+from teams_app.verbs import (
+    ABORT_CANCEL,
+    APPROVE_CANCEL,
+    CONFIRM_CANCEL,
+    OPEN_CANCEL,
+    REFRESH_CANCEL,
+    STOP_WATCH,
+    WITHDRAW_CANCEL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +136,8 @@ VERBS: Mapping[str, tuple[str, Callable[[Click], None]]] = {
     ABORT_CANCEL: ("abort_cancel", abort_cancel),
     OPEN_CANCEL: ("open_cancel", open_cancel),
     STOP_WATCH: ("stop_watching", stop_watching),
+    APPROVE_CANCEL: ("approve_cancel", approve_cancel),
+    WITHDRAW_CANCEL: ("withdraw_cancel", withdraw_cancel),
 }
 
 

@@ -8,3 +8,5 @@ CONFIRM_CANCEL = "confirmCancel"
 ABORT_CANCEL = "abortCancel"  # Never mind
 OPEN_CANCEL = "openCancel"  # ops' Cancel…: a confirmation of that target
 STOP_WATCH = "stopWatch"  # the progress card's Stop watching
+APPROVE_CANCEL = "approveCancel"  # a two-person request's Approve (`cppcancel.approvals`)
+WITHDRAW_CANCEL = "withdrawCancel"  # its Withdraw (only whoever asked may)

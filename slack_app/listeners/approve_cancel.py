@@ -8,6 +8,13 @@ Withdraw is for whoever asked, while the request is pending. The record applies 
 that changed it then raises the event named after the change (`approval_event`) on the cancel orchestration, which
 reads the record and goes on. A raise that fails costs only time: within a minute the orchestration reads the record
 again. Every click is audited, allowed or refused.
+
+People are told apart by the chat the click came from and their user ID there (`identity_key` with the attempt's
+`source`): the Teams front end answers its Approve and Withdraw actions with these same listeners
+(`teams_app.clicks`), so both chats go through one set of checks, the same decisions and the one record. A request
+is approved and withdrawn only in the chat it was posted to (`ApprovalRecord.chat`; a webhook's, in Slack): the app
+cannot tell one person's Slack and Teams accounts apart, so taking approvals across chats would let them approve
+their own request.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ def approve_cancel(click: Click) -> None:
         return
     attempt = click.attempt
     who = attempt.who
-    key = identity_key(chat="slack", user_id=who.user_id, caller=None)
+    key = _key(click)
     if key == record.requested_by:  # said before the policy: the most specific reason there is
         _answer(click, Outcome(Decision.SELF_APPROVAL, record))
         return
@@ -76,8 +83,14 @@ def withdraw_cancel(click: Click) -> None:
     if record is None:
         return
     who = click.attempt.who
-    key = identity_key(chat="slack", user_id=who.user_id, caller=None)
+    key = _key(click)
     _change(click, ref, lambda r: withdraw(r, key, who.user_id, utc_now()))  # shown as a mention
+
+
+def _key(click: Click) -> str:
+    """Who clicked, for self-approval and "already approved": the chat the click came from, and its user there."""
+    attempt = click.attempt
+    return identity_key(chat=attempt.source, user_id=attempt.who.user_id, caller=None)
 
 
 def _recorded(click: Click) -> tuple[ApprovalRef, ApprovalRecord | None]:
@@ -94,6 +107,10 @@ def _recorded(click: Click) -> tuple[ApprovalRef, ApprovalRecord | None]:
         return ref, None
     if record is None:
         raise InvalidValue("no approval request of this cancel is recorded")
+    if record.chat != attempt.source:  # one person's accounts in two chats are two keys: never mixed
+        attempt.record("refused", "refused", reason=f"the request was asked in {record.chat}")
+        click.say(approval_message.other_chat_message(record.chat, attempt.ref), replace_original=False)
+        return ref, None
     return ref, record
 
 

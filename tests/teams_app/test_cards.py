@@ -27,6 +27,11 @@ def test_slack_mrkdwn_becomes_adaptive_card_markdown() -> None:
     assert cards.markdown("<https://example.com/a|the log>") == "[the log](https://example.com/a)"
 
 
+def test_a_channel_without_a_label_is_a_slack_one_by_its_id_or_else_the_teams_channel_the_card_is_in() -> None:
+    assert cards.markdown("posted in <#C0RELEASES>") == "posted in a Slack channel"
+    assert cards.markdown("posted in <#19:local-releases@thread.tacv2>") == "posted in this channel"
+
+
 def test_buttons_become_the_actions_mapped_and_no_others() -> None:
     slack = message(
         "t",

@@ -5,8 +5,11 @@ serviceUrl could not have been validated gets nothing, and the bot's token goes 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from cppcancel.approvals import Approval, ApprovalNeed, ApprovalRecord
 from cppcancel.chat import ChatUpdate, chat_for
 from cppcancel.contracts import CancelOutcome, CancelRequest, Requester, SlackTarget
 from cppcancel.targets import PublishTarget
@@ -15,7 +18,7 @@ from devhost.standins.teams import BotConnectorStandIn
 from teams_app.address import Address
 from teams_app.cards import card_of_activity, readable, text_block
 from teams_app.chat_port import TeamsTransientError
-from tests.teams_app.conftest import AMY
+from tests.teams_app.conftest import AMY, BEN
 
 CONVERSATION = "19:releases@thread.tacv2;messageid=1700000000000"
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [text_block("progress")]}
@@ -115,3 +118,83 @@ def test_an_address_the_app_could_not_have_validated_gets_nothing(
     assert (result.ok, result.error) == (False, "invalid_address")
     assert chat_for("teams").announce(request(place), CancelOutcome("cancelled", 200), utc_now()).message_ts is None
     assert connector.requests == []
+
+
+def _approval(person_id: str, name: str, at: str) -> Approval:
+    return Approval(f"teams:{person_id}", name, at, person_id)
+
+
+AMY_APPROVES = _approval(AMY.aad_object_id, "Amy", "2026-12-01T10:00:00Z")
+
+
+def approval_asked(place: str, required: int) -> tuple[CancelRequest, ApprovalRecord]:
+    """Amy's request under a rule asking `required` approvals, and its record with her approval."""
+    asked = replace(request(place), approval=ApprovalNeed(required, "r1", 900.0))
+    record = ApprovalRecord(
+        instance_id=asked.instance_id,
+        publisher_id="contoso",
+        offer_id="contoso-vm-offer",
+        requested_by=AMY_APPROVES.key,
+        required=required,
+        rule="r1",
+        expires_at="2026-12-01T10:15:00Z",
+        approvals=(AMY_APPROVES,),
+        chat="teams",
+    )
+    return asked, record
+
+
+def test_the_approval_card_is_posted_once_and_replaced_in_place_as_the_record_changes(
+    place: str, connector: BotConnectorStandIn
+) -> None:
+    chat = chat_for("teams")
+    asked, record = approval_asked(place, 3)
+    amy = AMY_APPROVES
+    posted = chat.ask_approval(asked, record)
+    (first,) = connector.activities
+    card = card_of_activity(first.body)
+    assert card is not None and (first.verb, posted.message_ts) == ("post", first.activity_id)
+    said = readable(card)
+    assert "Amy asks to cancel contoso/contoso-vm-offer" in said and "2 more approvals" in said, said
+    assert "2026-12-01 10:15 UTC" in said and AMY.aad_object_id not in said
+    assert [(a["verb"], a.get("style")) for a in card["actions"]] == [
+        ("approveCancel", "destructive"),
+        ("withdrawCancel", None),
+    ]
+
+    ben = _approval(BEN.aad_object_id, "Ben", "2026-12-01T10:01:00Z")
+    two = replace(record, approvals=(amy, ben), changes=1)
+    withdrawn = replace(two, state="withdrawn", closed_by=AMY.aad_object_id, changes=2)
+    assert posted.message_ts is not None
+    for shown in (two, withdrawn, replace(two, state="expired"), replace(two, state="approved")):
+        assert chat.show_approval(asked, shown, posted.message_ts).ok
+    cards = [card_of_activity(a.body) or {} for a in connector.activities]
+    assert [a.verb for a in connector.activities] == ["post", "put", "put", "put", "put"]
+    assert {a.activity_id for a in connector.activities} == {first.activity_id}
+    texts = [readable(c) for c in cards]
+    assert "Approved so far (2 of 3):** Amy (2026-12-01 10:00 UTC), Ben" in texts[1] and "1 more approval" in texts[1]
+    assert "withdrawn by Amy: nothing was sent" in texts[2] and "expired" in texts[3] and "approved" in texts[4]
+    assert [bool(c.get("actions")) for c in cards] == [True, True, False, False, False]
+    assert not any(AMY.aad_object_id in t or BEN.aad_object_id in t for t in texts)
+    assert all(a.token == connector.token for a in connector.activities)
+
+
+def test_an_approval_card_that_cannot_be_written_is_a_wait_a_retry_or_a_value(
+    place: str, connector: BotConnectorStandIn
+) -> None:
+    chat = chat_for("teams")
+    asked, record = approval_asked(place, 2)
+    connector.fail_next(429, retry_after="3")
+    with pytest.raises(TeamsTransientError):  # the post: the activity retry tries again
+        chat.ask_approval(asked, record)
+    connector.fail_next(403)
+    assert chat.ask_approval(asked, record).slack_error == "teams_http_403"
+    connector.fail_next(429, retry_after="3")
+    throttled = chat.show_approval(asked, record, "1700000000009")
+    assert throttled.rate_limited and throttled.retry_after_s == 3.0
+    connector.fail_next(502)
+    with pytest.raises(TeamsTransientError):
+        chat.show_approval(asked, record, "1700000000009")
+    assert connector.activities == []
+    nowhere = replace(asked, slack=SlackTarget("not an address"))
+    assert chat.ask_approval(nowhere, record).message_ts is None

@@ -2,7 +2,7 @@
 pattern (an external event raced against a durable timer, `task_any`), with the app's record deciding.
 
     open_approval     (with retry)  the record: who asked (the first approval), the rule, the deadline
-    ask_approval      (with retry)  the chat message with Approve / Withdraw
+    ask_approval      (with retry)  the chat message with Approve / Withdraw (not posted: closed at once, below)
     loop while the record says "pending":
         custom status "awaiting_approval" (approvals so far: the webhook's status URL shows it)
         task_any([timer(min(deadline, now + RECHECK_S)), event approval_change_{k+1}])
@@ -81,7 +81,15 @@ def await_approvals(context: OrchestrationContext, request: CancelRequest) -> Ge
             (yield context.call_activity_with_retry(ASK_APPROVAL, APPROVAL_RETRY, asked))
         ).message_ts
     except Exception:
-        message_ts = None  # nobody could be asked: the request expires at its deadline, nothing is sent
+        message_ts = None
+    if message_ts is None:  # nobody could be asked, so nobody can approve: closed now, not left to expire unseen
+        closed = {"request": request.to_json(), "messageTs": None, "expire": True}
+        try:
+            record = ApprovalRecord.from_entity(
+                json_object((yield context.call_activity_with_retry(REFRESH_APPROVAL, APPROVAL_RETRY, closed)))
+            )
+        except Exception:  # the record could not be closed: fail closed all the same, nothing is sent
+            record = ApprovalRecord.from_entity({**record.to_entity(), "state": "expired"})
     deadline = record.deadline or expires
     while record.state == "pending":
         context.set_custom_status(awaiting_status(request, record))

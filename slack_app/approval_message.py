@@ -68,6 +68,20 @@ def render_approval(request: CancelRequest, record: ApprovalRecord) -> Message:
     return message(fallback, [section(text), notes, _controls(request, record)])
 
 
+def render_approval_not_posted(request: CancelRequest, channel_id: str, slack_error: str) -> Message:
+    """To the requester alone (the response_url) when the request cannot be posted where others could approve it:
+    it is closed at once rather than left to expire unseen, and the person is told how to fix that."""
+    target = request.target
+    why = f"I can't post in <#{channel_id}> (Slack said {code(slack_error)})"
+    fix = "Invite me to the channel (`/invite @cppcancel`) and ask again."
+    text = f"{why}, so nobody else can see this request to approve it: it is closed and nothing was sent. {fix}"
+    rich = (
+        f"⚠️ {why}, so nobody else can see the request to cancel {target.marked} to approve it: it is closed and "
+        f"*nothing was sent*. {fix}"
+    )
+    return message(text, [section(rich)])
+
+
 # -- the ephemeral answers of Confirm, Approve and Withdraw ------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from cppcancel.approvals import ApprovalRecord
 from cppcancel.chat import ChatResult, ChatUpdate, ProgressView, Rendering, ReportResult
 from cppcancel.contracts import CancelOutcome, CancelRequest, SlackTarget
 from cppcancel.settings import get_settings
-from slack_app.approval_message import render_approval
+from slack_app.approval_message import render_approval, render_approval_not_posted
 from slack_app.blockkit import Message
 from slack_app.progress import (
     render_cancel_report,
@@ -168,21 +168,29 @@ class SlackChat:
 
     def ask_approval(self, request: CancelRequest, approval: ApprovalRecord) -> ReportResult:
         """Post the approval request in the request's channel (one post). Transient failures are raised for the
-        activity's retry; a channel the bot cannot post in is the result (nobody can approve: the request expires)."""
+        activity's retry; a channel the bot cannot post in is the result (nobody can approve: the request is closed
+        at once), and the requester is told so on the response_url, with how to fix it."""
         from slack_sdk.errors import SlackApiError
 
         from slack_app.web import SlackTransientError, error_code, is_transient, retry_after_s, web_client
 
         if request.slack is None:
             return ReportResult(slack_error="no_channel")
+        slack = request.slack
         body = render_approval(request, approval)
         try:
-            response = web_client(get_settings()).chat_postMessage(channel=request.slack.channel_id, **body.to_kwargs())
+            response = web_client(get_settings()).chat_postMessage(channel=slack.channel_id, **body.to_kwargs())
         except SlackApiError as exc:
+            code = error_code(exc)
             if is_transient(exc) or retry_after_s(exc) is not None:
-                raise SlackTransientError(f"Slack chat.postMessage failed: {error_code(exc)}") from None
-            log.warning("Slack refused the approval request: %s", error_code(exc))
-            return ReportResult(slack_error=error_code(exc))
+                raise SlackTransientError(f"Slack chat.postMessage failed: {code}") from None
+            log.warning("Slack refused the approval request: %s", code)
+            if code in NO_CHANNEL_ACCESS and slack.response_url:  # the requester is told, and the request closes
+                note = render_approval_not_posted(request, slack.channel_id, code)
+                return ReportResult(
+                    None, "response_url" if _post_response_url(slack.response_url, note) else None, code
+                )
+            return ReportResult(slack_error=code)
         return ReportResult(str(response["ts"]), "channel")
 
     def show_approval(self, request: CancelRequest, approval: ApprovalRecord, message_ts: str) -> ChatResult:

@@ -205,3 +205,32 @@ def test_an_event_that_comes_while_a_recheck_reads_costs_at_most_one_more_rechec
     s.fire()
     refreshed(s, with_approvals(pending(), BOB), seen=0)
     s.activity(SEND_CANCEL)
+
+
+def _asked_nobody(s: Stepper) -> None:
+    """Nobody can approve a request that could not be posted: the record is closed at once, nothing waits for it."""
+    _, payload = s.activity(REFRESH_APPROVAL)
+    assert payload["expire"] is True and payload["messageTs"] is None
+    assert not s.turn.timers, "no wait for approvals that cannot come"
+    s.complete(replace(pending(), state="expired", changes=1).to_entity())
+    assert s.turn.done and s.turn.output["status"] == "expired" and SEND_CANCEL not in s.trace
+
+
+def test_a_request_the_channel_refused_is_closed_at_once(cancel_fn: OrchestratorFn) -> None:
+    request = replace(cancel_request(), approval=ApprovalNeed(2, "r1", 900.0))
+    s = Stepper(cancel_fn, "cancel_orchestrator", request.to_json(), T0, request.instance_id)
+    s.complete(pending().to_entity(), OPEN_APPROVAL)
+    s.complete({"messageTs": None, "deliveredVia": "response_url", "slackError": "not_in_channel"}, ASK_APPROVAL)
+    _asked_nobody(s)
+    assert s.now == T0, "closed without waiting for the deadline"
+
+
+def test_a_request_that_could_not_be_posted_at_all_is_closed_at_once(cancel_fn: OrchestratorFn) -> None:
+    request = replace(cancel_request(), approval=ApprovalNeed(2, "r1", 900.0))
+    s = Stepper(cancel_fn, "cancel_orchestrator", request.to_json(), T0, request.instance_id)
+    s.complete(pending().to_entity(), OPEN_APPROVAL)
+    for _ in range(3):  # the activity's retries, all failing
+        s.fail("Slack is down", ASK_APPROVAL)
+        if s.turn.timers and not s.turn.activities:
+            s.fire()
+    _asked_nobody(s)

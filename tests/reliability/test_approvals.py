@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from cppcancel.audit import AUDIT_LOGGER
-from devhost.standins.slack import SlackMessage
+from devhost.standins.slack import SlackFault, SlackMessage
 from tests.conftest import ALICE, BOB, MALLORY
 from tests.reliability.conftest import RELEASE_CREW, Rig, settings_changed
 from tests.slack_app.helpers import find_button
@@ -172,6 +172,33 @@ def test_the_timeout_sends_nothing_and_says_so(
         ("approval", "approval_expired"),
         ("approve_cancel", "refused"),
     ]
+
+
+def test_a_request_the_bot_cannot_post_is_closed_at_once_and_the_requester_is_told_why(
+    two_person: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app is not in the channel: nobody else could see the request to approve it, so it is closed at once
+    (not left to expire unseen for APPROVAL_TIMEOUT_S) and the requester is told, on her own reply, how to fix it."""
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    rig = two_person
+    rig.standin.add_fault(
+        SlackFault(method="chat.postMessage", status=200, error="not_in_channel", contains="asks to cancel")
+    )
+    reply = rig.slack.command("cancel contoso contoso-vm-offer", channel=rig.channel)
+    found = [b for b in reply.buttons() if b.get("action_id") == "confirm_cancel"]
+    if not found:  # a loaded machine: the answer was "Looking up…", the confirmation follows on the response_url
+        rig.standin.wait_for(lambda ms: any("confirm_cancel" in json.dumps(m.blocks) for m in ms), 20)
+        later = [m for m in rig.standin.messages if "confirm_cancel" in json.dumps(m.blocks)]
+        found = [find_button(later[0].blocks, "confirm_cancel")]
+    assert rig.slack.click("confirm_cancel", found[0]["value"], channel=rig.channel, key="alice").status == 200
+    [cancel] = rig.cancels()
+    ended = rig.output(cancel.instance_id)
+    assert ended["status"] == "expired"
+    told = rig.slack.last_response("alice").text or ""
+    assert "I can't post in" in told and "not_in_channel" in told and "nothing was sent" in told, told
+    assert "/invite" in told
+    assert approval_requests(rig) == [] and rig.cancel_posts() == 0
+    assert [o for _, o, *_ in audited(caplog)] == ["awaiting_approval", "approval_expired"]
 
 
 def test_the_requester_withdraws_and_nothing_is_sent(two_person: Rig, caplog: pytest.LogCaptureFixture) -> None:

@@ -35,6 +35,37 @@ from tests.poll_function.watch_script import (
 )
 
 
+def assert_one_reply_per_status_change(s: Stepper) -> None:
+    """The whole watch's calls, in order: a Slack update only when something changed, one thread reply per status."""
+    timers = [step for step in s.trace if step.startswith("timer")]
+    assert s.trace == [
+        "load_watch_params",
+        "poll_operation",
+        "update_slack",
+        timers[0],
+        "poll_operation",
+        timers[1],
+        "poll_operation",
+        "update_slack",
+        timers[2],
+        "poll_operation",
+        "update_slack",
+        timers[3],
+        "poll_operation",
+        timers[4],
+        "poll_operation",
+        "update_slack",
+        "record_watch_end",
+    ]
+    replies = [
+        json.loads(call.input_json or "{}").get("threadText")
+        for turn in s.turns
+        for call in turn.activities
+        if call.name == UPDATE_SLACK
+    ]
+    assert len([r for r in dict.fromkeys(replies) if r]) == 2  # one per status change: running, completed
+
+
 def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> None:
     s = start(watch_fn)
     _, poll_input = s.activity(POLL_OPERATION)
@@ -91,33 +122,7 @@ def test_a_whole_operation_from_202_to_completed(watch_fn: OrchestratorFn) -> No
         "error": None,
         "slackError": None,
     }
-    timers = [step for step in s.trace if step.startswith("timer")]
-    assert s.trace == [
-        "load_watch_params",
-        "poll_operation",
-        "update_slack",
-        timers[0],
-        "poll_operation",
-        timers[1],
-        "poll_operation",
-        "update_slack",
-        timers[2],
-        "poll_operation",
-        "update_slack",
-        timers[3],
-        "poll_operation",
-        timers[4],
-        "poll_operation",
-        "update_slack",
-        "record_watch_end",
-    ]
-    replies = [
-        json.loads(call.input_json or "{}").get("threadText")
-        for turn in s.turns
-        for call in turn.activities
-        if call.name == UPDATE_SLACK
-    ]
-    assert len([r for r in dict.fromkeys(replies) if r]) == 2  # one per status change: running, completed
+    assert_one_reply_per_status_change(s)
 
 
 def test_custom_status_mirrors_progress_for_http_status_queries(watch_fn: OrchestratorFn) -> None:

@@ -13,7 +13,9 @@ through real, signed HTTP, exactly as Slack would send it:
 7. the pipeline registers a configure job; alice cancels it (`job=`) -> one POST, followed to `completed (cancelled)`
 8. alice: `/cpp ops` of an Azure Application offer, then a bare `/cpp cancel` -> its in-progress submission, Confirm,
    one DELETE, followed until the submission is gone
-9. Microsoft Teams: amy `@cpp cancel`s another publish from a channel, confirms on her own version of the card, and
+9. the two-person rule: alice confirms the cancel of an Azure Application whose rule asks two approvals -> nothing is
+   sent; her own Approve is refused; bob's Approve sends the one DELETE
+10. Microsoft Teams: amy `@cpp cancel`s another publish from a channel, confirms on her own version of the card, and
    the watcher keeps one card current in place (`devhost.demo.teams`)
 
 It exits 0 only if every step did what it should, and otherwise says which step failed and what was missing.
@@ -30,13 +32,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from devhost.demo import jobs, submissions, teams
+from devhost.demo import approvals, jobs, submissions, teams
 from devhost.demo.render import Conversation
 from devhost.demo.story import ALICE, CHANNEL, CHANNEL_NAME, MALLORY, PUBLISHER, StepFailed, Story
 from devhost.host import DevHost, DevHostOptions
 
 DEMO_POLICY = {
-    "rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]}, jobs.PIPELINE_RULE, teams.TEAMS_RULE]
+    "rules": [
+        {"publishers": [PUBLISHER], "offers": ["*"], "users": [ALICE]},
+        jobs.PIPELINE_RULE,
+        teams.TEAMS_RULE,
+        approvals.APPROVAL_RULE,
+    ]
 }
 # Settings the demo owns: a developer's own environment must not send the demo to real services.
 _CLEARED = (
@@ -80,7 +87,9 @@ def _tail(path: Path, lines: int = 25) -> list[str]:
 
 def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> int:
     began = time.monotonic()
-    talk = Conversation(people={ALICE: "alice", MALLORY: "mallory"}, channels={CHANNEL: CHANNEL_NAME})
+    talk = Conversation(
+        people={ALICE: "alice", MALLORY: "mallory", approvals.BOB: "bob"}, channels={CHANNEL: CHANNEL_NAME}
+    )
     data_dir = Path(tempfile.mkdtemp(prefix="cppcancel-demo-"))
     log_file = _log_to(data_dir, log_level)
     host = _demo_host(app, data_dir, talk)
@@ -93,6 +102,7 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
             raise StepFailed(f"the dev host could not start: {type(exc).__name__}: {exc}") from exc
         talk.say(f"  dev host {host.origin} · CPP emulator · Slack stand-in · data {data_dir}")
         talk.say(f"  policy: alice ({ALICE}) may cancel {PUBLISHER}'s offers; mallory ({MALLORY}) may not")
+        talk.say(f"          {approvals.APPROVAL_OFFER} needs two approvals: alice and bob ({approvals.BOB})")
         talk.say(f"          in Teams, amy (Entra object ID {teams.AMY.aad_object_id}) may too")
         talk.say()
         talk.say(f"#{CHANNEL_NAME} " + "─" * 60)
@@ -100,6 +110,7 @@ def run_demo(*, app: str, keep_data: bool, log_level: str, timeout: float) -> in
         story.run()
         jobs.job_cancel(story)
         submissions.submission_cancel(story)
+        approvals.two_person_cancel(story)
         teams.teams_cancel(story)
     except StepFailed as failure:
         _report_failure(talk, story.passed if story else [], failure, log_file, began)

@@ -144,11 +144,13 @@ class Running:
 @dataclass(frozen=True)
 class Asker:
     """Who asks about a target, for the checks its API adds to the policy's: the policy and the caller's subject
-    (with a group lookup, for Slack), a webhook caller's name, and whether it is a cancel (a read asks less)."""
+    (with the group lookups of the chat it asks from: Slack's user groups, Entra groups for Teams), a webhook
+    caller's name, and whether it is a cancel (a read asks less)."""
 
     policy: Policy | None
     subject: Subject
     is_member: Membership | None = None
+    is_entra_member: Membership | None = None
     webhook_caller: str | None = None
     cancel: bool = True
 

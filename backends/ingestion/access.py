@@ -58,6 +58,7 @@ def refusal(settings: Settings, target: JobTarget, asker: Asker) -> Refusal | No
         registered_under,
         cancel=asker.cancel,
         is_member=asker.is_member,
+        is_entra_member=asker.is_entra_member,
         webhook_caller=asker.webhook_caller,
     )
 
@@ -72,6 +73,7 @@ def job_refusal(
     *,
     cancel: bool = True,
     is_member: Membership | None = None,
+    is_entra_member: Membership | None = None,
     webhook_caller: str | None = None,
 ) -> JobRefusal | None:
     """None when the job may be acted on under `publisher_id`/`offer_id`; `registered_under`: the job's registered
@@ -82,7 +84,15 @@ def job_refusal(
         return JobRefusal(JOB_OFFER_MISMATCH, refusals.offer_mismatch(job_id, publisher_id, offer_id))
     if not cancel:
         return None
-    verdict = authorize(policy, subject, publisher_id, offer_id, is_member=is_member, unregistered_job=True)
+    verdict = authorize(
+        policy,
+        subject,
+        publisher_id,
+        offer_id,
+        is_member=is_member,
+        is_entra_member=is_entra_member,
+        unregistered_job=True,
+    )
     if verdict.allowed:
         return None
     if verdict.missing is not Missing.UNREGISTERED_JOB:  # not allowed on the offer at all (normally checked first)

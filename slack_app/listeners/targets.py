@@ -29,9 +29,8 @@ log = logging.getLogger(__name__)
 
 def refusal(rt: Runtime, attempt: Attempt, target: Target, *, cancel: bool = True) -> Message | None:
     """The target's own check for the attempt's caller (audited when refused): None when it may go on."""
-    pol = rt.policy
-    is_member = rt.directory.is_member if pol is not None and pol.names_usergroups else None
-    asker = Asker(pol, attempt.who.subject, is_member=is_member, cancel=cancel)
+    is_member, is_entra_member = rt.group_lookups()  # the chat's own lookups (Teams' runtime answers Entra groups)
+    asker = Asker(rt.policy, attempt.who.subject, is_member=is_member, is_entra_member=is_entra_member, cancel=cancel)
     refused = backend_for(target).refusal(rt.settings, target, asker)
     if refused is None:
         return None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cppcancel.settings import reset_settings_cache
+from devhost.standins.ingestion import IngestionStandIn
 from devhost.standins.teams import PERSONAL_CHAT, BotConnectorClient, BotConnectorStandIn, Place
 from devhost.standins.teams.graph import DEFAULT_TOKEN as GRAPH_TOKEN
 from devhost.standins.teams.graph import GraphStandIn
@@ -138,3 +139,28 @@ def test_an_entra_group_lets_its_members_in_through_graph_and_only_then_is_graph
         connector.reset()
         teams_cpp.message("ops contoso contoso-vm-offer", MALLORY)
         assert len(graph.requests) == 2, "a policy that names no group asks Graph nothing"
+
+
+def test_an_entra_group_rule_that_trusts_unregistered_jobs_reaches_a_job_in_teams(
+    teams_cpp: BotConnectorClient, connector: BotConnectorStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's own check (`unregisteredJobs`) asks the same Entra groups as the offer's: a member is offered the
+    confirmation, a non-member is refused - the group is not read as "unknown" on the way to the job."""
+    job = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0231"
+    with GraphStandIn() as graph, IngestionStandIn() as jobs:
+        jobs.add_job(job)
+        graph.add_member(BEN.aad_object_id, RELEASE_GROUP)
+        monkeypatch.setenv("TEAMS_GRAPH_BASE_URL", graph.base_url)
+        monkeypatch.setenv("TEAMS_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
+        monkeypatch.setenv("INGESTION_BASE_URL", jobs.base_url)
+        monkeypatch.setenv("INGESTION_ACCESS_TOKEN", jobs.token)
+        rule = {"publishers": ["contoso"], "offers": ["*"], "users": [], "entraGroups": [RELEASE_GROUP]}
+        monkeypatch.setenv("CANCEL_POLICY", json.dumps({"rules": [{**rule, "unregisteredJobs": True}]}))
+        reset_settings_cache()
+        teams_cpp.message(f"cancel contoso contoso-saas-offer job={job}", BEN)
+        shown = readable(posted_card(connector))
+        assert job in shown and "⛔" not in shown and "register" not in shown.lower(), shown
+        connector.reset()
+        teams_cpp.message(f"cancel contoso contoso-saas-offer job={job}", MALLORY)
+        assert "Missing permission" in readable(posted_card(connector))
+        assert jobs.cancel_count(job) == 0, "nothing is cancelled before Confirm"

@@ -19,6 +19,9 @@ param cancelPolicy object = {
 @description('Optional Slack channel ID that receives an audit line for every cancel. Empty: no audit channel.')
 param auditChannelId string = ''
 
+@description('Publisher IDs this deployment serves on the Partner Center submission API (Azure Application offers), separated by spaces or commas (SUBMISSION_API_PUBLISHERS). Empty: none is looked up there (deny by default).')
+param submissionApiPublishers string = ''
+
 @description('Extra tags for every resource.')
 param tags object = {}
 
@@ -200,6 +203,7 @@ module api 'app/api.bicep' = {
     appCertificateName: appCertificateName
     cancelPolicy: cancelPolicy
     auditChannelId: auditChannelId
+    submissionApiPublishers: submissionApiPublishers
     cppBaseUrl: cppBaseUrl
     cppApiVersion: cppApiVersion
     watchTimeoutSeconds: watchTimeoutSeconds

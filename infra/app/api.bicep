@@ -61,6 +61,8 @@ param appCertificateName string = ''
 @description('Authorization policy (the CANCEL_POLICY JSON), as an object.')
 param cancelPolicy object
 param auditChannelId string = ''
+@description('SUBMISSION_API_PUBLISHERS: the publishers served on the Partner Center submission API (empty: none).')
+param submissionApiPublishers string = ''
 param cppBaseUrl string = 'https://cloudpartner.azure.com'
 param cppApiVersion string = '2017-10-31'
 param watchTimeoutSeconds int = 86400
@@ -207,6 +209,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AUDIT_CHANNEL_ID'
           value: auditChannelId
+        }
+        {
+          name: 'SUBMISSION_API_PUBLISHERS'
+          value: submissionApiPublishers
         }
         {
           name: 'CPP_BASE_URL'

@@ -54,6 +54,7 @@ REQUIRED_SETTINGS = {
     "WEBHOOK_SECRET",
     "CANCEL_POLICY",
     "AUDIT_CHANNEL_ID",
+    "SUBMISSION_API_PUBLISHERS",
     "CPP_BASE_URL",
     "CPP_API_VERSION",
     "WATCH_TIMEOUT_S",
@@ -254,6 +255,14 @@ def test_app_settings_cover_what_the_code_reads(bicep_trees: Trees) -> None:
     settings = _app_settings(bicep_trees)
     assert set(settings) >= REQUIRED_SETTINGS, f"missing: {sorted(REQUIRED_SETTINGS - set(settings))}"
     assert not set(settings) & FORBIDDEN_SETTINGS, f"forbidden: {sorted(set(settings) & FORBIDDEN_SETTINGS)}"
+
+
+def test_submission_api_publishers_come_from_the_deployment(bicep_trees: Trees) -> None:
+    """A setting a team must set goes through the deployment (azd env -> parameter -> app setting): one made by hand
+    in the portal is replaced by the next provision, and the submission API would silently stop being asked."""
+    assert _app_settings(bicep_trees)["SUBMISSION_API_PUBLISHERS"] == "submissionApiPublishers"  # the parameter
+    parameters = json.loads((INFRA_DIR / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
+    assert parameters["submissionApiPublishers"] == {"value": "${SUBMISSION_API_PUBLISHERS}"}
 
 
 def test_host_storage_is_identity_based(bicep_trees: Trees) -> None:

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cppcancel.chat_ids import SLACK_CHANNEL_RE
 from slack_app.blockkit import Message
 
 Card = dict[str, Any]
@@ -56,7 +57,6 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 _MENTION = re.compile(r"<@([A-Za-z0-9-]+)>")
 _CHANNEL = re.compile(r"<#([^|>]+)(?:\|([^>]*))?>")
-_SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}\Z")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -81,7 +81,7 @@ def _channel(found: re.Match[str]) -> str:
     ID (a Teams caller's own channel) as the channel the card is in."""
     if found.group(2):
         return found.group(2)
-    return "a Slack channel" if _SLACK_CHANNEL_ID.match(found.group(1)) else "this channel"
+    return "a Slack channel" if SLACK_CHANNEL_RE.match(found.group(1)) else "this channel"
 
 
 def teams_words(message: Message) -> Message:

@@ -42,17 +42,6 @@ DEFAULT_CHAT = "slack"
 _CHATS = {"slack": "slack_app.chat_port", "teams": "teams_app.chat_port"}
 
 
-# The chats whose port collects a two-person rule's approvals (`ask_approval` / `show_approval`): the line a chat
-# joins once it implements them. A request under such a rule from any other chat is refused at its Confirm, never
-# started where nobody could approve it.
-_APPROVING_CHATS = frozenset({"slack", "teams"})
-
-
-def collects_approvals(name: str) -> bool:
-    """Whether the chat named `name` can ask for and show approvals (`cppcancel.approvals`)."""
-    return name in _APPROVING_CHATS
-
-
 def chat_json(name: str) -> dict[str, Any]:
     """The `chat` key of a message that answers to `name`: written only when it is not the default (Slack)."""
     return {} if name == DEFAULT_CHAT else {"chat": name}

@@ -144,16 +144,6 @@ def record_unavailable_message(ref: str) -> Message:
     return message(text, [section(f":warning: {escape(text)}"), context(f"ref {code(ref)}")])
 
 
-def not_collected_message(target: Target, required: int, ref: str) -> Message:
-    """Confirm in a chat that cannot collect approvals yet, under a rule that asks for them: nothing is started."""
-    return _refused(
-        f"The cancel of {target.words} needs {required} approvals under the team's policy, and approvals cannot be "
-        "collected in this chat yet: nothing was started. Ask for it in Slack (or from a pipeline naming a "
-        "slackChannel), where a second permitted person can approve it.",
-        ref,
-    )
-
-
 _CHAT_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
 
 

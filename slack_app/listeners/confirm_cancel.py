@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cppcancel.approvals import ApprovalNeed
-from cppcancel.chat import collects_approvals
 from cppcancel.contracts import CancelRequest, SlackTarget, Source, cancel_instance_id
 from cppcancel.start_cancel import AlreadyRequested, NotStarted, Started, StartResult, StatusUnreadable
 from cppcancel.targets import Target
@@ -63,11 +62,6 @@ def confirm(click: Click, request_for: RequestFor, source: Source) -> None:
     asked = utc_now()
     # What the clicker's rule asks beyond this Confirm (a two-person rule), whichever chat the request answers in.
     request = replace(request_for(click, ticket, asked), approval=_need(click))
-    if request.approval is not None and not collects_approvals(request.chat):
-        click.attempt.record("refused", "refused", reason=f"approvals cannot be collected in {request.chat}")
-        message = approval_message.not_collected_message(request.target, request.approval.required, click.attempt.ref)
-        click.say(message, replace_original=False)
-        return
     _answer(click, click.cancels.start_once(instance_id, request), asked, request)
 
 

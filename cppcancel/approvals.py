@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from cppcancel import jsonread
+from cppcancel.chat_ids import user_key
 from cppcancel.times import iso, parse_iso
 
 APPROVAL_EVENT_PREFIX = "approval_change_"
@@ -45,7 +46,7 @@ def identity_key(*, chat: str, user_id: str | None, caller: str | None) -> str:
     """Who someone is, for self-approval and "already approved": a webhook caller, or a chat's user."""
     if caller:
         return f"webhook:{caller}"
-    return f"{chat}:{(user_id or '').lower() if chat == 'teams' else user_id or ''}"
+    return f"{chat}:{user_key(chat, user_id or '')}"
 
 
 @dataclass(frozen=True)

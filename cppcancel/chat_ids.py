@@ -36,6 +36,11 @@ def is_guid(value: str) -> bool:
     return GUID_RE.match(value) is not None
 
 
+def user_key(chat: str, user_id: str) -> str:
+    """A person's ID as compared: Entra object IDs (Teams) in lower case, Slack IDs as Slack writes them."""
+    return user_id.lower() if chat == TEAMS else user_id
+
+
 def chat_of_user(value: str) -> Chat:
     """A rule's `users` entry: a Slack user ID or an Entra object ID (validated shapes only)."""
     return TEAMS if is_guid(value) else SLACK

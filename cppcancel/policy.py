@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cppcancel import refusals
-from cppcancel.chat_ids import SLACK, TEAMS, Chat
+from cppcancel.chat_ids import SLACK, TEAMS, Chat, user_key
 from cppcancel.policy_rules import PolicyError, Rule, parse_rule
 from cppcancel.refusals import Missing
 
@@ -197,7 +197,7 @@ class _Caller:
     def __init__(self, subject: Subject, is_member: Membership | None, is_entra_member: Membership | None) -> None:
         self.subject = subject
         user = subject.user_id
-        self.user = user.lower() if user is not None and subject.chat == TEAMS else user
+        self.user = user_key(subject.chat, user) if user is not None else None
         self.lookups = {SLACK: is_member, TEAMS: is_entra_member}
         self.unknown = False
         self._seen: dict[str, bool] = {}

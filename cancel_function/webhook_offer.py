@@ -58,10 +58,16 @@ def _claimed(target: Target, claimed: list[Running]) -> Target | Unresolved:
     )
 
 
-def resolve(settings: Settings, target: Target) -> Target | Unresolved:
-    """`target` as named - or, for the offer alone, what its APIs say it means (see the module docstring)."""
+def resolve(settings: Settings, target: Target, recorded: Target | None = None) -> Target | Unresolved:
+    """`target` as named - or, for the offer alone, what its APIs say it means (see the module docstring).
+
+    `recorded`: the target this delivery's cancel was started for, when it ran before (a retry of the same
+    webhook-id). What the offer alone meant then is what the app recorded, not what the offer has in flight now -
+    nothing, once that cancel went through - so a retry gets the first delivery's answer and no new lookup."""
     if target != offer_target(target.publisher_id, target.offer_id):
         return target
+    if recorded is not None and (recorded.publisher_id, recorded.offer_id) == (target.publisher_id, target.offer_id):
+        return recorded
     for backend in every_backend():
         try:
             claimed = backend.offer_claim(settings, target.publisher_id, target.offer_id)

@@ -43,13 +43,21 @@ from cancel_function.webhook_answers import (
 )
 from cppcancel import audit
 from cppcancel.approvals import ApprovalNeed
-from cppcancel.contracts import CancelRequest, Requester, SlackTarget
+from cppcancel.contracts import CancelRequest, Requester, SlackTarget, cancel_instance_id
 from cppcancel.http_errors import error_body
 from cppcancel.instances import InstanceStatus
 from cppcancel.policy import Subject, Verdict, authorize, load_policy_logged
 from cppcancel.sending import NOT_RECORDED
 from cppcancel.settings import Settings, SettingsError, get_settings
-from cppcancel.start_cancel import AlreadyRequested, CancelStarter, NotStarted, StartResult, StatusUnreadable
+from cppcancel.start_cancel import (
+    AlreadyRequested,
+    CancelStarter,
+    Found,
+    NotStarted,
+    StartResult,
+    StatusUnreadable,
+)
+from cppcancel.targets import Target
 from cppcancel.times import iso, utc_now
 from cppcancel.webhook_request import (
     WebhookBody,
@@ -259,11 +267,25 @@ def _check_target(settings: Settings, key: WebhookKey, body: WebhookCancel) -> N
     raise WebhookRefusal(403, refused.code, refused.message)
 
 
-def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelRequest]:
-    """The cancel webhook's admission (`admit`, then a job's own offer); the cancel request to start, or
-    WebhookRefusal."""
-    settings, key, body = admit(req, delivery, parse_webhook_body)
-    resolved = webhook_offer.resolve(settings, body.target)
+def _request_id(key: WebhookKey, delivery: Delivery) -> str:
+    """One delivery's request ID, and so its cancel's instance ID: the caller and its webhook-id, nothing else."""
+    assert delivery.webhook_id is not None  # verify_signature demands it
+    return f"{key.caller}:{delivery.webhook_id}"
+
+
+def _recorded_target(starter: CancelStarter, instance_id: str) -> tuple[Found | None, Target | None]:
+    """What the durable store holds under this delivery's instance ID, and the target it was started for."""
+    found = starter.find(instance_id)
+    request = found.request if isinstance(found, AlreadyRequested) else None
+    return found, request.target if request is not None else None
+
+
+def _admit(
+    settings: Settings, key: WebhookKey, body: WebhookCancel, delivery: Delivery, recorded: Target | None
+) -> CancelRequest:
+    """The cancel webhook's admission after `admit`: the target (`recorded` when this delivery ran before), then
+    its API's own check; the cancel request to start, or WebhookRefusal."""
+    resolved = webhook_offer.resolve(settings, body.target, recorded)
     if isinstance(resolved, webhook_offer.Unresolved):
         raise WebhookRefusal(
             resolved.status,
@@ -278,10 +300,9 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
     except WebhookRefusal as refusal:
         delivery.decision = "refused" if refusal.status == 403 else delivery.decision
         raise
-    assert delivery.webhook_id is not None  # verify_signature demands it
     need = _approval_need(settings, delivery, body)
-    cancel = CancelRequest(
-        request_id=f"{key.caller}:{delivery.webhook_id}",
+    return CancelRequest(
+        request_id=_request_id(key, delivery),
         source="webhook",
         target=body.target,
         requester=Requester(display=body.requested_by, caller=key.caller),
@@ -291,7 +312,6 @@ def _admit(req: func.HttpRequest, delivery: Delivery) -> tuple[Settings, CancelR
         slack=SlackTarget(body.slack_channel) if body.slack_channel else None,
         approval=need,
     )
-    return settings, cancel
 
 
 def _approval_need(settings: Settings, delivery: Delivery, body: WebhookCancel) -> ApprovalNeed | None:
@@ -339,14 +359,16 @@ async def handle_cancel(req: func.HttpRequest, client: df.DurableOrchestrationCl
     on a thread here too, reaching the durable client on this loop through the same `DurableBridge`.
     """
     delivery = Delivery(req.headers.get("webhook-id"))
+    starter = CancelStarter(DurableBridge(client, asyncio.get_running_loop()))
     try:
-        settings, cancel = _admit(req, delivery)
+        settings, key, body = admit(req, delivery, parse_webhook_body)
+        instance_id = cancel_instance_id("webhook", _request_id(key, delivery))
+        found, recorded = await asyncio.to_thread(_recorded_target, starter, instance_id)
+        cancel = _admit(settings, key, body, delivery, recorded)
     except WebhookRefusal as refusal:
         delivery.record(refusal.audit_outcome, reason=f"{refusal.code}: {refusal.message}")
         return refusal.response()
-    instance_id = cancel.instance_id
-    starter = CancelStarter(DurableBridge(client, asyncio.get_running_loop()))
-    result = await asyncio.to_thread(starter.start_once, instance_id, cancel)
+    result = await asyncio.to_thread(starter.start_unless_found, found, instance_id, cancel)
     refused = _refused_start(delivery, cancel, result)
     if refused is not None:
         return refused

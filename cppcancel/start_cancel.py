@@ -125,7 +125,10 @@ class CancelStarter:
 
     def start_once(self, instance_id: str, request: CancelRequest) -> StartResult:
         """Start the cancel orchestration for `request` unless it exists already (see the module docstring)."""
-        found = self.find(instance_id)
+        return self.start_unless_found(self.find(instance_id), instance_id, request)
+
+    def start_unless_found(self, found: Found | None, instance_id: str, request: CancelRequest) -> StartResult:
+        """`start_once` when the caller has just looked (`find`): what it found, else the start."""
         if found is not None:
             return found
         try:

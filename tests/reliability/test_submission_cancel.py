@@ -234,6 +234,23 @@ def test_a_webhook_naming_the_offer_alone_cancels_its_one_in_progress_submission
     assert served.submissions.deletes() == [_delete_path(product)] and served.cancel_posts() == 0
 
 
+def test_a_retried_delivery_naming_the_offer_alone_answers_from_the_record_not_from_a_new_lookup(served: Rig) -> None:
+    """The retry of a delivery whose cancel already ran must get that cancel's answer: the submission it meant is
+    what the app recorded, not what the offer has in flight now (nothing, once it was cancelled)."""
+    product = _product(served)
+    first = served.webhook(served.webhook_body(OFFER), msg_id="msg_offer_alone_retried")
+    assert first.status == 202, first.body
+    served.output(first.json()["instanceId"])
+    served.submissions.add_submission(product.id, "1152921505695131003", state="InProgress", substate="Submitted")
+    listed = len([r for r in served.submissions.requests if r.method == "GET"])
+    again = served.webhook(served.webhook_body(OFFER), msg_id="msg_offer_alone_retried")
+    assert again.status in (200, 202), again.body
+    assert again.json()["instanceId"] == first.json()["instanceId"]
+    assert again.json()["submissionId"] == SUBMISSION
+    assert len([r for r in served.submissions.requests if r.method == "GET"]) == listed, "no new lookup"
+    assert served.submissions.deletes() == [_delete_path(product)]
+
+
 def test_a_webhook_naming_the_offer_alone_with_nothing_or_several_in_flight_is_409_with_the_list(
     served: Rig,
 ) -> None:

@@ -1,4 +1,4 @@
-"""The shared record of one configure job's status reads, whoever watches it (`JobReadOps.claim_job_read`).
+"""The shared record of one configure job's status reads, whoever watches it (`RecordStore.claim_job_read`).
 
 Microsoft asks that a job's status be read at most once a minute, and one job can have two watchers (its
 registration's and a cancel's). So the job's own partition (`job|{job id, lowercased}`) holds one row `status`
@@ -18,7 +18,6 @@ from cppcancel.times import iso, parse_iso
 from record_store.keys import JOB_STATUS, job_partition
 from record_store.primitives import Entity, Primitives, StoreUnavailable
 
-JOB_STATUS_ROW = JOB_STATUS
 # A status above this is not shared (an Azure Tables string property holds 64 KiB): the other watcher reads itself.
 MAX_SHARED_STATUS_CHARS = 30_000
 
@@ -106,7 +105,7 @@ def claim_job_read(
     recorded first, so every watcher counts from it."""
     partition = job_partition(job_id)
     for _ in range(5):
-        found = store._read(partition, JOB_STATUS_ROW)
+        found = store._read(partition, JOB_STATUS)
         last = JobStatusRead.from_entity(found[0]) if found else None
         if earlier_read is not None and (last is None or (last.read_time or earlier_read) < earlier_read):
             known = JobStatusRead(job_id, iso(earlier_read), "the cancel's answer")
@@ -131,7 +130,7 @@ def note_job_read(
     Retry-After, if that read is still the latest."""
     partition = job_partition(job_id)
     for _ in range(5):
-        found = store._read(partition, JOB_STATUS_ROW)
+        found = store._read(partition, JOB_STATUS)
         current = JobStatusRead.from_entity(found[0]) if found else JobStatusRead(job_id, iso(read_at), reader)
         updated = current
         held = parse_iso(current.status_at)
@@ -149,5 +148,5 @@ def note_job_read(
 def _write_read(store: Primitives, partition: str, found: tuple[Entity, str] | None, row: JobStatusRead) -> bool:
     """Insert the row, or replace it if still at the version read: False when another writer came first."""
     if found is None:
-        return store._insert(partition, JOB_STATUS_ROW, row.to_entity())
-    return store._replace(partition, JOB_STATUS_ROW, row.to_entity(), found[1])
+        return store._insert(partition, JOB_STATUS, row.to_entity())
+    return store._replace(partition, JOB_STATUS, row.to_entity(), found[1])

@@ -98,8 +98,8 @@ class TogetherOps(LockOps):
         nobody wrote it since, else those two in that order. Raises `LockLost` as `mark_sending` does."""
         key = lock_key(sending.target)
         partition = partition_of(sending.publisher_id, sending.offer_id)
-        held = self._lock_versions.take(key, sending.instance_id)
-        if held is not None and key[0] == partition:
+        held = self._lock_versions.take(key, sending.instance_id)  # noted only where lock and record share a partition
+        if held is not None:
             marked = replace(held.lock, state="sending", expires_at=iso(now + timedelta(seconds=lease_s)))
             record = Put(record_row(sending.instance_id), sending.to_entity())
             versions = self._transact(partition, [record, Replace(key[1], marked.to_entity(), held.version)])
@@ -122,8 +122,8 @@ class TogetherOps(LockOps):
         (`update`, then `annotate_lock` or `release_lock`)."""
         key = lock_key(done.target)
         partition = partition_of(done.publisher_id, done.offer_id)
-        held = self._lock_versions.take(key, done.instance_id)
-        if held is None or key[0] != partition:
+        held = self._lock_versions.take(key, done.instance_id)  # noted only where lock and record share a partition
+        if held is None:
             return False
         notes = annotated(held.lock, operation_url=operation_url, watch_instance_id=watch_instance_id)
         lock = Delete(key[1], held.version) if release else Replace(key[1], notes.to_entity(), held.version)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from cppcancel.approvals import Approval, ApprovalRecord
 from cppcancel.times import parse_iso
 from record_store.base import CancelRecord
 from slack_app.blockkit import Block, Message, context, message, section
 from slack_app.mrkdwn import USER_ID, code, escape, person, slack_time, target
+
+if TYPE_CHECKING:  # the two-person rule's records are read only by /cpp history (not on other commands' path)
+    from cppcancel.approvals import Approval, ApprovalRecord
 
 MAX_SHOWN = 10
 # What each state of the record means for the person reading the history.

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from cppcancel.targets import Target
-from record_store.approvals import approvals_of
 from record_store.base import StoreUnavailable
 from record_store.factory import record_store
 from slack_app import grammar, history_reply, replies
@@ -72,6 +71,8 @@ def _note_target(attempt: Attempt, body: Mapping[str, Any]) -> None:
 
 def history(rt: Runtime, attempt: Attempt) -> Message:
     """`/cpp history`: the offer's last cancel attempts from the app's own record (no Partner Portal call)."""
+    from record_store.approvals import approvals_of  # only /cpp history reads them (not on other commands' path)
+
     p, o = attempt.offer
     try:
         store = record_store(rt.settings)

@@ -83,6 +83,8 @@ NOT_ON_THE_ACK_PATH = (
     "cppcancel.schedule",
     "cppcancel.webhook_request",
     "record_store.job_reads",
+    "cppcancel.approvals",  # the two-person rule: read by Confirm, Approve and /cpp history only
+    "record_store.approvals",
     "fastapi",
     "httpx",
 )

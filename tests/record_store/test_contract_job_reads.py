@@ -11,7 +11,8 @@ import json
 from datetime import timedelta
 
 from record_store.base import RecordStore
-from record_store.job_reads import JOB_STATUS_ROW, job_partition, shared_status
+from record_store.job_reads import job_partition, shared_status
+from record_store.keys import JOB_STATUS
 from tests.record_store.test_contract import NOW, all_at_once
 
 JOB = "d4261631-ad84-4a9b-9f1e-5b7e8a1c0001"
@@ -87,7 +88,7 @@ def test_one_row_per_job_whatever_the_case_of_its_id_and_apart_from_the_offer(re
     assert records.claim_job_read(JOB, "watch-a", NOW, FLOOR).granted
     assert not records.claim_job_read(JOB.upper(), "watch-b", NOW + at(1), FLOOR).granted
     assert records.claim_job_read("d4261631-ad84-4a9b-9f1e-5b7e8a1c0002", "watch-b", NOW, FLOOR).granted
-    assert job_partition(JOB.upper()) == f"job|{JOB}" and JOB_STATUS_ROW == "status"
+    assert job_partition(JOB.upper()) == f"job|{JOB}" and JOB_STATUS == "status"
     assert records.history("contoso", "contoso-vm-offer") == []
     assert records.registered_jobs("contoso", "contoso-vm-offer") == []
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from backends.submission.client import SubmissionClient
     from backends.submission.models import Product, Submission
     from cppcancel.contracts import CancelRequest, WatchRequest
+    from cppcancel.policy import Verdict
     from cppcancel.sending import Posted
     from cppcancel.settings import Settings
     from cppcancel.targets import Target
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 INTERACTIVE_TIMEOUT_S = (1.0, 1.8)  # connect, read: within a request a person waits for (Slack's 3 s)
 LIST_BUDGET_S = 2.0  # what `/cpp ops` and a bare `/cpp cancel` give the listing of an offer's submissions
+PUBLISHER_UNVERIFIED = (
+    "The Partner Center submission API finds offer {offer} across the whole account, which serves several "
+    "publishers ({served}), and does not say whose it is: a cancel there needs permission on it under each of them."
+)
 NOT_SERVED = (
     "Publisher {publisher} is not one this deployment serves on the Partner Center submission API "
     "(SUBMISSION_API_PUBLISHERS), so its submissions are not looked up or cancelled here."
@@ -57,6 +62,32 @@ def submission_of(target: Target) -> SubmissionTarget:
 def serves(settings: Settings, publisher_id: str) -> bool:
     """Whether SUBMISSION_API_PUBLISHERS lists the publisher (nothing is read for any other)."""
     return publisher_id.lower() in settings.submission_api.publishers
+
+
+def _unverified_publisher(settings: Settings, target: SubmissionTarget, asker: Asker) -> Refusal | None:
+    """`refusal`'s check across the account's other publishers (none: the named publisher is the account's)."""
+    others = [p for p in settings.submission_api.publishers if p != target.publisher_id.lower()]
+    if not others or asker.policy is None:  # no policy: the policy check before this one has refused already
+        return None
+    from cppcancel.policy import authorize
+
+    policy = asker.policy
+
+    def verdict(publisher: str) -> Verdict:
+        return authorize(
+            policy,
+            asker.subject,
+            publisher,
+            target.offer_id,
+            is_member=asker.is_member,
+            is_entra_member=asker.is_entra_member,
+        )
+
+    named = verdict(target.publisher_id)
+    if all(verdict(p).allowed and verdict(p).approvals <= named.approvals for p in others):
+        return None
+    served = ", ".join(settings.submission_api.publishers)
+    return Refusal("publisher_unverified", PUBLISHER_UNVERIFIED.format(offer=target.offer_id, served=served))
 
 
 def _client(settings: Settings, *, quick: bool = False) -> SubmissionClient:
@@ -186,11 +217,16 @@ class SubmissionBackend:
             client.close()
 
     def refusal(self, settings: Settings, target: Target, asker: Asker) -> Refusal | None:
-        """A publisher this deployment does not serve is refused here, whoever asks (the policy applies on top)."""
+        """A publisher this deployment does not serve is refused here, whoever asks (the policy applies on top).
+
+        The API finds a product by offer ID across the whole account and says nothing of its publisher, so the
+        publisher a caller names is only a claim: when the account serves several publishers, the offer may be any
+        of theirs. The caller must then be allowed on the offer under each of them, and no rule of another may ask
+        more approvals than the named one's - decided from this deployment's settings and policy, never the claim."""
         subject = submission_of(target)
-        if serves(settings, subject.publisher_id):
-            return None
-        return Refusal("publisher_not_served", NOT_SERVED.format(publisher=subject.publisher_id))
+        if not serves(settings, subject.publisher_id):
+            return Refusal("publisher_not_served", NOT_SERVED.format(publisher=subject.publisher_id))
+        return _unverified_publisher(settings, subject, asker)
 
     # -- watching ------------------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from backends.http.operation import OperationStatus
 from backends.registry import backend_for
 from backends.submission import reads
 from cppcancel.contracts import CancelRequest, Requester
-from cppcancel.policy import Subject
+from cppcancel.policy import Subject, parse_policy
 from cppcancel.sending import Failed, Sent
 from cppcancel.settings import Settings
 from cppcancel.submission_settings import SubmissionApiSettings
@@ -69,6 +69,31 @@ def test_a_publisher_not_served_is_never_looked_up(submission_standin: Submissio
     refused = BACKEND.refusal(settings, TARGET, Asker(None, Subject(caller="pipeline")))
     assert refused is not None and refused.code == "publisher_not_served"
     assert submission_standin.requests == []
+
+
+def test_when_the_account_serves_several_publishers_the_caller_needs_the_offer_under_each(
+    submission_standin: SubmissionStandIn,
+) -> None:
+    """The API never says whose an offer is: naming a publisher one is allowed on must not reach another's offer."""
+    settings = settings_for(submission_standin, publishers=(PUBLISHER, "fabrikam"))
+    only_contoso = parse_policy({"rules": [{"publishers": [PUBLISHER], "offers": ["*"], "users": ["U0ALICE"]}]})
+    refused = BACKEND.refusal(settings, TARGET, Asker(only_contoso, Subject(user_id="U0ALICE")))
+    assert refused is not None and refused.code == "publisher_unverified" and "fabrikam" in refused.message
+    both = parse_policy({"rules": [{"publishers": [PUBLISHER, "fabrikam"], "offers": ["*"], "users": ["U0ALICE"]}]})
+    assert BACKEND.refusal(settings, TARGET, Asker(both, Subject(user_id="U0ALICE"))) is None
+    stricter = parse_policy(
+        {
+            "rules": [
+                {"publishers": [PUBLISHER], "offers": ["*"], "users": ["U0ALICE"]},
+                {"publishers": ["fabrikam"], "offers": ["*"], "users": ["U0ALICE", "U0BOB"], "approvals": 2},
+            ]
+        }
+    )
+    refused = BACKEND.refusal(settings, TARGET, Asker(stricter, Subject(user_id="U0ALICE")))
+    assert refused is not None and refused.code == "publisher_unverified", "another publisher's two-person rule"
+    one = settings_for(submission_standin)
+    assert BACKEND.refusal(one, TARGET, Asker(only_contoso, Subject(user_id="U0ALICE"))) is None
+    assert submission_standin.requests == [], "decided from the settings and the policy, nothing read"
 
 
 def test_the_one_delete_is_sent_and_followed_until_gone(

@@ -43,9 +43,10 @@ NO_CHANNEL_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
 MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
-def _post_response_url(url: str, message: Message) -> bool:
+def _post_response_url(url: str, message: Message, *, replace_original: bool = True) -> bool:
     """One post to a response_url (Slack allows 5 in 30 minutes per URL: this flow uses one). Best effort; never to
-    a URL that is not Slack's (`slack_app.response_urls`: the request's input is durable state, checked again)."""
+    a URL that is not Slack's (`slack_app.response_urls`: the request's input is durable state, checked again).
+    `replace_original=False`: a message of its own, which a click's answer racing it cannot replace."""
     from slack_sdk.webhook import WebhookClient
 
     from slack_app.response_urls import usable_response_url
@@ -56,7 +57,7 @@ def _post_response_url(url: str, message: Message) -> bool:
         return False
     try:
         response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send(
-            text=message.text, blocks=list(message.blocks), replace_original=True
+            text=message.text, blocks=list(message.blocks), replace_original=replace_original
         )
     except Exception as exc:  # a pointer that did not arrive must not fail (and repeat) the report
         log.warning("response_url post failed: %s", type(exc).__name__)
@@ -187,9 +188,9 @@ class SlackChat:
             log.warning("Slack refused the approval request: %s", code)
             if code in NO_CHANNEL_ACCESS and slack.response_url:  # the requester is told, and the request closes
                 note = render_approval_not_posted(request, slack.channel_id, code)
-                return ReportResult(
-                    None, "response_url" if _post_response_url(slack.response_url, note) else None, code
-                )
+                # A message of its own: Confirm's answer ("the first of 2 approvals") races it on this same reply.
+                told = _post_response_url(slack.response_url, note, replace_original=False)
+                return ReportResult(None, "response_url" if told else None, code)
             return ReportResult(slack_error=code)
         return ReportResult(str(response["ts"]), "channel")
 

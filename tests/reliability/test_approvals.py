@@ -194,7 +194,11 @@ def test_a_request_the_bot_cannot_post_is_closed_at_once_and_the_requester_is_to
     [cancel] = rig.cancels()
     ended = rig.output(cancel.instance_id)
     assert ended["status"] == "expired"
-    told = rig.slack.last_response("alice").text or ""
+    # The click's own answer and the orchestration's notice both go to alice's reply, in either order: pick by content.
+    rig.standin.wait_for(lambda ms: any("I can't post in" in (m.text or "") for m in ms), 20)
+    [notice] = [m for m in rig.slack.responses("alice") if "I can't post in" in (m.text or "")]
+    assert not notice.replace_original, "a message of its own, which Confirm's answer cannot replace"
+    told = notice.text or ""
     assert "I can't post in" in told and "not_in_channel" in told and "nothing was sent" in told, told
     assert "/invite" in told
     assert approval_requests(rig) == [] and rig.cancel_posts() == 0

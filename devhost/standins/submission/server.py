@@ -13,7 +13,7 @@ collection links with an absolute `@odata.nextLink` instead of a relative `nextL
 from __future__ import annotations
 
 import json
-import time
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +56,7 @@ class SubmissionStandIn(StandInServer):
         self.catalog = Catalog()
         self.faults = Faults()
         self._holds: list[tuple[str, str, float]] = []
+        self._released = threading.Event()
 
     # -- steering ----------------------------------------------------------------------------------------------------
     def add_product(self, offer_id: str, product_id: str | None = None, **options: Any) -> Product:
@@ -88,10 +89,16 @@ class SubmissionStandIn(StandInServer):
                 setattr(self.faults, name, value)
 
     def hold(self, method: str, path_suffix: str, latency_s: float) -> None:
-        """Hold the next `method` request whose path ends with `path_suffix` for `latency_s`, then act on it (a host
-        can be killed while its DELETE is in flight, and the API still carries it out)."""
+        """Hold the next `method` request whose path ends with `path_suffix` for `latency_s` - or, until `release`
+        is called, at most that long - then act on it (a host can be killed while its DELETE is in flight, and the
+        API still carries it out)."""
         with self._lock:
+            self._released.clear()
             self._holds.append((method, path_suffix, latency_s))
+
+    def release(self) -> None:
+        """End a hold now: a test that killed the host releases the request it held, with no timing to guess."""
+        self._released.set()
 
     def reset(self) -> None:
         with self._lock:
@@ -129,7 +136,7 @@ class SubmissionStandIn(StandInServer):
             if hold is not None:
                 self._holds.remove(hold)
         if hold is not None:
-            time.sleep(hold[2])
+            self._released.wait(hold[2])
         reply = self._answer(request)
         return Reply(reply.status, reply.body, {**reply.headers, "Request-ID": str(uuid.uuid4())}, reply.after)
 

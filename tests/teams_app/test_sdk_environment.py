@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from cppcancel.settings import reset_settings_cache
 from devhost.functions.loader import REPO_ROOT
 from devhost.standins.teams import BotConnectorClient, BotConnectorStandIn, Place
+from devhost.standins.teams.keys import claims
 from tests.teams_app.conftest import AMY, APP_ID, teams_settings
 
 NOWHERE = "http://127.0.0.1:9"  # discard port: nothing answers
@@ -107,6 +109,11 @@ def test_requests_are_judged_the_same_with_the_sdks_names_set(
     reset_settings_cache()
     unsigned = teams.post(teams.message_activity("help", AMY, Place()), authorization="")
     assert unsigned.status == 401, "unauthenticated requests stay refused"
+    # Tokens the app's own first look lets through and only the SDK refuses: its names must not have loosened it.
+    other_bot = teams.token(audience="9d5a8f6e-0000-4000-8000-000000000000")
+    assert teams.post(teams.message_activity("help", AMY, Place()), token=other_bot).status == 401
+    alg_none = jwt.encode(claims(audience=teams.app_id, service_url=connector.service_url), key=None, algorithm="none")
+    assert teams.post(teams.message_activity("help", AMY, Place()), token=alg_none).status == 401
     assert teams.post(teams.message_activity("help", AMY, Place())).status == 200
     posts = [r for r in connector.requests if r.method == "POST"]
     assert [r.token for r in posts] == [connector.token], "the bot's token is still the app's, to the activity's URL"

@@ -142,12 +142,18 @@ def test_the_requests_carry_only_the_submission_api_token(
 
 
 def test_the_environments_proxies_are_ignored(
-    submission_standin: SubmissionStandIn, submission_client: SubmissionClient, monkeypatch: pytest.MonkeyPatch
+    submission_standin: SubmissionStandIn,
+    submission_client: SubmissionClient,
+    foreign: RecordingServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    monkeypatch.setenv("NO_PROXY", "")
+    for name in ("NO_PROXY", "no_proxy"):  # a CI runner's no_proxy=localhost would bypass the proxy anyway
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, foreign.base_url)
     submission_standin.add_product(OFFER, PRODUCT_ID)
     assert submission_client.list_submissions(PRODUCT_ID) == []
+    assert foreign.visits == [], "the token went through a proxy from the environment"
 
 
 @pytest.mark.parametrize("static", [True, False])

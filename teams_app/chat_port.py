@@ -99,12 +99,12 @@ class Connector:
 
     def send(self, activity: dict[str, Any], activity_id: str | None = None) -> str:
         """POST a new activity (or PUT over `activity_id`); its ID. Raises TeamsRefused / TeamsTransientError."""
-        from teams_app.tokens import BOT_SCOPE, IdentityTokens
+        from teams_app.tokens import BOT_SCOPE, identity_tokens
 
         url = self._url(activity_id)
         if not allowed(url, self.address.service_url):
             raise TeamsRefused(400)
-        token = IdentityTokens(get_settings().teams).get(BOT_SCOPE)
+        token = identity_tokens(get_settings().teams).get(BOT_SCOPE)
         method = "PUT" if activity_id else "POST"
         try:
             response = self._session.request(

@@ -50,9 +50,9 @@ class GraphGroups:
 
     @classmethod
     def from_settings(cls, teams: TeamsSettings) -> GraphGroups:
-        from teams_app.tokens import GRAPH_SCOPE, IdentityTokens
+        from teams_app.tokens import GRAPH_SCOPE, identity_tokens
 
-        tokens = IdentityTokens(teams)
+        tokens = identity_tokens(teams)
         return cls(teams.graph_base_url, lambda: str(tokens.get(GRAPH_SCOPE)))
 
     def member_of(self, user_id: str, group_ids: Sequence[str]) -> set[str] | None:

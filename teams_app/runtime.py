@@ -59,10 +59,10 @@ class TeamsWorker:
             warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
             from teams_app import handlers, sdk_app
             from teams_app.functions_adapter import FunctionsAdapter
-            from teams_app.tokens import BotTokenProvider, IdentityTokens
+            from teams_app.tokens import BotTokenProvider, identity_tokens
 
             adapter = FunctionsAdapter()
-            app = sdk_app.build_app(self.teams, BotTokenProvider(IdentityTokens(self.teams)), adapter)
+            app = sdk_app.build_app(self.teams, BotTokenProvider(identity_tokens(self.teams)), adapter)
             handlers.register(app)
             await app.initialize()
             self._handler = adapter.handler()

@@ -15,6 +15,7 @@ and no token of this identity leaves through a path the app did not choose.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -115,6 +116,13 @@ class IdentityTokens:
 
                 self._credential = ManagedIdentityCredential(client_id=self._client_id)
             return self._credential
+
+
+@functools.lru_cache(maxsize=4)
+def identity_tokens(teams: TeamsSettings) -> IdentityTokens:
+    """The worker's one `IdentityTokens` per Teams settings: its managed-identity credential caches tokens, so the
+    watcher's many posts and PUTs ask the identity endpoint once an hour, not once a call."""
+    return IdentityTokens(teams)
 
 
 class BotTokenProvider:

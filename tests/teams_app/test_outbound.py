@@ -4,6 +4,7 @@ client middleware sending (or not) to loopback stand-ins; and the tokens it may 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,15 @@ from microsoft_teams.common import Client, ClientOptions
 from cppcancel.teams_settings import TeamsSettings
 from devhost.standins.teams import BotConnectorStandIn
 from teams_app.outbound import OutboundRefused, ServiceUrlFence, allowed, towards
-from teams_app.tokens import BOT_SCOPE, GRAPH_SCOPE, BearerToken, BotTokenProvider, IdentityTokens, TokenRefused
+from teams_app.tokens import (
+    BOT_SCOPE,
+    GRAPH_SCOPE,
+    BearerToken,
+    BotTokenProvider,
+    IdentityTokens,
+    TokenRefused,
+    identity_tokens,
+)
 from tests.teams_app.conftest import APP_ID
 
 SERVICE = "https://smba.trafficmanager.net/emea/"
@@ -94,3 +103,14 @@ async def _await(value: object) -> BearerToken:
 def test_an_identity_needs_the_bots_app_id() -> None:
     with pytest.raises(ValueError, match="TEAMS_APP_ID"):
         IdentityTokens(TeamsSettings())
+
+
+def test_one_identity_per_worker_serves_every_call(caplog: pytest.LogCaptureFixture) -> None:
+    """The chat port, Graph and the SDK share one identity per settings: its credential's token cache then serves
+    the watcher's many calls (a new identity per call would ask the identity endpoint every time)."""
+    teams = TeamsSettings(app_id="5b1f0e6a-0000-4000-8000-0000000000aa", access_token="bot-token")
+    with caplog.at_level(logging.WARNING, logger="teams_app.tokens"):
+        first, second = identity_tokens(teams), identity_tokens(teams)
+        assert str(first.get(BOT_SCOPE)) == str(second.get(BOT_SCOPE)) == "bot-token"
+    assert first is second
+    assert len([r for r in caplog.records if "static token" in r.getMessage()]) == 1

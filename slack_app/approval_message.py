@@ -135,10 +135,6 @@ _REFUSALS = {
 }
 
 
-def not_recorded_message(ref: str) -> Message:
-    return _refused("This approval request is not in the app's record (it may be from an older message).", ref)
-
-
 def record_unavailable_message(ref: str) -> Message:
     text = "The app's record of approvals could not be read right now: nothing was changed. Try again in a minute."
     return message(text, [section(f":warning: {escape(text)}"), context(f"ref {code(ref)}")])

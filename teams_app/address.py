@@ -33,8 +33,3 @@ class Address:
         if not conversation or " " in conversation or not usable_service_url(service_url):
             return None
         return cls(conversation, service_url)
-
-    @property
-    def thread_root(self) -> str:
-        """The conversation without a channel thread's `;messageid=` (what a person recognises as "the channel")."""
-        return self.conversation_id.split(";", 1)[0]

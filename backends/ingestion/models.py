@@ -172,7 +172,3 @@ def job_words(operation: Operation) -> str:
     if isinstance(status, str) and isinstance(result, str):
         return f"{status} ({result})"
     return operation.raw_status or "unknown"
-
-
-def is_job(operation: Operation | None) -> bool:
-    return operation is not None and operation.submission_type == JOB_KIND

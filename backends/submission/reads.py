@@ -12,7 +12,6 @@ knows - that an `InDraft` submission seen after it is "back in draft" (`decision
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -156,12 +155,3 @@ def follow(client: SubmissionClient, data: Mapping[str, Any]) -> PollResult:
         error = f"the submission ended {view.words}"
     shown = listed or Submission(submission_id, raw_state=view.words)
     return PollResult(True, as_operation(shown, details, status, error))
-
-
-@dataclass(frozen=True)
-class Read:
-    """What the sender read just before its DELETE: the product and the submission, or why they could not be read."""
-
-    product: Any = None
-    submission: Submission | None = None
-    error: errors.ApiError | None = None

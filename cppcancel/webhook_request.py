@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cppcancel.chat_ids import SLACK_CHANNEL_RE
 from cppcancel.identifiers import (
     InvalidInput,
     validate_emails,
@@ -32,7 +33,6 @@ from cppcancel.targets import JobTarget, Target, Targeted, target_from_json
 
 DEFAULT_CALLER = "webhook"
 _CALLER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-_CHANNEL_RE = re.compile(r"[CGD][A-Z0-9]{2,30}\Z")
 _FIELDS = {"publisherId", "offerId", "notificationEmails", "requestedBy", "slackChannel", "jobId", "submissionId"}
 
 
@@ -173,7 +173,7 @@ def parse_webhook_body(data: object) -> WebhookCancel:
         raise WebhookInputError(
             "invalid_value", "'requestedBy' must be the caller name its signing key is bound to (letters, digits, -_.)."
         )
-    if channel is not None and not _CHANNEL_RE.match(channel):
+    if channel is not None and not SLACK_CHANNEL_RE.match(channel):
         raise WebhookInputError("invalid_value", "'slackChannel' must be a Slack channel ID such as C0123ABCD.")
     target = target_from_json({"publisherId": publisher, "offerId": offer, "jobId": job, "submissionId": submission})
     return WebhookCancel(target, requested_by, emails, channel)

@@ -11,6 +11,7 @@ import html
 import re
 from datetime import UTC, datetime
 
+from cppcancel.chat_ids import SLACK_USER_RE
 from cppcancel.times import parse_iso
 
 # Block Kit limits (api.slack.com/reference/block-kit): blocks per message, section text, header text.
@@ -25,7 +26,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}\Z")
+USER_ID = SLACK_USER_RE
 
 
 def person(requested_by: object) -> str:
